@@ -1,0 +1,54 @@
+#pragma once
+// `schism run`: one test run from start to verdict.
+//
+// The controller builds the sandbox, starts one elector per node namespace,
+// stamps every contract line the nodes print with its own monotonic clock into
+// history.jsonl as it arrives, drives the seeded nemesis schedule, and at the
+// end stops everything, checks the history and writes the run store.
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "checkers/checker.h"
+
+namespace schism::harness {
+
+struct RunConfig {
+  std::string test;                       // run store folder; default: the elector's name
+  std::string elector = "raft";           // built-in elector, used when node_cmd is empty
+  std::string node_cmd;                   // contract v1 command template (DESIGN.md §2)
+  std::vector<std::string> elector_args;  // extra words for the built-in elector
+  std::filesystem::path node_binary;      // schism-node, for built-in electors
+  std::size_t nodes = 5;
+  double time_s = 30;
+  std::uint64_t seed = 0;
+  std::vector<std::string> nemeses = {"partition", "kill"};
+  double interval_s = 3;
+  double quiet_s = 0;               // healed period at the end; 0: max(5, 20% of time)
+  double liveness_deadline_s = 0;   // 0: 80% of the quiet period
+  std::uint16_t port = 7000;
+  std::filesystem::path store = "store";
+};
+
+struct RunResult {
+  std::filesystem::path run_dir;
+  checkers::Validity overall = checkers::Validity::kUnknown;
+  std::vector<checkers::Verdict> verdicts;
+  bool interrupted = false;  // SIGINT or SIGTERM ended it early
+};
+
+// Runs one test. Progress lines go to `progress`. Throws UsageError for a bad
+// configuration (checked before anything is built) and std::exception for an
+// environment failure; in every case everything the run made is gone again
+// (processes, namespaces, rules), while the run dir keeps what was recorded.
+RunResult RunTest(const RunConfig& config, std::ostream& progress);
+
+// The quiet period and liveness deadline that RunTest uses for `config`.
+double QuietPeriod(const RunConfig& config);
+double LivenessDeadline(const RunConfig& config);
+
+}  // namespace schism::harness

@@ -1,0 +1,23 @@
+#pragma once
+// The two kinds of failure the CLI tells apart (DESIGN.md §4 exit codes).
+
+#include <stdexcept>
+
+namespace schism::harness {
+
+// Something the user gave us is wrong: a flag, a value, a file named on the
+// command line or its contents. The CLI exits 64.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Exit codes (DESIGN.md §4).
+inline constexpr int kExitValid = 0;
+inline constexpr int kExitInvalid = 1;
+inline constexpr int kExitUnknown = 2;
+inline constexpr int kExitUsage = 64;
+inline constexpr int kExitEnvironment = 70;  // environment or internal error
+inline constexpr int kExitInterrupted = 130;
+
+}  // namespace schism::harness

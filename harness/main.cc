@@ -1,0 +1,147 @@
+// schism: the controller and checker CLI.
+//   schism run   --elector raft --nodes 5 --time 30 --seed 7 --nemesis partition,kill
+//   schism check path/to/history.jsonl
+// Exit codes (DESIGN.md §4): 0 valid, 1 invalid, 2 unknown, 64 usage, 70 environment.
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+#include <random>
+#include <sstream>
+
+#include <CLI/CLI.hpp>
+
+#include "checkers/report.h"
+#include "harness/check.h"
+#include "harness/controller.h"
+#include "harness/errors.h"
+
+namespace {
+using namespace schism::harness;
+namespace fs = std::filesystem;
+
+// schism-node sits next to the schism binary in build/.
+fs::path DefaultNodeBinary() {
+  std::error_code ec;
+  fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? fs::path("schism-node") : self.parent_path() / "schism-node";
+}
+
+std::vector<std::string> SplitList(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream in(text);
+  for (std::string item; std::getline(in, item, ',');) {
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+void PrintVerdicts(const std::vector<schism::checkers::Verdict>& verdicts,
+                   schism::checkers::Validity overall) {
+  std::cout << schism::checkers::VerdictTable(verdicts);
+  std::cout << "verdict: " << schism::checkers::ToString(overall) << "\n";
+}
+
+int DoRun(RunConfig config, const std::string& nemesis, const std::string& bug, bool pre_vote) {
+  for (const std::string& n : SplitList(nemesis)) {
+    if (n == "none") continue;
+    if (n != "partition" && n != "kill") {
+      throw UsageError("--nemesis: unknown fault \"" + n + "\"; known: partition, kill, none");
+    }
+    config.nemeses.push_back(n);
+  }
+  if (!bug.empty()) {
+    if (!config.node_cmd.empty()) throw UsageError("--bug applies to built-in electors only");
+    config.elector_args.insert(config.elector_args.end(), {"--bug", bug});
+  }
+  if (pre_vote) config.elector_args.push_back("--pre-vote");
+  if (config.test.empty()) config.test = config.node_cmd.empty() ? config.elector : "custom";
+  RunResult result = RunTest(config, std::cerr);
+  PrintVerdicts(result.verdicts, result.overall);
+  std::cout << "report: " << (result.run_dir / "report.html").string() << "\n"
+            << "run dir: " << result.run_dir.string() << "\n";
+  if (result.interrupted) return kExitInterrupted;
+  return ExitCodeFor(result.overall);
+}
+
+int DoCheck(const std::string& file, CheckSettings settings, bool json) {
+  settings.html = false;
+  CheckOutcome outcome = CheckHistory(file, settings);
+  if (json) {
+    std::cout << schism::checkers::ResultsJson(outcome.verdicts, outcome.overall).dump(2) << "\n";
+  } else {
+    PrintVerdicts(outcome.verdicts, outcome.overall);
+    if (outcome.skipped_lines > 0) {
+      std::cout << "skipped " << outcome.skipped_lines << " malformed line(s) (--lenient)\n";
+    }
+  }
+  return ExitCodeFor(outcome.overall);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"schism: chaos testing for leader election"};
+  app.require_subcommand(1);
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+
+  RunConfig run;
+  run.nemeses.clear();
+  run.node_binary = DefaultNodeBinary();
+  run.seed = std::random_device{}() & 0xffffffu;
+  std::string nemesis = "partition,kill", bug;
+  bool pre_vote = false;
+  CLI::App* run_cmd = app.add_subcommand("run", "start a cluster, break it, check the history");
+  run_cmd->add_option("--elector", run.elector, "built-in elector")->check(CLI::IsMember({"raft"}));
+  run_cmd->add_option("--node-cmd", run.node_cmd, "elector command template (contract v1)");
+  run_cmd->add_option("--nodes", run.nodes, "cluster size")->capture_default_str();
+  run_cmd->add_option("--time", run.time_s, "run length in seconds")->capture_default_str();
+  run_cmd->add_option("--seed", run.seed, "nemesis seed (default: random, printed)");
+  run_cmd->add_option("--nemesis", nemesis, "faults: partition,kill or none")->capture_default_str();
+  run_cmd->add_option("--nemesis-interval", run.interval_s, "seconds between faults")->capture_default_str();
+  run_cmd->add_option("--quiet", run.quiet_s, "healed seconds at the end (default max(5, 20% of --time))");
+  run_cmd->add_option("--liveness-deadline", run.liveness_deadline_s,
+                      "seconds after the final heal by which a leader must be followed");
+  run_cmd->add_option("--bug", bug, "built-in raft bug to inject")
+      ->check(CLI::IsMember({"double-vote", "forget-vote"}));
+  run_cmd->add_flag("--pre-vote", pre_vote, "built-in raft: use pre-vote");
+  run_cmd->add_option("--port", run.port, "elector port")->capture_default_str();
+  run_cmd->add_option("--store", run.store, "run store root")->capture_default_str();
+  run_cmd->add_option("--test", run.test, "test name (run store folder)");
+  run_cmd->add_option("--node-bin", run.node_binary, "path of schism-node");
+
+  std::string file;
+  CheckSettings check;
+  bool json = false;
+  CLI::App* check_cmd = app.add_subcommand("check", "check a history.jsonl");
+  check_cmd->add_option("history", file, "history.jsonl to check")->required();
+  check_cmd->add_option("--checker", check.checkers, "checker to run (repeatable; default all)")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  check_cmd->add_option("--nodes", check.options.nodes, "cluster size (default: from the history)");
+  check_cmd->add_option("--liveness-deadline", check.options.liveness_deadline_s,
+                        "seconds after the final heal")->capture_default_str();
+  check_cmd->add_flag("--json", json, "print results as JSON");
+  check_cmd->add_flag("--lenient", check.lenient, "skip malformed lines; verdict at best unknown");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "schism: " << e.what() << " (see schism --help)\n";
+    return kExitUsage;
+  }
+  try {
+    if (*run_cmd) return DoRun(run, nemesis, bug, pre_vote);
+    return DoCheck(file, check, json);
+  } catch (const UsageError& e) {
+    std::cerr << "schism: " << e.what() << "\n";
+    return kExitUsage;
+  } catch (const std::exception& e) {
+    std::cerr << "schism: " << e.what() << "\n";
+    return kExitEnvironment;
+  }
+}

@@ -1,0 +1,148 @@
+#include "harness/node_process.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <stdexcept>
+#include <system_error>
+
+#include <boost/asio.hpp>
+#include <boost/process/v2.hpp>
+// Boost 1.81's header-only mode forgets the definition of
+// process_environment::on_setup; this is the one file that uses it.
+#include <boost/process/v2/impl/environment.ipp>
+
+#include "harness/spawn.h"
+
+extern char** environ;
+
+namespace schism::harness {
+namespace asio = boost::asio;
+namespace bp = boost::process::v2;
+
+struct NodeProcess::Incarnation {
+  explicit Incarnation(asio::io_context& io) : out(io) {}
+  asio::readable_pipe out;
+  std::unique_ptr<bp::process> process;
+  std::array<char, 8192> chunk{};
+  std::string partial;       // bytes after the last '\n'
+  bool discarding = false;   // inside an over-long line
+  bool drained = false;      // stdout reached EOF
+  bool exited = false;
+  int exit_code = 0;
+  pid_t pid = -1;
+};
+
+NodeProcess::NodeProcess(asio::io_context& io, std::string name, std::vector<std::string> argv,
+                         std::vector<std::pair<std::string, std::string>> env, int netns_fd,
+                         const std::filesystem::path& log_path, LineHandler on_line,
+                         ExitHandler on_exit)
+    : io_(io),
+      name_(std::move(name)),
+      argv_(std::move(argv)),
+      netns_fd_(netns_fd),
+      on_line_(std::move(on_line)),
+      on_exit_(std::move(on_exit)) {
+  for (char** e = environ; e && *e; ++e) environment_.emplace_back(*e);
+  for (auto& [key, value] : env) environment_.push_back(key + "=" + value);
+  log_fd_ = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (log_fd_ < 0) throw std::system_error(errno, std::generic_category(), "open " + log_path.string());
+}
+
+NodeProcess::~NodeProcess() {
+  KillAndReap();
+  if (log_fd_ >= 0) close(log_fd_);
+}
+
+pid_t NodeProcess::Start() {
+  if (running_) throw std::logic_error("node " + name_ + " is already running");
+  auto inc = std::make_shared<Incarnation>(io_);
+  std::vector<std::string> args(argv_.begin() + 1, argv_.end());
+  try {
+    inc->process = std::make_unique<bp::process>(
+        io_, argv_[0], args, bp::process_stdio{nullptr, inc->out, log_fd_},
+        bp::process_environment(environment_), ChildSetup{netns_fd_});
+  } catch (const std::exception& e) {
+    throw std::runtime_error("cannot start node " + name_ + " (" + argv_[0] + "): " + e.what());
+  }
+  inc->pid = inc->process->id();
+  current_ = inc;
+  running_ = true;
+  pid_ = inc->pid;
+  ReadMore(inc);
+  inc->process->async_wait([this, inc](boost::system::error_code ec, int code) {
+    inc->exited = true;
+    inc->exit_code = ec ? -1 : code;
+    MaybeFinish(inc);
+  });
+  return pid_;
+}
+
+void NodeProcess::ReadMore(const std::shared_ptr<Incarnation>& inc) {
+  inc->out.async_read_some(asio::buffer(inc->chunk), [this, inc](boost::system::error_code ec,
+                                                                 std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) {
+      char c = inc->chunk[i];
+      if (c == '\n') {
+        if (!inc->discarding) on_line_(inc->partial);
+        inc->partial.clear();
+        inc->discarding = false;
+      } else if (!inc->discarding) {
+        inc->partial.push_back(c);
+        if (inc->partial.size() > kMaxLine) {
+          Log("schism: " + name_ + " printed a line over " + std::to_string(kMaxLine) +
+              " bytes; it was cut and ignored");
+          inc->partial.clear();
+          inc->discarding = true;
+        }
+      }
+    }
+    if (ec) {
+      if (!inc->partial.empty() && !inc->discarding) on_line_(inc->partial);  // last line, no '\n'
+      inc->partial.clear();
+      inc->drained = true;
+      MaybeFinish(inc);
+      return;
+    }
+    ReadMore(inc);
+  });
+}
+
+void NodeProcess::MaybeFinish(const std::shared_ptr<Incarnation>& inc) {
+  if (!inc->exited || !inc->drained) return;
+  if (current_ == inc) {
+    running_ = false;
+    current_.reset();
+  }
+  on_exit_(inc->pid, inc->exit_code);
+}
+
+void NodeProcess::Signal(int signal) {
+  if (running_ && pid_ > 0) kill(-pid_, signal);
+}
+
+void NodeProcess::KillAndReap() {
+  if (!current_) return;
+  std::shared_ptr<Incarnation> inc = current_;
+  current_.reset();
+  running_ = false;
+  if (!inc->exited) {
+    kill(-inc->pid, SIGKILL);
+    boost::system::error_code ignored;
+    inc->process->wait(ignored);  // reaps; the async wait then completes with an error
+  }
+  boost::system::error_code ignored;
+  inc->out.close(ignored);
+}
+
+void NodeProcess::Log(const std::string& line) {
+  std::string text = line + "\n";
+  ssize_t ignored = write(log_fd_, text.data(), text.size());
+  (void)ignored;
+}
+
+}  // namespace schism::harness

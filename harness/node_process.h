@@ -1,0 +1,83 @@
+#pragma once
+// One elector process of a run, supervised on the controller's io_context.
+//
+// The process runs inside its node's namespace (harness/spawn.h: ChildSetup).
+// Its stdout is read as it arrives and handed over line by line; its stderr
+// goes straight to the node's log file, so nothing it says is ever lost, even
+// when it is killed mid-line. A node may be started again after it exits: each
+// start is a new incarnation with its own pipe.
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+
+namespace schism::harness {
+
+class NodeProcess {
+ public:
+  // Called with one complete stdout line (without '\n') of the node.
+  using LineHandler = std::function<void(const std::string& line)>;
+  // Called once per incarnation when the process has exited and its stdout is
+  // drained, with the wait status decoded as Boost.Process does (exit code, or
+  // the signal number for a killed process).
+  using ExitHandler = std::function<void(pid_t pid, int exit_code)>;
+
+  // Lines longer than this are cut, with a note in the log.
+  static constexpr std::size_t kMaxLine = 1 << 20;
+
+  // `argv[0]` must be an existing executable; `env` is added to the
+  // controller's own environment. The log file is opened for appending here
+  // (throws std::system_error naming it when that fails).
+  NodeProcess(boost::asio::io_context& io, std::string name, std::vector<std::string> argv,
+              std::vector<std::pair<std::string, std::string>> env, int netns_fd,
+              const std::filesystem::path& log_path, LineHandler on_line, ExitHandler on_exit);
+  ~NodeProcess();  // kills the process group if still running, and reaps it
+  NodeProcess(const NodeProcess&) = delete;
+  NodeProcess& operator=(const NodeProcess&) = delete;
+
+  // Starts a new incarnation; returns its pid. Throws std::runtime_error naming
+  // the node and the executable when the spawn fails. Must not be running.
+  pid_t Start();
+
+  // Sends `signal` to the node's process group (the node and all it forked).
+  // Does nothing when it is not running.
+  void Signal(int signal);
+
+  // Kills (SIGKILL) the process group and waits for it synchronously.
+  void KillAndReap();
+
+  bool running() const { return running_; }
+  pid_t pid() const { return pid_; }
+  const std::string& name() const { return name_; }
+
+  // Appends a line of the harness's own to the node log (e.g. a complaint about
+  // one of the node's lines).
+  void Log(const std::string& line);
+
+ private:
+  struct Incarnation;
+  void ReadMore(const std::shared_ptr<Incarnation>& inc);
+  void MaybeFinish(const std::shared_ptr<Incarnation>& inc);
+
+  boost::asio::io_context& io_;
+  std::string name_;
+  std::vector<std::string> argv_;
+  std::vector<std::string> environment_;  // "KEY=VALUE", the controller's plus the node's
+  int netns_fd_;
+  int log_fd_ = -1;
+  LineHandler on_line_;
+  ExitHandler on_exit_;
+  std::shared_ptr<Incarnation> current_;
+  bool running_ = false;
+  pid_t pid_ = -1;
+};
+
+}  // namespace schism::harness

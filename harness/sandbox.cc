@@ -1,0 +1,55 @@
+#include "harness/sandbox.h"
+
+#include <stdexcept>
+
+#include "harness/spawn.h"
+
+namespace schism::harness {
+namespace {
+
+// Runs one `ip -batch -` inside `netns_fd`; throws naming `what` on failure.
+void IpBatch(int netns_fd, const std::string& batch, const std::string& what) {
+  CommandResult r = RunCommand({"ip", "-batch", "-"}, netns_fd, batch);
+  if (r.exit_code != 0) {
+    std::string out = r.output;
+    while (!out.empty() && out.back() == '\n') out.pop_back();
+    throw std::runtime_error("sandbox: " + what + " failed: " + out);
+  }
+}
+
+}  // namespace
+
+std::string NodeAddress(std::size_t index) { return "10.241.0." + std::to_string(index); }
+
+std::unique_ptr<Sandbox> Sandbox::Create(std::size_t nodes) {
+  if (nodes < 1 || nodes > kMaxNodes) {
+    throw std::invalid_argument("sandbox: node count must be 1.." + std::to_string(kMaxNodes));
+  }
+  std::unique_ptr<Sandbox> box(new Sandbox(Netns::Create()));
+  std::string hub_batch =
+      "link set lo up\n"
+      "link add br0 type bridge stp_state 0 forward_delay 0\n"
+      "link set br0 up\n";
+  for (std::size_t i = 1; i <= nodes; ++i) {
+    SandboxNode node{"n" + std::to_string(i), NodeAddress(i), "vn" + std::to_string(i),
+                     Netns::Create()};
+    // The veth is made in the hub with its far end placed straight into the
+    // node's namespace, where it is called eth0.
+    hub_batch += "link add " + node.port + " type veth peer name eth0 netns " +
+                 node.netns.ProcPath() + "\n";
+    hub_batch += "link set " + node.port + " master br0\n";
+    hub_batch += "link set " + node.port + " up\n";
+    box->nodes_.push_back(std::move(node));
+  }
+  IpBatch(box->hub_.fd(), hub_batch, "building the hub bridge");
+  for (const SandboxNode& node : box->nodes_) {
+    IpBatch(node.netns.fd(),
+            "link set lo up\n"
+            "addr add " + node.address + "/24 dev eth0\n"
+            "link set eth0 up\n",
+            "configuring " + node.name);
+  }
+  return box;
+}
+
+}  // namespace schism::harness

@@ -1,0 +1,59 @@
+#pragma once
+// The sandbox: a hub network namespace holding a bridge, and one namespace per
+// node joined to the bridge by a veth pair.
+//
+//   node namespace nI            hub namespace
+//   +------------------+         +--------------------------+
+//   | eth0 10.241.0.I  |--veth---| vnI  (port of bridge br0)|
+//   | lo               |         | nft table (the nemesis)  |
+//   +------------------+         +--------------------------+
+//
+// The addresses exist only inside these namespaces. No namespace has a default
+// route, and nothing links the hub to the host's namespace, so a node can
+// reach its peers and nothing else. Every namespace is held by an fd
+// (harness/netns.h): destroying the Sandbox, or the controller dying, frees
+// them all, and the veths, the bridge and any nft rules with them.
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "harness/netns.h"
+
+namespace schism::harness {
+
+struct SandboxNode {
+  std::string name;     // "n1" ... "nN"
+  std::string address;  // IPv4 address of eth0 inside the node's namespace
+  std::string port;     // the bridge port in the hub for this node ("vn1")
+  Netns netns;
+};
+
+class Sandbox {
+ public:
+  static constexpr std::size_t kMaxNodes = 250;
+  static constexpr const char* kSubnet = "10.241.0.0/24";
+
+  // Builds the hub and `nodes` node namespaces (1 <= nodes <= kMaxNodes).
+  // Throws std::runtime_error naming the step and quoting `ip`'s own error when
+  // any step fails; whatever was built is freed before the throw.
+  static std::unique_ptr<Sandbox> Create(std::size_t nodes);
+
+  Sandbox(const Sandbox&) = delete;
+  Sandbox& operator=(const Sandbox&) = delete;
+
+  const Netns& hub() const { return hub_; }
+  const std::vector<SandboxNode>& nodes() const { return nodes_; }
+
+ private:
+  explicit Sandbox(Netns hub) : hub_(std::move(hub)) {}
+
+  Netns hub_;
+  std::vector<SandboxNode> nodes_;
+};
+
+// The address node `index` (1-based) gets: 10.241.0.<index>.
+std::string NodeAddress(std::size_t index);
+
+}  // namespace schism::harness

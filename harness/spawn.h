@@ -1,0 +1,59 @@
+#pragma once
+// Starting child processes inside harness namespaces (Boost.Process v2).
+
+#include <sys/prctl.h>
+#include <sched.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/process/v2.hpp>
+
+namespace schism::harness {
+
+// A Boost.Process v2 initializer. In the child, between fork and exec, it
+// enters `netns_fd` (when >= 0), asks the kernel for SIGKILL when the
+// controller thread that spawned it dies (so a controller killed by SIGKILL
+// leaves no node behind), and puts the child in a process group of its own,
+// so that signals to the group reach everything the node forks.
+struct ChildSetup {
+  int netns_fd = -1;
+  pid_t controller = getpid();
+
+  template <class Launcher>
+  boost::system::error_code on_exec_setup(Launcher&, const boost::process::v2::filesystem::path&,
+                                          const char* const*&) const {
+    if (netns_fd >= 0 && setns(netns_fd, CLONE_NEWNET) != 0) {
+      return {errno, boost::system::system_category()};
+    }
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) return {errno, boost::system::system_category()};
+    if (getppid() != controller) _exit(127);  // the controller died before prctl took effect
+    if (setpgid(0, 0) != 0) return {errno, boost::system::system_category()};
+    return {};
+  }
+};
+
+// Finds `name` (or checks `name` when it contains a '/') as an executable file,
+// searching PATH and then /usr/sbin and /sbin (where Debian keeps `ip`, `nft`).
+// Returns an empty path when there is none.
+std::filesystem::path FindExecutable(std::string_view name);
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr, interleaved as written
+};
+
+// Runs `argv` to completion inside `netns_fd` (or in the caller's namespace when
+// -1), with `input` on its stdin. Throws std::runtime_error naming the command
+// when it cannot be started or does not finish within `timeout` (it is then
+// killed and reaped first).
+CommandResult RunCommand(const std::vector<std::string>& argv, int netns_fd, std::string_view input,
+                         std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+}  // namespace schism::harness

@@ -1,0 +1,79 @@
+#pragma once
+// Helpers for the tests that start build/schism as a real process.
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace schism::testing {
+
+// True when the test runs as root (namespaces need it).
+bool IsRoot();
+
+// The inode of a network namespace fd (fstat), as shown in "net:[INODE]".
+ino_t NetnsInode(int fd);
+// The network namespace inode of a process, or 0 when it has gone.
+ino_t NetnsInodeOfPid(pid_t pid);
+
+// Every network namespace inode that some process has as its namespace or
+// holds open as an fd (scans /proc/*/ns/net and /proc/*/fd/*). A namespace
+// absent from this set (and not bind-mounted; schism never mounts one) has
+// been freed by the kernel together with its veths, bridge and nft tables.
+std::set<ino_t> LiveNetnsInodes();
+
+// True while `pid` exists and is not a zombie.
+bool PidAlive(pid_t pid);
+
+// The links of the calling thread's namespace, by name (from `ip -o link`).
+std::set<std::string> HostLinks();
+// `nft list tables` in the calling thread's namespace.
+std::string HostNftTables();
+
+// A child process (fork/exec), stdout+stderr to a file; killed in the destructor
+// if still running.
+class Child {
+ public:
+  Child(const std::vector<std::string>& argv, const std::filesystem::path& output);
+  ~Child();
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+  pid_t pid() const { return pid_; }
+  // Waits up to `timeout` for the child to exit; returns its exit code, 128+signal
+  // when killed by a signal, or -1 on timeout (the child still runs).
+  int Wait(std::chrono::milliseconds timeout);
+
+ private:
+  pid_t pid_ = -1;
+  bool reaped_ = false;
+};
+
+// The whole content of a file ("" when missing).
+std::string ReadFile(const std::filesystem::path& path);
+
+// A fresh temporary directory, removed with everything in it at destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+}  // namespace schism::testing
+
+namespace schism::testing {
+
+// Where the build put schism and schism-node.
+std::filesystem::path BinaryDir();
+
+// The events of a history file, parsed loosely (one nlohmann::json per line;
+// a line that does not parse is skipped, for files still being written).
+std::vector<std::string> HistoryLines(const std::filesystem::path& history);
+
+}  // namespace schism::testing
