@@ -1,0 +1,135 @@
+// schism-node: the built-in electors of schism behind the elector contract v1.
+//
+//   schism-node raft --id n1 --listen 10.1.0.2:7000 --peers n2=10.1.0.3:7000,n3=10.1.0.4:7000
+//                    --data /path/dir [--seed 7] [--tick-ms 10] [--election-min-ms 150]
+//                    [--election-max-ms 300] [--heartbeat-ms 50] [--pre-vote]
+//                    [--no-check-quorum] [--bug double-vote|forget-vote]
+//
+// Exit codes: 0 after SIGTERM/SIGINT, 64 for a usage error, 70 for an
+// environment error (data dir, state file, socket).
+
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+
+#include "nodes/address.h"
+#include "nodes/raft.h"
+#include "nodes/udp_runtime.h"
+
+namespace {
+
+constexpr int kExitUsage = 64;
+constexpr int kExitEnvironment = 70;
+
+volatile std::sig_atomic_t g_stop = 0;
+
+void OnStopSignal(int) { g_stop = 1; }
+
+void InstallSignalHandlers() {
+  struct sigaction action {};
+  action.sa_handler = OnStopSignal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = 0;  // No SA_RESTART: the signal must interrupt poll().
+  sigaction(SIGTERM, &action, nullptr);
+  sigaction(SIGINT, &action, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);  // A closed stdout must not kill the node.
+}
+
+// FNV-1a, so that nodes given the same --seed still draw different timeouts.
+std::uint64_t MixSeed(std::uint64_t seed, const std::string& id) {
+  std::uint64_t hash = 14695981039346656037ull;
+  for (unsigned char c : id) hash = (hash ^ c) * 1099511628211ull;
+  return seed ^ hash;
+}
+
+// Ticks needed to cover `ms` (rounded up, at least one).
+int ToTicks(int ms, int tick_ms) { return std::max(1, (ms + tick_ms - 1) / tick_ms); }
+
+int Usage(const std::string& message) {
+  std::fprintf(stderr, "schism-node: %s (see schism-node raft --help)\n", message.c_str());
+  return kExitUsage;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using schism::nodes::Bug;
+
+  CLI::App app{"schism-node: built-in leader electors for schism (elector contract v1)"};
+  app.require_subcommand(1);
+  CLI::App* raft = app.add_subcommand("raft", "Raft leader election over UDP");
+  std::string id, listen, peers_text, data_dir, bug = "none";
+  std::uint64_t seed = 0;
+  int tick_ms = 10, election_min_ms = 150, election_max_ms = 300, heartbeat_ms = 50;
+  bool pre_vote = false, no_check_quorum = false;
+  raft->add_option("--id", id, "This node's id, e.g. n1")->required();
+  raft->add_option("--listen", listen, "IPv4 ADDRESS:PORT to bind")->required();
+  raft->add_option("--peers", peers_text, "The other nodes: n2=ADDRESS:PORT,n3=...");
+  raft->add_option("--data", data_dir, "Existing directory for raft-state.json")->required();
+  raft->add_option("--seed", seed, "Seed of the election-timeout RNG (mixed with --id)");
+  raft->add_option("--tick-ms", tick_ms, "Length of one tick")->check(CLI::Range(1, 60000));
+  raft->add_option("--election-min-ms", election_min_ms, "Shortest election timeout")
+      ->check(CLI::Range(1, 3600000));
+  raft->add_option("--election-max-ms", election_max_ms, "Longest election timeout")
+      ->check(CLI::Range(1, 3600000));
+  raft->add_option("--heartbeat-ms", heartbeat_ms, "Leader heartbeat and vote re-send interval")
+      ->check(CLI::Range(1, 3600000));
+  raft->add_flag("--pre-vote", pre_vote, "Ask for a pre-vote before raising the term");
+  raft->add_flag("--no-check-quorum", no_check_quorum, "Leaders never step down on their own");
+  raft->add_option("--bug", bug, "Deliberate defect: double-vote or forget-vote")
+      ->check(CLI::IsMember({"none", "double-vote", "forget-vote"}));
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);  // Prints the help of the right (sub)command on stdout, returns 0.
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    return Usage(e.what());
+  }
+
+  if (election_min_ms > election_max_ms) {
+    return Usage("--election-min-ms must not exceed --election-max-ms");
+  }
+  if (heartbeat_ms >= election_min_ms) {
+    return Usage("--heartbeat-ms must be shorter than --election-min-ms");
+  }
+  schism::nodes::RuntimeOptions options;
+  std::string error;
+  auto endpoint = schism::nodes::ParseEndpoint(listen, &error);
+  if (!endpoint) return Usage("--listen: " + error);
+  auto peers = schism::nodes::ParsePeers(peers_text, &error);
+  if (!peers) return Usage("--peers: " + error);
+  for (const auto& peer : *peers) {
+    if (peer.id == id) return Usage("--peers: lists this node's own id " + id);
+    options.raft.peers.push_back(peer.id);
+  }
+  options.raft.id = id;
+  options.raft.election_min_ticks = ToTicks(election_min_ms, tick_ms);
+  options.raft.election_max_ticks = ToTicks(election_max_ms, tick_ms);
+  options.raft.heartbeat_ticks = ToTicks(heartbeat_ms, tick_ms);
+  options.raft.pre_vote = pre_vote;
+  options.raft.check_quorum = !no_check_quorum;
+  options.raft.bug = bug == "double-vote"   ? Bug::kDoubleVote
+                     : bug == "forget-vote" ? Bug::kForgetVote
+                                            : Bug::kNone;
+  options.raft.seed = MixSeed(seed, id);
+  options.listen = *endpoint;
+  options.peers = std::move(*peers);
+  options.data_dir = data_dir;
+  options.tick_ms = tick_ms;
+
+  InstallSignalHandlers();
+  auto runtime = schism::nodes::UdpRuntime::Open(std::move(options), &error);
+  if (!runtime) {
+    std::fprintf(stderr, "schism-node: %s\n", error.c_str());
+    return kExitEnvironment;
+  }
+  if (!runtime->Run(&g_stop, &error)) {
+    std::fprintf(stderr, "schism-node: %s\n", error.c_str());
+    return kExitEnvironment;
+  }
+  return 0;
+}
