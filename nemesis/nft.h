@@ -1,0 +1,112 @@
+#pragma once
+// Network partitions applied with nftables on the hub's Linux bridge.
+//
+// The harness connects every node's namespace to one bridge in a hub
+// namespace; node nK's veth end on the bridge is a bridge port (e.g. "vn3").
+// NftPartitioner owns one table in the hub:
+//
+//   table bridge schism {
+//     set drop_pairs { type ifname . ifname; elements = { "vn1" . "vn3", ... } }
+//     chain forward {
+//       type filter hook forward priority 0; policy accept;
+//       iifname . oifname @drop_pairs counter drop
+//     }
+//   }
+//
+// A frame that enters the bridge on src's port and would leave on dst's port
+// is dropped when (src port, dst port) is in the set, so a grudge's directed
+// pair (src, dst) is enforced on the forwarding path between the two nodes
+// (never on a node's OUTPUT, which would let the node see its own send fail).
+// Flooded frames (ARP, unknown unicast) are filtered per output port too.
+// A new grudge replaces the set's contents in one nftables transaction, so no
+// packet ever sees half of the old grudge and half of the new one.
+
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "nemesis/grudge.h"
+
+struct nft_ctx;
+
+namespace schism::nemesis {
+
+// Node name -> its bridge port's ifname, e.g. {"n1","vn1"}.
+using PortMap = std::map<std::string, std::string>;
+
+// The default name of the table this module owns in the hub.
+inline constexpr std::string_view kNftTable = "schism";
+
+// Thrown when nftables rejects a command. what() holds nft's own error text
+// followed by the commands that failed.
+class NftError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Returns the whole table, as `nft list table bridge <table>` would show it
+// without counters, with the set holding the port pairs of `grudge` sorted by
+// (src, dst). Pure. Throws std::invalid_argument when the grudge names a node
+// missing from `ports` or a port is not a valid ifname (1-15 characters of
+// [A-Za-z0-9_.-]).
+std::string RenderRuleset(const Grudge& grudge, const PortMap& ports,
+                          std::string_view table = kNftTable);
+
+// Returns the single transaction that makes the set hold exactly the pairs of
+// `grudge`: "flush set ..." followed by one "add element ..." (omitted when
+// the grudge is empty). Pure; throws like RenderRuleset.
+std::string RenderApplyCommands(const Grudge& grudge, const PortMap& ports,
+                                std::string_view table = kNftTable);
+
+// Returns a short hex digest (FNV-1a, 64 bits, 16 hex digits) of `text`.
+std::string Fnv1aHex(std::string_view text);
+
+class NftPartitioner {
+ public:
+  // Installs the table (with an empty set) in the namespace of `hub_netns_fd`,
+  // replacing a stale table of the same name in the same transaction. The fd
+  // is duplicated, so the caller may close its own. The libnftables context
+  // is created while the thread is inside the hub, which binds its netlink
+  // socket to the hub for the object's lifetime; every call additionally
+  // enters the hub on the calling thread and returns afterwards. Throws
+  // NftError when nftables fails, std::system_error when the namespace cannot
+  // be entered, std::invalid_argument for a bad port name.
+  NftPartitioner(int hub_netns_fd, PortMap ports, std::string table = std::string(kNftTable));
+
+  // Deletes the table; errors are ignored (the hub may already be gone).
+  ~NftPartitioner();
+
+  NftPartitioner(const NftPartitioner&) = delete;
+  NftPartitioner& operator=(const NftPartitioner&) = delete;
+
+  // Replaces the dropped pairs with exactly those of `grudge`, in one
+  // transaction. On failure throws NftError and the previous grudge stays in
+  // force (the transaction is all or nothing).
+  void Apply(const Grudge& grudge);
+
+  // Drops nothing any more (one transaction). Throws NftError on failure.
+  void Heal();
+
+  // Returns the digest (Fnv1aHex) of RenderRuleset of the grudge in force.
+  std::string Digest() const { return Fnv1aHex(ruleset_); }
+
+  // Returns RenderRuleset of the grudge in force.
+  const std::string& Ruleset() const { return ruleset_; }
+
+  // Runs `commands` (nft syntax) in the hub and returns nft's output, e.g.
+  // "list table bridge schism". Meant for tests and diagnostics. Throws
+  // NftError on failure.
+  std::string Run(const std::string& commands);
+
+  const std::string& table() const { return table_; }
+
+ private:
+  int hub_fd_ = -1;
+  nft_ctx* ctx_ = nullptr;
+  PortMap ports_;
+  std::string table_;
+  std::string ruleset_;
+};
+
+}  // namespace schism::nemesis

@@ -1,0 +1,170 @@
+#include "nemesis/resolve.h"
+
+#include <algorithm>
+#include <stdexcept>
+#include <utility>
+
+#include "nemesis/random.h"
+
+namespace schism::nemesis {
+namespace {
+
+bool Contains(const std::vector<std::string>& list, const std::string& item) {
+  return std::find(list.begin(), list.end(), item) != list.end();
+}
+
+void CheckKnown(const ClusterView& view, const std::string& node) {
+  if (!Contains(view.nodes, node)) throw std::invalid_argument("nemesis: unknown node " + node);
+}
+
+// The leader when it is known and alive in `pool`, else a random node of
+// `pool` with `fallback` noted; nullopt when `pool` is empty.
+std::optional<std::string> LeaderOrRandom(const ClusterView& view,
+                                          const std::vector<std::string>& pool,
+                                          std::mt19937_64& rng, std::string& fallback) {
+  if (view.leader && Contains(pool, *view.leader)) return *view.leader;
+  if (pool.empty()) return std::nullopt;
+  fallback = "no leader";
+  return pool[UniformIndex(rng, pool.size())];
+}
+
+void ResolvePartition(ResolvedOp& out, const ClusterView& view, std::mt19937_64& rng) {
+  const auto& nodes = view.nodes;
+  switch (out.op.grudge) {
+    case GrudgeKind::kHalves:
+      out.grudge = Halves(nodes, rng);
+      break;
+    case GrudgeKind::kOne:
+      if (nodes.empty()) break;
+      out.isolated = nodes[UniformIndex(rng, nodes.size())];
+      out.grudge = IsolateOne(nodes, out.isolated);
+      break;
+    case GrudgeKind::kIsolateLeader:
+      if (auto node = LeaderOrRandom(view, nodes, rng, out.fallback)) {
+        out.isolated = *node;
+        out.grudge = IsolateOne(nodes, out.isolated);
+      }
+      break;
+    case GrudgeKind::kMajoritiesRing:
+      out.grudge = MajoritiesRing(nodes, rng);
+      break;
+    case GrudgeKind::kBridge:
+      out.grudge = Bridge(nodes, rng);
+      break;
+    case GrudgeKind::kComponents:
+      for (const auto& group : out.op.components) {
+        for (const auto& node : group) CheckKnown(view, node);
+      }
+      out.grudge = Complete(out.op.components);
+      break;
+  }
+}
+
+void ResolveKill(ResolvedOp& out, const ClusterView& view, std::mt19937_64& rng) {
+  if (view.alive.empty()) {
+    out.skipped = "no live node";
+    return;
+  }
+  switch (out.op.target) {
+    case KillTarget::kRandom:
+      out.node = view.alive[UniformIndex(rng, view.alive.size())];
+      break;
+    case KillTarget::kLeader:
+      out.node = *LeaderOrRandom(view, view.alive, rng, out.fallback);
+      break;
+    case KillTarget::kVoter:
+      out.awaits_voter = true;
+      break;
+    case KillTarget::kNode:
+      CheckKnown(view, out.op.node);
+      if (Contains(view.alive, out.op.node)) {
+        out.node = out.op.node;
+      } else {
+        out.skipped = out.op.node + " is not running";
+      }
+      break;
+  }
+}
+
+void ResolveRestart(ResolvedOp& out, const ClusterView& view) {
+  if (!out.op.node.empty()) {
+    CheckKnown(view, out.op.node);
+    if (Contains(view.alive, out.op.node)) {
+      out.skipped = out.op.node + " is already running";
+    } else {
+      out.restart.push_back(out.op.node);
+    }
+    return;
+  }
+  for (const auto& node : view.nodes) {
+    if (!Contains(view.alive, node)) out.restart.push_back(node);
+  }
+}
+
+}  // namespace
+
+ResolvedOp Resolve(const Op& op, const ClusterView& view, std::mt19937_64& rng) {
+  ResolvedOp out;
+  out.op = op;
+  out.nodes = view.nodes;
+  switch (op.kind) {
+    case OpKind::kPartition:
+      ResolvePartition(out, view, rng);
+      break;
+    case OpKind::kHeal:
+      break;
+    case OpKind::kKill:
+      ResolveKill(out, view, rng);
+      break;
+    case OpKind::kRestart:
+      ResolveRestart(out, view);
+      break;
+  }
+  return out;
+}
+
+ResolvedOp WithVoter(ResolvedOp resolved, const std::string& voter) {
+  resolved.awaits_voter = false;
+  resolved.node = voter;
+  return resolved;
+}
+
+ResolvedOp VoterTimedOut(ResolvedOp resolved) {
+  resolved.awaits_voter = false;
+  resolved.skipped = "no vote within voter_wait";
+  return resolved;
+}
+
+nlohmann::json ResolvedOp::Describe() const {
+  nlohmann::json out = {{"f", ToString(op.kind)}};
+  switch (op.kind) {
+    case OpKind::kPartition: {
+      out["kind"] = ToString(op.grudge);
+      nlohmann::json shape = ToJson(grudge, nodes);
+      out["grudge"] = std::move(shape["grudge"]);
+      if (shape.contains("components")) out["components"] = std::move(shape["components"]);
+      if (!isolated.empty()) out["isolated"] = isolated;
+      break;
+    }
+    case OpKind::kHeal:
+      break;
+    case OpKind::kKill:
+      out["target"] = ToString(op.target);
+      if (!node.empty()) out["node"] = node;
+      out["signal"] = op.signal;
+      out["restart_after"] = op.restart_after_s;
+      if (awaits_voter) {
+        out["awaiting"] = "vote";
+        out["voter_wait"] = op.voter_wait_s;
+      }
+      break;
+    case OpKind::kRestart:
+      out["nodes"] = restart;
+      break;
+  }
+  if (!fallback.empty()) out["fallback"] = fallback;
+  if (!skipped.empty()) out["skipped"] = skipped;
+  return out;
+}
+
+}  // namespace schism::nemesis

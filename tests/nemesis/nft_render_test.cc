@@ -1,0 +1,57 @@
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+
+#include "nemesis/nft.h"
+
+namespace schism::nemesis {
+namespace {
+
+const PortMap kPorts = {{"n1", "vn1"}, {"n2", "vn2"}, {"n3", "vn3"}};
+
+TEST(NemesisNftRender, RulesetHoldsTheGrudgesPortPairs) {
+  Grudge g = Complete({{"n1", "n2"}, {"n3"}});
+  g.Drop("n1", "n2");  // One way only.
+  EXPECT_EQ(RenderRuleset(g, kPorts),
+            "table bridge schism {\n"
+            "\tset drop_pairs {\n"
+            "\t\ttype ifname . ifname\n"
+            "\t\telements = { \"vn1\" . \"vn2\", \"vn1\" . \"vn3\", \"vn2\" . \"vn3\", "
+            "\"vn3\" . \"vn1\", \"vn3\" . \"vn2\" }\n"
+            "\t}\n"
+            "\n"
+            "\tchain forward {\n"
+            "\t\ttype filter hook forward priority 0; policy accept;\n"
+            "\t\tiifname . oifname @drop_pairs counter drop\n"
+            "\t}\n"
+            "}\n");
+}
+
+TEST(NemesisNftRender, HealedRulesetHasAnEmptySet) {
+  const std::string text = RenderRuleset(Grudge{}, kPorts);
+  EXPECT_EQ(text.find("elements"), std::string::npos);
+  EXPECT_NE(text.find("iifname . oifname @drop_pairs"), std::string::npos);
+}
+
+TEST(NemesisNftRender, ApplyIsOneFlushAndOneAdd) {
+  EXPECT_EQ(RenderApplyCommands(IsolateOne({"n1", "n2"}, "n1"), kPorts, "t"),
+            "flush set bridge t drop_pairs\n"
+            "add element bridge t drop_pairs { \"vn1\" . \"vn2\", \"vn2\" . \"vn1\" }\n");
+  EXPECT_EQ(RenderApplyCommands(Grudge{}, kPorts), "flush set bridge schism drop_pairs\n");
+}
+
+TEST(NemesisNftRender, RejectsUnknownNodesAndUnsafePortNames) {
+  EXPECT_THROW(RenderRuleset(IsolateOne({"n1", "n9"}, "n9"), kPorts), std::invalid_argument);
+  EXPECT_THROW(RenderRuleset(Grudge{}, {{"n1", "vn\" drop"}}), std::invalid_argument);
+  EXPECT_THROW(RenderRuleset(Grudge{}, {{"n1", "a-name-longer-than-15"}}), std::invalid_argument);
+}
+
+TEST(NemesisNftRender, DigestIsFnv1a64) {
+  EXPECT_EQ(Fnv1aHex(""), "cbf29ce484222325");
+  EXPECT_EQ(Fnv1aHex("a"), "af63dc4c8601ec8c");
+  EXPECT_NE(Fnv1aHex(RenderRuleset(Grudge{}, kPorts)),
+            Fnv1aHex(RenderRuleset(IsolateOne({"n1", "n2"}, "n1"), kPorts)));
+}
+
+}  // namespace
+}  // namespace schism::nemesis

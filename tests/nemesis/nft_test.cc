@@ -1,0 +1,138 @@
+// NftPartitioner against a real kernel, inside private namespaces (root).
+#include "nemesis/nft.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <set>
+#include <utility>
+
+#include "nemesis/netns_guard.h"
+#include "tests/nemesis/netns_fixture.h"
+
+namespace schism::nemesis {
+namespace {
+
+using testing::NewNetnsFd;
+using testing::NftIn;
+using Pairs = std::set<std::pair<std::string, std::string>>;
+
+const std::vector<std::string> kNodes = {"n1", "n2", "n3", "n4", "n5"};
+
+PortMap Ports() {
+  PortMap ports;
+  for (const auto& node : kNodes) ports[node] = "v" + node;
+  return ports;
+}
+
+// The (input port, output port) pairs in the hub's set, read back with `nft -j`.
+Pairs SetElements(int hub_fd) {
+  const auto json = nlohmann::json::parse(NftIn(hub_fd, "list set bridge schism drop_pairs", true));
+  Pairs pairs;
+  for (const auto& item : json["nftables"]) {
+    if (!item.contains("set")) continue;
+    for (const auto& elem : item["set"].value("elem", nlohmann::json::array())) {
+      pairs.emplace(elem["concat"][0].get<std::string>(), elem["concat"][1].get<std::string>());
+    }
+  }
+  return pairs;
+}
+
+Pairs PortPairs(const Grudge& grudge) {
+  Pairs pairs;
+  for (const auto& [src, dst] : grudge.drops) pairs.emplace("v" + src, "v" + dst);
+  return pairs;
+}
+
+class NemesisNft : public testing::PrivateNetnsTest {};
+
+TEST_F(NemesisNft, ApplyAndHealReplaceTheSetInTheHubOnly) {
+  const int hub = NewNetnsFd();
+  {
+    NftPartitioner partitioner(hub, Ports());
+    EXPECT_TRUE(SetElements(hub).empty());
+    const std::string healed_digest = partitioner.Digest();
+
+    std::mt19937_64 rng(5);
+    const Grudge halves = Halves(kNodes, rng);
+    partitioner.Apply(halves);
+    EXPECT_EQ(SetElements(hub), PortPairs(halves));
+    EXPECT_EQ(partitioner.Ruleset(), RenderRuleset(halves, Ports()));
+    EXPECT_NE(partitioner.Digest(), healed_digest);
+
+    const Grudge ring = MajoritiesRing(kNodes, rng);
+    partitioner.Apply(ring);
+    EXPECT_EQ(SetElements(hub), PortPairs(ring));
+
+    partitioner.Heal();
+    EXPECT_TRUE(SetElements(hub).empty());
+    EXPECT_EQ(partitioner.Digest(), healed_digest);
+
+    // The calling thread's own namespace never gets a table.
+    EXPECT_EQ(NftIn(private_fd(), "list tables"), "");
+    EXPECT_NE(NftIn(hub, "list tables").find("table bridge schism"), std::string::npos);
+  }
+  EXPECT_EQ(NftIn(hub, "list tables"), "") << "the destructor leaves the table behind";
+  ::close(hub);
+}
+
+TEST_F(NemesisNft, ChainDropsOnTheBridgeForwardHook) {
+  const int hub = NewNetnsFd();
+  NftPartitioner partitioner(hub, Ports());
+  const auto json = nlohmann::json::parse(NftIn(hub, "list chain bridge schism forward", true));
+  bool found = false;
+  for (const auto& item : json["nftables"]) {
+    if (!item.contains("chain")) continue;
+    EXPECT_EQ(item["chain"]["hook"], "forward");
+    EXPECT_EQ(item["chain"]["type"], "filter");
+    found = true;
+  }
+  EXPECT_TRUE(found);
+  ::close(hub);
+}
+
+TEST_F(NemesisNft, ReplacesAStaleTable) {
+  const int hub = NewNetnsFd();
+  NftIn(hub, "add table bridge schism\nadd chain bridge schism leftover");
+  {
+    NftPartitioner partitioner(hub, Ports());
+    EXPECT_EQ(NftIn(hub, "list table bridge schism").find("leftover"), std::string::npos);
+  }
+  ::close(hub);
+}
+
+TEST_F(NemesisNft, ErrorsCarryNftsTextAndTheCommands) {
+  const int hub = NewNetnsFd();
+  NftPartitioner partitioner(hub, Ports());
+  try {
+    partitioner.Run("list table bridge nosuchtable");
+    FAIL() << "expected NftError";
+  } catch (const NftError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("No such file or directory"), std::string::npos) << what;
+    EXPECT_NE(what.find("list table bridge nosuchtable"), std::string::npos) << what;
+  }
+  EXPECT_THROW(partitioner.Apply(IsolateOne({"n1", "n9"}, "n9")), std::invalid_argument);
+  // A failed Apply leaves the previous grudge in force.
+  EXPECT_TRUE(SetElements(hub).empty());
+  ::close(hub);
+}
+
+TEST_F(NemesisNft, WorksFromAnotherThreadsNamespace) {
+  // Constructed in one namespace, used while the thread sits in another: the
+  // table still lands in the hub.
+  const int hub = NewNetnsFd();
+  const int elsewhere = NewNetnsFd();
+  NftPartitioner partitioner(hub, Ports());
+  {
+    ScopedNetns away(elsewhere);
+    partitioner.Apply(IsolateOne(kNodes, "n1"));
+  }
+  EXPECT_EQ(SetElements(hub).size(), 8u);
+  EXPECT_EQ(NftIn(elsewhere, "list tables"), "");
+  ::close(elsewhere);
+  ::close(hub);
+}
+
+}  // namespace
+}  // namespace schism::nemesis

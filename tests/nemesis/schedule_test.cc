@@ -1,0 +1,192 @@
+#include "nemesis/schedule.h"
+
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+
+namespace schism::nemesis {
+namespace {
+
+ScheduleOptions Options(std::uint64_t seed, double duration = 60.0) {
+  ScheduleOptions options;
+  options.duration_s = duration;
+  options.nemeses = {"partition", "kill"};
+  options.node_count = 5;
+  options.seed = seed;
+  return options;
+}
+
+TEST(NemesisSchedule, SameOptionsSameSchedule) {
+  EXPECT_EQ(Generate(Options(7)), Generate(Options(7)));
+  EXPECT_NE(Generate(Options(7)), Generate(Options(8)));
+}
+
+TEST(NemesisSchedule, QuietPeriodDefaultsToAFifthWithAFloorOfFiveSeconds) {
+  EXPECT_DOUBLE_EQ(QuietPeriod(Options(1, 60)), 12.0);
+  EXPECT_DOUBLE_EQ(QuietPeriod(Options(1, 10)), 5.0);
+  EXPECT_DOUBLE_EQ(QuietPeriod(Options(1, 3)), 3.0);
+  ScheduleOptions explicit_quiet = Options(1);
+  explicit_quiet.quiet_s = 0.0;
+  EXPECT_DOUBLE_EQ(QuietPeriod(explicit_quiet), 0.0);
+}
+
+TEST(NemesisSchedule, EndsHealedAndWholeWithNothingInTheQuietPeriod) {
+  for (std::uint64_t seed = 0; seed < 50; ++seed) {
+    const auto options = Options(seed);
+    const auto ops = Generate(options);
+    const double end = options.duration_s - QuietPeriod(options);
+    ASSERT_GE(ops.size(), 2u);
+    EXPECT_EQ(ops[ops.size() - 2].kind, OpKind::kHeal);
+    EXPECT_EQ(ops.back().kind, OpKind::kRestart);
+    EXPECT_TRUE(ops.back().node.empty());
+    EXPECT_DOUBLE_EQ(ops.back().offset_s, end);
+    for (std::size_t i = 0; i < ops.size(); ++i) {
+      const Op& op = ops[i];
+      EXPECT_LE(op.offset_s, end) << "seed " << seed << " op " << i;
+      if (i > 0) {
+        EXPECT_LE(ops[i - 1].offset_s, op.offset_s) << "seed " << seed;
+      }
+      if (op.kind == OpKind::kKill) {
+        // The kill, its wait for a voter and its restart all end before the quiet period.
+        EXPECT_LE(op.offset_s + op.voter_wait_s + op.restart_after_s, end + 1e-9);
+        EXPECT_GE(op.restart_after_s, 0.05);
+        EXPECT_LE(op.restart_after_s, 2.0);
+      }
+    }
+  }
+}
+
+TEST(NemesisSchedule, FaultsAndHealsAlternate) {
+  const auto ops = Generate(Options(3));
+  bool partitioned = false;
+  int partitions = 0;
+  for (const auto& op : ops) {
+    if (op.kind == OpKind::kPartition) {
+      EXPECT_FALSE(partitioned) << "two partitions without a heal at " << op.offset_s;
+      partitioned = true;
+      ++partitions;
+    } else if (op.kind == OpKind::kHeal) {
+      partitioned = false;
+    }
+  }
+  EXPECT_GE(partitions, 3);
+  EXPECT_FALSE(partitioned);
+}
+
+TEST(NemesisSchedule, MostSixtySecondSchedulesContainNonTransitivePartitions) {
+  int with = 0;
+  int kill_inside_partition = 0;
+  for (std::uint64_t seed = 0; seed < 100; ++seed) {
+    bool non_transitive = false;
+    bool partitioned = false;
+    for (const auto& op : Generate(Options(seed))) {
+      if (op.kind == OpKind::kPartition) {
+        partitioned = true;
+        non_transitive = non_transitive || IsNonTransitive(op.grudge);
+      } else if (op.kind == OpKind::kHeal) {
+        partitioned = false;
+      } else if (op.kind == OpKind::kKill && partitioned) {
+        ++kill_inside_partition;
+      }
+    }
+    with += non_transitive ? 1 : 0;
+  }
+  EXPECT_GE(with, 90);
+  EXPECT_GE(kill_inside_partition, 50);
+}
+
+TEST(NemesisSchedule, OnlyTheRequestedNemeses) {
+  auto options = Options(5);
+  options.nemeses = {"kill"};
+  for (const auto& op : Generate(options)) EXPECT_NE(op.kind, OpKind::kPartition);
+  options.nemeses = {"partition"};
+  for (const auto& op : Generate(options)) EXPECT_NE(op.kind, OpKind::kKill);
+  options.nemeses = {};
+  EXPECT_TRUE(Generate(options).empty());
+}
+
+TEST(NemesisSchedule, SmallClustersGetNoRingOrBridge) {
+  auto options = Options(5);
+  options.node_count = 2;
+  for (std::uint64_t seed = 0; seed < 20; ++seed) {
+    options.seed = seed;
+    for (const auto& op : Generate(options)) {
+      if (op.kind == OpKind::kPartition) {
+        EXPECT_FALSE(IsNonTransitive(op.grudge));
+      }
+    }
+  }
+}
+
+TEST(NemesisSchedule, RejectsBadOptions) {
+  auto bad = Options(1);
+  bad.nemeses = {"partition", "clock"};
+  EXPECT_THROW(Generate(bad), std::invalid_argument);
+  bad = Options(1);
+  bad.duration_s = 0;
+  EXPECT_THROW(Generate(bad), std::invalid_argument);
+  bad = Options(1);
+  bad.quiet_s = 61;
+  EXPECT_THROW(Generate(bad), std::invalid_argument);
+  bad = Options(1);
+  bad.node_count = 0;
+  EXPECT_THROW(Generate(bad), std::invalid_argument);
+}
+
+TEST(NemesisTimeline, RoundTripsThroughJsonText) {
+  for (std::uint64_t seed = 0; seed < 10; ++seed) {
+    auto ops = Generate(Options(seed));
+    Op grouping;
+    grouping.offset_s = ops.back().offset_s;
+    grouping.kind = OpKind::kPartition;
+    grouping.grudge = GrudgeKind::kComponents;
+    grouping.components = {{"n1", "n2"}, {"n3", "n4", "n5"}};
+    ops.push_back(grouping);
+    Op kill;
+    kill.offset_s = ops.back().offset_s;
+    kill.kind = OpKind::kKill;
+    kill.target = KillTarget::kNode;
+    kill.node = "n4";
+    kill.signal = 15;
+    ops.push_back(kill);
+    const auto text = ToJson(ops).dump();
+    EXPECT_EQ(FromJson(nlohmann::json::parse(text)), ops) << text;
+  }
+}
+
+TEST(NemesisTimeline, OpJsonLooksLikeTheDocs) {
+  Op op;
+  op.offset_s = 4.0;
+  op.kind = OpKind::kKill;
+  op.target = KillTarget::kVoter;
+  op.restart_after_s = 0.08;
+  op.voter_wait_s = 4.5;
+  EXPECT_EQ(ToJson(op), nlohmann::json::parse(R"({"t":4.0,"f":"kill","target":"voter","signal":9,
+                                                 "restart_after":0.08,"voter_wait":4.5})"));
+}
+
+std::string FromJsonError(std::string_view text) {
+  try {
+    FromJson(nlohmann::json::parse(text));
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(NemesisTimeline, ErrorsNameTheEntry) {
+  EXPECT_EQ(FromJsonError(R"([{"t":1,"f":"heal"},{"t":2,"f":"explode"}])"),
+            "timeline[1]: unknown op \"explode\"");
+  EXPECT_EQ(FromJsonError(R"([{"t":1,"f":"heal"},{"t":2,"f":"heal"},{"t":1.5,"f":"heal"}])"),
+            "timeline[2]: offset 1.5 is before the previous op's 2.0");
+  EXPECT_EQ(FromJsonError(R"([{"f":"heal"}])"), "timeline[0]: missing \"t\"");
+  EXPECT_EQ(FromJsonError(R"([{"t":1,"f":"partition","grudge":"pentagon"}])"),
+            "timeline[0]: unknown grudge \"pentagon\"");
+  EXPECT_EQ(FromJsonError(R"([{"t":1,"f":"kill","target":"everyone"}])"),
+            "timeline[0]: unknown kill target \"everyone\"");
+  EXPECT_EQ(FromJsonError(R"([{"t":-1,"f":"heal"}])"), "timeline[0]: \"t\" must not be negative");
+  EXPECT_EQ(FromJsonError(R"({"t":1})"), "timeline: must be a JSON array of ops");
+}
+
+}  // namespace
+}  // namespace schism::nemesis
