@@ -69,11 +69,18 @@ class HistoryError : public std::runtime_error {
 
 // Parses one history line (without the trailing newline). Throws HistoryError
 // naming the problem (not JSON, missing "i"/"t"/"type", unknown type, a role
-// event without a valid role, a field of the wrong JSON type, ...).
+// event without a valid role, a field of the wrong JSON type, ...). Role, vote
+// and lease events also need "node"; a vote needs "for" and a lease
+// "lease_ms". A null value counts as an absent field.
 Event ParseEventLine(std::string_view line);
 
 // Renders `event` as one JSON object on one line, without a newline. The
 // result parses back to an equal event: ParseEventLine(FormatEvent(e)) == e.
+// Keys come in the order i, t, type, f, node, role, term, leader, for, token,
+// lease_ms, then those of `detail` (a key of `detail` that names a typed field
+// is not written); empty strings and absent optionals are left out, and "t"
+// has 6 decimals. Throws HistoryError if time is not finite or detail is
+// neither null nor an object.
 std::string FormatEvent(const Event& event);
 
 // Parses one line that a node printed on stdout under the elector contract v1
@@ -83,9 +90,13 @@ std::string FormatEvent(const Event& event);
 // line is not a contract event (not JSON, no "event" field, unknown event
 // name): such lines belong in the node's log. Throws HistoryError when the
 // line is a contract event with a bad field (e.g. "role":"king", a negative
-// term), so the caller can log a precise complaint.
+// term), so the caller can log a precise complaint. Other fields of the line
+// go to `detail`; the node's own "t" (and "i", "type", "f", "node") are kept
+// as "node_t" and so on, never mistaken for the controller's.
 std::optional<Event> ParseNodeLine(std::string_view line);
 
+// Field-wise equality, with "t" compared to the microsecond (the precision
+// FormatEvent writes) and a null detail equal to an empty object.
 bool operator==(const Event& a, const Event& b);
 
 }  // namespace schism::histories

@@ -1,0 +1,82 @@
+#pragma once
+// Checkers: pure judges of a history (DESIGN.md §4).
+//
+// A checker is fed every event of a history once, in order, through Observe(),
+// and then gives its verdict from Finish(). Checkers never read files, clocks
+// or sockets, so the same history always gets the same verdict. They are
+// composed by name (MakeChecker) and their verdicts merged Jepsen's way:
+// invalid beats unknown beats valid.
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "histories/event.h"
+
+namespace schism::histories {
+class HistoryReader;
+}
+
+namespace schism::checkers {
+
+// kValid: the property held. kInvalid: the evidence proves it was violated.
+// kUnknown: the history does not hold enough to tell.
+enum class Validity { kValid, kInvalid, kUnknown };
+
+// "valid", "invalid" or "unknown".
+std::string_view ToString(Validity validity);
+
+// Combines two verdicts: kInvalid if either is, else kUnknown if either is,
+// else kValid. kValid is the identity, so a fold over no verdicts is valid.
+Validity Merge(Validity a, Validity b);
+
+// One checker's judgement.
+struct Verdict {
+  std::string checker;  // The checker's name, e.g. "election-safety".
+  Validity valid = Validity::kUnknown;
+  std::string reason;                   // One line for a person to read.
+  std::vector<std::uint64_t> evidence;  // History "i" values proving a violation.
+  nlohmann::json details;               // Checker-specific figures (an object or null).
+};
+
+// Settings shared by all checkers.
+struct CheckOptions {
+  // Cluster size. 0 means: take it from the "nodes" array of the run/start
+  // event; checkers that need it say unknown when neither is available.
+  std::size_t nodes = 0;
+  // How long after the final heal a stable leader must appear (liveness).
+  double liveness_deadline_s = 20.0;
+};
+
+// Judges one property of a history. Observe() is called once per event in
+// history order, then Finish() once. Either may throw; RunCheckers() turns
+// that into an unknown verdict.
+class Checker {
+ public:
+  virtual ~Checker() = default;
+  // The name the checker is registered under.
+  virtual std::string_view name() const = 0;
+  virtual void Observe(const histories::Event& event) = 0;
+  virtual Verdict Finish() = 0;
+};
+
+// The registered checkers' names, in the order they are usually run.
+std::vector<std::string> CheckerNames();
+
+// Creates the checker registered as `name`. Throws std::invalid_argument
+// ("unknown checker \"x\"; known: a, b, c") for a name not registered.
+std::unique_ptr<Checker> MakeChecker(std::string_view name, const CheckOptions& options);
+
+// Reads `reader` to its end once, feeding every event to every checker, and
+// returns their verdicts in the order of `checkers`. A checker that throws is
+// not fed any further and gets an unknown verdict whose reason is the
+// exception's message; the others carry on. Errors of the reader (a malformed
+// line in strict mode) propagate as HistoryError.
+std::vector<Verdict> RunCheckers(histories::HistoryReader& reader,
+                                 std::vector<std::unique_ptr<Checker>>& checkers);
+
+}  // namespace schism::checkers

@@ -1,0 +1,77 @@
+#include "checkers/election_safety.h"
+
+#include <string>
+
+namespace schism::checkers {
+namespace {
+
+constexpr std::size_t kMaxReported = 10;
+
+}  // namespace
+
+ElectionSafetyChecker::ElectionSafetyChecker(const CheckOptions& /*options*/) {}
+
+void ElectionSafetyChecker::Observe(const histories::Event& event) {
+  if (event.type != histories::EventType::kRole) return;
+  ++role_events_;
+  if (event.role != histories::Role::kLeader) return;
+  ++leader_claims_;
+  if (!event.term) {
+    ++termless_claims_;
+    return;
+  }
+  const Claim claim{nodes_.Intern(event.node), event.index};
+  auto [it, inserted] = first_leader_.try_emplace(*event.term, claim);
+  if (inserted || it->second.node == claim.node) return;
+  if (!reported_.emplace(*event.term, claim.node).second) return;
+  ++violation_count_;
+  if (violations_.size() < kMaxReported) violations_.push_back({*event.term, it->second, claim});
+}
+
+Verdict ElectionSafetyChecker::Finish() {
+  Verdict verdict;
+  verdict.checker = std::string(kName);
+  verdict.details = {{"role_events", role_events_},
+                     {"leader_claims", leader_claims_},
+                     {"termless_leader_claims", termless_claims_},
+                     {"terms_with_leader", first_leader_.size()},
+                     {"violations", violation_count_}};
+  if (violation_count_ > 0) {
+    const Violation& v = violations_.front();
+    verdict.valid = Validity::kInvalid;
+    verdict.reason = "two leaders in term " + std::to_string(v.term) + ": " +
+                     nodes_.Name(v.first.node) + " (i=" + std::to_string(v.first.index) + ") and " +
+                     nodes_.Name(v.second.node) + " (i=" + std::to_string(v.second.index) + ")";
+    if (violation_count_ > 1) {
+      verdict.reason += ", and " + std::to_string(violation_count_ - 1) + " more";
+    }
+    nlohmann::json list = nlohmann::json::array();
+    for (const Violation& w : violations_) {
+      verdict.evidence.push_back(w.first.index);
+      verdict.evidence.push_back(w.second.index);
+      list.push_back({{"term", w.term},
+                      {"leaders", {nodes_.Name(w.first.node), nodes_.Name(w.second.node)}},
+                      {"i", {w.first.index, w.second.index}}});
+    }
+    verdict.details["reported"] = std::move(list);
+    return verdict;
+  }
+  if (role_events_ == 0) {
+    verdict.valid = Validity::kUnknown;
+    verdict.reason = "no role events in the history";
+  } else if (leader_claims_ > 0 && termless_claims_ == leader_claims_) {
+    verdict.valid = Validity::kUnknown;
+    verdict.reason = "leader claims carry no term, so leaders cannot be compared per term";
+  } else if (first_leader_.empty()) {
+    verdict.valid = Validity::kValid;
+    verdict.reason = "no leader claims";
+  } else {
+    verdict.valid = Validity::kValid;
+    const std::size_t terms = first_leader_.size();
+    verdict.reason = terms == 1 ? "one leader in the only term with a leader"
+                                : "one leader in each of " + std::to_string(terms) + " terms";
+  }
+  return verdict;
+}
+
+}  // namespace schism::checkers

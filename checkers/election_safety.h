@@ -1,0 +1,55 @@
+#pragma once
+// election-safety: at most one leader per term (Raft's Election Safety).
+
+#include <cstdint>
+#include <set>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "checkers/checker.h"
+#include "checkers/node_table.h"
+
+namespace schism::checkers {
+
+// Invalid when two different nodes claim leadership (a role event with
+// role=leader) for the same term; the evidence is the two claims' "i". A
+// leader of an older term that has not yet noticed its successor is not a
+// violation: only equal terms conflict. Role events without a term are
+// ignored, so the verdict is unknown when every leader claim lacks a term
+// (a termless elector) or when there are no role events at all.
+//
+// Memory: one entry per term that had a leader.
+class ElectionSafetyChecker final : public Checker {
+ public:
+  static constexpr std::string_view kName = "election-safety";
+
+  explicit ElectionSafetyChecker(const CheckOptions& options);
+
+  std::string_view name() const override { return kName; }
+  void Observe(const histories::Event& event) override;
+  Verdict Finish() override;
+
+ private:
+  struct Claim {
+    NodeTable::Id node;
+    std::uint64_t index;
+  };
+  struct Violation {
+    std::uint64_t term;
+    Claim first;
+    Claim second;
+  };
+
+  NodeTable nodes_;
+  std::unordered_map<std::uint64_t, Claim> first_leader_;       // By term.
+  std::set<std::pair<std::uint64_t, NodeTable::Id>> reported_;  // (term, node) already reported.
+  std::vector<Violation> violations_;                           // The first few, for the evidence.
+  std::uint64_t violation_count_ = 0;
+  std::uint64_t role_events_ = 0;
+  std::uint64_t leader_claims_ = 0;
+  std::uint64_t termless_claims_ = 0;
+};
+
+}  // namespace schism::checkers

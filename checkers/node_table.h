@@ -1,0 +1,43 @@
+#pragma once
+// Small integer ids for node names, so that checkers keep per-node state in
+// vectors and look names up without allocating.
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace schism::checkers {
+
+// Maps node names to dense ids 0, 1, 2, ... in order of first appearance.
+class NodeTable {
+ public:
+  using Id = std::uint32_t;
+
+  // Returns the id of `name`, adding it if new. Allocates only for a new name.
+  Id Intern(std::string_view name) {
+    auto it = ids_.find(name);
+    if (it != ids_.end()) return it->second;
+    const Id id = static_cast<Id>(names_.size());
+    names_.emplace_back(name);
+    ids_.emplace(names_.back(), id);
+    return id;
+  }
+
+  const std::string& Name(Id id) const { return names_[id]; }
+  std::size_t size() const { return names_.size(); }
+
+ private:
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+
+  std::unordered_map<std::string, Id, Hash, std::equal_to<>> ids_;
+  std::vector<std::string> names_;
+};
+
+}  // namespace schism::checkers

@@ -1,0 +1,59 @@
+#pragma once
+// quorum: every leader was elected by a majority of the cluster.
+
+#include <cstdint>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "checkers/checker.h"
+#include "checkers/cluster.h"
+#include "checkers/node_table.h"
+
+namespace schism::checkers {
+
+// For each term and each node that claims leadership in it, counts the
+// distinct nodes that granted it their vote in that term (vote events with
+// for = the leader; the leader's vote for itself counts). Votes reported
+// after the claim count too, since nodes print concurrently, so terms are
+// judged in Finish(). Fewer than nodes/2+1 voters is invalid; the evidence is
+// the claim's "i" followed by its votes' "i".
+//
+// Unknown when the history has no vote events at all (the elector does not
+// report votes) or the cluster size is unknown. Claims and votes without a
+// term are ignored.
+//
+// Memory: per term, its leader claims and at most one vote per (voter,
+// candidate) pair.
+class QuorumChecker final : public Checker {
+ public:
+  static constexpr std::string_view kName = "quorum";
+
+  explicit QuorumChecker(const CheckOptions& options);
+
+  std::string_view name() const override { return kName; }
+  void Observe(const histories::Event& event) override;
+  Verdict Finish() override;
+
+ private:
+  struct Vote {
+    NodeTable::Id voter;
+    NodeTable::Id candidate;
+    std::uint64_t index;
+  };
+  struct Claim {
+    NodeTable::Id leader;
+    std::uint64_t index;
+  };
+  struct Term {
+    std::vector<Claim> claims;  // One per distinct leader: its first claim.
+    std::vector<Vote> votes;    // One per distinct (voter, candidate).
+  };
+
+  ClusterSize cluster_;
+  NodeTable nodes_;
+  std::unordered_map<std::uint64_t, Term> terms_;
+  std::uint64_t vote_events_ = 0;
+};
+
+}  // namespace schism::checkers

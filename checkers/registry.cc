@@ -1,0 +1,51 @@
+#include <functional>
+#include <stdexcept>
+
+#include "checkers/checker.h"
+#include "checkers/election_safety.h"
+#include "checkers/liveness.h"
+#include "checkers/quorum.h"
+#include "checkers/vote_once.h"
+
+namespace schism::checkers {
+namespace {
+
+struct Entry {
+  std::string_view name;
+  std::unique_ptr<Checker> (*make)(const CheckOptions&);
+};
+
+template <typename T>
+std::unique_ptr<Checker> Make(const CheckOptions& options) {
+  return std::make_unique<T>(options);
+}
+
+// The order CheckerNames() reports, and the order results are usually shown in.
+constexpr Entry kRegistry[] = {
+    {ElectionSafetyChecker::kName, &Make<ElectionSafetyChecker>},
+    {QuorumChecker::kName, &Make<QuorumChecker>},
+    {VoteOnceChecker::kName, &Make<VoteOnceChecker>},
+    {LivenessChecker::kName, &Make<LivenessChecker>},
+};
+
+}  // namespace
+
+std::vector<std::string> CheckerNames() {
+  std::vector<std::string> names;
+  for (const Entry& entry : kRegistry) names.emplace_back(entry.name);
+  return names;
+}
+
+std::unique_ptr<Checker> MakeChecker(std::string_view name, const CheckOptions& options) {
+  for (const Entry& entry : kRegistry) {
+    if (entry.name == name) return entry.make(options);
+  }
+  std::string known;
+  for (const Entry& entry : kRegistry) {
+    if (!known.empty()) known += ", ";
+    known += entry.name;
+  }
+  throw std::invalid_argument("unknown checker \"" + std::string(name) + "\"; known: " + known);
+}
+
+}  // namespace schism::checkers

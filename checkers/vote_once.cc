@@ -1,0 +1,78 @@
+#include "checkers/vote_once.h"
+
+#include <string>
+
+namespace schism::checkers {
+namespace {
+
+constexpr std::size_t kMaxReported = 10;
+
+}  // namespace
+
+VoteOnceChecker::VoteOnceChecker(const CheckOptions& /*options*/) {}
+
+void VoteOnceChecker::Observe(const histories::Event& event) {
+  if (event.type != histories::EventType::kVote) return;
+  ++vote_events_;
+  if (!event.term) {
+    ++termless_votes_;
+    return;
+  }
+  const NodeTable::Id voter = nodes_.Intern(event.node);
+  const NodeTable::Id candidate = nodes_.Intern(event.vote_for);
+  std::vector<Vote>& votes = votes_[*event.term];
+  for (Vote& vote : votes) {
+    if (vote.voter != voter) continue;
+    if (vote.candidate == candidate || vote.reported) return;
+    vote.reported = true;
+    ++violation_count_;
+    if (violations_.size() < kMaxReported) {
+      violations_.push_back({*event.term, voter, vote, candidate, event.index});
+    }
+    return;
+  }
+  votes.push_back({voter, candidate, event.index, false});
+}
+
+Verdict VoteOnceChecker::Finish() {
+  Verdict verdict;
+  verdict.checker = std::string(kName);
+  verdict.details = {{"vote_events", vote_events_},
+                     {"termless_votes", termless_votes_},
+                     {"terms_with_votes", votes_.size()},
+                     {"violations", violation_count_}};
+  if (violation_count_ > 0) {
+    const Violation& v = violations_.front();
+    verdict.valid = Validity::kInvalid;
+    verdict.reason =
+        nodes_.Name(v.voter) + " voted twice in term " + std::to_string(v.term) + ": for " +
+        nodes_.Name(v.first.candidate) + " (i=" + std::to_string(v.first.index) + ") and for " +
+        nodes_.Name(v.second_candidate) + " (i=" + std::to_string(v.second_index) + ")";
+    if (violation_count_ > 1) {
+      verdict.reason += ", and " + std::to_string(violation_count_ - 1) + " more";
+    }
+    nlohmann::json list = nlohmann::json::array();
+    for (const Violation& w : violations_) {
+      verdict.evidence.push_back(w.first.index);
+      verdict.evidence.push_back(w.second_index);
+      list.push_back({{"term", w.term},
+                      {"voter", nodes_.Name(w.voter)},
+                      {"for", {nodes_.Name(w.first.candidate), nodes_.Name(w.second_candidate)}},
+                      {"i", {w.first.index, w.second_index}}});
+    }
+    verdict.details["reported"] = std::move(list);
+  } else if (vote_events_ == 0) {
+    verdict.valid = Validity::kUnknown;
+    verdict.reason = "elector reports no votes";
+  } else if (votes_.empty()) {
+    verdict.valid = Validity::kUnknown;
+    verdict.reason = "votes carry no term";
+  } else {
+    verdict.valid = Validity::kValid;
+    verdict.reason = "every node voted at most once per term, in " + std::to_string(votes_.size()) +
+                     (votes_.size() == 1 ? " term" : " terms") + " with votes";
+  }
+  return verdict;
+}
+
+}  // namespace schism::checkers

@@ -1,0 +1,225 @@
+#include "histories/scan.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace schism::histories::internal {
+namespace {
+
+// A cursor over one line. Every Read* returns false (and the scan gives up)
+// unless the input is exactly what it expects.
+class Cursor {
+ public:
+  explicit Cursor(std::string_view text) : text_(text) {}
+
+  bool AtEnd() const { return pos_ == text_.size(); }
+  char Peek() const { return AtEnd() ? '\0' : text_[pos_]; }
+
+  void SkipSpace() {
+    while (!AtEnd() && (Peek() == ' ' || Peek() == '\t' || Peek() == '\r' || Peek() == '\n')) {
+      ++pos_;
+    }
+  }
+
+  bool Consume(char c) {
+    SkipSpace();
+    if (Peek() != c) return false;
+    ++pos_;
+    return true;
+  }
+
+  // A string of printable ASCII without escapes; `out` views the input.
+  bool ReadPlainString(std::string_view& out) {
+    SkipSpace();
+    if (Peek() != '"') return false;
+    const std::size_t start = ++pos_;
+    while (!AtEnd()) {
+      const auto c = static_cast<unsigned char>(text_[pos_]);
+      if (c == '"') {
+        out = text_.substr(start, pos_ - start);
+        ++pos_;
+        return true;
+      }
+      if (c == '\\' || c < 0x20 || c >= 0x80) return false;
+      ++pos_;
+    }
+    return false;
+  }
+
+  bool ReadLiteral(std::string_view word) {
+    SkipSpace();
+    if (text_.substr(pos_, word.size()) != word) return false;
+    pos_ += word.size();
+    return true;
+  }
+
+  // A JSON integer without sign, fraction or exponent that fits 64 bits.
+  bool ReadUint(std::uint64_t& out) {
+    SkipSpace();
+    const std::size_t start = pos_;
+    while (!AtEnd() && Peek() >= '0' && Peek() <= '9') ++pos_;
+    const std::string_view digits = text_.substr(start, pos_ - start);
+    if (digits.empty() || (digits.size() > 1 && digits[0] == '0')) return false;
+    const char next = Peek();
+    if (next == '.' || next == 'e' || next == 'E') return false;
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), out);
+    return ec == std::errc() && end == digits.data() + digits.size();
+  }
+
+  // A non-negative JSON number.
+  bool ReadNumber(double& out) {
+    SkipSpace();
+    const std::size_t start = pos_;
+    auto digits = [this] {
+      const std::size_t from = pos_;
+      while (!AtEnd() && Peek() >= '0' && Peek() <= '9') ++pos_;
+      return pos_ - from;
+    };
+    const std::size_t whole = digits();
+    if (whole == 0 || (whole > 1 && text_[start] == '0')) return false;
+    if (Peek() == '.') {
+      ++pos_;
+      if (digits() == 0) return false;
+    }
+    if (Peek() == 'e' || Peek() == 'E') {
+      ++pos_;
+      if (Peek() == '+' || Peek() == '-') ++pos_;
+      if (digits() == 0) return false;
+    }
+    const char* first = text_.data() + start;
+    const char* last = text_.data() + pos_;
+    auto [end, ec] = std::from_chars(first, last, out);
+    return ec == std::errc() && end == last && std::isfinite(out);
+  }
+
+  // Any JSON value, located but not checked: nlohmann::json checks it.
+  bool SkipValue(std::string_view& out) {
+    SkipSpace();
+    const std::size_t start = pos_;
+    int depth = 0;
+    bool in_string = false;
+    while (!AtEnd()) {
+      const char c = text_[pos_];
+      if (in_string) {
+        if (c == '\\') {
+          ++pos_;
+        } else if (c == '"') {
+          in_string = false;
+          if (depth == 0) {
+            ++pos_;
+            break;
+          }
+        }
+      } else if (c == '"') {
+        in_string = true;
+      } else if (c == '{' || c == '[') {
+        ++depth;
+      } else if (c == '}' || c == ']') {
+        if (depth == 0) break;
+        if (--depth == 0) {
+          ++pos_;
+          break;
+        }
+      } else if (depth == 0 && (c == ',' || c == ' ' || c == '\t' || c == '\r' || c == '\n')) {
+        break;
+      }
+      ++pos_;
+    }
+    if (in_string || depth != 0 || pos_ == start) return false;
+    out = text_.substr(start, pos_ - start);
+    return true;
+  }
+
+ private:
+  std::string_view text_;
+  std::size_t pos_ = 0;
+};
+
+// A string field: a plain string, or null for "absent".
+bool ReadStringField(Cursor& in, std::string& out) {
+  std::string_view text;
+  if (in.ReadPlainString(text)) {
+    out.assign(text);
+    return true;
+  }
+  if (!in.ReadLiteral("null")) return false;
+  out.clear();
+  return true;
+}
+
+bool ReadUintField(Cursor& in, std::optional<std::uint64_t>& out) {
+  std::uint64_t value = 0;
+  if (in.ReadUint(value)) {
+    out = value;
+    return true;
+  }
+  if (!in.ReadLiteral("null")) return false;
+  out.reset();
+  return true;
+}
+
+bool ReadField(Cursor& in, std::string_view key, Event& out, SeenFields& seen) {
+  if (key == "i") {
+    seen.index = true;
+    return in.ReadUint(out.index);
+  }
+  if (key == "t") {
+    seen.time = true;
+    return in.ReadNumber(out.time);
+  }
+  if (key == "type") {
+    seen.type = true;
+    std::string_view name;
+    if (!in.ReadPlainString(name)) return false;
+    std::optional<EventType> type = ParseEventType(name);
+    if (!type) return false;
+    out.type = *type;
+    return true;
+  }
+  if (key == "role") {
+    std::string_view name;
+    if (in.ReadPlainString(name)) {
+      out.role = ParseRole(name);
+      return out.role.has_value();
+    }
+    out.role.reset();
+    return in.ReadLiteral("null");
+  }
+  if (key == "f") return ReadStringField(in, out.f);
+  if (key == "node") return ReadStringField(in, out.node);
+  if (key == "leader") return ReadStringField(in, out.leader);
+  if (key == "for") return ReadStringField(in, out.vote_for);
+  if (key == "term") return ReadUintField(in, out.term);
+  if (key == "token") return ReadUintField(in, out.token);
+  if (key == "lease_ms") return ReadUintField(in, out.lease_ms);
+
+  std::string_view text;
+  if (!in.SkipValue(text)) return false;
+  nlohmann::json value = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (value.is_discarded()) return false;
+  out.detail[std::string(key)] = std::move(value);
+  return true;
+}
+
+}  // namespace
+
+bool ScanEventLine(std::string_view line, Event& out, SeenFields& seen) {
+  Cursor in(line);
+  if (!in.Consume('{')) return false;
+  in.SkipSpace();
+  if (in.Peek() != '}') {
+    do {
+      std::string_view key;
+      if (!in.ReadPlainString(key) || !in.Consume(':')) return false;
+      if (!ReadField(in, key, out, seen)) return false;
+    } while (in.Consume(','));
+  }
+  if (!in.Consume('}')) return false;
+  in.SkipSpace();
+  return in.AtEnd();
+}
+
+}  // namespace schism::histories::internal

@@ -1,0 +1,111 @@
+// The registry, RunCheckers and the merge of verdicts.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <sstream>
+#include <stdexcept>
+
+#include "check_history.h"
+#include "checkers/checker.h"
+#include "histories/reader.h"
+
+namespace schism::checkers {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+TEST(Merge, InvalidBeatsUnknownBeatsValid) {
+  constexpr Validity kV = Validity::kValid;
+  constexpr Validity kI = Validity::kInvalid;
+  constexpr Validity kU = Validity::kUnknown;
+  EXPECT_EQ(Merge(kV, kV), kV);
+  EXPECT_EQ(Merge(kV, kU), kU);
+  EXPECT_EQ(Merge(kU, kV), kU);
+  EXPECT_EQ(Merge(kU, kU), kU);
+  EXPECT_EQ(Merge(kU, kI), kI);
+  EXPECT_EQ(Merge(kI, kU), kI);
+  EXPECT_EQ(Merge(kI, kV), kI);
+  EXPECT_EQ(Merge(kV, kI), kI);
+}
+
+TEST(Registry, NamesAndFactory) {
+  EXPECT_THAT(CheckerNames(), ElementsAre("election-safety", "quorum", "vote-once", "liveness"));
+  for (const std::string& name : CheckerNames()) {
+    EXPECT_EQ(MakeChecker(name, {})->name(), name);
+  }
+}
+
+TEST(Registry, UnknownNameListsTheKnownOnes) {
+  try {
+    MakeChecker("linearizable", {});
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(),
+                 "unknown checker \"linearizable\"; known: election-safety, quorum, vote-once, "
+                 "liveness");
+  }
+}
+
+class Throwing : public Checker {
+ public:
+  explicit Throwing(bool in_observe) : in_observe_(in_observe) {}
+  std::string_view name() const override { return "throwing"; }
+  void Observe(const histories::Event& event) override {
+    ++seen_;
+    if (in_observe_ && event.index == 1) throw std::runtime_error("boom at i=1");
+  }
+  Verdict Finish() override {
+    if (!in_observe_) throw std::logic_error("cannot finish");
+    return {"throwing", Validity::kValid, "fine", {}, {}};
+  }
+  int seen_ = 0;
+
+ private:
+  bool in_observe_;
+};
+
+constexpr char kHistory[] =
+    "{\"i\":0,\"t\":0,\"type\":\"run\",\"f\":\"start\",\"nodes\":[\"n1\"]}\n"
+    "{\"i\":1,\"t\":1,\"type\":\"role\",\"node\":\"n1\",\"role\":\"leader\",\"term\":1}\n"
+    "{\"i\":2,\"t\":1,\"type\":\"role\",\"node\":\"n1\",\"role\":\"leader\",\"term\":2}\n";
+
+TEST(RunCheckers, ThrowingCheckerIsUnknownOthersCarryOn) {
+  std::vector<std::unique_ptr<Checker>> list;
+  list.push_back(std::make_unique<Throwing>(true));
+  list.push_back(MakeChecker("election-safety", {}));
+  list.push_back(std::make_unique<Throwing>(false));
+  std::istringstream in(kHistory);
+  histories::HistoryReader reader(in, "h");
+  std::vector<Verdict> verdicts = RunCheckers(reader, list);
+  ASSERT_EQ(verdicts.size(), 3u);
+  EXPECT_EQ(verdicts[0].checker, "throwing");
+  EXPECT_EQ(verdicts[0].valid, Validity::kUnknown);
+  EXPECT_EQ(verdicts[0].reason, "checker failed: boom at i=1");
+  EXPECT_EQ(static_cast<Throwing&>(*list[0]).seen_, 2);  // Not fed after it threw.
+  EXPECT_EQ(verdicts[1].valid, Validity::kValid);
+  EXPECT_EQ(verdicts[2].valid, Validity::kUnknown);
+  EXPECT_EQ(verdicts[2].reason, "checker failed: cannot finish");
+  EXPECT_EQ(static_cast<Throwing&>(*list[2]).seen_, 3);
+
+  Validity overall = Validity::kValid;
+  for (const Verdict& v : verdicts) overall = Merge(overall, v.valid);
+  EXPECT_EQ(overall, Validity::kUnknown);
+}
+
+TEST(RunCheckers, ReaderErrorsPropagate) {
+  std::vector<std::unique_ptr<Checker>> list;
+  list.push_back(MakeChecker("election-safety", {}));
+  std::istringstream in(std::string(kHistory) + "not json\n");
+  histories::HistoryReader reader(in, "h");
+  try {
+    RunCheckers(reader, list);
+    FAIL();
+  } catch (const histories::HistoryError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("h:4: not JSON"));
+  }
+}
+
+}  // namespace
+}  // namespace schism::checkers
