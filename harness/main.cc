@@ -124,6 +124,11 @@ int main(int argc, char** argv) {
   check_cmd->add_flag("--json", json, "print results as JSON");
   check_cmd->add_flag("--lenient", check.lenient, "skip malformed lines; verdict at best unknown");
 
+  if (argc > 1 && argv[1][0] != '-' && std::string_view(argv[1]) != "run" &&
+      std::string_view(argv[1]) != "check") {
+    std::cerr << "schism: unknown command \"" << argv[1] << "\"; use run or check (see schism --help)\n";
+    return kExitUsage;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
