@@ -284,7 +284,6 @@ void Run::KillNode(const nemesis::ResolvedOp& resolved) {
   start.detail.erase("node");
   start.detail["phase"] = "start";
   Record(std::move(start));
-  expected_exits_.insert(nodes_[k]->pid());
   Event kill;
   kill.type = EventType::kProcess;
   kill.f = "kill";

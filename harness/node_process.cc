@@ -33,6 +33,7 @@ struct NodeProcess::Incarnation {
   bool discarding = false;   // inside an over-long line
   bool drained = false;      // stdout reached EOF
   bool exited = false;
+  bool killed = false;       // by KillAndReap: its exit is not reported
   int exit_code = 0;
   pid_t pid = -1;
 };
@@ -118,7 +119,7 @@ void NodeProcess::MaybeFinish(const std::shared_ptr<Incarnation>& inc) {
     running_ = false;
     current_.reset();
   }
-  on_exit_(inc->pid, inc->exit_code);
+  if (!inc->killed) on_exit_(inc->pid, inc->exit_code);
 }
 
 void NodeProcess::Signal(int signal) {
@@ -130,13 +131,14 @@ void NodeProcess::KillAndReap() {
   std::shared_ptr<Incarnation> inc = current_;
   current_.reset();
   running_ = false;
+  inc->killed = true;
   if (!inc->exited) {
     kill(-inc->pid, SIGKILL);
     boost::system::error_code ignored;
     inc->process->wait(ignored);  // reaps; the async wait then completes with an error
   }
-  boost::system::error_code ignored;
-  inc->out.close(ignored);
+  // The pipe stays open: what the node wrote before it died is still read and
+  // handed over (a vote it made durable must not vanish from the history).
 }
 
 void NodeProcess::Log(const std::string& line) {

@@ -51,7 +51,9 @@ class NodeProcess {
   // Does nothing when it is not running.
   void Signal(int signal);
 
-  // Kills (SIGKILL) the process group and waits for it synchronously.
+  // Kills (SIGKILL) the process group and waits for it synchronously. Lines
+  // it printed before it died are still delivered to the LineHandler as the
+  // io_context runs on; the ExitHandler is not called for this incarnation.
   void KillAndReap();
 
   bool running() const { return running_; }

@@ -52,7 +52,10 @@ const char* Colour(const std::string& kind) {
 
 void HtmlReport::OpenSegment(const std::string& node, double t, std::string kind, std::string label) {
   auto& lane = lanes_[node];
-  if (!lane.empty() && lane.back().end < 0) lane.back().end = t;
+  if (!lane.empty() && lane.back().end < 0) {
+    if (lane.back().kind == kind && lane.back().label == label) return;  // no change to draw
+    lane.back().end = t;
+  }
   lane.push_back({t, -1, std::move(kind), std::move(label)});
 }
 
