@@ -50,6 +50,15 @@ struct CheckOptions {
   std::size_t nodes = 0;
   // How long after the final heal a stable leader must appear (liveness).
   double liveness_deadline_s = 20.0;
+  // How long a leader may go on claiming leadership while a partition keeps it
+  // from a majority before partition-quorum calls it invalid: a leader needs
+  // some time to notice (Raft's check-quorum takes up to two election
+  // timeouts), so this is a generous multiple of a typical 0.3 s timeout.
+  double partition_grace_s = 1.5;
+  // Whether split-brain fails a termless elector (one whose role events carry
+  // no term) for any window with two live leaders. Electors with terms are
+  // judged per term by election-safety instead and never fail split-brain.
+  bool split_brain_fails = true;
 };
 
 // Judges one property of a history. Observe() is called once per event in

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "checkers/term_window.h"
+
 namespace schism::checkers {
 namespace {
 
@@ -20,8 +22,23 @@ void ElectionSafetyChecker::Observe(const histories::Event& event) {
     ++termless_claims_;
     return;
   }
+  const std::uint64_t term = *event.term;
+  if (OutOfWindow(term, newest_term_)) {
+    ++late_claims_;
+    return;
+  }
+  if (term > newest_term_) {
+    newest_term_ = term;
+    while (!first_leader_.empty() && OutOfWindow(first_leader_.begin()->first, newest_term_)) {
+      first_leader_.erase(first_leader_.begin());
+    }
+    while (!reported_.empty() && OutOfWindow(reported_.begin()->first, newest_term_)) {
+      reported_.erase(reported_.begin());
+    }
+  }
   const Claim claim{nodes_.Intern(event.node), event.index};
-  auto [it, inserted] = first_leader_.try_emplace(*event.term, claim);
+  auto [it, inserted] = first_leader_.try_emplace(term, claim);
+  if (inserted) ++terms_with_leader_;
   if (inserted || it->second.node == claim.node) return;
   if (!reported_.emplace(*event.term, claim.node).second) return;
   ++violation_count_;
@@ -34,7 +51,8 @@ Verdict ElectionSafetyChecker::Finish() {
   verdict.details = {{"role_events", role_events_},
                      {"leader_claims", leader_claims_},
                      {"termless_leader_claims", termless_claims_},
-                     {"terms_with_leader", first_leader_.size()},
+                     {"terms_with_leader", terms_with_leader_},
+                     {"late_claims", late_claims_},
                      {"violations", violation_count_}};
   if (violation_count_ > 0) {
     const Violation& v = violations_.front();
@@ -62,12 +80,12 @@ Verdict ElectionSafetyChecker::Finish() {
   } else if (leader_claims_ > 0 && termless_claims_ == leader_claims_) {
     verdict.valid = Validity::kUnknown;
     verdict.reason = "leader claims carry no term, so leaders cannot be compared per term";
-  } else if (first_leader_.empty()) {
+  } else if (terms_with_leader_ == 0) {
     verdict.valid = Validity::kValid;
     verdict.reason = "no leader claims";
   } else {
     verdict.valid = Validity::kValid;
-    const std::size_t terms = first_leader_.size();
+    const std::uint64_t terms = terms_with_leader_;
     verdict.reason = terms == 1 ? "one leader in the only term with a leader"
                                 : "one leader in each of " + std::to_string(terms) + " terms";
   }

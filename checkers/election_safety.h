@@ -2,9 +2,9 @@
 // election-safety: at most one leader per term (Raft's Election Safety).
 
 #include <cstdint>
+#include <map>
 #include <set>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -20,7 +20,8 @@ namespace schism::checkers {
 // ignored, so the verdict is unknown when every leader claim lacks a term
 // (a termless elector) or when there are no role events at all.
 //
-// Memory: one entry per term that had a leader.
+// Memory: one entry per term that had a leader, for the last kTermWindow
+// terms (term_window.h); a claim for an older term is counted as late.
 class ElectionSafetyChecker final : public Checker {
  public:
   static constexpr std::string_view kName = "election-safety";
@@ -43,9 +44,12 @@ class ElectionSafetyChecker final : public Checker {
   };
 
   NodeTable nodes_;
-  std::unordered_map<std::uint64_t, Claim> first_leader_;       // By term.
+  std::map<std::uint64_t, Claim> first_leader_;                 // By term, within the window.
   std::set<std::pair<std::uint64_t, NodeTable::Id>> reported_;  // (term, node) already reported.
-  std::vector<Violation> violations_;                           // The first few, for the evidence.
+  std::uint64_t newest_term_ = 0;
+  std::uint64_t terms_with_leader_ = 0;
+  std::uint64_t late_claims_ = 0;
+  std::vector<Violation> violations_;  // The first few, for the evidence.
   std::uint64_t violation_count_ = 0;
   std::uint64_t role_events_ = 0;
   std::uint64_t leader_claims_ = 0;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <string>
 
+#include "checkers/term_window.h"
+
 namespace schism::checkers {
 namespace {
 
@@ -12,23 +14,76 @@ constexpr std::size_t kMaxReported = 10;
 
 QuorumChecker::QuorumChecker(const CheckOptions& options) : cluster_(options.nodes) {}
 
+QuorumChecker::Term* QuorumChecker::TermState(std::uint64_t term) {
+  if (OutOfWindow(term, newest_term_)) {
+    ++late_events_;
+    return nullptr;
+  }
+  if (term > newest_term_) {
+    newest_term_ = term;
+    // Votes and claims come in any order within a term, but not a thousand
+    // terms late: judge the terms that leave the window now.
+    while (!terms_.empty() && OutOfWindow(terms_.begin()->first, newest_term_)) {
+      Judge(terms_.begin()->first, terms_.begin()->second);
+      terms_.erase(terms_.begin());
+    }
+  }
+  return &terms_[term];
+}
+
 void QuorumChecker::Observe(const histories::Event& event) {
   cluster_.Observe(event);
   if (event.type == histories::EventType::kVote) {
     ++vote_events_;
     if (!event.term) return;
+    Term* state = TermState(*event.term);
+    if (state == nullptr) return;
     const Vote vote{nodes_.Intern(event.node), nodes_.Intern(event.vote_for), event.index};
-    std::vector<Vote>& votes = terms_[*event.term].votes;
+    std::vector<Vote>& votes = state->votes;
     auto same = [&vote](const Vote& v) {
       return v.voter == vote.voter && v.candidate == vote.candidate;
     };
     if (std::none_of(votes.begin(), votes.end(), same)) votes.push_back(vote);
   } else if (event.type == histories::EventType::kRole && event.role == histories::Role::kLeader &&
              event.term) {
+    Term* state = TermState(*event.term);
+    if (state == nullptr) return;
     const Claim claim{nodes_.Intern(event.node), event.index};
-    std::vector<Claim>& claims = terms_[*event.term].claims;
+    std::vector<Claim>& claims = state->claims;
     auto same = [&claim](const Claim& c) { return c.leader == claim.leader; };
     if (std::none_of(claims.begin(), claims.end(), same)) claims.push_back(claim);
+  }
+}
+
+void QuorumChecker::Judge(std::uint64_t term, const Term& state) {
+  // Without a cluster size (or votes) nothing can be judged; Finish() says so.
+  if (cluster_.nodes() == 0 || vote_events_ == 0) return;
+  const std::size_t majority = cluster_.majority();
+  for (const Claim& claim : state.claims) {
+    ++claims_;
+    std::vector<std::uint64_t> votes;
+    nlohmann::json voters = nlohmann::json::array();
+    for (const Vote& vote : state.votes) {
+      if (vote.candidate != claim.leader) continue;
+      votes.push_back(vote.index);
+      voters.push_back(nodes_.Name(vote.voter));
+    }
+    if (votes.size() >= majority) continue;
+    if (violations_++ == 0) {
+      first_reason_ = nodes_.Name(claim.leader) + " led term " + std::to_string(term) +
+                      " (i=" + std::to_string(claim.index) + ") with " +
+                      std::to_string(votes.size()) + " vote(s), fewer than a majority of " +
+                      std::to_string(majority) + " of " + std::to_string(cluster_.nodes());
+    }
+    if (reported_.size() < kMaxReported) {
+      evidence_.push_back(claim.index);
+      std::sort(votes.begin(), votes.end());
+      evidence_.insert(evidence_.end(), votes.begin(), votes.end());
+      reported_.push_back({{"term", term},
+                           {"leader", nodes_.Name(claim.leader)},
+                           {"claim_i", claim.index},
+                           {"voters", std::move(voters)}});
+    }
   }
 }
 
@@ -36,8 +91,10 @@ Verdict QuorumChecker::Finish() {
   Verdict verdict;
   verdict.checker = std::string(kName);
   const std::size_t majority = cluster_.majority();
-  verdict.details = {
-      {"nodes", cluster_.nodes()}, {"majority", majority}, {"vote_events", vote_events_}};
+  verdict.details = {{"nodes", cluster_.nodes()},
+                     {"majority", majority},
+                     {"vote_events", vote_events_},
+                     {"late_events", late_events_}};
   if (vote_events_ == 0) {
     verdict.valid = Validity::kUnknown;
     verdict.reason = "elector reports no votes";
@@ -48,59 +105,23 @@ Verdict QuorumChecker::Finish() {
     verdict.reason = ClusterSize::UnknownReason();
     return verdict;
   }
+  for (const auto& [term, state] : terms_) Judge(term, state);  // In term order.
+  terms_.clear();
 
-  // Judge terms in order so that the report does not depend on hashing.
-  std::vector<std::uint64_t> order;
-  order.reserve(terms_.size());
-  for (const auto& [term, state] : terms_) order.push_back(term);
-  std::sort(order.begin(), order.end());
-
-  std::uint64_t claims = 0;
-  std::uint64_t violations = 0;
-  std::string first_reason;
-  nlohmann::json reported = nlohmann::json::array();
-  for (std::uint64_t term : order) {
-    const Term& state = terms_[term];
-    for (const Claim& claim : state.claims) {
-      ++claims;
-      std::vector<std::uint64_t> votes;
-      nlohmann::json voters = nlohmann::json::array();
-      for (const Vote& vote : state.votes) {
-        if (vote.candidate != claim.leader) continue;
-        votes.push_back(vote.index);
-        voters.push_back(nodes_.Name(vote.voter));
-      }
-      if (votes.size() >= majority) continue;
-      if (violations++ == 0) {
-        first_reason = nodes_.Name(claim.leader) + " led term " + std::to_string(term) +
-                       " (i=" + std::to_string(claim.index) + ") with " +
-                       std::to_string(votes.size()) + " vote(s), fewer than a majority of " +
-                       std::to_string(majority) + " of " + std::to_string(cluster_.nodes());
-      }
-      if (reported.size() < kMaxReported) {
-        verdict.evidence.push_back(claim.index);
-        std::sort(votes.begin(), votes.end());
-        verdict.evidence.insert(verdict.evidence.end(), votes.begin(), votes.end());
-        reported.push_back({{"term", term},
-                            {"leader", nodes_.Name(claim.leader)},
-                            {"claim_i", claim.index},
-                            {"voters", std::move(voters)}});
-      }
-    }
-  }
-  verdict.details["leader_claims"] = claims;
-  verdict.details["violations"] = violations;
-  if (violations > 0) {
+  verdict.details["leader_claims"] = claims_;
+  verdict.details["violations"] = violations_;
+  if (violations_ > 0) {
     verdict.valid = Validity::kInvalid;
-    verdict.reason = first_reason;
-    if (violations > 1) verdict.reason += ", and " + std::to_string(violations - 1) + " more";
-    verdict.details["reported"] = std::move(reported);
-  } else if (claims == 0) {
+    verdict.reason = first_reason_;
+    if (violations_ > 1) verdict.reason += ", and " + std::to_string(violations_ - 1) + " more";
+    verdict.evidence = evidence_;
+    verdict.details["reported"] = reported_;
+  } else if (claims_ == 0) {
     verdict.valid = Validity::kValid;
     verdict.reason = "no leader claims with a term";
   } else {
     verdict.valid = Validity::kValid;
-    verdict.reason = "all " + std::to_string(claims) + " leader claims had at least " +
+    verdict.reason = "all " + std::to_string(claims_) + " leader claims had at least " +
                      std::to_string(majority) + " of " + std::to_string(cluster_.nodes()) +
                      " votes";
   }

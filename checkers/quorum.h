@@ -2,8 +2,9 @@
 // quorum: every leader was elected by a majority of the cluster.
 
 #include <cstdint>
+#include <map>
+#include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "checkers/checker.h"
@@ -24,7 +25,9 @@ namespace schism::checkers {
 // term are ignored.
 //
 // Memory: per term, its leader claims and at most one vote per (voter,
-// candidate) pair.
+// candidate) pair, for the last kTermWindow terms (term_window.h). A term that
+// falls out of the window is judged then and forgotten; a vote or claim for
+// it that comes later still is counted as late and not judged.
 class QuorumChecker final : public Checker {
  public:
   static constexpr std::string_view kName = "quorum";
@@ -50,10 +53,23 @@ class QuorumChecker final : public Checker {
     std::vector<Vote> votes;    // One per distinct (voter, candidate).
   };
 
+  // Term state for `term`, or nullptr when the term is out of the window.
+  Term* TermState(std::uint64_t term);
+  // Judges the leader claims of one term and adds them to the tallies.
+  void Judge(std::uint64_t term, const Term& state);
+
   ClusterSize cluster_;
   NodeTable nodes_;
-  std::unordered_map<std::uint64_t, Term> terms_;
+  std::map<std::uint64_t, Term> terms_;  // Within the window.
+  std::uint64_t newest_term_ = 0;
   std::uint64_t vote_events_ = 0;
+  std::uint64_t late_events_ = 0;
+  // Tallies of the judged terms.
+  std::uint64_t claims_ = 0;
+  std::uint64_t violations_ = 0;
+  std::string first_reason_;
+  std::vector<std::uint64_t> evidence_;
+  nlohmann::json reported_ = nlohmann::json::array();
 };
 
 }  // namespace schism::checkers

@@ -1,10 +1,17 @@
 #include <functional>
 #include <stdexcept>
 
+#include "checkers/agreement.h"
 #include "checkers/checker.h"
 #include "checkers/election_safety.h"
+#include "checkers/fencing.h"
+#include "checkers/kpis.h"
+#include "checkers/lease.h"
 #include "checkers/liveness.h"
+#include "checkers/partition_quorum.h"
 #include "checkers/quorum.h"
+#include "checkers/split_brain.h"
+#include "checkers/term_monotonic.h"
 #include "checkers/vote_once.h"
 
 namespace schism::checkers {
@@ -26,6 +33,13 @@ constexpr Entry kRegistry[] = {
     {QuorumChecker::kName, &Make<QuorumChecker>},
     {VoteOnceChecker::kName, &Make<VoteOnceChecker>},
     {LivenessChecker::kName, &Make<LivenessChecker>},
+    {TermMonotonicChecker::kName, &Make<TermMonotonicChecker>},
+    {AgreementChecker::kName, &Make<AgreementChecker>},
+    {LeaseChecker::kName, &Make<LeaseChecker>},
+    {FencingChecker::kName, &Make<FencingChecker>},
+    {PartitionQuorumChecker::kName, &Make<PartitionQuorumChecker>},
+    {SplitBrainChecker::kName, &Make<SplitBrainChecker>},
+    {KpiChecker::kName, &Make<KpiChecker>},
 };
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "checkers/term_window.h"
+
 namespace schism::checkers {
 namespace {
 
@@ -18,9 +20,22 @@ void VoteOnceChecker::Observe(const histories::Event& event) {
     ++termless_votes_;
     return;
   }
+  const std::uint64_t term = *event.term;
+  if (OutOfWindow(term, newest_term_)) {
+    ++late_votes_;
+    return;
+  }
+  if (term > newest_term_) {
+    newest_term_ = term;
+    while (!votes_.empty() && OutOfWindow(votes_.begin()->first, newest_term_)) {
+      votes_.erase(votes_.begin());
+    }
+  }
   const NodeTable::Id voter = nodes_.Intern(event.node);
   const NodeTable::Id candidate = nodes_.Intern(event.vote_for);
-  std::vector<Vote>& votes = votes_[*event.term];
+  auto [slot, inserted] = votes_.try_emplace(term);
+  if (inserted) ++terms_with_votes_;
+  std::vector<Vote>& votes = slot->second;
   for (Vote& vote : votes) {
     if (vote.voter != voter) continue;
     if (vote.candidate == candidate || vote.reported) return;
@@ -39,7 +54,8 @@ Verdict VoteOnceChecker::Finish() {
   verdict.checker = std::string(kName);
   verdict.details = {{"vote_events", vote_events_},
                      {"termless_votes", termless_votes_},
-                     {"terms_with_votes", votes_.size()},
+                     {"terms_with_votes", terms_with_votes_},
+                     {"late_votes", late_votes_},
                      {"violations", violation_count_}};
   if (violation_count_ > 0) {
     const Violation& v = violations_.front();
@@ -64,13 +80,14 @@ Verdict VoteOnceChecker::Finish() {
   } else if (vote_events_ == 0) {
     verdict.valid = Validity::kUnknown;
     verdict.reason = "elector reports no votes";
-  } else if (votes_.empty()) {
+  } else if (terms_with_votes_ == 0) {
     verdict.valid = Validity::kUnknown;
     verdict.reason = "votes carry no term";
   } else {
     verdict.valid = Validity::kValid;
-    verdict.reason = "every node voted at most once per term, in " + std::to_string(votes_.size()) +
-                     (votes_.size() == 1 ? " term" : " terms") + " with votes";
+    verdict.reason = "every node voted at most once per term, in " +
+                     std::to_string(terms_with_votes_) +
+                     (terms_with_votes_ == 1 ? " term" : " terms") + " with votes";
   }
   return verdict;
 }

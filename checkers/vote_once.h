@@ -2,8 +2,8 @@
 // vote-once: a node grants its vote to at most one candidate per term.
 
 #include <cstdint>
+#include <map>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "checkers/checker.h"
@@ -16,7 +16,8 @@ namespace schism::checkers {
 // evidence is both votes' "i". Granting the same candidate again is fine.
 // Unknown when the history has no vote events, or none with a term.
 //
-// Memory: per term, one entry per voting node.
+// Memory: per term, one entry per voting node, for the last kTermWindow terms
+// (term_window.h); a vote for an older term is counted as late.
 class VoteOnceChecker final : public Checker {
  public:
   static constexpr std::string_view kName = "vote-once";
@@ -43,8 +44,11 @@ class VoteOnceChecker final : public Checker {
   };
 
   NodeTable nodes_;
-  std::unordered_map<std::uint64_t, std::vector<Vote>> votes_;  // By term: first vote per voter.
-  std::vector<Violation> violations_;                           // The first few.
+  std::map<std::uint64_t, std::vector<Vote>> votes_;  // By term: first vote per voter.
+  std::uint64_t newest_term_ = 0;
+  std::uint64_t terms_with_votes_ = 0;
+  std::uint64_t late_votes_ = 0;
+  std::vector<Violation> violations_;  // The first few.
   std::uint64_t violation_count_ = 0;
   std::uint64_t vote_events_ = 0;
   std::uint64_t termless_votes_ = 0;

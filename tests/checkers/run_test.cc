@@ -31,7 +31,9 @@ TEST(Merge, InvalidBeatsUnknownBeatsValid) {
 }
 
 TEST(Registry, NamesAndFactory) {
-  EXPECT_THAT(CheckerNames(), ElementsAre("election-safety", "quorum", "vote-once", "liveness"));
+  EXPECT_THAT(CheckerNames(), ElementsAre("election-safety", "quorum", "vote-once", "liveness",
+                                          "term-monotonic", "agreement", "lease", "fencing",
+                                          "partition-quorum", "split-brain", "kpis"));
   for (const std::string& name : CheckerNames()) {
     EXPECT_EQ(MakeChecker(name, {})->name(), name);
   }
@@ -44,7 +46,8 @@ TEST(Registry, UnknownNameListsTheKnownOnes) {
   } catch (const std::invalid_argument& e) {
     EXPECT_STREQ(e.what(),
                  "unknown checker \"linearizable\"; known: election-safety, quorum, vote-once, "
-                 "liveness");
+                 "liveness, term-monotonic, agreement, lease, fencing, partition-quorum, "
+                 "split-brain, kpis");
   }
 }
 

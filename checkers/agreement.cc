@@ -1,0 +1,132 @@
+#include "checkers/agreement.h"
+
+#include <algorithm>
+#include <string>
+
+#include "checkers/term_window.h"
+
+namespace schism::checkers {
+namespace {
+
+constexpr std::size_t kMaxReported = 10;
+
+}  // namespace
+
+AgreementChecker::AgreementChecker(const CheckOptions& /*options*/) {}
+
+void AgreementChecker::Observe(const histories::Event& event) {
+  if (event.type != histories::EventType::kRole) return;
+  if (event.role == histories::Role::kLeader) {
+    const NodeTable::Id id = nodes_.Intern(event.node);
+    if (event.term) {
+      Claim(*event.term, id);
+    } else {
+      if (id >= ever_led_.size()) ever_led_.resize(id + 1, false);
+      ever_led_[id] = true;
+      termless_pending_.erase(id);
+    }
+    return;
+  }
+  if (event.role != histories::Role::kFollower || event.leader.empty()) return;
+  ++references_;
+  const Reference reference{nodes_.Intern(event.node), event.index};
+  const NodeTable::Id leader = nodes_.Intern(event.leader);
+  if (event.term) {
+    Refer(*event.term, leader, reference);
+  } else if (leader >= ever_led_.size() || !ever_led_[leader]) {
+    termless_pending_.try_emplace(leader, reference);
+  }
+}
+
+void AgreementChecker::Claim(std::uint64_t term, NodeTable::Id leader) {
+  pending_.erase({term, leader});
+  if (OutOfWindow(term, newest_term_)) return;
+  std::vector<NodeTable::Id>& leaders = claimed_[term];
+  if (std::find(leaders.begin(), leaders.end(), leader) == leaders.end()) {
+    leaders.push_back(leader);
+  }
+  if (term > newest_term_) {
+    newest_term_ = term;
+    Prune();
+  }
+}
+
+void AgreementChecker::Refer(std::uint64_t term, NodeTable::Id leader, Reference reference) {
+  if (OutOfWindow(term, newest_term_)) {
+    ++late_references_;
+    return;
+  }
+  auto it = claimed_.find(term);
+  if (it != claimed_.end() &&
+      std::find(it->second.begin(), it->second.end(), leader) != it->second.end()) {
+    return;
+  }
+  pending_.try_emplace({term, leader}, reference);
+  if (term > newest_term_) {
+    newest_term_ = term;
+    Prune();
+  }
+}
+
+void AgreementChecker::Prune() {
+  while (!claimed_.empty() && OutOfWindow(claimed_.begin()->first, newest_term_)) {
+    claimed_.erase(claimed_.begin());
+  }
+  while (!pending_.empty() && OutOfWindow(pending_.begin()->first.first, newest_term_)) {
+    const auto& [key, reference] = *pending_.begin();
+    AddPhantom({true, key.first, key.second, reference});
+    pending_.erase(pending_.begin());
+  }
+}
+
+void AgreementChecker::AddPhantom(const Phantom& phantom) {
+  ++phantom_count_;
+  if (phantoms_.size() < kMaxReported) phantoms_.push_back(phantom);
+}
+
+Verdict AgreementChecker::Finish() {
+  for (const auto& [key, reference] : pending_)
+    AddPhantom({true, key.first, key.second, reference});
+  pending_.clear();
+  for (const auto& [leader, reference] : termless_pending_) {
+    if (leader < ever_led_.size() && ever_led_[leader]) continue;
+    AddPhantom({false, 0, leader, reference});
+  }
+  termless_pending_.clear();
+
+  Verdict verdict;
+  verdict.checker = std::string(kName);
+  verdict.details = {{"follower_references", references_},
+                     {"late_references", late_references_},
+                     {"phantoms", phantom_count_}};
+  if (phantom_count_ > 0) {
+    const Phantom& p = phantoms_.front();
+    const std::string in_term = p.termed ? " in term " + std::to_string(p.term) : "";
+    verdict.valid = Validity::kInvalid;
+    verdict.reason = nodes_.Name(p.reference.follower) + " followed " + nodes_.Name(p.leader) +
+                     in_term + " (i=" + std::to_string(p.reference.index) + "), but " +
+                     nodes_.Name(p.leader) + " never claimed leadership" + in_term;
+    if (phantom_count_ > 1) {
+      verdict.reason += ", and " + std::to_string(phantom_count_ - 1) + " more";
+    }
+    nlohmann::json list = nlohmann::json::array();
+    for (const Phantom& q : phantoms_) {
+      verdict.evidence.push_back(q.reference.index);
+      list.push_back({{"follower", nodes_.Name(q.reference.follower)},
+                      {"leader", nodes_.Name(q.leader)},
+                      {"term", q.termed ? nlohmann::json(q.term) : nlohmann::json()},
+                      {"i", q.reference.index}});
+    }
+    verdict.details["reported"] = std::move(list);
+  } else if (references_ == 0) {
+    verdict.valid = Validity::kUnknown;
+    verdict.reason = "no follower names a leader";
+  } else {
+    verdict.valid = Validity::kValid;
+    verdict.reason = "all " + std::to_string(references_) +
+                     " follower lines name a node that claimed leadership";
+  }
+  return verdict;
+}
+
+}  // namespace schism::checkers

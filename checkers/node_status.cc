@@ -1,0 +1,61 @@
+#include "checkers/node_status.h"
+
+namespace schism::checkers {
+namespace {
+
+bool IsProcessDown(std::string_view f) {
+  return f == "kill" || f == "exit" || f == "stop" || f == "pause" || f == "crash";
+}
+
+bool IsProcessUp(std::string_view f) { return f == "start" || f == "restart" || f == "resume"; }
+
+}  // namespace
+
+const NodeStatus::Node NodeStatus::kUnseen{};
+
+NodeStatus::Node& NodeStatus::State(std::string_view name) {
+  const NodeTable::Id id = nodes_.Intern(name);
+  if (id >= states_.size()) states_.resize(id + 1);
+  return states_[id];
+}
+
+bool NodeStatus::Observe(const histories::Event& event) {
+  if (event.type == histories::EventType::kRole) {
+    Node& state = State(event.node);
+    const NodeTable::Id leader = event.leader.empty() ? kNoNode : nodes_.Intern(event.leader);
+    state.known = true;
+    state.role = *event.role;
+    state.term = event.term;
+    state.leader = leader;
+    state.role_index = event.index;
+    state.role_time = event.time;
+    return true;
+  }
+  if (event.type != histories::EventType::kProcess || event.node.empty()) return false;
+  if (IsProcessDown(event.f)) {
+    Node& state = State(event.node);
+    state.up = false;
+    state.known = false;
+  } else if (IsProcessUp(event.f)) {
+    Node& state = State(event.node);
+    state.up = true;
+    if (event.f != "resume") state.known = false;  // A new process starts from scratch.
+  }
+  return true;
+}
+
+std::size_t NodeStatus::Following(NodeTable::Id id) const {
+  if (!Leads(id)) return 0;
+  const Node& leader = states_[id];
+  std::size_t following = 1;
+  for (NodeTable::Id n = 0; n < states_.size(); ++n) {
+    const Node& s = states_[n];
+    if (n != id && s.up && s.known && s.role == histories::Role::kFollower && s.leader == id &&
+        s.term == leader.term) {
+      ++following;
+    }
+  }
+  return following;
+}
+
+}  // namespace schism::checkers

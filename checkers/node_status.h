@@ -1,0 +1,62 @@
+#pragma once
+// Every node's latest role, as its role events and process events report it.
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "checkers/node_table.h"
+#include "histories/event.h"
+
+namespace schism::checkers {
+
+// Follows role events and process events. A node whose process is killed,
+// exits, stops or is paused is down and leads nobody; a node that starts again
+// knows nothing until it prints a role (a resumed node keeps its old role).
+// Ids come from the NodeTable given to the constructor, which must outlive
+// this object. Memory: one entry per node.
+class NodeStatus {
+ public:
+  static constexpr NodeTable::Id kNoNode = ~NodeTable::Id{0};
+
+  struct Node {
+    bool up = true;
+    bool known = false;  // Has printed a role since it last (re)started.
+    histories::Role role = histories::Role::kFollower;
+    std::optional<std::uint64_t> term;
+    NodeTable::Id leader = kNoNode;  // Whom it believes leads.
+    std::uint64_t role_index = 0;    // "i" of its latest role event.
+    double role_time = 0.0;          // "t" of its latest role event.
+  };
+
+  explicit NodeStatus(NodeTable& nodes) : nodes_(nodes) {}
+
+  // Applies a role or process event and returns true if it was one; other
+  // events are ignored.
+  bool Observe(const histories::Event& event);
+
+  // The node with id `id`; a default (up, unknown) node if never seen.
+  const Node& node(NodeTable::Id id) const { return id < states_.size() ? states_[id] : kUnseen; }
+  std::size_t size() const { return states_.size(); }
+
+  // True when `id` is up and its latest role is leader.
+  bool Leads(NodeTable::Id id) const {
+    const Node& n = node(id);
+    return n.up && n.known && n.role == histories::Role::kLeader;
+  }
+
+  // How many nodes, the leader `id` included, are up and follow `id` in its
+  // term by their latest role event.
+  std::size_t Following(NodeTable::Id id) const;
+
+ private:
+  Node& State(std::string_view name);
+
+  static const Node kUnseen;
+  NodeTable& nodes_;
+  std::vector<Node> states_;  // By node id.
+};
+
+}  // namespace schism::checkers

@@ -1,0 +1,73 @@
+#pragma once
+// partition-quorum: no leader goes on leading a minority side of a partition.
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "checkers/checker.h"
+#include "checkers/cluster.h"
+#include "checkers/network_view.h"
+#include "checkers/node_status.h"
+#include "checkers/node_table.h"
+
+namespace schism::checkers {
+
+// Follows the nemesis's partitions (see NetworkView) and every node's latest
+// role (see NodeStatus). A node is a stranded leader while it is up, its
+// latest role is leader, and under the partition in force it exchanges
+// messages both ways with fewer than a majority of the cluster, itself
+// included. Invalid when a node stays a stranded leader for longer than
+// CheckOptions::partition_grace_s; the evidence is the "i" of its leader claim
+// and of the partition start. A stranding that ends within the grace (the node
+// steps down, is killed, or the partition heals or changes so that it reaches a
+// majority) is fine: a leader needs some time to notice. Only the network is
+// judged: dead nodes do not count against a leader.
+//
+// Valid when there is no partition at all. Unknown when the cluster size is
+// unknown and the history has partitions.
+//
+// Memory: one entry per node plus a bit per pair of nodes.
+class PartitionQuorumChecker final : public Checker {
+ public:
+  static constexpr std::string_view kName = "partition-quorum";
+
+  explicit PartitionQuorumChecker(const CheckOptions& options);
+
+  std::string_view name() const override { return kName; }
+  void Observe(const histories::Event& event) override;
+  Verdict Finish() override;
+
+ private:
+  struct Stranding {
+    bool active = false;
+    bool reported = false;
+    double since = 0.0;
+    std::uint64_t claim_index = 0;
+    std::uint64_t partition_index = 0;
+    std::size_t reachable = 0;
+  };
+  struct Violation {
+    NodeTable::Id node;
+    Stranding stranding;
+    double lasted;  // At least this long, in seconds.
+  };
+
+  // Opens and closes strandings after an event changed roles or the network.
+  void Update(const histories::Event& event);
+  // Reports the strandings that have outlasted the grace by time `now`.
+  void Judge(double now);
+
+  double grace_s_;
+  ClusterSize cluster_;
+  NodeTable nodes_;
+  NodeStatus status_{nodes_};
+  NetworkView network_{nodes_};
+  std::vector<Stranding> strandings_;  // By node id.
+  std::vector<Violation> violations_;  // The first few.
+  std::uint64_t violation_count_ = 0;
+  std::uint64_t strandings_seen_ = 0;
+  double last_time_ = 0.0;
+};
+
+}  // namespace schism::checkers

@@ -1,0 +1,87 @@
+#include "checkers/split_brain.h"
+
+#include <cstdio>
+#include <string>
+
+namespace schism::checkers {
+namespace {
+
+std::string Seconds(double s) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.3f", s);
+  return buffer;
+}
+
+}  // namespace
+
+nlohmann::json WindowsJson(const SplitWindows& windows, const NodeTable& nodes) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const SplitWindows::Window& w : windows.kept()) {
+    nlohmann::json leaders = nlohmann::json::array();
+    for (NodeTable::Id id : w.leaders) leaders.push_back(nodes.Name(id));
+    list.push_back({{"start_t", w.start},
+                    {"end_t", w.end},
+                    {"start_i", w.start_index},
+                    {"end_i", w.end_index},
+                    {"leaders", std::move(leaders)},
+                    {"claims_i", w.claims}});
+  }
+  return list;
+}
+
+SplitBrainChecker::SplitBrainChecker(const CheckOptions& options)
+    : fails_(options.split_brain_fails) {}
+
+void SplitBrainChecker::Observe(const histories::Event& event) {
+  last_time_ = event.time;
+  last_index_ = event.index;
+  if (event.type == histories::EventType::kRole) {
+    ++role_events_;
+    if (event.term) ++termed_roles_;
+  }
+  if (status_.Observe(event)) windows_.Update(status_, event);
+}
+
+Verdict SplitBrainChecker::Finish() {
+  windows_.Close(last_time_, last_index_);
+  const bool termless = role_events_ > 0 && termed_roles_ == 0;
+  Verdict verdict;
+  verdict.checker = std::string(kName);
+  verdict.details = {{"termless", termless},
+                     {"windows", windows_.count()},
+                     {"total_s", windows_.total_s()},
+                     {"longest_s", windows_.longest_s()},
+                     {"reported", WindowsJson(windows_, nodes_)}};
+  if (role_events_ == 0) {
+    verdict.valid = Validity::kUnknown;
+    verdict.reason = "no role events in the history";
+    return verdict;
+  }
+  if (windows_.count() == 0) {
+    verdict.valid = Validity::kValid;
+    verdict.reason = "never two live leaders at once";
+    return verdict;
+  }
+  const std::string summary = std::to_string(windows_.count()) + " window(s) with two or more " +
+                              "live leaders, " + Seconds(windows_.total_s()) + " s in all";
+  if (termless && fails_) {
+    const SplitWindows::Window& w = windows_.kept().front();
+    verdict.valid = Validity::kInvalid;
+    std::string who;
+    for (std::size_t k = 0; k < w.leaders.size(); ++k) {
+      who += (k == 0 ? "" : (k + 1 == w.leaders.size() ? " and " : ", ")) +
+             nodes_.Name(w.leaders[k]) + " (i=" + std::to_string(w.claims[k]) + ")";
+    }
+    verdict.reason = summary + "; first at " + Seconds(w.start) + " s: " + who;
+    for (const SplitWindows::Window& x : windows_.kept()) {
+      verdict.evidence.insert(verdict.evidence.end(), x.claims.begin(), x.claims.end());
+    }
+  } else {
+    verdict.valid = Validity::kValid;
+    verdict.reason = summary + (termless ? " (not failing: split_brain_fails is off)"
+                                         : " (leaders of different terms; see election-safety)");
+  }
+  return verdict;
+}
+
+}  // namespace schism::checkers

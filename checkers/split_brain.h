@@ -1,0 +1,50 @@
+#pragma once
+// split-brain: windows in which two or more live nodes believe they lead.
+
+#include <cstdint>
+#include <string_view>
+
+#include "checkers/checker.h"
+#include "checkers/node_status.h"
+#include "checkers/node_table.h"
+#include "checkers/split_windows.h"
+
+namespace schism::checkers {
+
+// By every node's latest role event (see NodeStatus: a killed, exited or
+// stopped node leads nobody), finds the windows in which two or more up nodes
+// believe they lead. For an elector without terms (no role event carries a
+// term) any such window is a failure when CheckOptions::split_brain_fails is
+// set: invalid, with the "i" of the leader claims that opened each window as
+// evidence. For an elector with terms two leaders of different terms are a
+// normal, brief overlap (the old one has not heard of the new term yet) that
+// election-safety judges, so the windows are only reported in the details
+// and the verdict is valid. Unknown when there are no role events.
+//
+// Memory: one entry per node plus the first few windows.
+class SplitBrainChecker final : public Checker {
+ public:
+  static constexpr std::string_view kName = "split-brain";
+
+  explicit SplitBrainChecker(const CheckOptions& options);
+
+  std::string_view name() const override { return kName; }
+  void Observe(const histories::Event& event) override;
+  Verdict Finish() override;
+
+ private:
+  bool fails_;
+  NodeTable nodes_;
+  NodeStatus status_{nodes_};
+  SplitWindows windows_;
+  std::uint64_t role_events_ = 0;
+  std::uint64_t termed_roles_ = 0;
+  double last_time_ = 0.0;
+  std::uint64_t last_index_ = 0;
+};
+
+// The windows as JSON for a verdict's details: a list of
+// {"start_t","end_t","start_i","end_i","leaders":[...],"claims_i":[...]}.
+nlohmann::json WindowsJson(const SplitWindows& windows, const NodeTable& nodes);
+
+}  // namespace schism::checkers

@@ -1,0 +1,42 @@
+#include "checkers/split_windows.h"
+
+#include <algorithm>
+
+namespace schism::checkers {
+
+void SplitWindows::Update(const NodeStatus& status, const histories::Event& event) {
+  std::size_t leaders = 0;
+  for (NodeTable::Id id = 0; id < status.size(); ++id) {
+    if (status.Leads(id)) ++leaders;
+  }
+  if (leaders >= 2 && !open_) {
+    open_ = true;
+    ++count_;
+    current_ = Window{event.time, event.time, event.index, event.index, {}, {}};
+    if (kept_.size() < kMaxKept) {
+      for (NodeTable::Id id = 0; id < status.size(); ++id) {
+        if (!status.Leads(id)) continue;
+        current_.leaders.push_back(id);
+        current_.claims.push_back(status.node(id).role_index);
+      }
+    }
+  } else if (leaders < 2 && open_) {
+    End(event.time, event.index);
+  }
+}
+
+void SplitWindows::Close(double end_time, std::uint64_t end_index) {
+  if (open_) End(end_time, end_index);
+}
+
+void SplitWindows::End(double time, std::uint64_t index) {
+  open_ = false;
+  current_.end = time;
+  current_.end_index = index;
+  const double length = std::max(0.0, time - current_.start);
+  total_s_ += length;
+  longest_s_ = std::max(longest_s_, length);
+  if (kept_.size() < kMaxKept) kept_.push_back(current_);
+}
+
+}  // namespace schism::checkers
