@@ -22,6 +22,12 @@ Components Bisect(const std::vector<std::string>& nodes) {
   return {std::vector<std::string>(nodes.begin(), mid), std::vector<std::string>(mid, nodes.end())};
 }
 
+// Splits `nodes` into the first `k` and the rest.
+Components SplitAt(const std::vector<std::string>& nodes, std::size_t k) {
+  const auto mid = nodes.begin() + static_cast<std::ptrdiff_t>(k);
+  return {std::vector<std::string>(nodes.begin(), mid), std::vector<std::string>(mid, nodes.end())};
+}
+
 std::string_view Trim(std::string_view s) {
   const auto first = s.find_first_not_of(" \t");
   if (first == std::string_view::npos) return {};
@@ -60,6 +66,26 @@ Grudge Complete(const Components& components) {
 
 Grudge Halves(const std::vector<std::string>& nodes, std::mt19937_64& rng) {
   return Complete(Bisect(Shuffled(nodes, rng)));
+}
+
+Grudge RandomHalves(const std::vector<std::string>& nodes, std::mt19937_64& rng) {
+  if (nodes.size() < 2) return Grudge{};
+  const std::vector<std::string> shuffled = Shuffled(nodes, rng);
+  const std::size_t k = 1 + UniformIndex(rng, nodes.size() / 2);
+  return Complete(SplitAt(shuffled, k));
+}
+
+Grudge MinorityThird(const std::vector<std::string>& nodes, std::mt19937_64& rng) {
+  if (nodes.size() < 2) return Grudge{};
+  return Complete(SplitAt(Shuffled(nodes, rng), std::max<std::size_t>(1, nodes.size() / 3)));
+}
+
+Grudge RandomOneWay(const std::vector<std::string>& nodes, std::mt19937_64& rng) {
+  if (nodes.size() < 2) return Grudge{};
+  const std::vector<std::string> shuffled = Shuffled(nodes, rng);
+  const std::size_t k = 1 + UniformIndex(rng, nodes.size() / 2);
+  const Components sides = SplitAt(shuffled, k);
+  return OneWay(sides[0], sides[1]);
 }
 
 Grudge IsolateOne(const std::vector<std::string>& nodes, const std::string& node) {
@@ -154,7 +180,26 @@ nlohmann::json ToJson(const Grudge& grudge, const std::vector<std::string>& node
   return out;
 }
 
-Components ParseGrouping(std::string_view text, const std::vector<std::string>& nodes) {
+Grudge GrudgeFromJson(const nlohmann::json& unheard) {
+  const auto bad = [] {
+    return std::invalid_argument("grudge must map each node to the nodes it does not hear");
+  };
+  if (!unheard.is_object()) throw bad();
+  Grudge grudge;
+  for (const auto& [dst, srcs] : unheard.items()) {
+    if (!srcs.is_array()) throw bad();
+    for (const auto& src : srcs) {
+      if (!src.is_string()) throw bad();
+      grudge.Drop(src.get<std::string>(), dst);
+    }
+  }
+  return grudge;
+}
+
+namespace {
+
+// The shared parser: `nodes` == nullptr skips the cluster checks.
+Components ParseGroupingImpl(std::string_view text, const std::vector<std::string>* nodes) {
   const std::string quoted = "grouping \"" + std::string(text) + "\": ";
   Components components;
   std::set<std::string> seen;
@@ -164,7 +209,7 @@ Components ParseGrouping(std::string_view text, const std::vector<std::string>& 
     for (std::string_view raw : Split(group, ',')) {
       const std::string name(Trim(raw));
       if (name.empty()) throw std::invalid_argument(quoted + "empty node name");
-      if (std::find(nodes.begin(), nodes.end(), name) == nodes.end()) {
+      if (nodes != nullptr && std::find(nodes->begin(), nodes->end(), name) == nodes->end()) {
         throw std::invalid_argument(quoted + "unknown node " + name);
       }
       if (!seen.insert(name).second) {
@@ -174,10 +219,46 @@ Components ParseGrouping(std::string_view text, const std::vector<std::string>& 
     }
     components.push_back(std::move(component));
   }
-  for (const auto& node : nodes) {
-    if (!seen.count(node)) throw std::invalid_argument(quoted + "node " + node + " is missing");
+  if (nodes != nullptr) {
+    for (const auto& node : *nodes) {
+      if (!seen.count(node)) throw std::invalid_argument(quoted + "node " + node + " is missing");
+    }
   }
   return components;
+}
+
+}  // namespace
+
+Components SplitGrouping(std::string_view text) { return ParseGroupingImpl(text, nullptr); }
+
+Components ParseGrouping(std::string_view text, const std::vector<std::string>& nodes) {
+  return ParseGroupingImpl(text, &nodes);
+}
+
+void CheckLossPercent(int percent) {
+  if (percent < 0 || percent > 100) {
+    throw std::invalid_argument("loss " + std::to_string(percent) + "% is outside 0..100");
+  }
+}
+
+LossMap LossAll(const std::vector<std::string>& nodes, int percent) {
+  CheckLossPercent(percent);
+  LossMap loss;
+  for (const auto& src : nodes) {
+    for (const auto& dst : nodes) {
+      if (src != dst) loss[{src, dst}] = percent;
+    }
+  }
+  return loss;
+}
+
+LossMap LossInto(const std::vector<std::string>& nodes, const std::string& node, int percent) {
+  CheckLossPercent(percent);
+  LossMap loss;
+  for (const auto& src : nodes) {
+    if (src != node) loss[{src, node}] = percent;
+  }
+  return loss;
 }
 
 }  // namespace schism::nemesis

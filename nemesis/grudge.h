@@ -10,6 +10,7 @@
 // treat it as the whole cluster; the order of `nodes` is the order used in
 // JSON output. Random shapes draw from the caller's seeded generator only.
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
@@ -56,6 +57,21 @@ Grudge Complete(const Components& components);
 // has floor(N/2) nodes. With one node, returns an empty grudge.
 Grudge Halves(const std::vector<std::string>& nodes, std::mt19937_64& rng);
 
+// Splits `nodes` at random into a minority of k nodes, with k drawn uniformly
+// from 1 .. floor(N/2), and the rest; the two sides cannot talk. Unlike
+// Halves, the minority may be a single node or any size up to a half. With
+// fewer than two nodes, returns an empty grudge.
+Grudge RandomHalves(const std::vector<std::string>& nodes, std::mt19937_64& rng);
+
+// Cuts a random third of `nodes`, max(1, floor(N/3)) nodes, off from the rest,
+// both ways. With fewer than two nodes, returns an empty grudge.
+Grudge MinorityThird(const std::vector<std::string>& nodes, std::mt19937_64& rng);
+
+// A random one-way cut: a random non-empty minority A (1 .. floor(N/2)
+// nodes) is not heard by the rest B. Packets from A to B are dropped, packets
+// from B to A arrive. With fewer than two nodes, returns an empty grudge.
+Grudge RandomOneWay(const std::vector<std::string>& nodes, std::mt19937_64& rng);
+
 // Cuts `node` off from every other node of `nodes`, both ways.
 Grudge IsolateOne(const std::vector<std::string>& nodes, const std::string& node);
 
@@ -93,11 +109,36 @@ std::optional<Components> CleanComponents(const Grudge& grudge,
 // when the grudge is a clean partition (see CleanComponents).
 nlohmann::json ToJson(const Grudge& grudge, const std::vector<std::string>& nodes);
 
+// Reads the "grudge" map of ToJson back: node -> nodes it does not hear.
+// Throws std::invalid_argument (one line) when `unheard` is not an object of
+// arrays of strings.
+Grudge GrudgeFromJson(const nlohmann::json& unheard);
+
+// Splits a grouping such as "n1,n2|n3,n4,n5" into components without knowing
+// the cluster: groups are separated by '|', nodes by ',', blanks around names
+// are ignored. Throws std::invalid_argument naming an empty group, an empty
+// name or a node listed twice.
+Components SplitGrouping(std::string_view text);
+
 // Parses a user's grouping such as "n1,n2|n3,n4,n5" into components: groups
 // are separated by '|', nodes by ',', and blanks around names are ignored.
 // Every node of `nodes` must appear exactly once. Throws std::invalid_argument
 // with a one-line message naming the problem (empty group or name, unknown
 // node, node listed twice, node missing).
 Components ParseGrouping(std::string_view text, const std::vector<std::string>& nodes);
+
+// Packet loss, as pure data: directed pair (src, dst) -> percent of the
+// packets from src to dst that are dropped at random (0 .. 100).
+using LossMap = std::map<std::pair<std::string, std::string>, int>;
+
+// Every directed pair of distinct nodes of `nodes`, with `percent`.
+LossMap LossAll(const std::vector<std::string>& nodes, int percent);
+
+// Every pair (other, `node`) into `node`, with `percent`.
+LossMap LossInto(const std::vector<std::string>& nodes, const std::string& node, int percent);
+
+// Throws std::invalid_argument ("loss 150% is outside 0..100") unless
+// 0 <= percent <= 100.
+void CheckLossPercent(int percent);
 
 }  // namespace schism::nemesis

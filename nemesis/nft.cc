@@ -15,6 +15,7 @@ namespace schism::nemesis {
 namespace {
 
 constexpr std::string_view kSet = "drop_pairs";
+constexpr std::string_view kLossChain = "loss";
 constexpr std::size_t kMaxIfnameLength = 15;  // IFNAMSIZ - 1
 
 void CheckIfname(const std::string& name) {
@@ -53,10 +54,39 @@ std::string SetRef(std::string_view table) {
   return "bridge " + std::string(table) + " " + std::string(kSet);
 }
 
+// The match of one directed pair on the bridge, e.g. iifname "vn1" oifname "vn2".
+std::string PairMatch(const PortMap& ports, const std::pair<std::string, std::string>& pair) {
+  return "iifname \"" + PortOf(ports, pair.first) + "\" oifname \"" + PortOf(ports, pair.second) +
+         "\"";
+}
+
+// The match that selects `percent` % of packets, followed by a space; empty
+// for 100 (every packet). numgen yields 0..99 uniformly, so "< percent" takes
+// percent % of them; nft rejects "< 100" as out of range, hence the special
+// case. Callers add no drop rule at all for 0.
+std::string RandomDrop(int percent) {
+  if (percent >= 100) return "";
+  return "numgen random mod 100 < " + std::to_string(percent) + " ";
+}
+
+void CheckLoss(const LossMap& loss, const PortMap& ports) {
+  for (const auto& [pair, percent] : loss) {
+    CheckLossPercent(percent);
+    PortOf(ports, pair.first);
+    PortOf(ports, pair.second);
+  }
+}
+
 }  // namespace
 
 std::string RenderRuleset(const Grudge& grudge, const PortMap& ports, std::string_view table) {
+  return RenderRuleset(grudge, LossMap{}, ports, table);
+}
+
+std::string RenderRuleset(const Grudge& grudge, const LossMap& loss, const PortMap& ports,
+                          std::string_view table) {
   CheckPorts(ports);
+  CheckLoss(loss, ports);
   const std::string elements = Elements(grudge, ports);
   std::string out = "table bridge " + std::string(table) + " {\n";
   out += "\tset " + std::string(kSet) + " {\n";
@@ -66,6 +96,12 @@ std::string RenderRuleset(const Grudge& grudge, const PortMap& ports, std::strin
   out += "\tchain forward {\n";
   out += "\t\ttype filter hook forward priority 0; policy accept;\n";
   out += "\t\tiifname . oifname @" + std::string(kSet) + " counter drop\n";
+  out += "\t}\n\n";
+  out += "\tchain " + std::string(kLossChain) + " {\n";
+  out += "\t\ttype filter hook forward priority 10; policy accept;\n";
+  for (const auto& [pair, percent] : loss) {
+    if (percent > 0) out += "\t\t" + PairMatch(ports, pair) + " " + RandomDrop(percent) + "drop\n";
+  }
   out += "\t}\n}\n";
   return out;
 }
@@ -135,12 +171,97 @@ NftPartitioner::~NftPartitioner() {
 }
 
 void NftPartitioner::Apply(const Grudge& grudge) {
-  std::string ruleset = RenderRuleset(grudge, ports_, table_);
+  std::string ruleset = RenderRuleset(grudge, loss_, ports_, table_);
   Run(RenderApplyCommands(grudge, ports_, table_));
+  grudge_ = grudge;
   ruleset_ = std::move(ruleset);
 }
 
 void NftPartitioner::Heal() { Apply(Grudge{}); }
+
+void NftPartitioner::SetLoss(const LossMap& loss) {
+  std::string ruleset = RenderRuleset(grudge_, loss, ports_, table_);  // Validates first.
+  const std::string chain = "bridge " + table_ + " " + std::string(kLossChain);
+  const std::uint64_t generation = loss_generation_ + 1;
+  // Fresh counter names every time: deleting and re-adding one name in one
+  // transaction is not something to rely on, and fresh counters start at 0.
+  const auto counter = [&](std::uint64_t gen, std::size_t i, const char* what) {
+    return "loss" + std::to_string(gen) + "_" + std::to_string(i) + "_" + what;
+  };
+  std::string commands = "flush chain " + chain + "\n";
+  for (const auto& [pair, i] : loss_index_) {
+    for (const char* what : {"seen", "drop"}) {
+      commands +=
+          "delete counter bridge " + table_ + " " + counter(loss_generation_, i, what) + "\n";
+    }
+  }
+  std::map<std::pair<std::string, std::string>, std::size_t> index;
+  for (const auto& [pair, percent] : loss) {
+    const std::size_t i = index.size();
+    index[pair] = i;
+    const std::string seen = counter(generation, i, "seen");
+    const std::string drop = counter(generation, i, "drop");
+    commands += "add counter bridge " + table_ + " " + seen + "\n";
+    commands += "add counter bridge " + table_ + " " + drop + "\n";
+    const std::string match = PairMatch(ports_, pair);
+    commands += "add rule " + chain + " " + match + " counter name \"" + seen + "\"\n";
+    if (percent > 0) {
+      commands += "add rule " + chain + " " + match + " " + RandomDrop(percent) +
+                  "counter name \"" + drop + "\" drop\n";
+    }
+  }
+  Run(commands);
+  loss_ = loss;
+  loss_index_ = std::move(index);
+  loss_generation_ = generation;
+  ruleset_ = std::move(ruleset);
+}
+
+void NftPartitioner::ClearLoss() { SetLoss(LossMap{}); }
+
+LossCounts NftPartitioner::ReadLoss() {
+  LossCounts counts;
+  if (loss_.empty()) return counts;
+  const nlohmann::json listing = RunJson("list counters table bridge " + table_);
+  std::map<std::string, std::uint64_t> packets;
+  for (const auto& item : listing.value("nftables", nlohmann::json::array())) {
+    const auto it = item.find("counter");
+    if (it == item.end()) continue;
+    packets[it->value("name", "")] = it->value("packets", std::uint64_t{0});
+  }
+  const std::string prefix = "loss" + std::to_string(loss_generation_) + "_";
+  for (const auto& [pair, i] : loss_index_) {
+    LossCount& count = counts[pair];
+    count.percent = loss_.at(pair);
+    const std::string base = prefix + std::to_string(i) + "_";
+    const auto seen = packets.find(base + "seen");
+    const auto dropped = packets.find(base + "drop");
+    if (seen == packets.end() || dropped == packets.end()) {
+      throw NftError("nft: loss counter " + base + "* is missing from table " + table_);
+    }
+    count.seen = seen->second;
+    count.dropped = dropped->second;
+  }
+  return counts;
+}
+
+nlohmann::json NftPartitioner::RunJson(const std::string& commands) {
+  const unsigned int flags = nft_ctx_output_get_flags(ctx_);
+  nft_ctx_output_set_flags(ctx_, flags | NFT_CTX_OUTPUT_JSON);
+  std::string output;
+  try {
+    output = Run(commands);
+  } catch (...) {
+    nft_ctx_output_set_flags(ctx_, flags);
+    throw;
+  }
+  nft_ctx_output_set_flags(ctx_, flags);
+  try {
+    return nlohmann::json::parse(output);
+  } catch (const nlohmann::json::exception& e) {
+    throw NftError(std::string("nft: cannot parse JSON output: ") + e.what());
+  }
+}
 
 std::string NftPartitioner::Run(const std::string& commands) {
   ScopedNetns in_hub(hub_fd_);

@@ -1,5 +1,6 @@
 #pragma once
-// Network partitions applied with nftables on the hub's Linux bridge.
+// Network partitions and packet loss applied with nftables on the hub's
+// Linux bridge.
 //
 // The harness connects every node's namespace to one bridge in a hub
 // namespace; node nK's veth end on the bridge is a bridge port (e.g. "vn3").
@@ -11,7 +12,17 @@
 //       type filter hook forward priority 0; policy accept;
 //       iifname . oifname @drop_pairs counter drop
 //     }
+//     chain loss {
+//       type filter hook forward priority 10; policy accept;
+//       iifname "vn1" oifname "vn2" counter name "loss1_0_seen"
+//       iifname "vn1" oifname "vn2" numgen random mod 100 < 30 counter name "loss1_0_drop" drop
+//     }
 //   }
+//
+// Loss is random per packet (the kernel's prandom via `numgen random`); this
+// kernel has no sch_netem, so there is no delay, duplication or reordering.
+// The loss chain runs after the partition chain (priority 10 > 0), so a pair
+// that is cut drops everything and its loss counters see nothing.
 //
 // A frame that enters the bridge on src's port and would leave on dst's port
 // is dropped when (src port, dst port) is in the set, so a grudge's directed
@@ -21,6 +32,7 @@
 // A new grudge replaces the set's contents in one nftables transaction, so no
 // packet ever sees half of the old grudge and half of the new one.
 
+#include <cstdint>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -47,11 +59,29 @@ class NftError : public std::runtime_error {
 
 // Returns the whole table, as `nft list table bridge <table>` would show it
 // without counters, with the set holding the port pairs of `grudge` sorted by
-// (src, dst). Pure. Throws std::invalid_argument when the grudge names a node
-// missing from `ports` or a port is not a valid ifname (1-15 characters of
-// [A-Za-z0-9_.-]).
+// (src, dst) and an empty loss chain. Pure. Throws std::invalid_argument when
+// the grudge names a node missing from `ports` or a port is not a valid
+// ifname (1-15 characters of [A-Za-z0-9_.-]).
 std::string RenderRuleset(const Grudge& grudge, const PortMap& ports,
                           std::string_view table = kNftTable);
+
+// As above, with the loss chain holding one drop rule per pair of `loss` with
+// a nonzero percent, sorted by (src, dst); counters (and their names) are
+// left out. Also throws std::invalid_argument for a percent outside 0..100.
+std::string RenderRuleset(const Grudge& grudge, const LossMap& loss, const PortMap& ports,
+                          std::string_view table = kNftTable);
+
+// Packets of one directed pair counted on the loss chain since the SetLoss
+// that installed its rule: every packet that reached the loss chain, and
+// those of them dropped at random.
+struct LossCount {
+  int percent = 0;
+  std::uint64_t seen = 0;
+  std::uint64_t dropped = 0;
+
+  friend bool operator==(const LossCount&, const LossCount&) = default;
+};
+using LossCounts = std::map<std::pair<std::string, std::string>, LossCount>;
 
 // Returns the single transaction that makes the set hold exactly the pairs of
 // `grudge`: "flush set ..." followed by one "add element ..." (omitted when
@@ -85,13 +115,37 @@ class NftPartitioner {
   // force (the transaction is all or nothing).
   void Apply(const Grudge& grudge);
 
-  // Drops nothing any more (one transaction). Throws NftError on failure.
+  // Drops nothing any more (one transaction); loss rules stay. Throws
+  // NftError on failure.
   void Heal();
 
-  // Returns the digest (Fnv1aHex) of RenderRuleset of the grudge in force.
+  // Replaces every loss rule with one per directed pair of `loss` (src's port
+  // -> dst's port on the bridge's forward path): `percent` % of that pair's
+  // packets are dropped at random, and two fresh named counters count the
+  // packets seen and dropped (ReadLoss). One transaction, all or nothing: on
+  // NftError the previous loss stays in force. Throws std::invalid_argument
+  // (before touching nft) for a percent outside 0..100 ("loss 150% is
+  // outside 0..100") or a node without a port.
+  void SetLoss(const LossMap& loss);
+
+  // Removes every loss rule and its counters (one transaction). Throws
+  // NftError on failure.
+  void ClearLoss();
+
+  // Returns, for every pair of the loss in force, its percent and the
+  // packets its rules have seen and dropped since SetLoss (read from the
+  // kernel's named counters in one list command). Empty when no loss is in
+  // force. Throws NftError on failure.
+  LossCounts ReadLoss();
+
+  // Returns the loss in force (empty after ClearLoss).
+  const LossMap& Loss() const { return loss_; }
+
+  // Returns the digest (Fnv1aHex) of RenderRuleset of the grudge and the
+  // loss in force.
   std::string Digest() const { return Fnv1aHex(ruleset_); }
 
-  // Returns RenderRuleset of the grudge in force.
+  // Returns RenderRuleset of the grudge and the loss in force.
   const std::string& Ruleset() const { return ruleset_; }
 
   // Runs `commands` (nft syntax) in the hub and returns nft's output, e.g.
@@ -104,9 +158,17 @@ class NftPartitioner {
  private:
   int hub_fd_ = -1;
   nft_ctx* ctx_ = nullptr;
+  // Runs `commands` and returns the output as JSON (for reading counters).
+  nlohmann::json RunJson(const std::string& commands);
+
   PortMap ports_;
   std::string table_;
   std::string ruleset_;
+  Grudge grudge_;
+  LossMap loss_;
+  // Counter names of the loss in force: pair -> index i of "loss<gen>_<i>_*".
+  std::map<std::pair<std::string, std::string>, std::size_t> loss_index_;
+  std::uint64_t loss_generation_ = 0;
 };
 
 }  // namespace schism::nemesis

@@ -57,6 +57,105 @@ void ResolvePartition(ResolvedOp& out, const ClusterView& view, std::mt19937_64&
       }
       out.grudge = Complete(out.op.components);
       break;
+    case GrudgeKind::kRandomHalves:
+      out.grudge = RandomHalves(nodes, rng);
+      break;
+    case GrudgeKind::kMinorityThird:
+      out.grudge = MinorityThird(nodes, rng);
+      break;
+    case GrudgeKind::kOneWay:
+      out.grudge = RandomOneWay(nodes, rng);
+      break;
+    case GrudgeKind::kExplicit:
+      for (const auto& [src, dst] : out.op.drops.drops) {
+        CheckKnown(view, src);
+        CheckKnown(view, dst);
+      }
+      out.grudge = out.op.drops;
+      break;
+  }
+}
+
+void ResolveLoss(ResolvedOp& out, const ClusterView& view, std::mt19937_64& rng) {
+  const int percent = out.op.loss_percent;
+  CheckLossPercent(percent);
+  const auto& nodes = view.nodes;
+  switch (out.op.loss_target) {
+    case LossTarget::kPair: {
+      if (nodes.size() < 2) break;
+      const std::size_t src = UniformIndex(rng, nodes.size());
+      std::size_t dst = UniformIndex(rng, nodes.size() - 1);
+      if (dst >= src) ++dst;  // Any node but src.
+      out.loss[{nodes[src], nodes[dst]}] = percent;
+      break;
+    }
+    case LossTarget::kInto: {
+      if (nodes.empty()) break;
+      std::string into = out.op.node;
+      if (into.empty()) {
+        into = nodes[UniformIndex(rng, nodes.size())];
+      } else {
+        CheckKnown(view, into);
+      }
+      out.node = into;
+      out.loss = LossInto(nodes, into, percent);
+      break;
+    }
+    case LossTarget::kAll:
+      out.loss = LossAll(nodes, percent);
+      break;
+    case LossTarget::kPairs:
+      for (const auto& [src, dst] : out.op.loss_pairs) {
+        CheckKnown(view, src);
+        CheckKnown(view, dst);
+        if (src != dst) out.loss[{src, dst}] = percent;
+      }
+      break;
+  }
+  if (out.loss.empty()) out.skipped = "no pair of nodes";
+}
+
+void ResolvePause(ResolvedOp& out, const ClusterView& view, std::mt19937_64& rng) {
+  std::vector<std::string> pool;
+  for (const auto& node : view.alive) {
+    if (!Contains(view.paused, node)) pool.push_back(node);
+  }
+  switch (out.op.target) {
+    case KillTarget::kRandom:
+      if (!pool.empty()) out.node = pool[UniformIndex(rng, pool.size())];
+      break;
+    case KillTarget::kLeader:
+      if (auto node = LeaderOrRandom(view, pool, rng, out.fallback)) out.node = *node;
+      break;
+    case KillTarget::kVoter:
+      out.skipped = "a pause cannot wait for a voter";
+      return;
+    case KillTarget::kNode:
+      CheckKnown(view, out.op.node);
+      if (!Contains(view.alive, out.op.node)) {
+        out.skipped = out.op.node + " is not running";
+      } else if (Contains(view.paused, out.op.node)) {
+        out.skipped = out.op.node + " is already paused";
+      } else {
+        out.node = out.op.node;
+      }
+      return;
+  }
+  if (out.node.empty()) out.skipped = "no running node to pause";
+}
+
+void ResolveResume(ResolvedOp& out, const ClusterView& view) {
+  if (!out.op.node.empty()) {
+    CheckKnown(view, out.op.node);
+    if (Contains(view.paused, out.op.node)) {
+      out.resume.push_back(out.op.node);
+    } else {
+      out.skipped = out.op.node + " is not paused";
+    }
+    return;
+  }
+  for (const auto& node : view.nodes) {
+    if (Contains(view.paused, node)) out.resume.push_back(node);
   }
 }
 
@@ -119,6 +218,17 @@ ResolvedOp Resolve(const Op& op, const ClusterView& view, std::mt19937_64& rng) 
     case OpKind::kRestart:
       ResolveRestart(out, view);
       break;
+    case OpKind::kLoss:
+      ResolveLoss(out, view, rng);
+      break;
+    case OpKind::kLossEnd:
+      break;
+    case OpKind::kPause:
+      ResolvePause(out, view, rng);
+      break;
+    case OpKind::kResume:
+      ResolveResume(out, view);
+      break;
   }
   return out;
 }
@@ -160,6 +270,25 @@ nlohmann::json ResolvedOp::Describe() const {
       break;
     case OpKind::kRestart:
       out["nodes"] = restart;
+      break;
+    case OpKind::kLoss: {
+      out["target"] = ToString(op.loss_target);
+      if (!node.empty()) out["node"] = node;
+      out["percent"] = op.loss_percent;
+      nlohmann::json pairs = nlohmann::json::array();
+      for (const auto& [pair, percent] : loss) pairs.push_back({pair.first, pair.second});
+      out["pairs"] = std::move(pairs);
+      break;
+    }
+    case OpKind::kLossEnd:
+      break;
+    case OpKind::kPause:
+      out["target"] = ToString(op.target);
+      if (!node.empty()) out["node"] = node;
+      out["resume_after"] = op.resume_after_s;
+      break;
+    case OpKind::kResume:
+      out["nodes"] = resume;
       break;
   }
   if (!fallback.empty()) out["fallback"] = fallback;

@@ -23,6 +23,7 @@ struct ClusterView {
   std::vector<std::string> nodes;     // Every node, in order (n1 ... nN).
   std::optional<std::string> leader;  // The current leader, if any is known.
   std::vector<std::string> alive;     // Nodes whose process is running.
+  std::vector<std::string> paused;    // Running nodes stopped by a pause (SIGSTOP).
 };
 
 struct ResolvedOp {
@@ -34,7 +35,7 @@ struct ResolvedOp {
   // kPartition kOne / kIsolateLeader: the isolated node.
   std::string isolated;
 
-  // kKill: the victim; empty while `awaits_voter`.
+  // kKill or kPause: the victim; empty while `awaits_voter`.
   std::string node;
   // kKill with KillTarget::kVoter: the harness must wait (up to
   // op.voter_wait_s) for the next node that grants a vote to another node,
@@ -43,6 +44,12 @@ struct ResolvedOp {
 
   // kRestart: the nodes to start again, in cluster order.
   std::vector<std::string> restart;
+
+  // kLoss: the directed pairs and their percent, ready for NftPartitioner::SetLoss.
+  LossMap loss;
+
+  // kResume: the nodes to continue (SIGCONT), in cluster order.
+  std::vector<std::string> resume;
 
   // Set when the op's own target was unknown and another was used, e.g.
   // "no leader" when a random node stood in for the leader.
@@ -56,15 +63,20 @@ struct ResolvedOp {
   //   {"f":"kill","target":"voter","node":"n3","signal":9,"restart_after":0.08}
   //   {"f":"restart","nodes":["n3"]}
   //   {"f":"heal"}
+  //   {"f":"loss","target":"into","percent":30,"pairs":[["n1","n2"],["n3","n2"]]}
+  //   {"f":"loss-end"}
+  //   {"f":"pause","target":"leader","node":"n2","resume_after":1.5}
+  //   {"f":"resume","nodes":["n2"]}
   // plus "fallback" / "skipped" / "isolated" when set.
   nlohmann::json Describe() const;
 };
 
 // Resolves `op` against `view`, drawing random targets from `rng`. Random
-// partition shapes span all nodes (dead ones included: they restart inside
-// the partition); kills pick among live nodes only. Throws
-// std::invalid_argument for an explicit grouping or node that is not part of
-// the cluster.
+// partition shapes and loss pairs span all nodes (dead ones included: they
+// restart inside the partition); kills pick among live nodes only, pauses
+// among live nodes that are not paused. Throws std::invalid_argument for an
+// explicit grouping, pair or node that is not part of the cluster, or a loss
+// percent outside 0..100.
 ResolvedOp Resolve(const Op& op, const ClusterView& view, std::mt19937_64& rng);
 
 // Completes a kill that awaited a voter: `voter` is the victim.

@@ -18,6 +18,13 @@ constexpr double kMinFaultRoom = 0.5;
 constexpr double kPartitionShare = 0.7;
 // Chance that a partition also kills a node while it holds.
 constexpr double kKillDuringPartition = 0.5;
+// Share of cycles per nemesis once "loss" or "pause" is on (renormalised over
+// the enabled ones). With only partition and kill, the original two-way
+// choice (kPartitionShare) is kept so that existing seeds are unchanged.
+constexpr double kPartitionWeight = 0.40;
+constexpr double kKillWeight = 0.25;
+constexpr double kLossWeight = 0.20;
+constexpr double kPauseWeight = 0.15;
 
 double Millis(double seconds) { return std::round(seconds * 1000.0) / 1000.0; }
 
@@ -81,6 +88,33 @@ std::optional<Op> MakeKill(std::mt19937_64& rng, double t, double end, double in
   return op;
 }
 
+Op MakeLoss(std::mt19937_64& rng, double t) {
+  Op op;
+  op.offset_s = Millis(t);
+  op.kind = OpKind::kLoss;
+  op.loss_target = static_cast<LossTarget>(Pick(rng, {{0.35, static_cast<int>(LossTarget::kPair)},
+                                                      {0.35, static_cast<int>(LossTarget::kInto)},
+                                                      {0.30, static_cast<int>(LossTarget::kAll)}}));
+  // Light loss stresses retries and timeouts; heavy loss is nearly a cut.
+  op.loss_percent = Pick(rng, {{0.25, 10}, {0.35, 30}, {0.25, 60}, {0.15, 100}});
+  return op;
+}
+
+// Returns a pause at `t` whose resume falls before `end`, or nullopt.
+std::optional<Op> MakePause(std::mt19937_64& rng, double t, double end, double interval) {
+  Op op;
+  op.offset_s = Millis(t);
+  op.kind = OpKind::kPause;
+  op.target = static_cast<KillTarget>(Pick(rng, {{0.5, static_cast<int>(KillTarget::kLeader)},
+                                                 {0.5, static_cast<int>(KillTarget::kRandom)}}));
+  // Around an election timeout or longer: a paused leader wakes up stale.
+  op.resume_after_s = Millis(std::min(UniformReal(rng, 0.2, 1.5 * interval), end - op.offset_s));
+  if (op.resume_after_s < 0.05) return std::nullopt;
+  return op;
+}
+
+enum class Cycle { kPartition, kKill, kLoss, kPause };
+
 }  // namespace
 
 double QuietPeriod(const ScheduleOptions& options) {
@@ -98,18 +132,29 @@ std::vector<Op> Generate(const ScheduleOptions& options) {
   if (options.node_count == 0) throw std::invalid_argument("schedule: no nodes");
   bool partition = false;
   bool kill = false;
+  bool loss = false;
+  bool pause = false;
   for (const auto& name : options.nemeses) {
     if (name == "partition") {
       partition = true;
     } else if (name == "kill") {
       kill = true;
+    } else if (name == "loss") {
+      loss = true;
+    } else if (name == "pause") {
+      pause = true;
     } else {
       throw std::invalid_argument("schedule: unknown nemesis \"" + name +
-                                  "\" (known: partition, kill)");
+                                  "\" (known: partition, kill, loss, pause)");
     }
   }
   std::vector<Op> ops;
-  if (!partition && !kill) return ops;
+  if (!partition && !kill && !loss && !pause) return ops;
+  std::vector<Weighted> cycles;
+  if (partition) cycles.push_back({kPartitionWeight, static_cast<int>(Cycle::kPartition)});
+  if (kill) cycles.push_back({kKillWeight, static_cast<int>(Cycle::kKill)});
+  if (loss) cycles.push_back({kLossWeight, static_cast<int>(Cycle::kLoss)});
+  if (pause) cycles.push_back({kPauseWeight, static_cast<int>(Cycle::kPause)});
 
   std::mt19937_64 rng(options.seed ^ kScheduleStream);
   const double interval = options.interval_s;
@@ -117,8 +162,24 @@ std::vector<Op> Generate(const ScheduleOptions& options) {
   // Let the cluster elect a first leader before anything breaks.
   double t = interval * UniformReal(rng, 0.8, 1.2);
   while (t < end - kMinFaultRoom) {
-    const bool partition_cycle = partition && (!kill || Chance(rng, kPartitionShare));
-    if (partition_cycle) {
+    Cycle cycle;
+    if (!loss && !pause) {
+      // The original draw, kept bit for bit (see schedule_pin_test.cc).
+      cycle =
+          partition && (!kill || Chance(rng, kPartitionShare)) ? Cycle::kPartition : Cycle::kKill;
+    } else {
+      cycle = static_cast<Cycle>(Pick(rng, cycles));
+    }
+    if (cycle == Cycle::kLoss) {
+      const double hold = interval * UniformReal(rng, 0.6, 1.4);
+      const double end_at = std::min(t + hold, end);
+      ops.push_back(MakeLoss(rng, t));
+      if (end_at < end) ops.push_back(Simple(OpKind::kLossEnd, Millis(end_at)));
+      t = end_at + interval * UniformReal(rng, 0.5, 1.5);
+    } else if (cycle == Cycle::kPause) {
+      if (auto p = MakePause(rng, t, end, interval)) ops.push_back(*p);
+      t += interval * UniformReal(rng, 0.7, 1.3);
+    } else if (cycle == Cycle::kPartition) {
       const double hold = interval * UniformReal(rng, 0.6, 1.4);
       const double heal_at = std::min(t + hold, end);
       Op op;
@@ -142,6 +203,8 @@ std::vector<Op> Generate(const ScheduleOptions& options) {
   }
   // Always finish healed and whole, then leave the quiet period alone.
   ops.push_back(Simple(OpKind::kHeal, end));
+  if (loss) ops.push_back(Simple(OpKind::kLossEnd, end));
+  if (pause) ops.push_back(Simple(OpKind::kResume, end));
   ops.push_back(Simple(OpKind::kRestart, end));
   std::stable_sort(ops.begin(), ops.end(),
                    [](const Op& a, const Op& b) { return a.offset_s < b.offset_s; });

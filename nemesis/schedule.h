@@ -11,7 +11,15 @@
 //    {"t":4.0,"f":"kill","target":"voter","signal":9,"restart_after":0.08,"voter_wait":4.5},
 //    {"t":6.2,"f":"heal"},
 //    {"t":8.0,"f":"partition","grudge":"components","components":[["n1","n2"],["n3"]]},
-//    {"t":48.0,"f":"heal"},{"t":48.0,"f":"restart"}]
+//    {"t":9.0,"f":"partition","grouping":"n1,n2|n3"},             (input only: components)
+//    {"t":10.0,"f":"partition","grudge":"explicit","drops":[["n1","n2"]]},
+//    {"t":12.0,"f":"loss","target":"into","node":"n2","percent":30},
+//    {"t":14.0,"f":"loss-end"},
+//    {"t":15.0,"f":"pause","target":"leader","resume_after":1.5},
+//    {"t":48.0,"f":"heal"},{"t":48.0,"f":"loss-end"},{"t":48.0,"f":"resume"},
+//    {"t":48.0,"f":"restart"}]
+// FromJson also accepts {"ops":[...]} around the list. docs/nemesis.md
+// describes every op and field.
 
 #include <cstddef>
 #include <cstdint>
@@ -19,13 +27,24 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "nemesis/grudge.h"
 
 namespace schism::nemesis {
 
-enum class OpKind { kPartition, kHeal, kKill, kRestart };
+// New kinds are appended, so existing values keep their numbers.
+enum class OpKind {
+  kPartition,  // Apply a grudge (replaces the one in force).
+  kHeal,       // Drop no packet any more (loss rules stay).
+  kKill,       // Kill a node's process with `signal`.
+  kRestart,    // Start killed nodes again.
+  kLoss,       // Drop `loss_percent` % of the packets of some directed pairs at random.
+  kLossEnd,    // Clear every loss rule.
+  kPause,      // SIGSTOP a node's process; SIGCONT it after `resume_after_s`.
+  kResume,     // SIGCONT paused nodes (`node`, or every paused node).
+};
 
 // The shape of a partition; the concrete grudge is drawn by Resolve().
 enum class GrudgeKind {
@@ -35,13 +54,25 @@ enum class GrudgeKind {
   kMajoritiesRing,  // MajoritiesRing: not transitive.
   kBridge,          // Bridge: not transitive.
   kComponents,      // The explicit `components` of the op (a user's grouping, a replay).
+  kRandomHalves,    // A random minority of 1 .. floor(N/2) nodes cut off (RandomHalves).
+  kMinorityThird,   // A random max(1, floor(N/3)) nodes cut off (MinorityThird).
+  kOneWay,          // A random minority is not heard by the rest (RandomOneWay).
+  kExplicit,        // The explicit directed `drops` of the op (a replay of any grudge).
 };
 
-// Whom a kill hits; resolved by Resolve().
+// Which directed pairs a kLoss op hits; resolved by Resolve().
+enum class LossTarget {
+  kPair,   // One random directed pair.
+  kInto,   // Every pair into one node: the op's `node`, or a random node when empty.
+  kAll,    // Every directed pair of the cluster.
+  kPairs,  // The op's explicit `loss_pairs`.
+};
+
+// Whom a kill (or a pause) hits; resolved by Resolve().
 enum class KillTarget {
   kRandom,  // A random live node.
   kLeader,  // The current leader (a random live node if none is known).
-  kVoter,   // The next node that grants a vote to another node after the op starts.
+  kVoter,   // The next node that grants a vote to another node after the op starts (kill only).
   kNode,    // The op's explicit `node`.
 };
 
@@ -52,6 +83,7 @@ struct Op {
   // kPartition only.
   GrudgeKind grudge = GrudgeKind::kHalves;
   Components components;  // For GrudgeKind::kComponents.
+  Grudge drops;           // For GrudgeKind::kExplicit.
 
   // kKill only.
   KillTarget target = KillTarget::kRandom;
@@ -63,9 +95,18 @@ struct Op {
   // is granted within this many seconds.
   double voter_wait_s = 0.0;
 
-  // kKill with KillTarget::kNode, or kRestart of one node; a kRestart with an
-  // empty node restarts every dead node.
+  // kKill or kPause with KillTarget::kNode, kRestart or kResume of one node
+  // (empty: every dead or paused node), kLoss with LossTarget::kInto.
   std::string node;
+
+  // kLoss only.
+  LossTarget loss_target = LossTarget::kPair;
+  int loss_percent = 0;                                         // 0 .. 100.
+  std::vector<std::pair<std::string, std::string>> loss_pairs;  // For LossTarget::kPairs.
+
+  // kPause (with `target` and `node` as for kKill): the node gets SIGCONT
+  // this long after SIGSTOP; 0 means it stays paused until a resume op.
+  double resume_after_s = 0.0;
 
   friend bool operator==(const Op&, const Op&) = default;
 };
@@ -76,7 +117,8 @@ struct ScheduleOptions {
   // Final healed period with no op inside; default max(5, 20% of duration),
   // capped at the duration.
   std::optional<double> quiet_s;
-  std::vector<std::string> nemeses;  // Subset of "partition", "kill".
+  // Subset of "partition", "kill", "loss", "pause".
+  std::vector<std::string> nemeses;
   std::size_t node_count = 5;
   std::uint64_t seed = 0;
 };
@@ -86,21 +128,26 @@ double QuietPeriod(const ScheduleOptions& options);
 
 // Returns the schedule for `options`, ordered by offset (ties keep their
 // order). The same options give the same list on every platform. Faults
-// start after a first interval, faults and heals alternate every few
+// start after a first interval, faults and their ends alternate every few
 // seconds, a kill may fall inside a partition, and at duration - quiet the
-// list ends with a full heal and a restart of every dead node; no op (and no
-// automatic restart of a kill) falls inside the quiet period. Returns an
+// list ends with a full heal, a loss-end (when "loss" is on), a resume of
+// every paused node (when "pause" is on) and a restart of every dead node; no
+// op (and no automatic restart or resume) falls inside the quiet period.
+// With only "partition" and/or "kill" the schedule is exactly what it was
+// before loss and pause existed (pinned by schedule_pin_test.cc). Returns an
 // empty list when `nemeses` is empty. Throws std::invalid_argument for a
 // non-positive duration or interval, a quiet period outside [0, duration],
 // no nodes, or an unknown nemesis name.
 std::vector<Op> Generate(const ScheduleOptions& options);
 
-// Names used in JSON: "partition"/"heal"/"kill"/"restart", "halves"/"one"/
-// "isolate-leader"/"majorities-ring"/"bridge"/"components", and
-// "random"/"leader"/"voter"/"node".
+// Names used in JSON: "partition"/"heal"/"kill"/"restart"/"loss"/"loss-end"/
+// "pause"/"resume", "halves"/"one"/"isolate-leader"/"majorities-ring"/
+// "bridge"/"components"/"random-halves"/"minority-third"/"one-way"/
+// "explicit", "random"/"leader"/"voter"/"node", and "pair"/"into"/"all"/"pairs".
 std::string_view ToString(OpKind kind);
 std::string_view ToString(GrudgeKind kind);
 std::string_view ToString(KillTarget target);
+std::string_view ToString(LossTarget target);
 
 // Returns true for grudge kinds that are never a clean partition.
 bool IsNonTransitive(GrudgeKind kind);
@@ -109,10 +156,30 @@ bool IsNonTransitive(GrudgeKind kind);
 nlohmann::json ToJson(const Op& op);
 nlohmann::json ToJson(const std::vector<Op>& ops);
 
-// Parses a timeline written by ToJson. Throws std::invalid_argument with a
-// one-line message naming the entry index (e.g. "timeline[3]: unknown op
-// \"explode\"") for an unknown op, grudge or target, a missing or mistyped
-// field, a negative offset, or offsets that decrease.
+// Parses a timeline written by ToJson or by hand: a JSON array of ops, or an
+// object whose "ops" is that array. A partition may give "grouping":
+// "n1,n2|n3" instead of "grudge" and "components". Throws
+// std::invalid_argument with a one-line message naming the entry index (e.g.
+// "timeline[3]: unknown op \"explode\"") for an unknown op, grudge or
+// target, a missing or mistyped field, a negative offset, offsets that
+// decrease, a loss percent outside 0..100 ("timeline[1]: loss 150% is
+// outside 0..100"), or a malformed grouping. Node names are not checked here
+// (Resolve rejects unknown ones); use the overload below to check them early.
 std::vector<Op> FromJson(const nlohmann::json& timeline);
+
+// As FromJson, and also checks every node the timeline names against the
+// cluster `nodes`: e.g. "timeline[2]: unknown node \"n9\" in grouping". A
+// "grouping" must then list every node exactly once.
+std::vector<Op> FromJson(const nlohmann::json& timeline, const std::vector<std::string>& nodes);
+
+// Rebuilds, from the harness's own timeline.json ({"seed":S,"ops":[{"t":T,
+// "op":<ToJson(op)>,"applied":<ResolvedOp::Describe()>}, ...]}, or its bare
+// "ops" array), ops that replay the *resolved* targets exactly at the applied
+// offsets T: a partition becomes `components` (or `explicit` drops when it
+// was not a clean partition), a kill or pause targets its victim by name, a
+// loss lists its pairs, a restart or resume names each node. Entries that
+// were skipped or were still awaiting a voter are left out. Throws
+// std::invalid_argument naming the entry index for a malformed entry.
+std::vector<Op> FromAppliedTimeline(const nlohmann::json& timeline);
 
 }  // namespace schism::nemesis

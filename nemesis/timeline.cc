@@ -1,32 +1,49 @@
 // Names and the timeline.json format of schedule.h.
+#include <algorithm>
 #include <array>
+#include <cmath>
 #include <stdexcept>
 #include <utility>
 
 #include "nemesis/schedule.h"
+#include "nemesis/timeline_parse.h"
 
 namespace schism::nemesis {
 namespace {
 
-constexpr std::array<std::pair<OpKind, std::string_view>, 4> kOpNames = {{
+constexpr std::array<std::pair<OpKind, std::string_view>, 8> kOpNames = {{
     {OpKind::kPartition, "partition"},
     {OpKind::kHeal, "heal"},
     {OpKind::kKill, "kill"},
     {OpKind::kRestart, "restart"},
+    {OpKind::kLoss, "loss"},
+    {OpKind::kLossEnd, "loss-end"},
+    {OpKind::kPause, "pause"},
+    {OpKind::kResume, "resume"},
 }};
-constexpr std::array<std::pair<GrudgeKind, std::string_view>, 6> kGrudgeNames = {{
+constexpr std::array<std::pair<GrudgeKind, std::string_view>, 10> kGrudgeNames = {{
     {GrudgeKind::kHalves, "halves"},
     {GrudgeKind::kOne, "one"},
     {GrudgeKind::kIsolateLeader, "isolate-leader"},
     {GrudgeKind::kMajoritiesRing, "majorities-ring"},
     {GrudgeKind::kBridge, "bridge"},
     {GrudgeKind::kComponents, "components"},
+    {GrudgeKind::kRandomHalves, "random-halves"},
+    {GrudgeKind::kMinorityThird, "minority-third"},
+    {GrudgeKind::kOneWay, "one-way"},
+    {GrudgeKind::kExplicit, "explicit"},
 }};
 constexpr std::array<std::pair<KillTarget, std::string_view>, 4> kTargetNames = {{
     {KillTarget::kRandom, "random"},
     {KillTarget::kLeader, "leader"},
     {KillTarget::kVoter, "voter"},
     {KillTarget::kNode, "node"},
+}};
+constexpr std::array<std::pair<LossTarget, std::string_view>, 4> kLossTargetNames = {{
+    {LossTarget::kPair, "pair"},
+    {LossTarget::kInto, "into"},
+    {LossTarget::kAll, "all"},
+    {LossTarget::kPairs, "pairs"},
 }};
 
 template <typename E, std::size_t N>
@@ -46,11 +63,19 @@ std::optional<E> ValueOf(const std::array<std::pair<E, std::string_view>, N>& na
   return std::nullopt;
 }
 
+using Pairs = std::vector<std::pair<std::string, std::string>>;
+
+nlohmann::json PairsJson(const Pairs& pairs) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& [src, dst] : pairs) out.push_back({src, dst});
+  return out;
+}
+
 // Reads one timeline entry; `where` prefixes every error ("timeline[3]: ").
 class EntryReader {
  public:
-  EntryReader(const nlohmann::json& entry, std::string where)
-      : entry_(entry), where_(std::move(where)) {}
+  EntryReader(const nlohmann::json& entry, std::string where, const std::vector<std::string>* nodes)
+      : entry_(entry), where_(std::move(where)), nodes_(nodes) {}
 
   [[noreturn]] void Fail(const std::string& what) const {
     throw std::invalid_argument(where_ + what);
@@ -71,22 +96,51 @@ class EntryReader {
     }
     if (!it->is_number()) Fail(std::string("\"") + key + "\" must be a number");
     const double value = it->get<double>();
+    if (!std::isfinite(value)) Fail(std::string("\"") + key + "\" must be finite");
     if (value < 0) Fail(std::string("\"") + key + "\" must not be negative");
     return value;
   }
 
+  // A whole number; sign and range are left to the caller.
+  int Integer(const char* key) const {
+    const auto it = entry_.find(key);
+    if (it == entry_.end()) Fail(std::string("missing \"") + key + "\"");
+    if (!it->is_number()) Fail(std::string("\"") + key + "\" must be a number");
+    const double value = it->get<double>();
+    if (value != std::floor(value) || std::abs(value) > 1e9) {
+      Fail(std::string("\"") + key + "\" must be a whole number");
+    }
+    return static_cast<int>(value);
+  }
+
   bool Has(const char* key) const { return entry_.contains(key); }
+
+  // A node name that must belong to the cluster when it is known.
+  std::string Node(const char* key) const {
+    std::string name = String(key);
+    CheckNode(name, "");
+    return name;
+  }
+
+  void CheckNode(const std::string& name, const std::string& context) const {
+    if (nodes_ == nullptr) return;
+    if (std::find(nodes_->begin(), nodes_->end(), name) == nodes_->end()) {
+      Fail("unknown node \"" + name + "\"" + (context.empty() ? "" : " in " + context));
+    }
+  }
 
   Components ComponentList() const {
     const auto it = entry_.find("components");
     if (it == entry_.end()) Fail("missing \"components\"");
-    if (!it->is_array()) Fail("\"components\" must be an array of arrays of node names");
+    const char* shape = "\"components\" must be an array of arrays of node names";
+    if (!it->is_array()) Fail(shape);
     Components components;
     for (const auto& group : *it) {
-      if (!group.is_array()) Fail("\"components\" must be an array of arrays of node names");
+      if (!group.is_array()) Fail(shape);
       std::vector<std::string> names;
       for (const auto& name : group) {
-        if (!name.is_string()) Fail("\"components\" must be an array of arrays of node names");
+        if (!name.is_string()) Fail(shape);
+        CheckNode(name.get<std::string>(), "components");
         names.push_back(name.get<std::string>());
       }
       components.push_back(std::move(names));
@@ -94,16 +148,150 @@ class EntryReader {
     return components;
   }
 
+  // "n1,n2|n3,n4,n5": every node once when the cluster is known.
+  Components Grouping() const {
+    const std::string text = String("grouping");
+    Components components;
+    try {
+      components = SplitGrouping(text);
+    } catch (const std::invalid_argument& e) {
+      Fail(e.what());
+    }
+    if (nodes_ != nullptr) {
+      for (const auto& group : components) {
+        for (const auto& name : group) CheckNode(name, "grouping");
+      }
+      for (const auto& node : *nodes_) {
+        const bool listed = std::any_of(components.begin(), components.end(), [&](const auto& g) {
+          return std::find(g.begin(), g.end(), node) != g.end();
+        });
+        if (!listed) Fail("node \"" + node + "\" is missing from grouping");
+      }
+    }
+    return components;
+  }
+
+  // [["n1","n2"],...]: directed pairs of distinct nodes.
+  Pairs PairList(const char* key) const {
+    const auto it = entry_.find(key);
+    if (it == entry_.end()) Fail(std::string("missing \"") + key + "\"");
+    const std::string shape = std::string("\"") + key + "\" must be an array of [src, dst] pairs";
+    if (!it->is_array()) Fail(shape);
+    Pairs pairs;
+    for (const auto& pair : *it) {
+      if (!pair.is_array() || pair.size() != 2 || !pair[0].is_string() || !pair[1].is_string()) {
+        Fail(shape);
+      }
+      const std::string src = pair[0].get<std::string>();
+      const std::string dst = pair[1].get<std::string>();
+      CheckNode(src, key);
+      CheckNode(dst, key);
+      if (src == dst)
+        Fail(std::string("pair [\"") + src + "\", \"" + dst + "\"] in " + key +
+             " names one node twice");
+      pairs.emplace_back(src, dst);
+    }
+    return pairs;
+  }
+
  private:
   const nlohmann::json& entry_;
   std::string where_;
+  const std::vector<std::string>* nodes_;
 };
 
+void ParsePartition(const EntryReader& in, Op& op) {
+  if (in.Has("grouping")) {
+    if (in.Has("grudge") && in.String("grudge") != "components") {
+      in.Fail("\"grouping\" goes with grudge \"components\" only");
+    }
+    if (in.Has("components")) in.Fail("give \"grouping\" or \"components\", not both");
+    op.grudge = GrudgeKind::kComponents;
+    op.components = in.Grouping();
+    return;
+  }
+  const std::string name = in.String("grudge");
+  const auto grudge = ValueOf(kGrudgeNames, name);
+  if (!grudge) in.Fail("unknown grudge \"" + name + "\"");
+  op.grudge = *grudge;
+  if (op.grudge == GrudgeKind::kComponents) op.components = in.ComponentList();
+  if (op.grudge == GrudgeKind::kExplicit) {
+    for (const auto& [src, dst] : in.PairList("drops")) op.drops.Drop(src, dst);
+  }
+}
+
+KillTarget ParseTarget(const EntryReader& in, Op& op) {
+  const std::string name = in.String("target");
+  const auto target = ValueOf(kTargetNames, name);
+  if (!target) in.Fail("unknown " + std::string(ToString(op.kind)) + " target \"" + name + "\"");
+  if (*target == KillTarget::kNode) op.node = in.Node("node");
+  return *target;
+}
+
+void ParseLoss(const EntryReader& in, Op& op) {
+  op.loss_percent = in.Integer("percent");
+  try {
+    CheckLossPercent(op.loss_percent);
+  } catch (const std::invalid_argument& e) {
+    in.Fail(e.what());
+  }
+  const std::string name = in.Has("target") ? in.String("target") : "all";
+  const auto target = ValueOf(kLossTargetNames, name);
+  if (!target) in.Fail("unknown loss target \"" + name + "\"");
+  op.loss_target = *target;
+  if (op.loss_target == LossTarget::kInto && in.Has("node")) op.node = in.Node("node");
+  if (op.loss_target == LossTarget::kPairs) op.loss_pairs = in.PairList("pairs");
+}
+
 }  // namespace
+
+namespace internal {
+
+Op ParseOp(const nlohmann::json& entry, const std::string& where,
+           const std::vector<std::string>* nodes) {
+  if (!entry.is_object()) throw std::invalid_argument(where + "must be a JSON object");
+  const EntryReader in(entry, where, nodes);
+  Op op;
+  op.offset_s = in.Number("t", std::nullopt);
+  const std::string f = in.String("f");
+  const auto kind = ValueOf(kOpNames, f);
+  if (!kind) in.Fail("unknown op \"" + f + "\"");
+  op.kind = *kind;
+  switch (op.kind) {
+    case OpKind::kPartition:
+      ParsePartition(in, op);
+      break;
+    case OpKind::kKill:
+      op.target = ParseTarget(in, op);
+      op.signal = static_cast<int>(in.Number("signal", 9.0));
+      op.restart_after_s = in.Number("restart_after", 0.0);
+      op.voter_wait_s = in.Number("voter_wait", 0.0);
+      break;
+    case OpKind::kPause:
+      op.target = ParseTarget(in, op);
+      if (op.target == KillTarget::kVoter) in.Fail("a pause cannot target \"voter\"");
+      op.resume_after_s = in.Number("resume_after", 0.0);
+      break;
+    case OpKind::kLoss:
+      ParseLoss(in, op);
+      break;
+    case OpKind::kRestart:
+    case OpKind::kResume:
+      if (in.Has("node")) op.node = in.Node("node");
+      break;
+    case OpKind::kHeal:
+    case OpKind::kLossEnd:
+      break;
+  }
+  return op;
+}
+
+}  // namespace internal
 
 std::string_view ToString(OpKind kind) { return NameOf(kOpNames, kind); }
 std::string_view ToString(GrudgeKind kind) { return NameOf(kGrudgeNames, kind); }
 std::string_view ToString(KillTarget target) { return NameOf(kTargetNames, target); }
+std::string_view ToString(LossTarget target) { return NameOf(kLossTargetNames, target); }
 
 bool IsNonTransitive(GrudgeKind kind) {
   return kind == GrudgeKind::kMajoritiesRing || kind == GrudgeKind::kBridge;
@@ -115,6 +303,9 @@ nlohmann::json ToJson(const Op& op) {
     case OpKind::kPartition:
       out["grudge"] = ToString(op.grudge);
       if (op.grudge == GrudgeKind::kComponents) out["components"] = op.components;
+      if (op.grudge == GrudgeKind::kExplicit) {
+        out["drops"] = PairsJson(Pairs(op.drops.drops.begin(), op.drops.drops.end()));
+      }
       break;
     case OpKind::kKill:
       out["target"] = ToString(op.target);
@@ -123,10 +314,23 @@ nlohmann::json ToJson(const Op& op) {
       out["restart_after"] = op.restart_after_s;
       if (op.target == KillTarget::kVoter) out["voter_wait"] = op.voter_wait_s;
       break;
+    case OpKind::kPause:
+      out["target"] = ToString(op.target);
+      if (op.target == KillTarget::kNode) out["node"] = op.node;
+      out["resume_after"] = op.resume_after_s;
+      break;
+    case OpKind::kLoss:
+      out["target"] = ToString(op.loss_target);
+      if (op.loss_target == LossTarget::kInto && !op.node.empty()) out["node"] = op.node;
+      if (op.loss_target == LossTarget::kPairs) out["pairs"] = PairsJson(op.loss_pairs);
+      out["percent"] = op.loss_percent;
+      break;
     case OpKind::kRestart:
+    case OpKind::kResume:
       if (!op.node.empty()) out["node"] = op.node;
       break;
     case OpKind::kHeal:
+    case OpKind::kLossEnd:
       break;
   }
   return out;
@@ -138,45 +342,38 @@ nlohmann::json ToJson(const std::vector<Op>& ops) {
   return out;
 }
 
-std::vector<Op> FromJson(const nlohmann::json& timeline) {
-  if (!timeline.is_array()) throw std::invalid_argument("timeline: must be a JSON array of ops");
+namespace {
+
+std::vector<Op> ParseTimeline(const nlohmann::json& timeline,
+                              const std::vector<std::string>* nodes) {
+  const nlohmann::json* list = &timeline;
+  if (timeline.is_object() && timeline.contains("ops")) list = &timeline["ops"];
+  if (!list->is_array()) {
+    throw std::invalid_argument(
+        "timeline: must be a JSON array of ops, or an object whose \"ops\" is one");
+  }
   std::vector<Op> ops;
-  for (std::size_t i = 0; i < timeline.size(); ++i) {
-    const nlohmann::json& entry = timeline[i];
+  for (std::size_t i = 0; i < list->size(); ++i) {
     const std::string where = "timeline[" + std::to_string(i) + "]: ";
-    if (!entry.is_object()) throw std::invalid_argument(where + "must be a JSON object");
-    const EntryReader in(entry, where);
-    Op op;
-    op.offset_s = in.Number("t", std::nullopt);
+    Op op = internal::ParseOp((*list)[i], where, nodes);
     if (!ops.empty() && op.offset_s < ops.back().offset_s) {
-      in.Fail("offset " + nlohmann::json(op.offset_s).dump() + " is before the previous op's " +
-              nlohmann::json(ops.back().offset_s).dump());
-    }
-    const std::string f = in.String("f");
-    const auto kind = ValueOf(kOpNames, f);
-    if (!kind) in.Fail("unknown op \"" + f + "\"");
-    op.kind = *kind;
-    if (op.kind == OpKind::kPartition) {
-      const std::string name = in.String("grudge");
-      const auto grudge = ValueOf(kGrudgeNames, name);
-      if (!grudge) in.Fail("unknown grudge \"" + name + "\"");
-      op.grudge = *grudge;
-      if (op.grudge == GrudgeKind::kComponents) op.components = in.ComponentList();
-    } else if (op.kind == OpKind::kKill) {
-      const std::string name = in.String("target");
-      const auto target = ValueOf(kTargetNames, name);
-      if (!target) in.Fail("unknown kill target \"" + name + "\"");
-      op.target = *target;
-      if (op.target == KillTarget::kNode) op.node = in.String("node");
-      op.signal = static_cast<int>(in.Number("signal", 9.0));
-      op.restart_after_s = in.Number("restart_after", 0.0);
-      op.voter_wait_s = in.Number("voter_wait", 0.0);
-    } else if (op.kind == OpKind::kRestart && in.Has("node")) {
-      op.node = in.String("node");
+      throw std::invalid_argument(where + "offset " + nlohmann::json(op.offset_s).dump() +
+                                  " is before the previous op's " +
+                                  nlohmann::json(ops.back().offset_s).dump());
     }
     ops.push_back(std::move(op));
   }
   return ops;
+}
+
+}  // namespace
+
+std::vector<Op> FromJson(const nlohmann::json& timeline) {
+  return ParseTimeline(timeline, nullptr);
+}
+
+std::vector<Op> FromJson(const nlohmann::json& timeline, const std::vector<std::string>& nodes) {
+  return ParseTimeline(timeline, &nodes);
 }
 
 }  // namespace schism::nemesis

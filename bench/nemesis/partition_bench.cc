@@ -1,8 +1,7 @@
 // bench_partition: latency of one NftPartitioner transaction (Apply of a
-// halves grudge, Heal) at N = 5 and N = 51. Needs root: it first moves into a
-// private network namespace, then makes a hub namespace inside it, so the
-// host's firewall is never touched. Bridge ports need not exist: the set
-// matches interface names.
+// halves grudge, Heal, SetLoss) and of ReadLoss at N = 5 and N = 51. Needs root: it first moves
+// into a private network namespace, then makes a hub namespace inside it, so the host's firewall is
+// never touched. Bridge ports need not exist: the set matches interface names.
 #include <benchmark/benchmark.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -61,8 +60,29 @@ void BM_Heal(benchmark::State& state) {
   }
 }
 
+// Alternates between 30 % on every pair and 60 % into one node: each SetLoss
+// flushes the loss chain and replaces two named counters per pair.
+void BM_SetLoss(benchmark::State& state) {
+  const auto nodes = Nodes(state.range(0));
+  NftPartitioner partitioner(g_hub_fd, Ports(nodes));
+  const schism::nemesis::LossMap losses[2] = {schism::nemesis::LossAll(nodes, 30),
+                                              schism::nemesis::LossInto(nodes, nodes[0], 60)};
+  std::size_t i = 0;
+  for (auto _ : state) partitioner.SetLoss(losses[i++ % 2]);
+  state.counters["pairs"] = static_cast<double>(losses[0].size());
+}
+
+void BM_ReadLoss(benchmark::State& state) {
+  const auto nodes = Nodes(state.range(0));
+  NftPartitioner partitioner(g_hub_fd, Ports(nodes));
+  partitioner.SetLoss(schism::nemesis::LossAll(nodes, 30));
+  for (auto _ : state) benchmark::DoNotOptimize(partitioner.ReadLoss());
+}
+
 BENCHMARK(BM_ApplyHalves)->Arg(5)->Arg(51)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Heal)->Arg(5)->Arg(51)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_SetLoss)->Arg(5)->Arg(51)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ReadLoss)->Arg(5)->Arg(51)->Unit(benchmark::kMillisecond);
 
 // Returns an fd of a new network namespace; the thread stays where it was.
 int NewNetns() {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 #include <stdexcept>
 
@@ -172,6 +173,73 @@ TEST(NemesisGrudge, ParseGroupingNamesTheProblemOnOneLine) {
   EXPECT_EQ(ParseError("n1|n2"), "grouping \"n1|n2\": node n3 is missing");
   EXPECT_EQ(ParseError("n1,n2,n3|"), "grouping \"n1,n2,n3|\": empty group");
   EXPECT_EQ(ParseError("n1,,n2|n3"), "grouping \"n1,,n2|n3\": empty node name");
+}
+
+TEST(NemesisGrudge, RandomHalvesCutsAMinorityOfEverySize) {
+  const std::vector<std::string> nodes = {"n1", "n2", "n3", "n4", "n5", "n6", "n7"};
+  std::mt19937_64 rng(1);
+  std::set<std::size_t> sizes;
+  for (int i = 0; i < 200; ++i) {
+    const auto components = CleanComponents(RandomHalves(nodes, rng), nodes);
+    ASSERT_TRUE(components);
+    ASSERT_EQ(components->size(), 2u);
+    sizes.insert(std::min((*components)[0].size(), (*components)[1].size()));
+  }
+  EXPECT_EQ(sizes, (std::set<std::size_t>{1, 2, 3}));
+  EXPECT_TRUE(RandomHalves({"n1"}, rng).empty());
+}
+
+TEST(NemesisGrudge, MinorityThirdCutsOffAThird) {
+  std::mt19937_64 rng(2);
+  for (std::size_t n : {2u, 3u, 5u, 6u, 9u}) {
+    std::vector<std::string> nodes;
+    for (std::size_t i = 1; i <= n; ++i) nodes.push_back("n" + std::to_string(i));
+    const auto components = CleanComponents(MinorityThird(nodes, rng), nodes);
+    ASSERT_TRUE(components);
+    ASSERT_EQ(components->size(), 2u) << n;
+    const std::size_t minority = std::min((*components)[0].size(), (*components)[1].size());
+    EXPECT_EQ(minority, std::max<std::size_t>(1, n / 3)) << n;
+  }
+}
+
+TEST(NemesisGrudge, RandomOneWayIsNotHeardButHears) {
+  const std::vector<std::string> nodes = {"n1", "n2", "n3", "n4", "n5"};
+  std::mt19937_64 rng(3);
+  for (int i = 0; i < 50; ++i) {
+    const Grudge g = RandomOneWay(nodes, rng);
+    ASSERT_FALSE(g.empty());
+    std::set<std::string> unheard;
+    for (const auto& [src, dst] : g.drops) {
+      unheard.insert(src);
+      EXPECT_FALSE(g.Drops(dst, src)) << "one-way cut is two-way for " << src << "," << dst;
+    }
+    EXPECT_GE(unheard.size(), 1u);
+    EXPECT_LE(unheard.size(), 2u);
+    EXPECT_EQ(g.drops.size(), unheard.size() * (nodes.size() - unheard.size()));
+    EXPECT_FALSE(CleanComponents(g, nodes));
+  }
+}
+
+TEST(NemesisGrudge, GrudgeJsonRoundTrips) {
+  std::mt19937_64 rng(4);
+  const std::vector<std::string> nodes = {"n1", "n2", "n3", "n4", "n5"};
+  const Grudge ring = MajoritiesRing(nodes, rng);
+  EXPECT_EQ(GrudgeFromJson(ToJson(ring, nodes)["grudge"]), ring);
+  EXPECT_THROW(GrudgeFromJson(nlohmann::json::parse(R"({"n1":"n2"})")), std::invalid_argument);
+}
+
+TEST(NemesisGrudge, SplitGroupingNeedsNoCluster) {
+  EXPECT_EQ(SplitGrouping(" n1, n2 | n9 "), (Components{{"n1", "n2"}, {"n9"}}));
+  EXPECT_THROW(SplitGrouping("n1|n1"), std::invalid_argument);
+}
+
+TEST(NemesisGrudge, LossShapes) {
+  const std::vector<std::string> nodes = {"n1", "n2", "n3"};
+  EXPECT_EQ(LossInto(nodes, "n2", 30), (LossMap{{{"n1", "n2"}, 30}, {{"n3", "n2"}, 30}}));
+  EXPECT_EQ(LossAll(nodes, 5).size(), 6u);
+  EXPECT_THROW(LossAll(nodes, 101), std::invalid_argument);
+  EXPECT_NO_THROW(CheckLossPercent(0));
+  EXPECT_NO_THROW(CheckLossPercent(100));
 }
 
 }  // namespace

@@ -24,7 +24,30 @@ TEST(NemesisNftRender, RulesetHoldsTheGrudgesPortPairs) {
             "\t\ttype filter hook forward priority 0; policy accept;\n"
             "\t\tiifname . oifname @drop_pairs counter drop\n"
             "\t}\n"
+            "\n"
+            "\tchain loss {\n"
+            "\t\ttype filter hook forward priority 10; policy accept;\n"
+            "\t}\n"
             "}\n");
+}
+
+TEST(NemesisNftRender, LossChainHoldsOneRandomDropPerPair) {
+  const LossMap loss = {{{"n2", "n1"}, 100}, {{"n1", "n2"}, 30}, {{"n1", "n3"}, 0}};
+  const std::string text = RenderRuleset(Grudge{}, loss, kPorts);
+  EXPECT_NE(text.find("\tchain loss {\n"
+                      "\t\ttype filter hook forward priority 10; policy accept;\n"
+                      "\t\tiifname \"vn1\" oifname \"vn2\" numgen random mod 100 < 30 drop\n"
+                      "\t\tiifname \"vn2\" oifname \"vn1\" drop\n"
+                      "\t}\n"),
+            std::string::npos)
+      << text;
+  try {
+    RenderRuleset(Grudge{}, {{{"n1", "n2"}, 150}}, kPorts);
+    FAIL() << "expected invalid_argument";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "loss 150% is outside 0..100");
+  }
+  EXPECT_THROW(RenderRuleset(Grudge{}, {{{"n1", "n9"}, 10}}, kPorts), std::invalid_argument);
 }
 
 TEST(NemesisNftRender, HealedRulesetHasAnEmptySet) {

@@ -134,5 +134,36 @@ TEST_F(NemesisNft, WorksFromAnotherThreadsNamespace) {
   ::close(hub);
 }
 
+TEST_F(NemesisNft, SetLossReplacesRulesAndCountersInOneTransaction) {
+  const int hub = NewNetnsFd();
+  NftPartitioner nft(hub, Ports());
+  const std::string healed = nft.Digest();
+  nft.SetLoss({{{"n1", "n2"}, 30}, {{"n3", "n2"}, 100}});
+  EXPECT_EQ(nft.Ruleset(), RenderRuleset(Grudge{}, nft.Loss(), Ports()));
+  EXPECT_NE(nft.Digest(), healed);
+  EXPECT_EQ(nft.ReadLoss(), (LossCounts{{{"n1", "n2"}, LossCount{30, 0, 0}},
+                                        {{"n3", "n2"}, LossCount{100, 0, 0}}}));
+  const std::string listing = NftIn(hub, "list chain bridge schism loss");
+  EXPECT_NE(listing.find("numgen random mod 100 < 30"), std::string::npos) << listing;
+
+  // A bad percent or node is refused before nft runs; the old loss stays.
+  EXPECT_THROW(nft.SetLoss({{{"n1", "n2"}, 150}}), std::invalid_argument);
+  EXPECT_THROW(nft.SetLoss({{{"n1", "n9"}, 10}}), std::invalid_argument);
+  EXPECT_EQ(nft.ReadLoss().size(), 2u);
+
+  // Replacing leaves only the new pairs' rules and counters behind.
+  nft.SetLoss({{{"n4", "n5"}, 10}});
+  EXPECT_EQ(nft.ReadLoss().size(), 1u);
+  const std::string counters = NftIn(hub, "list counters table bridge schism");
+  EXPECT_EQ(counters.find("loss1_"), std::string::npos) << counters;
+  EXPECT_NE(counters.find("loss2_0_seen"), std::string::npos) << counters;
+
+  nft.ClearLoss();
+  EXPECT_TRUE(nft.ReadLoss().empty());
+  EXPECT_EQ(NftIn(hub, "list counters table bridge schism").find("loss"), std::string::npos);
+  EXPECT_EQ(nft.Digest(), healed);
+  ::close(hub);
+}
+
 }  // namespace
 }  // namespace schism::nemesis

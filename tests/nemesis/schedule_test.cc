@@ -105,6 +105,64 @@ TEST(NemesisSchedule, OnlyTheRequestedNemeses) {
   EXPECT_TRUE(Generate(options).empty());
 }
 
+TEST(NemesisSchedule, LossAndPauseEndBeforeTheQuietPeriod) {
+  int losses = 0;
+  int pauses = 0;
+  for (std::uint64_t seed = 0; seed < 50; ++seed) {
+    auto options = Options(seed);
+    options.nemeses = {"partition", "kill", "loss", "pause"};
+    const auto ops = Generate(options);
+    const double end = options.duration_s - QuietPeriod(options);
+    ASSERT_GE(ops.size(), 4u);
+    // The tail: heal, loss-end, resume, restart, all at the start of the quiet period.
+    EXPECT_EQ(ops[ops.size() - 4].kind, OpKind::kHeal);
+    EXPECT_EQ(ops[ops.size() - 3].kind, OpKind::kLossEnd);
+    EXPECT_EQ(ops[ops.size() - 2].kind, OpKind::kResume);
+    EXPECT_TRUE(ops[ops.size() - 2].node.empty());
+    EXPECT_EQ(ops.back().kind, OpKind::kRestart);
+    bool lossy = false;
+    for (const auto& op : ops) {
+      EXPECT_LE(op.offset_s, end);
+      if (op.kind == OpKind::kLoss) {
+        EXPECT_FALSE(lossy) << "two losses without a loss-end, seed " << seed;
+        lossy = true;
+        ++losses;
+        EXPECT_GE(op.loss_percent, 10);
+        EXPECT_LE(op.loss_percent, 100);
+      } else if (op.kind == OpKind::kLossEnd) {
+        lossy = false;
+      } else if (op.kind == OpKind::kPause) {
+        ++pauses;
+        EXPECT_NE(op.target, KillTarget::kVoter);
+        EXPECT_GT(op.resume_after_s, 0.0);
+        EXPECT_LE(op.offset_s + op.resume_after_s, end + 1e-9) << "seed " << seed;
+      }
+    }
+    EXPECT_FALSE(lossy);
+    const auto text = ToJson(ops).dump();
+    EXPECT_EQ(FromJson(nlohmann::json::parse(text)), ops) << text;
+  }
+  EXPECT_GE(losses, 50);
+  EXPECT_GE(pauses, 50);
+}
+
+TEST(NemesisSchedule, LossOnlyAndPauseOnly) {
+  auto options = Options(2);
+  options.nemeses = {"loss"};
+  const auto loss = Generate(options);
+  for (const auto& op : loss) {
+    EXPECT_TRUE(op.kind == OpKind::kLoss || op.kind == OpKind::kLossEnd ||
+                op.kind == OpKind::kHeal || op.kind == OpKind::kRestart)
+        << ToJson(op);
+  }
+  options.nemeses = {"pause"};
+  for (const auto& op : Generate(options)) {
+    EXPECT_TRUE(op.kind == OpKind::kPause || op.kind == OpKind::kResume ||
+                op.kind == OpKind::kHeal || op.kind == OpKind::kRestart)
+        << ToJson(op);
+  }
+}
+
 TEST(NemesisSchedule, SmallClustersGetNoRingOrBridge) {
   auto options = Options(5);
   options.node_count = 2;
@@ -185,7 +243,8 @@ TEST(NemesisTimeline, ErrorsNameTheEntry) {
   EXPECT_EQ(FromJsonError(R"([{"t":1,"f":"kill","target":"everyone"}])"),
             "timeline[0]: unknown kill target \"everyone\"");
   EXPECT_EQ(FromJsonError(R"([{"t":-1,"f":"heal"}])"), "timeline[0]: \"t\" must not be negative");
-  EXPECT_EQ(FromJsonError(R"({"t":1})"), "timeline: must be a JSON array of ops");
+  EXPECT_EQ(FromJsonError(R"({"t":1})"),
+            "timeline: must be a JSON array of ops, or an object whose \"ops\" is one");
 }
 
 }  // namespace

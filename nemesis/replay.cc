@@ -1,0 +1,119 @@
+// FromAppliedTimeline (schedule.h): the harness's timeline.json back into ops
+// that replay the resolved targets.
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+#include "nemesis/schedule.h"
+#include "nemesis/timeline_parse.h"
+
+namespace schism::nemesis {
+namespace {
+
+std::vector<std::string> NodeList(const nlohmann::json& applied, const std::string& where) {
+  const auto it = applied.find("nodes");
+  if (it == applied.end() || !it->is_array()) {
+    throw std::invalid_argument(where + "\"applied\" lacks its \"nodes\" array");
+  }
+  std::vector<std::string> nodes;
+  for (const auto& name : *it) {
+    if (!name.is_string()) throw std::invalid_argument(where + "\"applied.nodes\" must hold names");
+    nodes.push_back(name.get<std::string>());
+  }
+  return nodes;
+}
+
+std::string Victim(const nlohmann::json& applied, const std::string& where) {
+  const auto it = applied.find("node");
+  if (it == applied.end() || !it->is_string()) {
+    throw std::invalid_argument(where + "\"applied\" lacks its \"node\"");
+  }
+  return it->get<std::string>();
+}
+
+// Appends the ops that replay one applied entry.
+void Rebuild(const nlohmann::json& entry, const std::string& where, std::vector<Op>& out) {
+  if (!entry.is_object()) throw std::invalid_argument(where + "must be a JSON object");
+  const auto t = entry.find("t");
+  if (t == entry.end() || !t->is_number() || t->get<double>() < 0) {
+    throw std::invalid_argument(where + "needs a non-negative number \"t\"");
+  }
+  const auto applied_it = entry.find("applied");
+  if (!entry.contains("op") || applied_it == entry.end() || !applied_it->is_object()) {
+    throw std::invalid_argument(where + "needs \"op\" and \"applied\" objects");
+  }
+  const nlohmann::json& applied = *applied_it;
+  // A skipped op did nothing; an armed voter kill is recorded again once it fires.
+  if (applied.contains("skipped") || applied.contains("awaiting")) return;
+
+  nlohmann::json op_json = entry["op"];
+  if (op_json.is_object()) op_json["t"] = *t;
+  Op op = internal::ParseOp(op_json, where + "op: ", nullptr);
+  switch (op.kind) {
+    case OpKind::kPartition: {
+      try {
+        if (applied.contains("components")) {
+          op.grudge = GrudgeKind::kComponents;
+          op.components = applied["components"].get<Components>();
+        } else {
+          op.grudge = GrudgeKind::kExplicit;
+          op.drops = GrudgeFromJson(applied.value("grudge", nlohmann::json::object()));
+        }
+      } catch (const std::exception& e) {
+        throw std::invalid_argument(where + "applied: " + e.what());
+      }
+      op.components = op.grudge == GrudgeKind::kComponents ? op.components : Components{};
+      break;
+    }
+    case OpKind::kKill:
+    case OpKind::kPause:
+      op.target = KillTarget::kNode;
+      op.node = Victim(applied, where);
+      op.voter_wait_s = 0;
+      break;
+    case OpKind::kLoss: {
+      const auto pairs = applied.find("pairs");
+      const auto percent = applied.find("percent");
+      if (pairs == applied.end() || percent == applied.end() || !percent->is_number_integer()) {
+        throw std::invalid_argument(where + "\"applied\" lacks the loss \"pairs\" or \"percent\"");
+      }
+      nlohmann::json spec = {
+          {"t", *t}, {"f", "loss"}, {"target", "pairs"}, {"pairs", *pairs}, {"percent", *percent}};
+      op = internal::ParseOp(spec, where + "applied: ", nullptr);
+      break;
+    }
+    case OpKind::kRestart:
+    case OpKind::kResume:
+      for (const auto& node : NodeList(applied, where)) {
+        Op one = op;
+        one.node = node;
+        out.push_back(std::move(one));
+      }
+      return;
+    case OpKind::kHeal:
+    case OpKind::kLossEnd:
+      break;
+  }
+  out.push_back(std::move(op));
+}
+
+}  // namespace
+
+std::vector<Op> FromAppliedTimeline(const nlohmann::json& timeline) {
+  const nlohmann::json* list = &timeline;
+  if (timeline.is_object() && timeline.contains("ops")) list = &timeline["ops"];
+  if (!list->is_array()) {
+    throw std::invalid_argument(
+        "timeline: must be the harness's timeline.json object or its \"ops\" array");
+  }
+  std::vector<Op> ops;
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    Rebuild((*list)[i], "timeline[" + std::to_string(i) + "]: ", ops);
+  }
+  // A voter kill is recorded when the vote arrives, after later-scheduled ops.
+  std::stable_sort(ops.begin(), ops.end(),
+                   [](const Op& a, const Op& b) { return a.offset_s < b.offset_s; });
+  return ops;
+}
+
+}  // namespace schism::nemesis

@@ -1,0 +1,229 @@
+// Hand-written timelines, their errors, and replay of the harness's timeline.json.
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+
+#include "nemesis/resolve.h"
+#include "nemesis/schedule.h"
+
+namespace schism::nemesis {
+namespace {
+
+const std::vector<std::string> kNodes = {"n1", "n2", "n3", "n4", "n5"};
+
+std::string Error(std::string_view text, bool with_nodes = true) {
+  try {
+    if (with_nodes) {
+      FromJson(nlohmann::json::parse(text), kNodes);
+    } else {
+      FromJson(nlohmann::json::parse(text));
+    }
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(NemesisTimelineFile, SplitBrainExampleParses) {
+  const auto ops = FromJson(nlohmann::json::parse(R"({"ops":[
+      {"t":1.0,"f":"partition","grouping":"n1,n2|n3,n4,n5"},
+      {"t":6.0,"f":"heal"}]})"),
+                            kNodes);
+  ASSERT_EQ(ops.size(), 2u);
+  EXPECT_EQ(ops[0].kind, OpKind::kPartition);
+  EXPECT_EQ(ops[0].grudge, GrudgeKind::kComponents);
+  EXPECT_EQ(ops[0].components, (Components{{"n1", "n2"}, {"n3", "n4", "n5"}}));
+  EXPECT_DOUBLE_EQ(ops[1].offset_s, 6.0);
+  EXPECT_EQ(ops[1].kind, OpKind::kHeal);
+  // The same entry written with explicit components, as a bare array.
+  EXPECT_EQ(FromJson(nlohmann::json::parse(R"([
+      {"t":1.0,"f":"partition","grudge":"components","components":[["n1","n2"],["n3","n4","n5"]]},
+      {"t":6.0,"f":"heal"}])")),
+            ops);
+}
+
+TEST(NemesisTimelineFile, EveryNewOpRoundTrips) {
+  std::vector<Op> ops;
+  const auto add = [&](Op op) {
+    op.offset_s = static_cast<double>(ops.size());
+    ops.push_back(std::move(op));
+  };
+  for (GrudgeKind kind : {GrudgeKind::kRandomHalves, GrudgeKind::kMinorityThird,
+                          GrudgeKind::kOneWay, GrudgeKind::kExplicit}) {
+    Op op;
+    op.kind = OpKind::kPartition;
+    op.grudge = kind;
+    if (kind == GrudgeKind::kExplicit) op.drops.Drop("n1", "n3");
+    add(op);
+  }
+  for (LossTarget target :
+       {LossTarget::kPair, LossTarget::kInto, LossTarget::kAll, LossTarget::kPairs}) {
+    Op op;
+    op.kind = OpKind::kLoss;
+    op.loss_target = target;
+    op.loss_percent = 30;
+    if (target == LossTarget::kInto) op.node = "n2";
+    if (target == LossTarget::kPairs) op.loss_pairs = {{"n1", "n2"}, {"n2", "n1"}};
+    add(op);
+  }
+  Op end;
+  end.kind = OpKind::kLossEnd;
+  add(end);
+  Op pause;
+  pause.kind = OpKind::kPause;
+  pause.target = KillTarget::kNode;
+  pause.node = "n4";
+  pause.resume_after_s = 1.5;
+  add(pause);
+  Op resume;
+  resume.kind = OpKind::kResume;
+  add(resume);
+  resume.node = "n4";
+  add(resume);
+  const std::string text = ToJson(ops).dump();
+  EXPECT_EQ(FromJson(nlohmann::json::parse(text), kNodes), ops) << text;
+  EXPECT_EQ(
+      ToJson(ops[5]),
+      nlohmann::json::parse(R"({"t":5.0,"f":"loss","target":"into","node":"n2","percent":30})"));
+}
+
+TEST(NemesisTimelineFile, ErrorsNameTheEntryAndTheProblem) {
+  EXPECT_EQ(Error(R"([{"t":1,"f":"heal"},{"t":2,"f":"explode"}])"),
+            "timeline[1]: unknown op \"explode\"");
+  EXPECT_EQ(Error(R"({"ops":[{"t":1,"f":"heal"},{"t":2,"f":"loss","percent":150}]})"),
+            "timeline[1]: loss 150% is outside 0..100");
+  EXPECT_EQ(Error(R"([{"t":1,"f":"loss","percent":-5}])"),
+            "timeline[0]: loss -5% is outside 0..100");
+  EXPECT_EQ(Error(R"([{"t":1,"f":"loss","percent":2.5}])"),
+            "timeline[0]: \"percent\" must be a whole number");
+  EXPECT_EQ(Error(R"([{"t":-0.5,"f":"heal"}])"), "timeline[0]: \"t\" must not be negative");
+  EXPECT_EQ(Error(R"([{"t":3,"f":"heal"},{"t":2,"f":"heal"}])"),
+            "timeline[1]: offset 2.0 is before the previous op's 3.0");
+  EXPECT_EQ(Error(R"([{"t":0,"f":"heal"},{"t":1,"f":"heal"},
+                      {"t":2,"f":"partition","grouping":"n1,n2|n3,n4,n9"}])"),
+            "timeline[2]: unknown node \"n9\" in grouping");
+  EXPECT_EQ(Error(R"([{"t":1,"f":"partition","grouping":"n1,n2|n3,n4"}])"),
+            "timeline[0]: node \"n5\" is missing from grouping");
+  EXPECT_EQ(Error(R"([{"t":1,"f":"partition","grouping":"n1,n2||n3"}])", false),
+            "timeline[0]: grouping \"n1,n2||n3\": empty group");
+  EXPECT_EQ(
+      Error(R"([{"t":1,"f":"partition","grudge":"components","components":[["n1"],["n7"]]}])"),
+      "timeline[0]: unknown node \"n7\" in components");
+  EXPECT_EQ(Error(R"([{"t":1,"f":"kill","target":"node","node":"n6"}])"),
+            "timeline[0]: unknown node \"n6\"");
+  EXPECT_EQ(Error(R"([{"t":1,"f":"loss","target":"pairs","pairs":[["n1","n8"]],"percent":5}])"),
+            "timeline[0]: unknown node \"n8\" in pairs");
+  EXPECT_EQ(Error(R"([{"t":1,"f":"loss","target":"pairs","pairs":[["n1","n1"]],"percent":5}])"),
+            "timeline[0]: pair [\"n1\", \"n1\"] in pairs names one node twice");
+  EXPECT_EQ(Error(R"([{"t":1,"f":"pause","target":"voter"}])"),
+            "timeline[0]: a pause cannot target \"voter\"");
+  EXPECT_EQ(Error(R"([{"t":1,"f":"loss","target":"some","percent":5}])"),
+            "timeline[0]: unknown loss target \"some\"");
+  EXPECT_EQ(Error(R"({"seed":1})"),
+            "timeline: must be a JSON array of ops, or an object whose \"ops\" is one");
+  // Without the node list, names are checked later, by Resolve.
+  EXPECT_EQ(Error(R"([{"t":1,"f":"partition","grouping":"n1|n9"}])", false), "no error");
+}
+
+TEST(NemesisTimelineFile, UnknownNodesFromAnUncheckedTimelineFailInResolve) {
+  const auto ops =
+      FromJson(nlohmann::json::parse(R"([{"t":1,"f":"partition","grouping":"n1|n9"}])"));
+  std::mt19937_64 rng(1);
+  EXPECT_THROW(Resolve(ops[0], ClusterView{kNodes, std::nullopt, kNodes, {}}, rng),
+               std::invalid_argument);
+}
+
+// What the controller writes: {"t":applied,"op":ToJson(op),"applied":Describe()}.
+nlohmann::json Applied(double t, const ResolvedOp& r) {
+  return {{"t", t}, {"op", ToJson(r.op)}, {"applied", r.Describe()}};
+}
+
+TEST(NemesisReplay, AppliedTimelineReplaysTheResolvedTargets) {
+  std::mt19937_64 rng(4);
+  ClusterView view{kNodes, "n2", kNodes, {}};
+  Op bridge;
+  bridge.kind = OpKind::kPartition;
+  bridge.grudge = GrudgeKind::kBridge;
+  Op halves = bridge;
+  halves.grudge = GrudgeKind::kRandomHalves;
+  Op heal;
+  heal.kind = OpKind::kHeal;
+  Op kill;
+  kill.kind = OpKind::kKill;
+  kill.target = KillTarget::kLeader;
+  kill.restart_after_s = 0.2;
+  Op voter = kill;
+  voter.target = KillTarget::kVoter;
+  voter.voter_wait_s = 2;
+  Op loss;
+  loss.kind = OpKind::kLoss;
+  loss.loss_target = LossTarget::kInto;
+  loss.loss_percent = 40;
+  Op pause;
+  pause.kind = OpKind::kPause;
+  pause.target = KillTarget::kRandom;
+  pause.resume_after_s = 1;
+  Op restart;
+  restart.kind = OpKind::kRestart;
+
+  const ResolvedOp r_bridge = Resolve(bridge, view, rng);
+  const ResolvedOp r_halves = Resolve(halves, view, rng);
+  const ResolvedOp r_kill = Resolve(kill, view, rng);
+  const ResolvedOp r_voter = Resolve(voter, view, rng);
+  const ResolvedOp r_loss = Resolve(loss, view, rng);
+  const ResolvedOp r_pause = Resolve(pause, view, rng);
+  const ResolvedOp r_restart =
+      Resolve(restart, ClusterView{kNodes, std::nullopt, {"n1", "n3", "n5"}, {}}, rng);
+  const nlohmann::json file = {
+      {"seed", 4},
+      {"ops",
+       {Applied(1.1, r_bridge), Applied(2.2, Resolve(heal, view, rng)), Applied(3.3, r_halves),
+        Applied(4.0, r_voter),  // Armed: awaiting a vote.
+        Applied(4.4, r_kill), Applied(4.2, WithVoter(r_voter, "n4")),
+        Applied(6.0, VoterTimedOut(r_voter)), Applied(7.0, r_loss), Applied(8.0, r_pause),
+        Applied(9.0, r_restart)}}};
+
+  const std::vector<Op> ops = FromAppliedTimeline(nlohmann::json::parse(file.dump()));
+  ASSERT_EQ(ops.size(), 9u);
+  // Sorted by the applied time: the voter kill fired at 4.2, before the leader kill.
+  std::vector<double> offsets;
+  for (const auto& op : ops) offsets.push_back(op.offset_s);
+  EXPECT_EQ(offsets, (std::vector<double>{1.1, 2.2, 3.3, 4.2, 4.4, 7.0, 8.0, 9.0, 9.0}));
+
+  // Replaying each op against any cluster state gives the recorded targets.
+  std::mt19937_64 other(999);
+  const ClusterView later{kNodes, "n5", kNodes, {}};
+  EXPECT_EQ(ops[0].grudge, GrudgeKind::kExplicit);  // A bridge is not a clean partition.
+  EXPECT_EQ(Resolve(ops[0], later, other).grudge, r_bridge.grudge);
+  EXPECT_EQ(ops[2].grudge, GrudgeKind::kComponents);
+  EXPECT_EQ(Resolve(ops[2], later, other).grudge, r_halves.grudge);
+  EXPECT_EQ(ops[3].target, KillTarget::kNode);
+  EXPECT_EQ(ops[3].node, "n4");
+  EXPECT_EQ(ops[3].voter_wait_s, 0.0);
+  EXPECT_EQ(Resolve(ops[4], later, other).node, "n2");  // The leader when it was applied.
+  EXPECT_DOUBLE_EQ(ops[4].restart_after_s, 0.2);
+  EXPECT_EQ(Resolve(ops[5], later, other).loss, r_loss.loss);
+  EXPECT_EQ(ops[6].node, r_pause.node);
+  EXPECT_EQ(ops[7].node, "n2");
+  EXPECT_EQ(ops[8].node, "n4");
+}
+
+TEST(NemesisReplay, MalformedEntriesNameTheirIndex) {
+  const auto error = [](std::string_view text) -> std::string {
+    try {
+      FromAppliedTimeline(nlohmann::json::parse(text));
+    } catch (const std::invalid_argument& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  EXPECT_EQ(error(R"({"ops":[{"t":1,"op":{"t":0,"f":"heal"},"applied":{"f":"heal"}},{"t":2}]})"),
+            "timeline[1]: needs \"op\" and \"applied\" objects");
+  EXPECT_EQ(error(R"([{"t":1,"op":{"t":0,"f":"kill","target":"leader"},"applied":{"f":"kill"}}])"),
+            "timeline[0]: \"applied\" lacks its \"node\"");
+  EXPECT_EQ(error(R"([{"t":1,"op":{"t":0,"f":"boom"},"applied":{}}])"),
+            "timeline[0]: op: unknown op \"boom\"");
+}
+
+}  // namespace
+}  // namespace schism::nemesis
