@@ -98,6 +98,9 @@ class Run {
   void ArmVoterKill(const nemesis::ResolvedOp& resolved);
   void KillNode(const nemesis::ResolvedOp& resolved);
   void RestartNode(std::size_t k);
+  void EndLoss();
+  void PauseNode(const nemesis::ResolvedOp& resolved);
+  void ResumeNode(std::size_t k);
   void FinalHeal();
   void Stop(bool interrupted);
   std::optional<std::string> CurrentLeader() const;
@@ -125,7 +128,9 @@ class Run {
   std::vector<NodeState> state_;
   std::set<pid_t> expected_exits_;
   std::optional<nemesis::ResolvedOp> pending_voter_kill_;  // armed "kill the next voter"
+  std::set<std::size_t> paused_;  // nodes stopped by SIGSTOP
   bool partitioned_ = false;
+  bool lossy_ = false;
   bool stopping_ = false;
   bool interrupted_ = false;
 };
@@ -212,6 +217,7 @@ void Run::ApplyOp(const nemesis::Op& op) {
   view.leader = CurrentLeader();
   for (std::size_t k = 0; k < nodes_.size(); ++k) {
     if (nodes_[k]->running()) view.alive.push_back(names_[k]);
+    if (paused_.count(k)) view.paused.push_back(names_[k]);
   }
   Execute(nemesis::Resolve(op, view, resolve_rng_));
 }
@@ -255,7 +261,92 @@ void Run::Execute(const nemesis::ResolvedOp& resolved) {
     case nemesis::OpKind::kRestart:
       for (const std::string& node : resolved.restart) RestartNode(IndexOf(node));
       break;
+    case nemesis::OpKind::kLoss: {
+      partitioner_->SetLoss(resolved.loss);
+      lossy_ = true;
+      Event e;
+      e.type = EventType::kNemesis;
+      e.f = "loss";
+      e.detail = what;
+      e.detail.erase("f");
+      e.detail["phase"] = "start";
+      Record(std::move(e));
+      break;
+    }
+    case nemesis::OpKind::kLossEnd:
+      EndLoss();
+      break;
+    case nemesis::OpKind::kPause:
+      PauseNode(resolved);
+      break;
+    case nemesis::OpKind::kResume:
+      for (const std::string& node : resolved.resume) ResumeNode(IndexOf(node));
+      break;
   }
+}
+
+// Clears every loss rule, recording the loss each pair actually suffered
+// (read from the rules' counters just before they go).
+void Run::EndLoss() {
+  if (!lossy_) return;
+  nlohmann::json achieved = nlohmann::json::array();
+  for (const auto& [pair, count] : partitioner_->ReadLoss()) {
+    double pct = count.seen ? 100.0 * static_cast<double>(count.dropped) / static_cast<double>(count.seen) : 0.0;
+    achieved.push_back({{"from", pair.first}, {"to", pair.second}, {"percent", count.percent},
+                        {"seen", count.seen}, {"dropped", count.dropped}, {"achieved_percent", pct}});
+  }
+  partitioner_->ClearLoss();
+  lossy_ = false;
+  Event e;
+  e.type = EventType::kNemesis;
+  e.f = "loss";
+  e.detail = {{"phase", "end"}, {"achieved", achieved}};
+  Record(std::move(e));
+}
+
+void Run::PauseNode(const nemesis::ResolvedOp& resolved) {
+  std::size_t k = IndexOf(resolved.node);
+  if (!nodes_[k]->running() || paused_.count(k)) return;
+  Event start;
+  start.type = EventType::kNemesis;
+  start.f = "pause";
+  start.node = resolved.node;
+  start.detail = resolved.Describe();
+  start.detail.erase("f");
+  start.detail.erase("node");
+  start.detail["phase"] = "start";
+  Record(std::move(start));
+  nodes_[k]->Signal(SIGSTOP);
+  paused_.insert(k);
+  Event pause;
+  pause.type = EventType::kProcess;
+  pause.f = "pause";
+  pause.node = resolved.node;
+  pause.detail = {{"pid", nodes_[k]->pid()}, {"signal", SIGSTOP}};
+  Record(std::move(pause));
+  if (resolved.op.resume_after_s <= 0) return;  // paused until a resume op
+  auto timer = std::make_unique<asio::steady_timer>(io_, Seconds(resolved.op.resume_after_s));
+  timer->async_wait([this, k](boost::system::error_code ec) {
+    if (!ec && !stopping_) ResumeNode(k);
+  });
+  timers_.push_back(std::move(timer));
+}
+
+void Run::ResumeNode(std::size_t k) {
+  if (!paused_.erase(k)) return;
+  nodes_[k]->Signal(SIGCONT);
+  Event resume;
+  resume.type = EventType::kProcess;
+  resume.f = "resume";
+  resume.node = names_[k];
+  resume.detail = {{"pid", nodes_[k]->pid()}, {"signal", SIGCONT}};
+  Record(std::move(resume));
+  Event end;
+  end.type = EventType::kNemesis;
+  end.f = "pause";
+  end.node = names_[k];
+  end.detail = {{"phase", "end"}};
+  Record(std::move(end));
 }
 
 // Arms a kill of the next node that grants a vote to another node; gives up
@@ -290,6 +381,7 @@ void Run::KillNode(const nemesis::ResolvedOp& resolved) {
   kill.node = resolved.node;
   kill.detail = {{"pid", nodes_[k]->pid()}, {"signal", SIGKILL}};
   nodes_[k]->KillAndReap();
+  paused_.erase(k);
   state_[k] = NodeState{};
   Record(std::move(kill));
   if (resolved.op.restart_after_s <= 0) return;  // dead until a restart op
@@ -321,7 +413,11 @@ void Run::FinalHeal() {
     heal.kind = nemesis::OpKind::kHeal;
     ApplyOp(heal);
   }
-  for (std::size_t k = 0; k < nodes_.size(); ++k) RestartNode(k);
+  EndLoss();
+  for (std::size_t k = 0; k < nodes_.size(); ++k) {
+    ResumeNode(k);
+    RestartNode(k);
+  }
   Event e;
   e.type = EventType::kNemesis;
   e.f = "final-heal";
@@ -371,6 +467,7 @@ void Run::Stop(bool interrupted) {
     if (n->running()) {
       expected_exits_.insert(n->pid());
       n->Signal(SIGTERM);
+      n->Signal(SIGCONT);  // a paused node must run to act on SIGTERM
     }
   }
   auto grace = std::make_shared<asio::steady_timer>(io_, kStopGrace);

@@ -46,8 +46,9 @@ void PrintVerdicts(const std::vector<schism::checkers::Verdict>& verdicts,
 int DoRun(RunConfig config, const std::string& nemesis, const std::string& bug, bool pre_vote) {
   for (const std::string& n : SplitList(nemesis)) {
     if (n == "none") continue;
-    if (n != "partition" && n != "kill") {
-      throw UsageError("--nemesis: unknown fault \"" + n + "\"; known: partition, kill, none");
+    if (n != "partition" && n != "kill" && n != "loss" && n != "pause") {
+      throw UsageError("--nemesis: unknown fault \"" + n +
+                       "\"; known: partition, kill, loss, pause, none");
     }
     config.nemeses.push_back(n);
   }
@@ -98,7 +99,7 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--nodes", run.nodes, "cluster size")->capture_default_str();
   run_cmd->add_option("--time", run.time_s, "run length in seconds")->capture_default_str();
   run_cmd->add_option("--seed", run.seed, "nemesis seed (default: random, printed)");
-  run_cmd->add_option("--nemesis", nemesis, "faults: partition,kill or none")->capture_default_str();
+  run_cmd->add_option("--nemesis", nemesis, "faults: any of partition,kill,loss,pause, or none")->capture_default_str();
   run_cmd->add_option("--nemesis-interval", run.interval_s, "seconds between faults")->capture_default_str();
   run_cmd->add_option("--quiet", run.quiet_s, "healed seconds at the end (default max(5, 20% of --time))");
   run_cmd->add_option("--liveness-deadline", run.liveness_deadline_s,
@@ -121,6 +122,8 @@ int main(int argc, char** argv) {
   check_cmd->add_option("--nodes", check.options.nodes, "cluster size (default: from the history)");
   check_cmd->add_option("--liveness-deadline", check.options.liveness_deadline_s,
                         "seconds after the final heal")->capture_default_str();
+  check_cmd->add_option("--partition-grace", check.options.partition_grace_s,
+                        "seconds a leader may keep leading a minority side")->capture_default_str();
   check_cmd->add_flag("--json", json, "print results as JSON");
   check_cmd->add_flag("--lenient", check.lenient, "skip malformed lines; verdict at best unknown");
 
