@@ -74,6 +74,12 @@ std::optional<Op> MakeKill(std::mt19937_64& rng, double t, double end, double in
   // Mostly very short downtimes, so the node rejoins while an election runs.
   op.restart_after_s =
       Millis(Chance(rng, 0.55) ? UniformReal(rng, 0.05, 0.3) : UniformReal(rng, 0.3, 2.0));
+  if (op.target == KillTarget::kVoter) {
+    // A voter comes back within 20-120 ms (the same draw, folded), while a
+    // rival candidate of the same term may still be asking: the window in
+    // which an elector that forgot its vote votes again.
+    op.restart_after_s = Millis(0.02 + std::fmod(op.restart_after_s, 0.1));
+  }
   double room = end - t - op.restart_after_s;
   if (op.target == KillTarget::kVoter) {
     op.voter_wait_s = Millis(std::min({std::clamp(1.5 * interval, 1.0, 5.0), room - 0.1}));
