@@ -73,6 +73,7 @@ nlohmann::json ConfigJson(const RunConfig& c, const std::vector<std::string>& co
           {"time_s", c.time_s},     {"seed", c.seed},
           {"nemesis", c.nemeses},   {"nemesis_interval_s", c.interval_s},
           {"quiet_s", QuietPeriod(c)}, {"liveness_deadline_s", LivenessDeadline(c)},
+          {"split_brain_fails", c.split_brain_fails},
           {"port", c.port}};
 }
 
@@ -94,7 +95,7 @@ class Run {
   void OnExit(std::size_t k, pid_t pid, int code);
   void ScheduleOps();
   void ApplyOp(const nemesis::Op& op);
-  void Execute(const nemesis::ResolvedOp& resolved);
+  void ApplyResolved(const nemesis::ResolvedOp& resolved);
   void ArmVoterKill(const nemesis::ResolvedOp& resolved);
   void KillNode(const nemesis::ResolvedOp& resolved);
   void RestartNode(std::size_t k);
@@ -219,10 +220,10 @@ void Run::ApplyOp(const nemesis::Op& op) {
     if (nodes_[k]->running()) view.alive.push_back(names_[k]);
     if (paused_.count(k)) view.paused.push_back(names_[k]);
   }
-  Execute(nemesis::Resolve(op, view, resolve_rng_));
+  ApplyResolved(nemesis::Resolve(op, view, resolve_rng_));
 }
 
-void Run::Execute(const nemesis::ResolvedOp& resolved) {
+void Run::ApplyResolved(const nemesis::ResolvedOp& resolved) {
   nlohmann::json what = resolved.Describe();
   timeline_.push_back({{"t", Now()}, {"op", nemesis::ToJson(resolved.op)}, {"applied", what}});
   if (!resolved.skipped.empty()) return;
@@ -570,6 +571,7 @@ RunResult Run::Execute() {
 
   CheckSettings settings;
   settings.options.liveness_deadline_s = LivenessDeadline(config_);
+  settings.options.split_brain_fails = config_.split_brain_fails;
   settings.title = config_.test + ", seed " + std::to_string(config_.seed);
   CheckOutcome outcome = CheckHistory(dir.History(), settings);
   WriteReports(dir, outcome, settings.title, config_.time_s);

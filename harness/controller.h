@@ -30,6 +30,7 @@ struct RunConfig {
   double interval_s = 3;
   double quiet_s = 0;               // healed period at the end; 0: max(5, 20% of time)
   double liveness_deadline_s = 0;   // 0: 80% of the quiet period
+  bool split_brain_fails = true;    // termless electors: two leaders at once is a failure
   std::uint16_t port = 7000;
   std::filesystem::path store = "store";
 };

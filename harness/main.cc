@@ -107,6 +107,9 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--bug", bug, "built-in raft bug to inject")
       ->check(CLI::IsMember({"double-vote", "forget-vote"}));
   run_cmd->add_flag("--pre-vote", pre_vote, "built-in raft: use pre-vote");
+  bool run_split_brain_allowed = false, check_split_brain_allowed = false;
+  run_cmd->add_flag("--split-brain-allowed", run_split_brain_allowed,
+                    "termless electors: report two simultaneous leaders without failing");
   run_cmd->add_option("--port", run.port, "elector port")->capture_default_str();
   run_cmd->add_option("--store", run.store, "run store root")->capture_default_str();
   run_cmd->add_option("--test", run.test, "test name (run store folder)");
@@ -124,6 +127,8 @@ int main(int argc, char** argv) {
                         "seconds after the final heal")->capture_default_str();
   check_cmd->add_option("--partition-grace", check.options.partition_grace_s,
                         "seconds a leader may keep leading a minority side")->capture_default_str();
+  check_cmd->add_flag("--split-brain-allowed", check_split_brain_allowed,
+                     "termless electors: report two simultaneous leaders without failing");
   check_cmd->add_flag("--json", json, "print results as JSON");
   check_cmd->add_flag("--lenient", check.lenient, "skip malformed lines; verdict at best unknown");
 
@@ -142,6 +147,8 @@ int main(int argc, char** argv) {
     std::cerr << "schism: " << e.what() << " (see schism --help)\n";
     return kExitUsage;
   }
+  run.split_brain_fails = !run_split_brain_allowed;
+  check.options.split_brain_fails = !check_split_brain_allowed;
   try {
     if (*run_cmd) return DoRun(run, nemesis, bug, pre_vote);
     return DoCheck(file, check, json);
