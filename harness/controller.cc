@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -90,6 +91,15 @@ class Run {
  private:
   double Now() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
   std::uint64_t Record(Event e);
+  // Records an event of `type`/`f` about `node` ("" for none) with `detail`.
+  void Note(EventType type, std::string f, std::string node, nlohmann::json detail = nullptr);
+  // Records the start of a nemesis fault, described as the nemesis resolved it.
+  void NoteFaultStart(const std::string& f, const nemesis::ResolvedOp& resolved,
+                      nlohmann::json extra = nlohmann::json::object());
+  // Appends an op as applied (its time, the op, its resolved targets) to timeline.json.
+  void AddToTimeline(const nemesis::ResolvedOp& resolved);
+  // Runs `then` after `delay_s` unless the run is stopping by then.
+  void After(double delay_s, std::function<void()> then);
   void StartNode(std::size_t k);
   void OnLine(std::size_t k, const std::string& line);
   void OnExit(std::size_t k, pid_t pid, int code);
@@ -141,6 +151,38 @@ std::uint64_t Run::Record(Event e) {
   return history_->Append(std::move(e));
 }
 
+void Run::Note(EventType type, std::string f, std::string node, nlohmann::json detail) {
+  Event e;
+  e.type = type;
+  e.f = std::move(f);
+  e.node = std::move(node);
+  e.detail = std::move(detail);
+  Record(std::move(e));
+}
+
+void Run::NoteFaultStart(const std::string& f, const nemesis::ResolvedOp& resolved,
+                         nlohmann::json extra) {
+  nlohmann::json detail = resolved.Describe();
+  detail.erase("f");
+  detail.erase("node");  // the event's own field
+  detail["phase"] = "start";
+  detail.update(extra);
+  Note(EventType::kNemesis, f, resolved.node, std::move(detail));
+}
+
+void Run::AddToTimeline(const nemesis::ResolvedOp& resolved) {
+  timeline_.push_back(
+      {{"t", Now()}, {"op", nemesis::ToJson(resolved.op)}, {"applied", resolved.Describe()}});
+}
+
+void Run::After(double delay_s, std::function<void()> then) {
+  auto timer = std::make_unique<asio::steady_timer>(io_, Seconds(delay_s));
+  timer->async_wait([this, then = std::move(then)](boost::system::error_code ec) {
+    if (!ec && !stopping_) then();
+  });
+  timers_.push_back(std::move(timer));
+}
+
 std::size_t Run::IndexOf(const std::string& node) const {
   auto it = std::find(names_.begin(), names_.end(), node);
   if (it == names_.end()) throw std::logic_error("no node named " + node);
@@ -163,12 +205,7 @@ std::optional<std::string> Run::CurrentLeader() const {
 void Run::StartNode(std::size_t k) {
   pid_t pid = nodes_[k]->Start();
   state_[k] = NodeState{};
-  Event e;
-  e.type = EventType::kProcess;
-  e.f = "start";
-  e.node = names_[k];
-  e.detail = {{"pid", pid}};
-  Record(std::move(e));
+  Note(EventType::kProcess, "start", names_[k], {{"pid", pid}});
 }
 
 void Run::OnLine(std::size_t k, const std::string& line) {
@@ -194,19 +231,14 @@ void Run::OnLine(std::size_t k, const std::string& line) {
   if (voted_for_other && pending_voter_kill_ && !stopping_) {
     nemesis::ResolvedOp kill = nemesis::WithVoter(*pending_voter_kill_, names_[k]);
     pending_voter_kill_.reset();
-    timeline_.push_back({{"t", Now()}, {"op", nemesis::ToJson(kill.op)}, {"applied", kill.Describe()}});
+    AddToTimeline(kill);
     KillNode(kill);
   }
 }
 
 void Run::OnExit(std::size_t k, pid_t pid, int code) {
   if (expected_exits_.erase(pid)) return;
-  Event e;
-  e.type = EventType::kProcess;
-  e.f = "exit";
-  e.node = names_[k];
-  e.detail = {{"pid", pid}, {"code", code}};
-  Record(std::move(e));
+  Note(EventType::kProcess, "exit", names_[k], {{"pid", pid}, {"code", code}});
   if (!stopping_) progress_ << "schism: node " << names_[k] << " exited by itself (status " << code
                             << "); see " << dir_->NodeLog(names_[k]).string() << "\n";
 }
@@ -224,32 +256,20 @@ void Run::ApplyOp(const nemesis::Op& op) {
 }
 
 void Run::ApplyResolved(const nemesis::ResolvedOp& resolved) {
-  nlohmann::json what = resolved.Describe();
-  timeline_.push_back({{"t", Now()}, {"op", nemesis::ToJson(resolved.op)}, {"applied", what}});
+  AddToTimeline(resolved);
   if (!resolved.skipped.empty()) return;
   switch (resolved.op.kind) {
     case nemesis::OpKind::kPartition: {
       partitioner_->Apply(resolved.grudge);
       partitioned_ = true;
-      Event e;
-      e.type = EventType::kNemesis;
-      e.f = "partition";
-      e.detail = what;
-      e.detail.erase("f");
-      e.detail["phase"] = "start";
-      e.detail["digest"] = partitioner_->Digest();
-      Record(std::move(e));
+      NoteFaultStart("partition", resolved, {{"digest", partitioner_->Digest()}});
       break;
     }
     case nemesis::OpKind::kHeal: {
       if (!partitioned_) break;
       partitioner_->Heal();
       partitioned_ = false;
-      Event e;
-      e.type = EventType::kNemesis;
-      e.f = "partition";
-      e.detail = {{"phase", "end"}};
-      Record(std::move(e));
+      Note(EventType::kNemesis, "partition", "", {{"phase", "end"}});
       break;
     }
     case nemesis::OpKind::kKill:
@@ -265,13 +285,7 @@ void Run::ApplyResolved(const nemesis::ResolvedOp& resolved) {
     case nemesis::OpKind::kLoss: {
       partitioner_->SetLoss(resolved.loss);
       lossy_ = true;
-      Event e;
-      e.type = EventType::kNemesis;
-      e.f = "loss";
-      e.detail = what;
-      e.detail.erase("f");
-      e.detail["phase"] = "start";
-      Record(std::move(e));
+      NoteFaultStart("loss", resolved);
       break;
     }
     case nemesis::OpKind::kLossEnd:
@@ -298,111 +312,56 @@ void Run::EndLoss() {
   }
   partitioner_->ClearLoss();
   lossy_ = false;
-  Event e;
-  e.type = EventType::kNemesis;
-  e.f = "loss";
-  e.detail = {{"phase", "end"}, {"achieved", achieved}};
-  Record(std::move(e));
+  Note(EventType::kNemesis, "loss", "", {{"phase", "end"}, {"achieved", achieved}});
 }
 
 void Run::PauseNode(const nemesis::ResolvedOp& resolved) {
   std::size_t k = IndexOf(resolved.node);
   if (!nodes_[k]->running() || paused_.count(k)) return;
-  Event start;
-  start.type = EventType::kNemesis;
-  start.f = "pause";
-  start.node = resolved.node;
-  start.detail = resolved.Describe();
-  start.detail.erase("f");
-  start.detail.erase("node");
-  start.detail["phase"] = "start";
-  Record(std::move(start));
+  NoteFaultStart("pause", resolved);
   nodes_[k]->Signal(SIGSTOP);
   paused_.insert(k);
-  Event pause;
-  pause.type = EventType::kProcess;
-  pause.f = "pause";
-  pause.node = resolved.node;
-  pause.detail = {{"pid", nodes_[k]->pid()}, {"signal", SIGSTOP}};
-  Record(std::move(pause));
+  Note(EventType::kProcess, "pause", resolved.node, {{"pid", nodes_[k]->pid()}, {"signal", SIGSTOP}});
   if (resolved.op.resume_after_s <= 0) return;  // paused until a resume op
-  auto timer = std::make_unique<asio::steady_timer>(io_, Seconds(resolved.op.resume_after_s));
-  timer->async_wait([this, k](boost::system::error_code ec) {
-    if (!ec && !stopping_) ResumeNode(k);
-  });
-  timers_.push_back(std::move(timer));
+  After(resolved.op.resume_after_s, [this, k] { ResumeNode(k); });
 }
 
 void Run::ResumeNode(std::size_t k) {
   if (!paused_.erase(k)) return;
   nodes_[k]->Signal(SIGCONT);
-  Event resume;
-  resume.type = EventType::kProcess;
-  resume.f = "resume";
-  resume.node = names_[k];
-  resume.detail = {{"pid", nodes_[k]->pid()}, {"signal", SIGCONT}};
-  Record(std::move(resume));
-  Event end;
-  end.type = EventType::kNemesis;
-  end.f = "pause";
-  end.node = names_[k];
-  end.detail = {{"phase", "end"}};
-  Record(std::move(end));
+  Note(EventType::kProcess, "resume", names_[k], {{"pid", nodes_[k]->pid()}, {"signal", SIGCONT}});
+  Note(EventType::kNemesis, "pause", names_[k], {{"phase", "end"}});
 }
 
 // Arms a kill of the next node that grants a vote to another node; gives up
 // after the op's voter_wait_s.
 void Run::ArmVoterKill(const nemesis::ResolvedOp& resolved) {
   pending_voter_kill_ = resolved;
-  auto timer = std::make_unique<asio::steady_timer>(io_, Seconds(resolved.op.voter_wait_s));
-  timer->async_wait([this](boost::system::error_code ec) {
-    if (ec || !pending_voter_kill_ || stopping_) return;
-    nemesis::ResolvedOp gave_up = nemesis::VoterTimedOut(*pending_voter_kill_);
+  After(resolved.op.voter_wait_s, [this] {
+    if (!pending_voter_kill_) return;  // a voter was killed in time
+    AddToTimeline(nemesis::VoterTimedOut(*pending_voter_kill_));
     pending_voter_kill_.reset();
-    timeline_.push_back({{"t", Now()}, {"op", nemesis::ToJson(gave_up.op)}, {"applied", gave_up.Describe()}});
   });
-  timers_.push_back(std::move(timer));
 }
 
 void Run::KillNode(const nemesis::ResolvedOp& resolved) {
   std::size_t k = IndexOf(resolved.node);
   if (!nodes_[k]->running()) return;
-  Event start;
-  start.type = EventType::kNemesis;
-  start.f = "kill";
-  start.node = resolved.node;
-  start.detail = resolved.Describe();
-  start.detail.erase("f");
-  start.detail.erase("node");
-  start.detail["phase"] = "start";
-  Record(std::move(start));
-  Event kill;
-  kill.type = EventType::kProcess;
-  kill.f = "kill";
-  kill.node = resolved.node;
-  kill.detail = {{"pid", nodes_[k]->pid()}, {"signal", SIGKILL}};
+  NoteFaultStart("kill", resolved);
+  pid_t pid = nodes_[k]->pid();
   nodes_[k]->KillAndReap();
   paused_.erase(k);
   state_[k] = NodeState{};
-  Record(std::move(kill));
+  Note(EventType::kProcess, "kill", resolved.node, {{"pid", pid}, {"signal", SIGKILL}});
   if (resolved.op.restart_after_s <= 0) return;  // dead until a restart op
-  auto timer = std::make_unique<asio::steady_timer>(io_, Seconds(resolved.op.restart_after_s));
-  timer->async_wait([this, k](boost::system::error_code ec) {
-    if (!ec && !stopping_) RestartNode(k);
-  });
-  timers_.push_back(std::move(timer));
+  After(resolved.op.restart_after_s, [this, k] { RestartNode(k); });
 }
 
 // Starts a node the nemesis killed, and closes its kill in the history.
 void Run::RestartNode(std::size_t k) {
   if (nodes_[k]->running()) return;
   StartNode(k);
-  Event end;
-  end.type = EventType::kNemesis;
-  end.f = "kill";
-  end.node = names_[k];
-  end.detail = {{"phase", "end"}};
-  Record(std::move(end));
+  Note(EventType::kNemesis, "kill", names_[k], {{"phase", "end"}});
 }
 
 // The start of the quiet period: whatever the schedule did, the network is
@@ -419,11 +378,7 @@ void Run::FinalHeal() {
     ResumeNode(k);
     RestartNode(k);
   }
-  Event e;
-  e.type = EventType::kNemesis;
-  e.f = "final-heal";
-  e.detail = {{"phase", "end"}};
-  Record(std::move(e));
+  Note(EventType::kNemesis, "final-heal", "", {{"phase", "end"}});
   progress_ << "schism: final heal at " << Now() << " s; quiet until the end\n";
 }
 
@@ -482,17 +437,10 @@ void Run::Stop(bool interrupted) {
     }
     for (std::size_t k = 0; k < nodes_.size(); ++k) {
       nodes_[k]->KillAndReap();
-      Event e;
-      e.type = EventType::kProcess;
-      e.f = "stop";
-      e.node = names_[k];
-      Record(std::move(e));
+      Note(EventType::kProcess, "stop", names_[k]);
     }
-    Event end;
-    end.type = EventType::kRun;
-    end.f = "end";
-    if (interrupted_) end.detail = {{"interrupted", true}};
-    Record(std::move(end));
+    Note(EventType::kRun, "end", "",
+         interrupted_ ? nlohmann::json{{"interrupted", true}} : nlohmann::json());
     io_.stop();
   };
   (*poll)({});
@@ -538,11 +486,8 @@ RunResult Run::Execute() {
   state_.resize(config_.nodes);
 
   start_ = Clock::now();
-  Event begin;
-  begin.type = EventType::kRun;
-  begin.f = "start";
-  begin.detail = {{"nodes", names_}, {"seed", config_.seed}, {"test", config_.test}};
-  Record(std::move(begin));
+  Note(EventType::kRun, "start", "",
+       {{"nodes", names_}, {"seed", config_.seed}, {"test", config_.test}});
   for (std::size_t k = 0; k < config_.nodes; ++k) {
     nodes_.push_back(std::make_unique<NodeProcess>(
         io_, names_[k], argvs[k], ContractEnvironment(vars[k]),
