@@ -155,27 +155,12 @@ const std::string kRestartedFollowerCountsAfterItSpeaks = std::string(kStart3) +
 {"i":6,"t":30.0,"type":"run","f":"end"}
 )";
 
-struct Case {
-  const char* name;
-  const char* checker;
-  const std::string* history;
-  Validity expected;
-  std::vector<std::uint64_t> evidence;
-  const char* reason;  // A part of the reason.
-};
-
-void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+using Case = VerdictCase;
 
 class CheckerCase : public ::testing::TestWithParam<Case> {};
 
 TEST_P(CheckerCase, Verdict) {
-  const Case& c = GetParam();
-  Verdict verdict = CheckHistory(c.checker, *c.history);
-  EXPECT_EQ(verdict.checker, c.checker);
-  EXPECT_EQ(ToString(verdict.valid), ToString(c.expected)) << verdict.reason;
-  EXPECT_EQ(verdict.evidence, c.evidence) << verdict.reason;
-  EXPECT_THAT(verdict.reason, HasSubstr(c.reason));
-  EXPECT_EQ(verdict.reason.find('\n'), std::string::npos);
+  ExpectVerdict(GetParam());
 }
 
 constexpr Validity kValid = Validity::kValid;

@@ -196,27 +196,12 @@ const std::string kTermedOverlap = kStart3 + R"(
 {"i":3,"t":2.2,"type":"role","node":"n1","role":"follower","term":2,"leader":"n2"}
 )";
 
-struct Case {
-  const char* name;
-  const char* checker;
-  const std::string* history;
-  Validity expected;
-  std::vector<std::uint64_t> evidence;
-  const char* reason;  // A part of the reason.
-};
-
-void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+using Case = VerdictCase;
 
 class SafetyCase : public ::testing::TestWithParam<Case> {};
 
 TEST_P(SafetyCase, Verdict) {
-  const Case& c = GetParam();
-  Verdict verdict = CheckHistory(c.checker, *c.history);
-  EXPECT_EQ(verdict.checker, c.checker);
-  EXPECT_EQ(ToString(verdict.valid), ToString(c.expected)) << verdict.reason;
-  EXPECT_EQ(verdict.evidence, c.evidence) << verdict.reason;
-  EXPECT_THAT(verdict.reason, HasSubstr(c.reason));
-  EXPECT_EQ(verdict.reason.find('\n'), std::string::npos);
+  Verdict verdict = ExpectVerdict(GetParam());
   EXPECT_TRUE(verdict.details.is_object());
 }
 
