@@ -3,14 +3,10 @@
 #include <algorithm>
 #include <string>
 
+#include "checkers/reporting.h"
 #include "checkers/term_window.h"
 
 namespace schism::checkers {
-namespace {
-
-constexpr std::size_t kMaxReported = 10;
-
-}  // namespace
 
 AgreementChecker::AgreementChecker(const CheckOptions& /*options*/) {}
 

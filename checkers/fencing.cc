@@ -2,12 +2,9 @@
 
 #include <string>
 
+#include "checkers/reporting.h"
+
 namespace schism::checkers {
-namespace {
-
-constexpr std::size_t kMaxReported = 10;
-
-}  // namespace
 
 FencingChecker::FencingChecker(const CheckOptions& /*options*/) {}
 

@@ -3,18 +3,9 @@
 #include <cstdio>
 #include <string>
 
+#include "checkers/reporting.h"
+
 namespace schism::checkers {
-namespace {
-
-constexpr std::size_t kMaxReported = 10;
-
-std::string Seconds(double s) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.3f", s);
-  return buffer;
-}
-
-}  // namespace
 
 LeaseChecker::LeaseChecker(const CheckOptions& /*options*/) {}
 

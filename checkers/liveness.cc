@@ -4,6 +4,8 @@
 #include <iterator>
 #include <string>
 
+#include "checkers/reporting.h"
+
 namespace schism::checkers {
 namespace {
 
@@ -25,12 +27,6 @@ bool IsNemesisStart(const Event& event) {
 
 // Ends every fault, not only one of its own "f".
 bool IsFullHeal(std::string_view f) { return f == "heal" || f == "final-heal"; }
-
-std::string Seconds(double s) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.3f", s);
-  return buffer;
-}
 
 }  // namespace
 

@@ -3,14 +3,10 @@
 #include <algorithm>
 #include <string>
 
+#include "checkers/reporting.h"
 #include "checkers/term_window.h"
 
 namespace schism::checkers {
-namespace {
-
-constexpr std::size_t kMaxReported = 10;
-
-}  // namespace
 
 QuorumChecker::QuorumChecker(const CheckOptions& options) : cluster_(options.nodes) {}
 

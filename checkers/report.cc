@@ -5,6 +5,8 @@
 #include <pugixml.hpp>
 #include <sstream>
 
+#include "checkers/reporting.h"
+
 namespace schism::checkers {
 namespace {
 
@@ -24,12 +26,6 @@ std::string EvidenceText(const std::vector<std::uint64_t>& evidence) {
   std::string text = "evidence (history i):";
   for (std::uint64_t i : evidence) text += " " + std::to_string(i);
   return text;
-}
-
-std::string FormatSeconds(double seconds) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.3f", seconds);
-  return buffer;
 }
 
 }  // namespace
@@ -58,7 +54,7 @@ std::string JUnitXml(const std::vector<Verdict>& verdicts, std::string_view suit
                          [validity](const Verdict& v) { return v.valid == validity; });
   };
   const std::string suite(suite_name);
-  const std::string time = FormatSeconds(seconds);
+  const std::string time = Seconds(seconds);
   pugi::xml_node suites = doc.append_child("testsuites");
   suites.append_attribute("name") = suite.c_str();
   suites.append_attribute("tests") = static_cast<long long>(verdicts.size());

@@ -3,16 +3,9 @@
 #include <cstdio>
 #include <string>
 
+#include "checkers/reporting.h"
+
 namespace schism::checkers {
-namespace {
-
-std::string Seconds(double s) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.3f", s);
-  return buffer;
-}
-
-}  // namespace
 
 nlohmann::json WindowsJson(const SplitWindows& windows, const NodeTable& nodes) {
   nlohmann::json list = nlohmann::json::array();

@@ -2,14 +2,10 @@
 
 #include <string>
 
+#include "checkers/reporting.h"
 #include "checkers/term_window.h"
 
 namespace schism::checkers {
-namespace {
-
-constexpr std::size_t kMaxReported = 10;
-
-}  // namespace
 
 VoteOnceChecker::VoteOnceChecker(const CheckOptions& /*options*/) {}
 
