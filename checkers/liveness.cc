@@ -13,12 +13,6 @@ using histories::Event;
 using histories::EventType;
 using histories::Role;
 
-bool IsProcessDown(std::string_view f) {
-  return f == "kill" || f == "exit" || f == "stop" || f == "pause" || f == "crash";
-}
-
-bool IsProcessUp(std::string_view f) { return f == "start" || f == "restart" || f == "resume"; }
-
 bool IsNemesisStart(const Event& event) {
   if (!event.detail.is_object()) return false;
   auto phase = event.detail.find("phase");
@@ -32,12 +26,6 @@ bool IsFullHeal(std::string_view f) { return f == "heal" || f == "final-heal"; }
 
 LivenessChecker::LivenessChecker(const CheckOptions& options)
     : options_(options), cluster_(options.nodes) {}
-
-LivenessChecker::NodeState& LivenessChecker::State(std::string_view node) {
-  const NodeTable::Id id = nodes_.Intern(node);
-  if (id >= states_.size()) states_.resize(id + 1);
-  return states_[id];
-}
 
 void LivenessChecker::Observe(const Event& event) {
   if (ended_) return;
@@ -63,27 +51,14 @@ void LivenessChecker::Observe(const Event& event) {
         return;
       }
       break;
-    case EventType::kRole: {
-      NodeState& state = State(event.node);
-      state.known = true;
-      state.role = *event.role;
-      state.term = event.term;
-      state.leader = event.leader.empty() ? kNoNode : nodes_.Intern(event.leader);
+    case EventType::kRole:
+      status_.Observe(event);
       break;
-    }
     case EventType::kProcess:
       if (event.node.empty()) break;
-      if (IsProcessDown(event.f)) {
-        faults_ = true;
-        NodeState& state = State(event.node);
-        state.up = false;
-        state.known = false;
-      } else if (IsProcessUp(event.f)) {
-        NodeState& state = State(event.node);
-        state.up = true;
-        if (event.f != "resume") state.known = false;  // A new process starts from scratch.
-        heal = true;
-      }
+      status_.Observe(event);
+      if (IsProcessDown(event.f)) faults_ = true;
+      if (IsProcessUp(event.f)) heal = true;
       break;
     case EventType::kNemesis:
       faults_ = true;
@@ -118,19 +93,10 @@ void LivenessChecker::Observe(const Event& event) {
 void LivenessChecker::LookForStableLeader(const Event& event) {
   const std::size_t majority = cluster_.majority();
   if (cluster_.nodes() == 0) return;
-  for (NodeTable::Id l = 0; l < states_.size(); ++l) {
-    const NodeState& leader = states_[l];
-    if (!leader.up || !leader.known || leader.role != Role::kLeader) continue;
-    std::size_t following = 1;
-    for (NodeTable::Id n = 0; n < states_.size(); ++n) {
-      const NodeState& s = states_[n];
-      if (n != l && s.up && s.known && s.role == Role::kFollower && s.leader == l &&
-          s.term == leader.term) {
-        ++following;
-      }
-    }
+  for (NodeTable::Id l = 0; l < status_.size(); ++l) {
+    const std::size_t following = status_.Following(l);  // 0 unless l leads
     if (following >= majority) {
-      stable_ = Stable{event.time, event.index, l, leader.term, following};
+      stable_ = Stable{event.time, event.index, l, status_.node(l).term, following};
       return;
     }
   }

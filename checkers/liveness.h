@@ -9,6 +9,7 @@
 
 #include "checkers/checker.h"
 #include "checkers/cluster.h"
+#include "checkers/node_status.h"
 #include "checkers/node_table.h"
 
 namespace schism::checkers {
@@ -43,15 +44,6 @@ class LivenessChecker final : public Checker {
   Verdict Finish() override;
 
  private:
-  static constexpr NodeTable::Id kNoNode = ~NodeTable::Id{0};
-
-  struct NodeState {
-    bool up = true;
-    bool known = false;  // Has printed a role since it last (re)started.
-    histories::Role role = histories::Role::kFollower;
-    std::optional<std::uint64_t> term;
-    NodeTable::Id leader = kNoNode;
-  };
   struct Stable {
     double time;
     std::uint64_t index;
@@ -60,14 +52,13 @@ class LivenessChecker final : public Checker {
     std::size_t following;  // Including the leader.
   };
 
-  NodeState& State(std::string_view node);
   // Records the moment of `event` if a majority follows one leader now.
   void LookForStableLeader(const histories::Event& event);
 
   CheckOptions options_;
   ClusterSize cluster_;
   NodeTable nodes_;
-  std::vector<NodeState> states_;  // By node id.
+  NodeStatus status_{nodes_};  // Every node's latest role and whether it is up.
 
   bool any_event_ = false;
   bool ended_ = false;      // Saw run/end; later events are not judged.

@@ -1,15 +1,11 @@
 #include "checkers/node_status.h"
 
 namespace schism::checkers {
-namespace {
-
 bool IsProcessDown(std::string_view f) {
   return f == "kill" || f == "exit" || f == "stop" || f == "pause" || f == "crash";
 }
 
 bool IsProcessUp(std::string_view f) { return f == "start" || f == "restart" || f == "resume"; }
-
-}  // namespace
 
 const NodeStatus::Node NodeStatus::kUnseen{};
 

@@ -12,6 +12,11 @@
 
 namespace schism::checkers {
 
+// Whether a process event's "f" takes its node down (kill, exit, stop,
+// pause, crash) or brings it back up (start, restart, resume).
+bool IsProcessDown(std::string_view f);
+bool IsProcessUp(std::string_view f);
+
 // Follows role events and process events. A node whose process is killed,
 // exits, stops or is paused is down and leads nobody; a node that starts again
 // knows nothing until it prints a role (a resumed node keeps its old role).
