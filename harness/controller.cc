@@ -491,7 +491,7 @@ RunResult Run::Execute() {
   for (std::size_t k = 0; k < config_.nodes; ++k) {
     nodes_.push_back(std::make_unique<NodeProcess>(
         io_, names_[k], argvs[k], ContractEnvironment(vars[k]),
-        sandbox_->nodes()[k].netns.fd(), dir.NodeLog(names_[k]),
+        ChildSetup{.netns_fd = sandbox_->nodes()[k].netns.fd()}, dir.NodeLog(names_[k]),
         [this, k](const std::string& line) { OnLine(k, line); },
         [this, k](pid_t pid, int code) { OnExit(k, pid, code); }));
   }

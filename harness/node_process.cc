@@ -39,13 +39,13 @@ struct NodeProcess::Incarnation {
 };
 
 NodeProcess::NodeProcess(asio::io_context& io, std::string name, std::vector<std::string> argv,
-                         std::vector<std::pair<std::string, std::string>> env, int netns_fd,
+                         std::vector<std::pair<std::string, std::string>> env, ChildSetup setup,
                          const std::filesystem::path& log_path, LineHandler on_line,
                          ExitHandler on_exit)
     : io_(io),
       name_(std::move(name)),
       argv_(std::move(argv)),
-      netns_fd_(netns_fd),
+      setup_(setup),
       on_line_(std::move(on_line)),
       on_exit_(std::move(on_exit)) {
   for (char** e = environ; e && *e; ++e) environment_.emplace_back(*e);
@@ -66,7 +66,7 @@ pid_t NodeProcess::Start() {
   try {
     inc->process = std::make_unique<bp::process>(
         io_, argv_[0], args, bp::process_stdio{nullptr, inc->out, log_fd_},
-        bp::process_environment(environment_), ChildSetup{netns_fd_});
+        bp::process_environment(environment_), setup_);
   } catch (const std::exception& e) {
     throw std::runtime_error("cannot start node " + name_ + " (" + argv_[0] + "): " + e.what());
   }

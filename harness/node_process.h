@@ -19,6 +19,8 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "harness/spawn.h"
+
 namespace schism::harness {
 
 class NodeProcess {
@@ -37,7 +39,7 @@ class NodeProcess {
   // controller's own environment. The log file is opened for appending here
   // (throws std::system_error naming it when that fails).
   NodeProcess(boost::asio::io_context& io, std::string name, std::vector<std::string> argv,
-              std::vector<std::pair<std::string, std::string>> env, int netns_fd,
+              std::vector<std::pair<std::string, std::string>> env, ChildSetup setup,
               const std::filesystem::path& log_path, LineHandler on_line, ExitHandler on_exit);
   ~NodeProcess();  // kills the process group if still running, and reaps it
   NodeProcess(const NodeProcess&) = delete;
@@ -56,6 +58,10 @@ class NodeProcess {
   // io_context runs on; the ExitHandler is not called for this incarnation.
   void KillAndReap();
 
+  // How the next incarnation is set up (namespace, cgroup, clock offset); a
+  // restart may change it, e.g. to start the node with another clock offset.
+  ChildSetup& setup() { return setup_; }
+
   bool running() const { return running_; }
   pid_t pid() const { return pid_; }
   const std::string& name() const { return name_; }
@@ -73,7 +79,7 @@ class NodeProcess {
   std::string name_;
   std::vector<std::string> argv_;
   std::vector<std::string> environment_;  // "KEY=VALUE", the controller's plus the node's
-  int netns_fd_;
+  ChildSetup setup_;
   int log_fd_ = -1;
   LineHandler on_line_;
   ExitHandler on_exit_;

@@ -1,6 +1,9 @@
 #include "harness/spawn.h"
 
+#include <fcntl.h>
 #include <unistd.h>
+
+#include <cstdio>
 
 #include <cstdlib>
 #include <stdexcept>
@@ -10,6 +13,32 @@
 namespace schism::harness {
 namespace asio = boost::asio;
 namespace bp = boost::process::v2;
+
+bool ChildSetup::EnterTimeNamespace(std::int64_t offset_ns) {
+  if (unshare(CLONE_NEWTIME) != 0) return false;
+  // "<clock> <seconds> <nanoseconds>" with nanoseconds in 0..999999999.
+  std::int64_t secs = offset_ns / 1'000'000'000;
+  std::int64_t nanos = offset_ns % 1'000'000'000;
+  if (nanos < 0) {
+    nanos += 1'000'000'000;
+    secs -= 1;
+  }
+  char line[128];
+  int len = 0;
+  for (const char* clock : {"monotonic", "boottime"}) {
+    int n = snprintf(line + len, sizeof line - static_cast<std::size_t>(len), "%s %lld %lld\n", clock,
+                     static_cast<long long>(secs), static_cast<long long>(nanos));
+    if (n <= 0) return false;
+    len += n;
+  }
+  int fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  bool ok = write(fd, line, static_cast<std::size_t>(len)) == len;
+  int saved = errno;
+  close(fd);
+  errno = saved;
+  return ok;
+}
 
 std::filesystem::path FindExecutable(std::string_view name) {
   namespace fs = std::filesystem;

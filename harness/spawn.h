@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <chrono>
 #include <filesystem>
 #include <string>
@@ -18,25 +19,37 @@
 namespace schism::harness {
 
 // A Boost.Process v2 initializer. In the child, between fork and exec, it
-// enters `netns_fd` (when >= 0), asks the kernel for SIGKILL when the
-// controller thread that spawned it dies (so a controller killed by SIGKILL
-// leaves no node behind), and puts the child in a process group of its own,
-// so that signals to the group reach everything the node forks.
+// enters `netns_fd` (when >= 0), joins the cgroup whose cgroup.procs is open
+// as `cgroup_procs_fd` (when >= 0), gives the program a time namespace of its
+// own whose monotonic and boot-time clocks run `time_offset_ns` ahead (when
+// not 0; exec moves the child into it, so the offset is fixed at spawn), asks
+// the kernel for SIGKILL when the controller thread that spawned it dies (so
+// a controller killed by SIGKILL leaves no node behind), and puts the child in
+// a process group of its own, so that signals to the group reach everything
+// the node forks. Only async-signal-safe calls happen here.
 struct ChildSetup {
   int netns_fd = -1;
+  int cgroup_procs_fd = -1;
+  std::int64_t time_offset_ns = 0;
   pid_t controller = getpid();
 
   template <class Launcher>
   boost::system::error_code on_exec_setup(Launcher&, const boost::process::v2::filesystem::path&,
                                           const char* const*&) const {
-    if (netns_fd >= 0 && setns(netns_fd, CLONE_NEWNET) != 0) {
-      return {errno, boost::system::system_category()};
-    }
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) return {errno, boost::system::system_category()};
+    auto fail = [] { return boost::system::error_code(errno, boost::system::system_category()); };
+    if (netns_fd >= 0 && setns(netns_fd, CLONE_NEWNET) != 0) return fail();
+    if (cgroup_procs_fd >= 0 && write(cgroup_procs_fd, "0", 1) != 1) return fail();
+    if (time_offset_ns != 0 && !EnterTimeNamespace(time_offset_ns)) return fail();
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) return fail();
     if (getppid() != controller) _exit(127);  // the controller died before prctl took effect
-    if (setpgid(0, 0) != 0) return {errno, boost::system::system_category()};
+    if (setpgid(0, 0) != 0) return fail();
     return {};
   }
+
+  // Unshares a time namespace for the children (and, after exec, the caller)
+  // and writes the offset of its monotonic and boot-time clocks. Returns false
+  // with errno set on failure. Async-signal-safe.
+  static bool EnterTimeNamespace(std::int64_t offset_ns);
 };
 
 // Finds `name` (or checks `name` when it contains a '/') as an executable file,
