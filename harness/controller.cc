@@ -11,6 +11,7 @@
 #include <optional>
 #include <random>
 #include <set>
+#include <sstream>
 
 #include <boost/asio.hpp>
 #include <nlohmann/json.hpp>
@@ -75,7 +76,10 @@ nlohmann::json ConfigJson(const RunConfig& c, const std::vector<std::string>& co
           {"nemesis", c.nemeses},   {"nemesis_interval_s", c.interval_s},
           {"quiet_s", QuietPeriod(c)}, {"liveness_deadline_s", LivenessDeadline(c)},
           {"split_brain_fails", c.split_brain_fails},
-          {"port", c.port}};
+          {"port", c.port},
+          {"node_cmd_template", c.node_cmd},
+          {"elector_args", c.elector_args},
+          {"replay_of", c.replay_of}};
 }
 
 // One run. Lives on the stack of RunTest; everything it owns is torn down in
@@ -371,6 +375,7 @@ void Run::FinalHeal() {
   if (partitioned_) {
     nemesis::Op heal;
     heal.kind = nemesis::OpKind::kHeal;
+    heal.offset_s = Now();
     ApplyOp(heal);
   }
   EndLoss();
@@ -390,7 +395,7 @@ void Run::ScheduleOps() {
   options.nemeses = config_.nemeses;
   options.node_count = config_.nodes;
   options.seed = config_.seed;
-  std::vector<nemesis::Op> ops = nemesis::Generate(options);
+  std::vector<nemesis::Op> ops = config_.timeline ? *config_.timeline : nemesis::Generate(options);
   auto at = [this](double s) { return start_ + Seconds(s); };
   for (const nemesis::Op& op : ops) {
     auto timer = std::make_unique<asio::steady_timer>(io_, at(op.offset_s));
@@ -530,6 +535,27 @@ RunResult Run::Execute() {
 
 }  // namespace
 
+void CheckTimelineFits(const std::vector<nemesis::Op>& ops, const RunConfig& config) {
+  // Applied offsets lag their schedule by a little; the final heal of a
+  // recorded run lands just after the quiet period starts.
+  constexpr double kSlack = 0.25;
+  const double quiet_from = config.time_s - QuietPeriod(config);
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    const nemesis::Op& op = ops[i];
+    bool ends_a_fault = op.kind == nemesis::OpKind::kHeal || op.kind == nemesis::OpKind::kRestart ||
+                        op.kind == nemesis::OpKind::kResume ||
+                        op.kind == nemesis::OpKind::kLossEnd;
+    double limit = ends_a_fault ? config.time_s : quiet_from + kSlack;
+    if (op.offset_s > limit) {
+      std::ostringstream msg;
+      msg << "timeline[" << i << "]: " << nemesis::ToString(op.kind) << " at t=" << op.offset_s
+          << " s is " << (ends_a_fault ? "after the run ends" : "inside the quiet period")
+          << " (from " << quiet_from << " s of a " << config.time_s << " s run); raise --time";
+      throw UsageError(msg.str());
+    }
+  }
+}
+
 RunResult RunTest(const RunConfig& config, std::ostream& progress) {
   if (config.nodes < 1 || config.nodes > Sandbox::kMaxNodes) {
     throw UsageError("--nodes must be between 1 and " + std::to_string(Sandbox::kMaxNodes) +
@@ -541,6 +567,7 @@ RunResult RunTest(const RunConfig& config, std::ostream& progress) {
     throw UsageError("--time must be longer than the quiet period (" +
                      std::to_string(QuietPeriod(config)) + " s)");
   }
+  if (config.timeline) CheckTimelineFits(*config.timeline, config);
   Run run(config, progress);
   return run.Execute();
 }

@@ -9,11 +9,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
 
 #include "checkers/checker.h"
+#include "nemesis/schedule.h"
 
 namespace schism::harness {
 
@@ -33,6 +35,10 @@ struct RunConfig {
   bool split_brain_fails = true;    // termless electors: two leaders at once is a failure
   std::uint16_t port = 7000;
   std::filesystem::path store = "store";
+  // A replay: these ops (a timeline) run instead of a schedule generated from
+  // `nemeses` and `seed`; `seed` still seeds the nodes and any random target.
+  std::optional<std::vector<nemesis::Op>> timeline;
+  std::string replay_of;  // where `timeline` came from, recorded in config.json
 };
 
 struct RunResult {
@@ -47,6 +53,10 @@ struct RunResult {
 // environment failure; in every case everything the run made is gone again
 // (processes, namespaces, rules), while the run dir keeps what was recorded.
 RunResult RunTest(const RunConfig& config, std::ostream& progress);
+
+// Throws UsageError naming the first op of a replayed timeline that would
+// start a fault inside the quiet period, or end one after the run.
+void CheckTimelineFits(const std::vector<nemesis::Op>& ops, const RunConfig& config);
 
 // The quiet period and liveness deadline that RunTest uses for `config`.
 double QuietPeriod(const RunConfig& config);

@@ -1,5 +1,6 @@
 // schism: the controller and checker CLI.
 //   schism run   --elector raft --nodes 5 --time 30 --seed 7 --nemesis partition,kill
+//   schism replay store/raft/latest-run-dir   (or a timeline.json)
 //   schism check path/to/history.jsonl
 // Exit codes (DESIGN.md §4): 0 valid, 1 invalid, 2 unknown, 64 usage, 70 environment.
 
@@ -16,6 +17,7 @@
 #include "harness/check.h"
 #include "harness/controller.h"
 #include "harness/errors.h"
+#include "harness/replay.h"
 
 namespace {
 using namespace schism::harness;
@@ -43,6 +45,15 @@ void PrintVerdicts(const std::vector<schism::checkers::Verdict>& verdicts,
   std::cout << "verdict: " << schism::checkers::ToString(overall) << "\n";
 }
 
+int RunAndReport(const RunConfig& config) {
+  RunResult result = RunTest(config, std::cerr);
+  PrintVerdicts(result.verdicts, result.overall);
+  std::cout << "report: " << (result.run_dir / "report.html").string() << "\n"
+            << "run dir: " << result.run_dir.string() << "\n";
+  if (result.interrupted) return kExitInterrupted;
+  return ExitCodeFor(result.overall);
+}
+
 int DoRun(RunConfig config, const std::string& nemesis, const std::string& bug, bool pre_vote) {
   for (const std::string& n : SplitList(nemesis)) {
     if (n == "none") continue;
@@ -58,12 +69,15 @@ int DoRun(RunConfig config, const std::string& nemesis, const std::string& bug, 
   }
   if (pre_vote) config.elector_args.push_back("--pre-vote");
   if (config.test.empty()) config.test = config.node_cmd.empty() ? config.elector : "custom";
-  RunResult result = RunTest(config, std::cerr);
-  PrintVerdicts(result.verdicts, result.overall);
-  std::cout << "report: " << (result.run_dir / "report.html").string() << "\n"
-            << "run dir: " << result.run_dir.string() << "\n";
-  if (result.interrupted) return kExitInterrupted;
-  return ExitCodeFor(result.overall);
+  return RunAndReport(config);
+}
+
+int DoReplay(const std::string& path, const ReplayOverrides& overrides) {
+  RunConfig config = ReplayConfig(path, overrides);
+  std::cerr << "schism: replaying " << config.replay_of << " (" << config.timeline->size()
+            << " ops, " << config.nodes << " nodes, " << config.time_s << " s, seed " << config.seed
+            << ")\n";
+  return RunAndReport(config);
 }
 
 int DoCheck(const std::string& file, CheckSettings settings, bool json) {
@@ -115,6 +129,28 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--test", run.test, "test name (run store folder)");
   run_cmd->add_option("--node-bin", run.node_binary, "path of schism-node");
 
+  std::string replay_path;
+  ReplayOverrides replay;
+  replay.node_binary = run.node_binary;
+  CLI::App* replay_cmd = app.add_subcommand(
+      "replay", "run a recorded run's timeline (or a hand-written one) again on a fresh cluster");
+  replay_cmd->add_option("path", replay_path, "run dir, its timeline.json, or a timeline file")
+      ->required();
+  replay_cmd->add_option("--nodes", replay.nodes, "cluster size (default: the recorded run's, or 5)");
+  replay_cmd->add_option("--time", replay.time_s,
+                         "run length in seconds (default: the recorded run's, or just long enough)");
+  replay_cmd->add_option("--seed", replay.seed, "node seed (default: the recorded run's, or random)");
+  replay_cmd->add_option("--elector", replay.elector, "built-in elector")
+      ->check(CLI::IsMember({"raft"}));
+  replay_cmd->add_option("--node-cmd", replay.node_cmd, "elector command template (contract v1)");
+  replay_cmd->add_option("--port", replay.port, "elector port");
+  replay_cmd->add_option("--store", replay.store, "run store root")->capture_default_str();
+  replay_cmd->add_option("--test", replay.test, "test name (run store folder)");
+  replay_cmd->add_option("--node-bin", replay.node_binary, "path of schism-node");
+  bool replay_split_brain_allowed = false;
+  replay_cmd->add_flag("--split-brain-allowed", replay_split_brain_allowed,
+                       "termless electors: report two simultaneous leaders without failing");
+
   std::string file;
   CheckSettings check;
   bool json = false;
@@ -133,8 +169,9 @@ int main(int argc, char** argv) {
   check_cmd->add_flag("--lenient", check.lenient, "skip malformed lines; verdict at best unknown");
 
   if (argc > 1 && argv[1][0] != '-' && std::string_view(argv[1]) != "run" &&
-      std::string_view(argv[1]) != "check") {
-    std::cerr << "schism: unknown command \"" << argv[1] << "\"; use run or check (see schism --help)\n";
+      std::string_view(argv[1]) != "check" && std::string_view(argv[1]) != "replay") {
+    std::cerr << "schism: unknown command \"" << argv[1]
+              << "\"; use run, replay or check (see schism --help)\n";
     return kExitUsage;
   }
   try {
@@ -151,6 +188,10 @@ int main(int argc, char** argv) {
   check.options.split_brain_fails = !check_split_brain_allowed;
   try {
     if (*run_cmd) return DoRun(run, nemesis, bug, pre_vote);
+    if (*replay_cmd) {
+      if (replay_split_brain_allowed) replay.split_brain_fails = false;
+      return DoReplay(replay_path, replay);
+    }
     return DoCheck(file, check, json);
   } catch (const UsageError& e) {
     std::cerr << "schism: " << e.what() << "\n";

@@ -32,6 +32,19 @@ std::string Victim(const nlohmann::json& applied, const std::string& where) {
 }
 
 // Appends the ops that replay one applied entry.
+void Rebuild(const nlohmann::json& entry, const std::string& where, std::vector<Op>& out);
+
+// Rebuilds one entry; with `nodes`, every node a rebuilt op names must be one of them.
+void RebuildChecked(const nlohmann::json& entry, const std::string& where,
+                    const std::vector<std::string>* nodes, std::vector<Op>& out) {
+  std::size_t first = out.size();
+  Rebuild(entry, where, out);
+  if (nodes == nullptr) return;
+  for (std::size_t i = first; i < out.size(); ++i) {
+    internal::ParseOp(ToJson(out[i]), where, nodes);
+  }
+}
+
 void Rebuild(const nlohmann::json& entry, const std::string& where, std::vector<Op>& out) {
   if (!entry.is_object()) throw std::invalid_argument(where + "must be a JSON object");
   const auto t = entry.find("t");
@@ -99,7 +112,9 @@ void Rebuild(const nlohmann::json& entry, const std::string& where, std::vector<
 
 }  // namespace
 
-std::vector<Op> FromAppliedTimeline(const nlohmann::json& timeline) {
+namespace {
+
+std::vector<Op> FromApplied(const nlohmann::json& timeline, const std::vector<std::string>* nodes) {
   const nlohmann::json* list = &timeline;
   if (timeline.is_object() && timeline.contains("ops")) list = &timeline["ops"];
   if (!list->is_array()) {
@@ -108,12 +123,23 @@ std::vector<Op> FromAppliedTimeline(const nlohmann::json& timeline) {
   }
   std::vector<Op> ops;
   for (std::size_t i = 0; i < list->size(); ++i) {
-    Rebuild((*list)[i], "timeline[" + std::to_string(i) + "]: ", ops);
+    RebuildChecked((*list)[i], "timeline[" + std::to_string(i) + "]: ", nodes, ops);
   }
   // A voter kill is recorded when the vote arrives, after later-scheduled ops.
   std::stable_sort(ops.begin(), ops.end(),
                    [](const Op& a, const Op& b) { return a.offset_s < b.offset_s; });
   return ops;
+}
+
+}  // namespace
+
+std::vector<Op> FromAppliedTimeline(const nlohmann::json& timeline) {
+  return FromApplied(timeline, nullptr);
+}
+
+std::vector<Op> FromAppliedTimeline(const nlohmann::json& timeline,
+                                    const std::vector<std::string>& nodes) {
+  return FromApplied(timeline, &nodes);
 }
 
 }  // namespace schism::nemesis

@@ -182,4 +182,9 @@ std::vector<Op> FromJson(const nlohmann::json& timeline, const std::vector<std::
 // std::invalid_argument naming the entry index for a malformed entry.
 std::vector<Op> FromAppliedTimeline(const nlohmann::json& timeline);
 
+// As FromAppliedTimeline, and also checks every node the rebuilt ops name
+// against the cluster `nodes`, naming the entry: "timeline[4]: unknown node ...".
+std::vector<Op> FromAppliedTimeline(const nlohmann::json& timeline,
+                                    const std::vector<std::string>& nodes);
+
 }  // namespace schism::nemesis

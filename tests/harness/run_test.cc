@@ -37,6 +37,13 @@ Outcome RunSchism(const TempDir& tmp, std::vector<std::string> args, std::chrono
   return o;
 }
 
+// Writes a timeline file into `tmp` and returns its path.
+std::string Timeline(const TempDir& tmp, const std::string& name, const std::string& text) {
+  std::filesystem::path path = tmp.path() / (name + ".json");
+  std::ofstream(path) << text;
+  return path.string();
+}
+
 std::vector<json> Events(const std::filesystem::path& run_dir) {
   std::vector<json> out;
   for (const auto& line : HistoryLines(run_dir / "history.jsonl")) out.push_back(json::parse(line));
@@ -72,7 +79,25 @@ TEST(Run, CorrectRaftUnderPartitionsIsValidAndChangesLeader) {
   EXPECT_EQ(events.back()["f"], "end");
 }
 
-TEST(Run, CatchesTheDoubleVoteBug) {
+// What a timeline.json applied, entry by entry: op name and its resolved
+// targets (node, components or drops, loss pairs), without times.
+std::vector<std::string> AppliedFaults(const std::filesystem::path& run_dir) {
+  json timeline = json::parse(ReadFile(run_dir / "timeline.json"));
+  std::vector<std::string> out;
+  for (const json& e : timeline["ops"]) {
+    json applied = e["applied"];
+    std::string f = applied["f"];
+    if (f == "heal" || f == "restart" || f == "resume" || f == "loss-end") continue;  // also final heal
+    if (applied.contains("awaiting") || applied.contains("skipped")) continue;        // did nothing
+    json what = {{"f", f}, {"node", applied.value("node", "")},
+                 {"components", applied.value("components", json())},
+                 {"grudge", applied.value("grudge", json())}, {"pairs", applied.value("pairs", json())}};
+    out.push_back(what.dump());
+  }
+  return out;
+}
+
+TEST(Run, CatchesTheDoubleVoteBugAndFindsItAgainOnReplay) {
   if (!IsRoot()) GTEST_SKIP() << "needs root";
   // The bug shows only when two candidates meet in one term, which the
   // non-transitive partitions make likely but not certain: a few seeds each.
@@ -80,21 +105,47 @@ TEST(Run, CatchesTheDoubleVoteBug) {
   std::string outputs;
   for (int seed : {1, 2, 3}) {
     TempDir tmp;
+    std::string store = (tmp.path() / "store").string();
     Outcome o = RunSchism(tmp, {"run", "--nodes", "5", "--time", "15", "--seed", std::to_string(seed),
                                 "--nemesis", "partition,kill", "--nemesis-interval", "2", "--bug",
-                                "double-vote", "--store", (tmp.path() / "store").string()},
+                                "double-vote", "--store", store},
                           60s);
     outputs += o.output;
     ASSERT_TRUE(o.code == 0 || o.code == 1) << o.output;
-    if (o.code == 1) {
-      ++caught;
-      EXPECT_NE(o.output.find("invalid"), std::string::npos);
-      json results = json::parse(ReadFile(o.run_dir / "results.json"));
-      EXPECT_EQ(results["valid"], false) << results.dump();
-      break;
-    }
+    if (o.code != 1) continue;
+    ++caught;
+    EXPECT_NE(o.output.find("invalid"), std::string::npos);
+    json results = json::parse(ReadFile(o.run_dir / "results.json"));
+    EXPECT_EQ(results["valid"], false) << results.dump();
+
+    // The replay applies the same faults to the same nodes and finds the bug again.
+    Outcome r = RunSchism(tmp, {"replay", o.run_dir.string(), "--store", store}, 60s);
+    EXPECT_EQ(r.code, 1) << r.output;
+    ASSERT_NE(r.run_dir, o.run_dir);
+    EXPECT_EQ(AppliedFaults(r.run_dir), AppliedFaults(o.run_dir));
+    json config = json::parse(ReadFile(r.run_dir / "config.json"));
+    EXPECT_EQ(config["replay_of"], (o.run_dir / "timeline.json").string());
+    EXPECT_EQ(config["seed"], seed);
+    break;
   }
   EXPECT_GE(caught, 1) << outputs;
+}
+
+TEST(Replay, HandWrittenSplitBrainTimelineRunsAndIsRecorded) {
+  if (!IsRoot()) GTEST_SKIP() << "needs root";
+  TempDir tmp;
+  std::filesystem::path example = std::filesystem::path(SCHISM_SOURCE_DIR) / "docs/examples/split-brain.json";
+  Outcome o = RunSchism(tmp, {"replay", example.string(), "--time", "12", "--seed", "4", "--store",
+                              (tmp.path() / "store").string()},
+                        60s);
+  ASSERT_EQ(o.code, 0) << o.output;
+  json timeline = json::parse(ReadFile(o.run_dir / "timeline.json"));
+  ASSERT_GE(timeline["ops"].size(), 2u);
+  EXPECT_EQ(timeline["ops"][0]["applied"]["components"],
+            json::parse(R"([["n1","n2"],["n3","n4","n5"]])"));
+  EXPECT_NEAR(timeline["ops"][0]["t"].get<double>(), 1.0, 0.2);
+  EXPECT_EQ(timeline["ops"][1]["applied"]["f"], "heal");
+  EXPECT_NEAR(timeline["ops"][1]["t"].get<double>(), 6.0, 0.2);
 }
 
 TEST(Run, BadInputGetsOneClearLineAndUsageExit) {
@@ -114,6 +165,17 @@ TEST(Run, BadInputGetsOneClearLineAndUsageExit) {
       {{"run", "--node-bin", "/nonexistent/schism-node", "--store", store}, 70, "schism-node"},
       {{"check", (tmp.path() / "missing.jsonl").string()}, 64, "missing.jsonl"},
       {{"frob"}, 64, "frob"},
+      {{"replay", (tmp.path() / "missing.json").string(), "--store", store}, 64, "missing.json"},
+      {{"replay", Timeline(tmp, "bad-node", R"([{"t":1,"f":"partition","grouping":"n1,n2|n3,n4,n9"}])"),
+        "--store", store}, 64, "timeline[0]: unknown node \"n9\""},
+      {{"replay", Timeline(tmp, "bad-op", R"([{"t":1,"f":"heal"},{"t":2,"f":"explode"}])"),
+        "--store", store}, 64, "timeline[1]: unknown op \"explode\""},
+      {{"replay", Timeline(tmp, "bad-order", R"([{"t":3,"f":"heal"},{"t":1,"f":"heal"}])"),
+        "--store", store}, 64, "timeline[1]: offset 1.0 is before"},
+      {{"replay", Timeline(tmp, "bad-loss", R"([{"t":1,"f":"loss","target":"all","percent":150}])"),
+        "--store", store}, 64, "timeline[0]: loss 150%"},
+      {{"replay", Timeline(tmp, "late", R"([{"t":25,"f":"partition","grudge":"halves"}])"), "--time",
+        "26", "--store", store}, 64, "timeline[0]: partition at t=25 s is inside the quiet period"},
   };
   for (const Case& c : cases) {
     std::vector<std::string> argv = {(BinaryDir() / "schism").string()};

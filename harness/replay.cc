@@ -1,0 +1,132 @@
+#include "harness/replay.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "harness/errors.h"
+
+namespace schism::harness {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+json ReadJson(const fs::path& file) {
+  std::ifstream in(file);
+  if (!in) throw UsageError(file.string() + ": cannot be read");
+  try {
+    return json::parse(in);
+  } catch (const json::parse_error& e) {
+    throw UsageError(file.string() + ": not JSON (" + e.what() + ")");
+  }
+}
+
+// A timeline written by `schism run`: {"seed":..,"ops":[{"t":..,"op":..,"applied":..}]}.
+bool IsRecorded(const json& timeline) {
+  const json* ops = timeline.is_object() && timeline.contains("ops") ? &timeline["ops"] : &timeline;
+  if (!ops->is_array() || ops->empty()) return false;
+  return std::all_of(ops->begin(), ops->end(),
+                     [](const json& e) { return e.is_object() && e.contains("applied"); });
+}
+
+std::vector<std::string> NodeNames(std::size_t n) {
+  std::vector<std::string> names;
+  for (std::size_t i = 1; i <= n; ++i) names.push_back("n" + std::to_string(i));
+  return names;
+}
+
+template <typename T>
+T Field(const json& config, const char* key, const std::string& where) {
+  const auto it = config.find(key);
+  if (it == config.end()) {
+    throw UsageError(where + ": lacks \"" + key + "\" (written by an older schism?)");
+  }
+  try {
+    return it->get<T>();
+  } catch (const json::exception&) {
+    throw UsageError(where + ": \"" + key + "\" has the wrong type");
+  }
+}
+
+void Apply(const ReplayOverrides& o, RunConfig& c) {
+  if (o.nodes) c.nodes = *o.nodes;
+  if (o.time_s) c.time_s = *o.time_s;
+  if (o.seed) c.seed = *o.seed;
+  if (o.elector) c.elector = *o.elector;
+  if (o.node_cmd) c.node_cmd = *o.node_cmd;
+  if (o.test) c.test = *o.test;
+  if (o.port) c.port = *o.port;
+  if (o.split_brain_fails) c.split_brain_fails = *o.split_brain_fails;
+  c.node_binary = o.node_binary;
+  c.store = o.store;
+}
+
+}  // namespace
+
+RunConfig RecordedConfig(const json& config, const std::string& where) {
+  if (!config.is_object()) throw UsageError(where + ": must be a JSON object");
+  RunConfig c;
+  c.test = Field<std::string>(config, "test", where);
+  c.elector = Field<std::string>(config, "elector", where);
+  c.node_cmd = Field<std::string>(config, "node_cmd_template", where);
+  c.elector_args = Field<std::vector<std::string>>(config, "elector_args", where);
+  c.nodes = Field<std::size_t>(config, "nodes", where);
+  c.time_s = Field<double>(config, "time_s", where);
+  c.seed = Field<std::uint64_t>(config, "seed", where);
+  c.interval_s = Field<double>(config, "nemesis_interval_s", where);
+  c.quiet_s = Field<double>(config, "quiet_s", where);
+  c.liveness_deadline_s = Field<double>(config, "liveness_deadline_s", where);
+  c.split_brain_fails = Field<bool>(config, "split_brain_fails", where);
+  c.port = Field<std::uint16_t>(config, "port", where);
+  c.nemeses.clear();
+  return c;
+}
+
+double RunLengthFor(const std::vector<nemesis::Op>& ops) {
+  double last = 0;
+  for (const nemesis::Op& op : ops) last = std::max(last, op.offset_s);
+  // The default quiet period is max(5 s, 20 % of the run); it must start at
+  // least a second after the last op.
+  double length = std::max({30.0, last + 1 + 5, (last + 1) / 0.8});
+  return std::ceil(length);
+}
+
+RunConfig ReplayConfig(const fs::path& path, const ReplayOverrides& overrides) {
+  fs::path file = fs::is_directory(path) ? path / "timeline.json" : path;
+  if (!fs::exists(file)) throw UsageError(file.string() + ": no such file");
+  json timeline = ReadJson(file);
+  const bool recorded = IsRecorded(timeline);
+  const fs::path config_file = file.parent_path() / "config.json";
+
+  RunConfig config;
+  config.nemeses.clear();
+  const bool with_config = recorded && fs::exists(config_file);
+  if (with_config) {
+    config = RecordedConfig(ReadJson(config_file), config_file.string());
+  } else {
+    config.seed = std::random_device{}() & 0xffffffu;
+  }
+  Apply(overrides, config);
+  if (config.test.empty()) config.test = config.node_cmd.empty() ? config.elector : "custom";
+  config.replay_of = fs::canonical(file).string();
+
+  std::vector<std::string> names = NodeNames(config.nodes);
+  try {
+    config.timeline = recorded ? nemesis::FromAppliedTimeline(timeline, names)
+                               : nemesis::FromJson(timeline, names);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(file.string() + ": " + e.what());
+  }
+  if (!with_config && !overrides.time_s) config.time_s = RunLengthFor(*config.timeline);
+  try {
+    CheckTimelineFits(*config.timeline, config);
+  } catch (const UsageError& e) {
+    throw UsageError(file.string() + ": " + e.what());
+  }
+  return config;
+}
+
+}  // namespace schism::harness

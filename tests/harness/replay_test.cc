@@ -1,0 +1,110 @@
+// ReplayConfig: what a replay runs, from a recorded run dir or a hand-written
+// timeline (no cluster is started here).
+#include "harness/replay.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "harness/errors.h"
+#include "run_support.h"
+
+namespace schism::harness {
+namespace {
+using nlohmann::json;
+using schism::testing::TempDir;
+
+void Write(const std::filesystem::path& path, const json& content) {
+  std::ofstream(path) << content.dump();
+}
+
+json RecordedRunConfig() {
+  return {{"test", "raft"},           {"elector", "raft"},      {"node_cmd", json::array()},
+          {"nodes", 3},               {"time_s", 20.0},         {"seed", 42},
+          {"nemesis", {"partition"}}, {"nemesis_interval_s", 2.0}, {"quiet_s", 5.0},
+          {"liveness_deadline_s", 4.0}, {"split_brain_fails", true}, {"port", 7100},
+          {"node_cmd_template", ""},  {"elector_args", {"--bug", "double-vote"}}, {"replay_of", ""}};
+}
+
+json RecordedTimeline() {
+  return {{"seed", 42},
+          {"ops",
+           {{{"t", 2.5},
+             {"op", {{"f", "partition"}, {"grudge", "halves"}, {"t", 2.5}}},
+             {"applied", {{"f", "partition"}, {"kind", "halves"}, {"components", {{"n1"}, {"n2", "n3"}}}}}},
+            {{"t", 4.0},
+             {"op", {{"f", "kill"}, {"target", "leader"}, {"t", 4.0}}},
+             {"applied", {{"f", "kill"}, {"node", "n3"}, {"signal", 9}, {"target", "leader"}}}},
+            {{"t", 6.0}, {"op", {{"f", "heal"}, {"t", 6.0}}}, {"applied", {{"f", "heal"}}}}}}};
+}
+
+TEST(Replay, RecordedRunDirGivesItsConfigAndResolvedOps) {
+  TempDir tmp;
+  Write(tmp.path() / "config.json", RecordedRunConfig());
+  Write(tmp.path() / "timeline.json", RecordedTimeline());
+  RunConfig c = ReplayConfig(tmp.path(), ReplayOverrides{});
+  EXPECT_EQ(c.nodes, 3u);
+  EXPECT_EQ(c.time_s, 20.0);
+  EXPECT_EQ(c.seed, 42u);
+  EXPECT_EQ(c.port, 7100);
+  EXPECT_EQ(c.elector_args, (std::vector<std::string>{"--bug", "double-vote"}));
+  EXPECT_EQ(c.replay_of, std::filesystem::canonical(tmp.path() / "timeline.json").string());
+  ASSERT_TRUE(c.timeline);
+  ASSERT_EQ(c.timeline->size(), 3u);
+  EXPECT_EQ((*c.timeline)[0].grudge, nemesis::GrudgeKind::kComponents);
+  EXPECT_EQ((*c.timeline)[0].components, (nemesis::Components{{"n1"}, {"n2", "n3"}}));
+  EXPECT_EQ((*c.timeline)[1].target, nemesis::KillTarget::kNode);
+  EXPECT_EQ((*c.timeline)[1].node, "n3");
+}
+
+TEST(Replay, OverridesWinAndUnknownNodesAreNamed) {
+  TempDir tmp;
+  Write(tmp.path() / "config.json", RecordedRunConfig());
+  Write(tmp.path() / "timeline.json", RecordedTimeline());
+  ReplayOverrides o;
+  o.time_s = 40;
+  o.seed = 7;
+  RunConfig c = ReplayConfig(tmp.path() / "timeline.json", o);
+  EXPECT_EQ(c.time_s, 40.0);
+  EXPECT_EQ(c.seed, 7u);
+  o.nodes = 2;
+  try {
+    ReplayConfig(tmp.path(), o);
+    FAIL() << "a recorded timeline naming n3 must not replay on 2 nodes";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("timeline[0]: unknown node \"n3\""), std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(Replay, HandWrittenTimelineGetsARunLongEnough) {
+  TempDir tmp;
+  Write(tmp.path() / "t.json", json::parse(R"([{"t":1,"f":"partition","grouping":"n1,n2|n3,n4,n5"},
+                                                {"t":40,"f":"heal"}])"));
+  RunConfig c = ReplayConfig(tmp.path() / "t.json", ReplayOverrides{});
+  EXPECT_EQ(c.nodes, 5u);
+  EXPECT_EQ(c.time_s, RunLengthFor(*c.timeline));
+  EXPECT_GE(c.time_s - QuietPeriod(c), 41.0);
+  EXPECT_EQ(RunLengthFor({}), 30.0);
+}
+
+TEST(Replay, BadFilesAreUsageErrorsNamingTheFile) {
+  TempDir tmp;
+  std::ofstream(tmp.path() / "junk.json") << "{not json";
+  EXPECT_THROW(ReplayConfig(tmp.path() / "junk.json", {}), UsageError);
+  EXPECT_THROW(ReplayConfig(tmp.path() / "none.json", {}), UsageError);
+  json config = RecordedRunConfig();
+  config.erase("elector_args");
+  Write(tmp.path() / "config.json", config);
+  Write(tmp.path() / "timeline.json", RecordedTimeline());
+  try {
+    ReplayConfig(tmp.path(), {});
+    FAIL();
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("config.json: lacks \"elector_args\""), std::string::npos)
+        << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace schism::harness
