@@ -8,6 +8,7 @@
 #include <array>
 #include <cerrno>
 #include <stdexcept>
+#include <string_view>
 #include <system_error>
 
 #include <boost/asio.hpp>
@@ -48,7 +49,18 @@ NodeProcess::NodeProcess(asio::io_context& io, std::string name, std::vector<std
       setup_(setup),
       on_line_(std::move(on_line)),
       on_exit_(std::move(on_exit)) {
-  for (char** e = environ; e && *e; ++e) environment_.emplace_back(*e);
+  // The node's own variables replace the controller's of the same name (a
+  // program's getenv would otherwise find the controller's first).
+  auto overridden = [&env](std::string_view entry) {
+    std::string_view key = entry.substr(0, entry.find('='));
+    for (const auto& kv : env) {
+      if (kv.first == key) return true;
+    }
+    return false;
+  };
+  for (char** e = environ; e && *e; ++e) {
+    if (!overridden(*e)) environment_.emplace_back(*e);
+  }
   for (auto& [key, value] : env) environment_.push_back(key + "=" + value);
   log_fd_ = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (log_fd_ < 0) throw std::system_error(errno, std::generic_category(), "open " + log_path.string());

@@ -36,8 +36,9 @@ class NodeProcess {
   static constexpr std::size_t kMaxLine = 1 << 20;
 
   // `argv[0]` must be an existing executable; `env` is added to the
-  // controller's own environment. The log file is opened for appending here
-  // (throws std::system_error naming it when that fails).
+  // controller's own environment, replacing variables of the same name. The
+  // log file is opened for appending here (throws std::system_error naming it
+  // when that fails).
   NodeProcess(boost::asio::io_context& io, std::string name, std::vector<std::string> argv,
               std::vector<std::pair<std::string, std::string>> env, ChildSetup setup,
               const std::filesystem::path& log_path, LineHandler on_line, ExitHandler on_exit);

@@ -3,8 +3,6 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <cstdio>
-
 #include <cstdlib>
 #include <stdexcept>
 
@@ -14,26 +12,56 @@ namespace schism::harness {
 namespace asio = boost::asio;
 namespace bp = boost::process::v2;
 
+namespace {
+
+// Appends `value` in decimal to buf[*len..]; async-signal-safe (no snprintf,
+// which may take locks or allocate). `buf` must have room for 20 more chars.
+void AppendDecimal(char* buf, int* len, std::int64_t value) {
+  char digits[24];
+  int n = 0;
+  bool negative = value < 0;
+  // Negate digit by digit so that INT64_MIN does not overflow.
+  do {
+    std::int64_t digit = value % 10;
+    digits[n++] = static_cast<char>('0' + (digit < 0 ? -digit : digit));
+    value /= 10;
+  } while (value != 0);
+  if (negative) buf[(*len)++] = '-';
+  while (n > 0) buf[(*len)++] = digits[--n];
+}
+
+void AppendText(char* buf, int* len, const char* text) {
+  while (*text != '\0') buf[(*len)++] = *text++;
+}
+
+}  // namespace
+
 bool ChildSetup::EnterTimeNamespace(std::int64_t offset_ns) {
+  // The new namespace is the one for our children (time_for_children), and
+  // exec moves this process into it. Until a process is inside it, its offsets
+  // can be written through /proc/self/timens_offsets.
   if (unshare(CLONE_NEWTIME) != 0) return false;
-  // "<clock> <seconds> <nanoseconds>" with nanoseconds in 0..999999999.
+  // "<clock> <seconds> <nanoseconds>\n" with nanoseconds in 0..999999999.
   std::int64_t secs = offset_ns / 1'000'000'000;
   std::int64_t nanos = offset_ns % 1'000'000'000;
   if (nanos < 0) {
     nanos += 1'000'000'000;
     secs -= 1;
   }
-  char line[128];
+  char text[128];
   int len = 0;
-  for (const char* clock : {"monotonic", "boottime"}) {
-    int n = snprintf(line + len, sizeof line - static_cast<std::size_t>(len), "%s %lld %lld\n", clock,
-                     static_cast<long long>(secs), static_cast<long long>(nanos));
-    if (n <= 0) return false;
-    len += n;
+  for (const char* clock : {"monotonic ", "boottime "}) {
+    AppendText(text, &len, clock);
+    AppendDecimal(text, &len, secs);
+    AppendText(text, &len, " ");
+    AppendDecimal(text, &len, nanos);
+    AppendText(text, &len, "\n");
   }
   int fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
   if (fd < 0) return false;
-  bool ok = write(fd, line, static_cast<std::size_t>(len)) == len;
+  // Both lines in one write; the kernel answers ERANGE when an offset would
+  // make a clock negative, EACCES once a process has entered the namespace.
+  bool ok = write(fd, text, static_cast<std::size_t>(len)) == len;
   int saved = errno;
   close(fd);
   errno = saved;

@@ -4,14 +4,24 @@
 //                    --data /path/dir [--seed 7] [--tick-ms 10] [--election-min-ms 150]
 //                    [--election-max-ms 300] [--heartbeat-ms 50] [--pre-vote]
 //                    [--no-check-quorum] [--bug double-vote|forget-vote]
+//   schism-node clock-probe [--watch MS] [--count N]
+//
+// clock-probe prints {"realtime_ns":...,"monotonic_ns":...} N times (default
+// once), MS ms apart: the harness's clock self-test starts it exactly as it
+// would start a node and compares with its own clocks (harness/clock_probe.h).
 //
 // Exit codes: 0 after SIGTERM/SIGINT, 64 for a usage error, 70 for an
 // environment error (data dir, state file, socket).
 
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
+#include <ctime>
 #include <string>
 
 #include "nodes/address.h"
@@ -47,8 +57,34 @@ std::uint64_t MixSeed(std::uint64_t seed, const std::string& id) {
 // Ticks needed to cover `ms` (rounded up, at least one).
 int ToTicks(int ms, int tick_ms) { return std::max(1, (ms + tick_ms - 1) / tick_ms); }
 
-int Usage(const std::string& message) {
-  std::fprintf(stderr, "schism-node: %s (see schism-node raft --help)\n", message.c_str());
+long long ClockNs(clockid_t clock) {
+  timespec ts{};
+  ::clock_gettime(clock, &ts);  // through libc, so that libfaketime sees the call
+  return static_cast<long long>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+// Sleeps `ms` of real time: the raw system call, because libfaketime would
+// scale a libc sleep by its rate. Returns early on SIGTERM/SIGINT.
+void SleepRealMs(int ms) {
+  timespec left{ms / 1000, (ms % 1000) * 1'000'000L};
+  while (!g_stop && syscall(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, &left, &left) != 0 &&
+         errno == EINTR) {
+  }
+}
+
+int RunClockProbe(int watch_ms, int count) {
+  for (int i = 0; i < count && !g_stop; ++i) {
+    if (i > 0) SleepRealMs(watch_ms);
+    long long realtime = ClockNs(CLOCK_REALTIME);
+    long long monotonic = ClockNs(CLOCK_MONOTONIC);
+    std::printf("{\"realtime_ns\":%lld,\"monotonic_ns\":%lld}\n", realtime, monotonic);
+    if (std::fflush(stdout) != 0) return kExitEnvironment;
+  }
+  return 0;
+}
+
+int Usage(const std::string& message, const char* command = "raft") {
+  std::fprintf(stderr, "schism-node: %s (see schism-node %s --help)\n", message.c_str(), command);
   return kExitUsage;
 }
 
@@ -80,6 +116,12 @@ int main(int argc, char** argv) {
   raft->add_flag("--no-check-quorum", no_check_quorum, "Leaders never step down on their own");
   raft->add_option("--bug", bug, "Deliberate defect: double-vote or forget-vote")
       ->check(CLI::IsMember({"none", "double-vote", "forget-vote"}));
+  CLI::App* clock_probe = app.add_subcommand(
+      "clock-probe", "Print this process's clocks as JSON lines (clock self-test)");
+  int watch_ms = 0, count = 1;
+  clock_probe->add_option("--watch", watch_ms, "Milliseconds of real time between lines")
+      ->check(CLI::Range(0, 60000));
+  clock_probe->add_option("--count", count, "Number of lines")->check(CLI::Range(1, 100000));
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -87,9 +129,13 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    return Usage(e.what());
+    return Usage(e.what(), clock_probe->parsed() ? "clock-probe" : "raft");
   }
 
+  if (*clock_probe) {
+    InstallSignalHandlers();
+    return RunClockProbe(watch_ms, count);
+  }
   if (election_min_ms > election_max_ms) {
     return Usage("--election-min-ms must not exceed --election-max-ms");
   }

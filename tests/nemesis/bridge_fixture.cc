@@ -17,7 +17,7 @@ constexpr int kPort = 7000;
 constexpr const char* kNoIpv6 =
     "sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1";
 
-std::string Addr(int i) { return "10.9.0." + std::to_string(i + 1); }
+std::string Addr(int i) { return BridgeTest::Address(i); }
 std::string Mac(int i) { return "02:00:00:00:00:0" + std::to_string(i + 1); }
 
 sockaddr_in SockAddr(int i) {

@@ -16,6 +16,10 @@
 namespace schism::nemesis::testing {
 
 class BridgeTest : public PrivateNetnsTest {
+ public:
+  // Node `i`'s IPv4 address on eth0 (10.9.0.<i+1>).
+  static std::string Address(int i) { return "10.9.0." + std::to_string(i + 1); }
+
  protected:
   static constexpr int kNodes = 3;
 

@@ -8,9 +8,11 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <sstream>
 #include <stdexcept>
 
 #include "nemesis/netns_guard.h"
+#include "nemesis/run_in_netns.h"
 
 namespace schism::nemesis::testing {
 
@@ -48,11 +50,23 @@ int ShellIn(int netns_fd, const std::string& command) {
   return std::system(command.c_str());
 }
 
+std::string IptablesSaveIn(int netns_fd) {
+  const ToolResult saved = RunInNetns(netns_fd, {"iptables-nft-save"});
+  if (saved.exit_code != 0) throw std::runtime_error("iptables-nft-save: " + saved.output);
+  std::istringstream lines(saved.output);
+  std::string out;
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.starts_with("#")) out += line + "\n";
+  }
+  return out;
+}
+
 void PrivateNetnsTest::SetUp() {
   if (::geteuid() != 0) GTEST_SKIP() << "needs root (network namespaces and nftables)";
   host_fd_ = CurrentNetnsFd();
   ASSERT_GE(host_fd_, 0);
   host_tables_ = NftIn(host_fd_, "list tables");  // Read-only.
+  host_iptables_ = IptablesSaveIn(host_fd_);      // Read-only too.
   ASSERT_EQ(::unshare(CLONE_NEWNET), 0) << std::strerror(errno);
   private_fd_ = ::open("/proc/thread-self/ns/net", O_RDONLY);
   ASSERT_GE(private_fd_, 0);
@@ -62,6 +76,7 @@ void PrivateNetnsTest::TearDown() {
   if (host_fd_ < 0) return;
   if (::setns(host_fd_, CLONE_NEWNET) != 0) std::abort();
   EXPECT_EQ(NftIn(host_fd_, "list tables"), host_tables_) << "the host's nft tables changed";
+  EXPECT_EQ(IptablesSaveIn(host_fd_), host_iptables_) << "the host's iptables rules changed";
   ::close(host_fd_);
   if (private_fd_ >= 0) ::close(private_fd_);
 }

@@ -3,8 +3,9 @@
 //
 // PrivateNetnsTest moves the test's thread into a fresh, empty network
 // namespace before the test body runs and back afterwards, so nothing a test
-// does can reach the host's network. It also lists the host's nft tables
-// (read-only) before and after, and fails if they changed.
+// does can reach the host's network. It also lists the host's nft tables and
+// its iptables-nft-save output (read-only) before and after, and fails if
+// they changed.
 
 #include <gtest/gtest.h>
 
@@ -28,6 +29,11 @@ int ShellIn(int netns_fd, const std::string& command);
 // Opens /proc/thread-self/ns/net.
 int CurrentNetnsFd();
 
+// Returns what `iptables-nft-save` prints inside the namespace of `netns_fd`,
+// without its comment lines (they hold the time). Throws std::runtime_error
+// when it cannot be run.
+std::string IptablesSaveIn(int netns_fd);
+
 class PrivateNetnsTest : public ::testing::Test {
  protected:
   void SetUp() override;
@@ -40,6 +46,7 @@ class PrivateNetnsTest : public ::testing::Test {
   int host_fd_ = -1;
   int private_fd_ = -1;
   std::string host_tables_;
+  std::string host_iptables_;
 };
 
 }  // namespace schism::nemesis::testing
