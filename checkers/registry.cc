@@ -4,6 +4,7 @@
 #include "checkers/agreement.h"
 #include "checkers/checker.h"
 #include "checkers/election_safety.h"
+#include "checkers/faults_applied.h"
 #include "checkers/fencing.h"
 #include "checkers/kpis.h"
 #include "checkers/lease.h"
@@ -39,6 +40,7 @@ constexpr Entry kRegistry[] = {
     {FencingChecker::kName, &Make<FencingChecker>},
     {PartitionQuorumChecker::kName, &Make<PartitionQuorumChecker>},
     {SplitBrainChecker::kName, &Make<SplitBrainChecker>},
+    {FaultsAppliedChecker::kName, &Make<FaultsAppliedChecker>},
     {KpiChecker::kName, &Make<KpiChecker>},
 };
 

@@ -18,6 +18,7 @@
 
 #include "checkers/report.h"
 #include "harness/check.h"
+#include "harness/clock_probe.h"
 #include "harness/elector.h"
 #include "harness/errors.h"
 #include "harness/node_process.h"
@@ -25,7 +26,12 @@
 #include "harness/sandbox.h"
 #include "harness/spawn.h"
 #include "histories/writer.h"
+#include "nemesis/bandwidth.h"
+#include "nemesis/cgroup.h"
+#include "nemesis/clock.h"
+#include "nemesis/delay.h"
 #include "nemesis/nft.h"
+#include "nemesis/random.h"
 #include "nemesis/resolve.h"
 #include "nemesis/schedule.h"
 
@@ -73,13 +79,26 @@ nlohmann::json ConfigJson(const RunConfig& c, const std::vector<std::string>& co
   return {{"test", c.test},         {"elector", c.elector},
           {"node_cmd", command},    {"nodes", c.nodes},
           {"time_s", c.time_s},     {"seed", c.seed},
-          {"nemesis", c.nemeses},   {"nemesis_interval_s", c.interval_s},
+          {"nemesis", c.nemeses},   {"nemesis_weights", c.weights},
+          {"nemesis_interval_s", c.interval_s},
           {"quiet_s", QuietPeriod(c)}, {"liveness_deadline_s", LivenessDeadline(c)},
           {"split_brain_fails", c.split_brain_fails},
           {"port", c.port},
           {"node_cmd_template", c.node_cmd},
           {"elector_args", c.elector_args},
           {"replay_of", c.replay_of}};
+}
+
+nemesis::ScheduleOptions ScheduleOptionsFor(const RunConfig& c) {
+  nemesis::ScheduleOptions options;
+  options.duration_s = c.time_s;
+  options.interval_s = c.interval_s;
+  options.quiet_s = QuietPeriod(c);
+  options.nemeses = c.nemeses;
+  options.weights = c.weights;
+  options.node_count = c.nodes;
+  options.seed = c.seed;
+  return options;
 }
 
 // One run. Lives on the stack of RunTest; everything it owns is torn down in
@@ -100,6 +119,9 @@ class Run {
   // Records the start of a nemesis fault, described as the nemesis resolved it.
   void NoteFaultStart(const std::string& f, const nemesis::ResolvedOp& resolved,
                       nlohmann::json extra = nlohmann::json::object());
+  // The same for one `node` of a fault that hit several.
+  void NoteFaultStartOn(const std::string& f, const nemesis::ResolvedOp& resolved,
+                        const std::string& node, nlohmann::json extra = nlohmann::json::object());
   // Appends an op as applied (its time, the op, its resolved targets) to timeline.json.
   void AddToTimeline(const nemesis::ResolvedOp& resolved);
   // Runs `then` after `delay_s` unless the run is stopping by then.
@@ -111,11 +133,27 @@ class Run {
   void ApplyOp(const nemesis::Op& op);
   void ApplyResolved(const nemesis::ResolvedOp& resolved);
   void ArmVoterKill(const nemesis::ResolvedOp& resolved);
-  void KillNode(const nemesis::ResolvedOp& resolved);
+  void KillNode(const nemesis::ResolvedOp& resolved, const std::string& node);
+  void TermNode(const nemesis::ResolvedOp& resolved, const std::string& node);
+  void RestartAfter(std::size_t k, double delay_s);
   void RestartNode(std::size_t k);
   void EndLoss();
-  void PauseNode(const nemesis::ResolvedOp& resolved);
+  void StartDelay(const nemesis::ResolvedOp& resolved);
+  void EndDelay();
+  void LimitBandwidth(const nemesis::ResolvedOp& resolved);
+  void EndBandwidth(const std::string& node);
+  bool WantsClockFaults() const;
+  void SetUpClocks(const std::filesystem::path& elector);
+  void SetUpTimeNamespaces();
+  void SkewClock(const nemesis::ResolvedOp& resolved, const std::string& node);
+  void Strobe(std::size_t k, std::uint64_t generation, nemesis::Op op, bool second);
+  void EndClock(const std::string& node);
+  void PauseNode(const nemesis::ResolvedOp& resolved, const std::string& node);
   void ResumeNode(std::size_t k);
+  // Kills node k's whole process tree (its cgroup, or its process group) and reaps it.
+  void KillTree(std::size_t k);
+  void Flap(const nemesis::ResolvedOp& resolved);
+  void FlapPhase(nemesis::Op partition, double until_s, bool partition_next);
   void FinalHeal();
   void Stop(bool interrupted);
   std::optional<std::string> CurrentLeader() const;
@@ -129,6 +167,21 @@ class Run {
   std::unique_ptr<RunDir> dir_;
   std::unique_ptr<Sandbox> sandbox_;
   std::unique_ptr<nemesis::NftPartitioner> partitioner_;
+  // One cgroup per node, for whole-tree kills and freezes; empty when cgroup
+  // v2 is unusable (then process-group signals do both, and the run says so).
+  std::optional<nemesis::NodeCgroups> cgroups_;
+  // Made on first use: a delay binds a packet queue in every node namespace.
+  std::unique_ptr<nemesis::PacketDelayer> delayer_;
+  std::unique_ptr<nemesis::BandwidthLimiter> bandwidth_;
+  // Clock faults: libfaketime when the elector takes it and the self-test
+  // passed; otherwise clock ops are recorded as unsupported, and each node
+  // starts in a time namespace with a monotonic offset of its own.
+  std::unique_ptr<nemesis::FaketimeClocks> clocks_;
+  nlohmann::json clock_mechanism_;  // for the run/start event
+  std::string clock_unsupported_;
+  std::vector<std::int64_t> time_offsets_ns_;  // per node, when in time namespaces
+  std::map<std::size_t, std::uint64_t> skewed_;  // nodes with a clock fault -> its generation
+  std::uint64_t clock_generation_ = 0;
   std::unique_ptr<histories::HistoryWriter> history_;
   std::vector<std::unique_ptr<NodeProcess>> nodes_;
   std::vector<std::string> names_;
@@ -143,9 +196,13 @@ class Run {
   std::vector<NodeState> state_;
   std::set<pid_t> expected_exits_;
   std::optional<nemesis::ResolvedOp> pending_voter_kill_;  // armed "kill the next voter"
-  std::set<std::size_t> paused_;  // nodes stopped by SIGSTOP
+  std::map<std::size_t, bool> paused_;  // paused nodes: true when frozen, false when SIGSTOPped
+  std::map<std::size_t, std::string> down_by_;  // dead nodes: the fault that killed them
+  std::set<pid_t> terminating_;                  // nodes sent SIGTERM by a term op
+  bool flapping_ = false;
   bool partitioned_ = false;
   bool lossy_ = false;
+  bool delayed_ = false;
   bool stopping_ = false;
   bool interrupted_ = false;
 };
@@ -172,6 +229,16 @@ void Run::NoteFaultStart(const std::string& f, const nemesis::ResolvedOp& resolv
   detail["phase"] = "start";
   detail.update(extra);
   Note(EventType::kNemesis, f, resolved.node, std::move(detail));
+}
+
+void Run::NoteFaultStartOn(const std::string& f, const nemesis::ResolvedOp& resolved,
+                           const std::string& node, nlohmann::json extra) {
+  nemesis::ResolvedOp one = resolved;
+  one.node = node;
+  one.victims.clear();
+  extra["victims"] = resolved.victims;
+  if (resolved.victims.empty()) extra.erase("victims");
+  NoteFaultStart(f, one, std::move(extra));
 }
 
 void Run::AddToTimeline(const nemesis::ResolvedOp& resolved) {
@@ -207,6 +274,7 @@ std::optional<std::string> Run::CurrentLeader() const {
 }
 
 void Run::StartNode(std::size_t k) {
+  if (clocks_) clocks_->PrepareStart(names_[k]);
   pid_t pid = nodes_[k]->Start();
   state_[k] = NodeState{};
   Note(EventType::kProcess, "start", names_[k], {{"pid", pid}});
@@ -236,12 +304,16 @@ void Run::OnLine(std::size_t k, const std::string& line) {
     nemesis::ResolvedOp kill = nemesis::WithVoter(*pending_voter_kill_, names_[k]);
     pending_voter_kill_.reset();
     AddToTimeline(kill);
-    KillNode(kill);
+    KillNode(kill, kill.node);
   }
 }
 
 void Run::OnExit(std::size_t k, pid_t pid, int code) {
   if (expected_exits_.erase(pid)) return;
+  if (terminating_.erase(pid)) {  // a term op: it exited within its grace
+    Note(EventType::kProcess, "exit", names_[k], {{"pid", pid}, {"code", code}, {"after", "term"}});
+    return;
+  }
   Note(EventType::kProcess, "exit", names_[k], {{"pid", pid}, {"code", code}});
   if (!stopping_) progress_ << "schism: node " << names_[k] << " exited by itself (status " << code
                             << "); see " << dir_->NodeLog(names_[k]).string() << "\n";
@@ -280,8 +352,32 @@ void Run::ApplyResolved(const nemesis::ResolvedOp& resolved) {
       if (resolved.awaits_voter) {
         ArmVoterKill(resolved);
       } else {
-        KillNode(resolved);
+        for (const std::string& node : resolved.Targets()) KillNode(resolved, node);
       }
+      break;
+    case nemesis::OpKind::kTerm:
+      for (const std::string& node : resolved.Targets()) TermNode(resolved, node);
+      break;
+    case nemesis::OpKind::kFlap:
+      Flap(resolved);
+      break;
+    case nemesis::OpKind::kDelay:
+      StartDelay(resolved);
+      break;
+    case nemesis::OpKind::kDelayEnd:
+      EndDelay();
+      break;
+    case nemesis::OpKind::kBandwidth:
+      LimitBandwidth(resolved);
+      break;
+    case nemesis::OpKind::kBandwidthEnd:
+      EndBandwidth(resolved.node);
+      break;
+    case nemesis::OpKind::kClock:
+      for (const std::string& node : resolved.Targets()) SkewClock(resolved, node);
+      break;
+    case nemesis::OpKind::kClockEnd:
+      EndClock(resolved.node);
       break;
     case nemesis::OpKind::kRestart:
       for (const std::string& node : resolved.restart) RestartNode(IndexOf(node));
@@ -296,7 +392,7 @@ void Run::ApplyResolved(const nemesis::ResolvedOp& resolved) {
       EndLoss();
       break;
     case nemesis::OpKind::kPause:
-      PauseNode(resolved);
+      for (const std::string& node : resolved.Targets()) PauseNode(resolved, node);
       break;
     case nemesis::OpKind::kResume:
       for (const std::string& node : resolved.resume) ResumeNode(IndexOf(node));
@@ -319,21 +415,218 @@ void Run::EndLoss() {
   Note(EventType::kNemesis, "loss", "", {{"phase", "end"}, {"achieved", achieved}});
 }
 
-void Run::PauseNode(const nemesis::ResolvedOp& resolved) {
-  std::size_t k = IndexOf(resolved.node);
+// Replaces the delays in force (as a partition replaces the grudge).
+void Run::StartDelay(const nemesis::ResolvedOp& resolved) {
+  if (!delayer_) {
+    std::vector<nemesis::DelayNode> nodes;
+    for (const SandboxNode& n : sandbox_->nodes()) nodes.push_back({n.name, n.netns.fd(), n.address});
+    delayer_ = std::make_unique<nemesis::PacketDelayer>(nodes, config_.seed ^ 0xde1a7ULL);
+  }
+  if (delayed_) EndDelay();
+  std::vector<nemesis::PairDelay> pairs;
+  for (const auto& [from, to] : resolved.pairs) {
+    pairs.push_back({from, to, resolved.op.delay_ms, resolved.op.jitter_ms});
+  }
+  delayer_->Set(pairs);
+  delayed_ = true;
+  NoteFaultStart("delay", resolved);
+}
+
+// Clears every delay, recording what each pair actually got.
+void Run::EndDelay() {
+  if (!delayed_) return;
+  nlohmann::json achieved = nlohmann::json::array();
+  for (const auto& p : delayer_->Stats()) {
+    achieved.push_back({{"from", p.from}, {"to", p.to}, {"packets", p.packets},
+                        {"mean_ms", p.mean_ms}, {"p50_ms", p.p50_ms}, {"p95_ms", p.p95_ms},
+                        {"max_ms", p.max_ms}, {"reordered", p.reordered}});
+  }
+  delayer_->Clear();
+  delayed_ = false;
+  Note(EventType::kNemesis, "delay", "", {{"phase", "end"}, {"achieved", achieved}});
+}
+
+void Run::LimitBandwidth(const nemesis::ResolvedOp& resolved) {
+  if (!bandwidth_) {
+    std::vector<nemesis::BandwidthNode> nodes;
+    for (const SandboxNode& n : sandbox_->nodes()) nodes.push_back({n.name, n.netns.fd(), n.port});
+    bandwidth_ = std::make_unique<nemesis::BandwidthLimiter>(sandbox_->hub().fd(), nodes);
+  }
+  for (const std::string& node : resolved.Targets()) {
+    bandwidth_->Set(node, static_cast<std::uint64_t>(resolved.op.rate_kbit));
+    NoteFaultStartOn("bandwidth", resolved, node);
+  }
+}
+
+// Lifts the limit of `node`, or of every node when empty.
+void Run::EndBandwidth(const std::string& node) {
+  if (!bandwidth_) return;
+  std::vector<std::string> limited;
+  for (const auto& [name, rate] : bandwidth_->Limits()) {
+    if (node.empty() || name == node) limited.push_back(name);
+  }
+  for (const std::string& name : limited) {
+    bandwidth_->Clear(name);
+    Note(EventType::kNemesis, "bandwidth", name, {{"phase", "end"}});
+  }
+}
+
+bool Run::WantsClockFaults() const {
+  if (!config_.timeline) {
+    return std::find(config_.nemeses.begin(), config_.nemeses.end(), "clock") != config_.nemeses.end();
+  }
+  return std::any_of(config_.timeline->begin(), config_.timeline->end(),
+                     [](const nemesis::Op& op) { return op.kind == nemesis::OpKind::kClock; });
+}
+
+// Chooses the clock mechanism before any node starts: libfaketime when the
+// elector's binary can take it and a probe under the same wrapper reads the
+// offset it was given; otherwise time namespaces (monotonic only, fixed at
+// spawn), and every clock op is recorded as unsupported.
+void Run::SetUpClocks(const std::filesystem::path& elector) {
+  nemesis::ClockSupport support = nemesis::CheckClockSupport(elector);
+  if (support.faketime) {
+    try {
+      clocks_ = std::make_unique<nemesis::FaketimeClocks>(names_);
+      const std::string& probe_node = names_[0];
+      clocks_->Set(probe_node, {5000, 1});
+      ClockSelfTestResult test = RunClockSelfTest(
+          {config_.node_binary, clocks_->Environment(probe_node),
+           ChildSetup{.netns_fd = sandbox_->nodes()[0].netns.fd()}},
+          clocks_->Expected(probe_node));
+      clocks_->Set(probe_node, {});
+      if (test.ok) {
+        clock_mechanism_ = {{"clock", "faketime"}, {"clock_self_test", test.message}};
+        return;
+      }
+      support.reason = test.message;
+    } catch (const std::exception& e) {
+      support.reason = std::string("libfaketime: ") + e.what();
+    }
+    clocks_.reset();
+  }
+  clock_unsupported_ = support.reason;
+  progress_ << "schism: clock faults cannot be applied (" << clock_unsupported_
+            << "); they will be recorded as unsupported and the verdict is at best unknown\n";
+  SetUpTimeNamespaces();
+}
+
+// Starts every node with a monotonic clock of its own (a seeded offset of up
+// to an hour), which any binary gets: an elector that compares monotonic
+// readings across nodes is caught even where libfaketime cannot reach.
+void Run::SetUpTimeNamespaces() {
+  std::mt19937_64 rng(config_.seed ^ 0x71e5ULL);
+  std::vector<std::int64_t> offsets;
+  nlohmann::json shown = nlohmann::json::object();
+  for (const std::string& name : names_) {
+    auto offset_s = static_cast<std::int64_t>(nemesis::UniformIndex(rng, 3600)) + 1;
+    offsets.push_back(offset_s * 1'000'000'000);
+    shown[name] = offset_s;
+  }
+  ClockSelfTestResult test =
+      RunClockSelfTest({config_.node_binary, {},
+                        ChildSetup{.netns_fd = sandbox_->nodes()[0].netns.fd(),
+                                   .time_offset_ns = offsets[0]}},
+                       nemesis::TimeNamespaceClocks(offsets[0]));
+  clock_mechanism_ = {{"clock", nullptr}, {"clock_unsupported", clock_unsupported_}};
+  if (!test.ok) {
+    clock_mechanism_["time_namespace_self_test"] = test.message;
+    return;
+  }
+  time_offsets_ns_ = offsets;
+  clock_mechanism_["clock"] = "time-namespace";
+  clock_mechanism_["monotonic_offsets_s"] = shown;
+}
+
+void Run::SkewClock(const nemesis::ResolvedOp& resolved, const std::string& node) {
+  if (!clocks_) {
+    nlohmann::json detail = resolved.Describe();
+    detail.erase("f");
+    detail.erase("node");
+    detail["unsupported"] = clock_unsupported_;
+    Note(EventType::kNemesis, "clock", node, std::move(detail));
+    return;
+  }
+  std::size_t k = IndexOf(node);
+  const nemesis::Op& op = resolved.op;
+  std::uint64_t generation = ++clock_generation_;  // stops a strobe already running
+  skewed_[k] = generation;
+  nemesis::ClockSetting setting;
+  switch (op.clock_mode) {
+    case nemesis::ClockMode::kBump:
+      setting = clocks_->Bump(node, op.clock_offset_ms);
+      break;
+    case nemesis::ClockMode::kRate:
+      setting = clocks_->SetRate(node, op.clock_rate);
+      break;
+    case nemesis::ClockMode::kStrobe:
+      setting = clocks_->SetOffset(node, op.clock_offset_ms);
+      After(op.clock_period_s, [this, k, generation, op] { Strobe(k, generation, op, true); });
+      break;
+  }
+  NoteFaultStartOn("clock", resolved, node,
+                   {{"setting", {{"offset_ms", setting.offset_ms}, {"rate", setting.rate}}}});
+}
+
+// One flip of a strobe; flips until a newer clock op or a clock-end.
+void Run::Strobe(std::size_t k, std::uint64_t generation, nemesis::Op op, bool second) {
+  auto it = skewed_.find(k);
+  if (it == skewed_.end() || it->second != generation || !clocks_) return;
+  clocks_->SetOffset(names_[k], second ? op.clock_offset2_ms : op.clock_offset_ms);
+  After(op.clock_period_s, [this, k, generation, op, second] { Strobe(k, generation, op, !second); });
+}
+
+// Restores the clock of `node`, or of every skewed node when empty.
+void Run::EndClock(const std::string& node) {
+  for (auto it = skewed_.begin(); it != skewed_.end();) {
+    const std::string& name = names_[it->first];
+    if (!node.empty() && name != node) {
+      ++it;
+      continue;
+    }
+    if (clocks_) clocks_->Set(name, {});
+    Note(EventType::kNemesis, "clock", name, {{"phase", "end"}});
+    it = skewed_.erase(it);
+  }
+}
+
+void Run::PauseNode(const nemesis::ResolvedOp& resolved, const std::string& node) {
+  std::size_t k = IndexOf(node);
   if (!nodes_[k]->running() || paused_.count(k)) return;
-  NoteFaultStart("pause", resolved);
-  nodes_[k]->Signal(SIGSTOP);
-  paused_.insert(k);
-  Note(EventType::kProcess, "pause", resolved.node, {{"pid", nodes_[k]->pid()}, {"signal", SIGSTOP}});
+  bool freeze = resolved.op.freeze && cgroups_.has_value();
+  NoteFaultStartOn("pause", resolved, node,
+                   resolved.op.freeze && !freeze
+                       ? nlohmann::json{{"fallback", "no cgroup v2: SIGSTOP instead of a freeze"}}
+                       : nlohmann::json::object());
+  nlohmann::json detail = {{"pid", nodes_[k]->pid()}};
+  if (freeze) {
+    bool frozen = cgroups_->Freeze(node);
+    detail["how"] = "freeze";
+    if (!frozen) detail["frozen"] = "not yet (still freezing after 2 s)";
+  } else {
+    nodes_[k]->Signal(SIGSTOP);
+    detail["signal"] = SIGSTOP;
+  }
+  paused_[k] = freeze;
+  Note(EventType::kProcess, "pause", node, std::move(detail));
   if (resolved.op.resume_after_s <= 0) return;  // paused until a resume op
   After(resolved.op.resume_after_s, [this, k] { ResumeNode(k); });
 }
 
 void Run::ResumeNode(std::size_t k) {
-  if (!paused_.erase(k)) return;
-  nodes_[k]->Signal(SIGCONT);
-  Note(EventType::kProcess, "resume", names_[k], {{"pid", nodes_[k]->pid()}, {"signal", SIGCONT}});
+  auto it = paused_.find(k);
+  if (it == paused_.end()) return;
+  const bool frozen = it->second;
+  paused_.erase(it);
+  nlohmann::json detail = {{"pid", nodes_[k]->pid()}};
+  if (frozen) {
+    cgroups_->Thaw(names_[k]);
+    detail["how"] = "thaw";
+  } else {
+    nodes_[k]->Signal(SIGCONT);
+    detail["signal"] = SIGCONT;
+  }
+  Note(EventType::kProcess, "resume", names_[k], std::move(detail));
   Note(EventType::kNemesis, "pause", names_[k], {{"phase", "end"}});
 }
 
@@ -348,30 +641,101 @@ void Run::ArmVoterKill(const nemesis::ResolvedOp& resolved) {
   });
 }
 
-void Run::KillNode(const nemesis::ResolvedOp& resolved) {
-  std::size_t k = IndexOf(resolved.node);
+void Run::KillNode(const nemesis::ResolvedOp& resolved, const std::string& node) {
+  std::size_t k = IndexOf(node);
   if (!nodes_[k]->running()) return;
-  NoteFaultStart("kill", resolved);
+  NoteFaultStartOn("kill", resolved, node);
   pid_t pid = nodes_[k]->pid();
-  nodes_[k]->KillAndReap();
-  paused_.erase(k);
+  KillTree(k);
   state_[k] = NodeState{};
-  Note(EventType::kProcess, "kill", resolved.node, {{"pid", pid}, {"signal", SIGKILL}});
-  if (resolved.op.restart_after_s <= 0) return;  // dead until a restart op
-  After(resolved.op.restart_after_s, [this, k] { RestartNode(k); });
+  down_by_[k] = "kill";
+  Note(EventType::kProcess, "kill", node, {{"pid", pid}, {"signal", SIGKILL}});
+  RestartAfter(k, resolved.op.restart_after_s);
 }
 
-// Starts a node the nemesis killed, and closes its kill in the history.
+// SIGTERM, then SIGKILL when the node has not exited after the op's grace.
+void Run::TermNode(const nemesis::ResolvedOp& resolved, const std::string& node) {
+  std::size_t k = IndexOf(node);
+  if (!nodes_[k]->running()) return;
+  NoteFaultStartOn("term", resolved, node, {{"grace", resolved.op.grace_s}});
+  pid_t pid = nodes_[k]->pid();
+  terminating_.insert(pid);
+  down_by_[k] = "term";
+  nodes_[k]->Signal(SIGTERM);
+  ResumeNode(k);  // a stopped or frozen node must run to act on it
+  Note(EventType::kProcess, "term", node, {{"pid", pid}, {"signal", SIGTERM}});
+  const double restart_after = resolved.op.restart_after_s;
+  After(resolved.op.grace_s, [this, k, pid, restart_after] {
+    if (terminating_.erase(pid) && nodes_[k]->running() && nodes_[k]->pid() == pid) {
+      KillTree(k);
+      Note(EventType::kProcess, "kill", names_[k],
+           {{"pid", pid}, {"signal", SIGKILL}, {"escalated", "term grace over"}});
+    }
+    state_[k] = NodeState{};
+    RestartAfter(k, restart_after);
+  });
+}
+
+void Run::KillTree(std::size_t k) {
+  paused_.erase(k);  // a cgroup kill thaws; a killed group needs no SIGCONT
+  if (cgroups_) cgroups_->Kill(names_[k]);
+  nodes_[k]->KillAndReap();
+}
+
+// Restarts node k after `delay_s`; 0 leaves it dead until a restart op.
+void Run::RestartAfter(std::size_t k, double delay_s) {
+  if (delay_s <= 0) return;
+  After(delay_s, [this, k] { RestartNode(k); });
+}
+
+// Starts a node the nemesis killed, and closes its kill (or term) in the history.
 void Run::RestartNode(std::size_t k) {
   if (nodes_[k]->running()) return;
   StartNode(k);
-  Note(EventType::kNemesis, "kill", names_[k], {{"phase", "end"}});
+  auto fault = down_by_.find(k);
+  Note(EventType::kNemesis, fault != down_by_.end() ? fault->second : "kill", names_[k],
+       {{"phase", "end"}});
+  if (fault != down_by_.end()) down_by_.erase(fault);
+}
+
+// Partitions and heals at random intervals for the op's hold, then heals.
+// Each partition and heal is resolved, applied and recorded on its own, so a
+// replay repeats the exact flips.
+void Run::Flap(const nemesis::ResolvedOp& resolved) {
+  NoteFaultStart("flap", resolved);
+  nemesis::Op partition = resolved.op;
+  partition.kind = nemesis::OpKind::kPartition;
+  flapping_ = true;
+  FlapPhase(partition, Now() + resolved.op.hold_s, true);
+}
+
+void Run::FlapPhase(nemesis::Op partition, double until_s, bool partition_next) {
+  if (!flapping_) return;
+  const bool over = Now() >= until_s;
+  nemesis::Op op = partition;
+  op.kind = partition_next && !over ? nemesis::OpKind::kPartition : nemesis::OpKind::kHeal;
+  op.offset_s = Now();
+  ApplyOp(op);
+  if (over) {
+    flapping_ = false;
+    Note(EventType::kNemesis, "flap", "", {{"phase", "end"}});
+    return;
+  }
+  double phase = nemesis::UniformReal(resolve_rng_, partition.flap_min_s, partition.flap_max_s);
+  double next = std::min(phase, std::max(0.0, until_s - Now()));
+  After(next, [this, partition, until_s, partition_next] {
+    FlapPhase(partition, until_s, !partition_next);
+  });
 }
 
 // The start of the quiet period: whatever the schedule did, the network is
 // whole and every node is up from here on.
 void Run::FinalHeal() {
   pending_voter_kill_.reset();
+  if (flapping_) {
+    flapping_ = false;
+    Note(EventType::kNemesis, "flap", "", {{"phase", "end"}});
+  }
   if (partitioned_) {
     nemesis::Op heal;
     heal.kind = nemesis::OpKind::kHeal;
@@ -379,6 +743,9 @@ void Run::FinalHeal() {
     ApplyOp(heal);
   }
   EndLoss();
+  EndDelay();
+  EndBandwidth("");
+  EndClock("");
   for (std::size_t k = 0; k < nodes_.size(); ++k) {
     ResumeNode(k);
     RestartNode(k);
@@ -388,14 +755,8 @@ void Run::FinalHeal() {
 }
 
 void Run::ScheduleOps() {
-  nemesis::ScheduleOptions options;
-  options.duration_s = config_.time_s;
-  options.interval_s = config_.interval_s;
-  options.quiet_s = QuietPeriod(config_);
-  options.nemeses = config_.nemeses;
-  options.node_count = config_.nodes;
-  options.seed = config_.seed;
-  std::vector<nemesis::Op> ops = config_.timeline ? *config_.timeline : nemesis::Generate(options);
+  std::vector<nemesis::Op> ops =
+      config_.timeline ? *config_.timeline : nemesis::Generate(ScheduleOptionsFor(config_));
   auto at = [this](double s) { return start_ + Seconds(s); };
   for (const nemesis::Op& op : ops) {
     auto timer = std::make_unique<asio::steady_timer>(io_, at(op.offset_s));
@@ -431,6 +792,7 @@ void Run::Stop(bool interrupted) {
       n->Signal(SIGCONT);  // a paused node must run to act on SIGTERM
     }
   }
+  for (std::size_t k = 0; k < nodes_.size(); ++k) ResumeNode(k);  // and a frozen one
   auto grace = std::make_shared<asio::steady_timer>(io_, kStopGrace);
   auto poll = std::make_shared<std::function<void(boost::system::error_code)>>();
   *poll = [this, grace, poll](boost::system::error_code) {
@@ -441,7 +803,7 @@ void Run::Stop(bool interrupted) {
       return;
     }
     for (std::size_t k = 0; k < nodes_.size(); ++k) {
-      nodes_[k]->KillAndReap();
+      KillTree(k);
       Note(EventType::kProcess, "stop", names_[k]);
     }
     Note(EventType::kRun, "end", "",
@@ -486,17 +848,36 @@ RunResult Run::Execute() {
   std::map<std::string, std::string> ports;
   for (const SandboxNode& n : sandbox_->nodes()) ports[n.name] = n.port;
   partitioner_ = std::make_unique<nemesis::NftPartitioner>(sandbox_->hub().fd(), ports);
+  std::string no_cgroups;
+  cgroups_ = nemesis::NodeCgroups::Create(names_, &no_cgroups);
+  if (!cgroups_) {
+    progress_ << "schism: no per-node cgroups (" << no_cgroups
+              << "); kills and pauses use process-group signals, and a freeze falls back to SIGSTOP\n";
+  }
+  if (WantsClockFaults()) SetUpClocks(command[0]);
   history_ = std::make_unique<histories::HistoryWriter>(dir.History());
   resolve_rng_.seed(config_.seed ^ 0x9e3779b97f4a7c15ULL);
   state_.resize(config_.nodes);
 
   start_ = Clock::now();
+  nlohmann::json mechanisms = {{"cgroups", cgroups_ ? nlohmann::json(cgroups_->run_dir())
+                                                     : nlohmann::json(nullptr)}};
+  if (!cgroups_) mechanisms["cgroups_unavailable"] = no_cgroups;
+  if (!clock_mechanism_.is_null()) mechanisms.update(clock_mechanism_);
   Note(EventType::kRun, "start", "",
-       {{"nodes", names_}, {"seed", config_.seed}, {"test", config_.test}});
+       {{"nodes", names_}, {"seed", config_.seed}, {"test", config_.test},
+        {"mechanisms", mechanisms}});
   for (std::size_t k = 0; k < config_.nodes; ++k) {
+    auto env = ContractEnvironment(vars[k]);
+    if (clocks_) {
+      for (auto& var : clocks_->Environment(names_[k])) env.push_back(std::move(var));
+    }
     nodes_.push_back(std::make_unique<NodeProcess>(
-        io_, names_[k], argvs[k], ContractEnvironment(vars[k]),
-        ChildSetup{.netns_fd = sandbox_->nodes()[k].netns.fd()}, dir.NodeLog(names_[k]),
+        io_, names_[k], argvs[k], std::move(env),
+        ChildSetup{.netns_fd = sandbox_->nodes()[k].netns.fd(),
+                   .cgroup_procs_fd = cgroups_ ? cgroups_->ProcsFd(names_[k]) : -1,
+                   .time_offset_ns = time_offsets_ns_.empty() ? 0 : time_offsets_ns_[k]},
+        dir.NodeLog(names_[k]),
         [this, k](const std::string& line) { OnLine(k, line); },
         [this, k](pid_t pid, int code) { OnExit(k, pid, code); }));
   }
@@ -514,6 +895,10 @@ RunResult Run::Execute() {
 
   // Teardown before checking: nothing of the run outlives this point.
   nodes_.clear();
+  cgroups_.reset();
+  delayer_.reset();
+  bandwidth_.reset();
+  clocks_.reset();
   partitioner_.reset();
   sandbox_.reset();
   history_.reset();
@@ -567,7 +952,15 @@ RunResult RunTest(const RunConfig& config, std::ostream& progress) {
     throw UsageError("--time must be longer than the quiet period (" +
                      std::to_string(QuietPeriod(config)) + " s)");
   }
-  if (config.timeline) CheckTimelineFits(*config.timeline, config);
+  if (config.timeline) {
+    CheckTimelineFits(*config.timeline, config);
+  } else {
+    try {
+      nemesis::Generate(ScheduleOptionsFor(config));  // pure and quick: checks names and weights
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(std::string("--nemesis: ") + e.what());
+    }
+  }
   Run run(config, progress);
   return run.Execute();
 }

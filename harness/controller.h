@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -29,6 +30,7 @@ struct RunConfig {
   double time_s = 30;
   std::uint64_t seed = 0;
   std::vector<std::string> nemeses = {"partition", "kill"};
+  std::map<std::string, double> weights;  // share of cycles per nemesis (ScheduleOptions)
   double interval_s = 3;
   double quiet_s = 0;               // healed period at the end; 0: max(5, 20% of time)
   double liveness_deadline_s = 0;   // 0: 80% of the quiet period

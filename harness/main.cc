@@ -6,6 +6,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <iostream>
 #include <random>
@@ -45,6 +47,39 @@ void PrintVerdicts(const std::vector<schism::checkers::Verdict>& verdicts,
   std::cout << "verdict: " << schism::checkers::ToString(overall) << "\n";
 }
 
+// "--nemesis partition:3,kill,delay:0.5": names with optional weights.
+void ParseNemeses(const std::string& text, RunConfig& config) {
+  std::string known;
+  for (std::string_view name : schism::nemesis::kNemesisNames) known += std::string(name) + ", ";
+  for (const std::string& item : SplitList(text)) {
+    if (item == "none") continue;
+    const std::size_t colon = item.find(':');
+    const std::string name = item.substr(0, colon);
+    bool is_known = false;
+    for (std::string_view n : schism::nemesis::kNemesisNames) is_known |= n == name;
+    if (!is_known) {
+      throw UsageError("--nemesis: unknown fault \"" + name + "\"; known: " + known + "none");
+    }
+    if (std::find(config.nemeses.begin(), config.nemeses.end(), name) == config.nemeses.end()) {
+      config.nemeses.push_back(name);
+    }
+    if (colon == std::string::npos) continue;
+    const std::string weight = item.substr(colon + 1);
+    std::size_t used = 0;
+    double value = -1;
+    try {
+      value = std::stod(weight, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != weight.size() || !(value >= 0) || !std::isfinite(value)) {
+      throw UsageError("--nemesis: weight \"" + weight + "\" of " + name +
+                       " must be a number >= 0, e.g. " + name + ":2");
+    }
+    config.weights[name] = value;
+  }
+}
+
 int RunAndReport(const RunConfig& config) {
   RunResult result = RunTest(config, std::cerr);
   PrintVerdicts(result.verdicts, result.overall);
@@ -55,14 +90,7 @@ int RunAndReport(const RunConfig& config) {
 }
 
 int DoRun(RunConfig config, const std::string& nemesis, const std::string& bug, bool pre_vote) {
-  for (const std::string& n : SplitList(nemesis)) {
-    if (n == "none") continue;
-    if (n != "partition" && n != "kill" && n != "loss" && n != "pause") {
-      throw UsageError("--nemesis: unknown fault \"" + n +
-                       "\"; known: partition, kill, loss, pause, none");
-    }
-    config.nemeses.push_back(n);
-  }
+  ParseNemeses(nemesis, config);
   if (!bug.empty()) {
     if (!config.node_cmd.empty()) throw UsageError("--bug applies to built-in electors only");
     config.elector_args.insert(config.elector_args.end(), {"--bug", bug});
@@ -113,7 +141,7 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--nodes", run.nodes, "cluster size")->capture_default_str();
   run_cmd->add_option("--time", run.time_s, "run length in seconds")->capture_default_str();
   run_cmd->add_option("--seed", run.seed, "nemesis seed (default: random, printed)");
-  run_cmd->add_option("--nemesis", nemesis, "faults: any of partition,kill,loss,pause, or none")->capture_default_str();
+  run_cmd->add_option("--nemesis", nemesis, "faults: any of partition,kill,loss,pause,delay,clock,flap,term,bandwidth (each NAME or NAME:WEIGHT), or none")->capture_default_str();
   run_cmd->add_option("--nemesis-interval", run.interval_s, "seconds between faults")->capture_default_str();
   run_cmd->add_option("--quiet", run.quiet_s, "healed seconds at the end (default max(5, 20% of --time))");
   run_cmd->add_option("--liveness-deadline", run.liveness_deadline_s,

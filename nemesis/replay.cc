@@ -23,12 +23,31 @@ std::vector<std::string> NodeList(const nlohmann::json& applied, const std::stri
   return nodes;
 }
 
-std::string Victim(const nlohmann::json& applied, const std::string& where) {
+// The nodes a process, bandwidth or clock op hit: "victims", or its one "node".
+std::vector<std::string> Victims(const nlohmann::json& applied, const std::string& where) {
+  if (const auto group = applied.find("victims"); group != applied.end()) {
+    if (!group->is_array()) throw std::invalid_argument(where + "\"applied.victims\" must be a list");
+    std::vector<std::string> nodes;
+    for (const auto& name : *group) {
+      if (!name.is_string()) throw std::invalid_argument(where + "\"applied.victims\" must hold names");
+      nodes.push_back(name.get<std::string>());
+    }
+    return nodes;
+  }
   const auto it = applied.find("node");
   if (it == applied.end() || !it->is_string()) {
     throw std::invalid_argument(where + "\"applied\" lacks its \"node\"");
   }
-  return it->get<std::string>();
+  return {it->get<std::string>()};
+}
+
+// The resolved directed pairs of a loss or delay.
+nlohmann::json AppliedPairs(const nlohmann::json& applied, const std::string& where) {
+  const auto pairs = applied.find("pairs");
+  if (pairs == applied.end() || !pairs->is_array()) {
+    throw std::invalid_argument(where + "\"applied\" lacks its \"pairs\"");
+  }
+  return *pairs;
 }
 
 // Appends the ops that replay one applied entry.
@@ -80,18 +99,37 @@ void Rebuild(const nlohmann::json& entry, const std::string& where, std::vector<
     }
     case OpKind::kKill:
     case OpKind::kPause:
+    case OpKind::kTerm:
+    case OpKind::kBandwidth:
+    case OpKind::kClock:
       op.target = KillTarget::kNode;
-      op.node = Victim(applied, where);
       op.voter_wait_s = 0;
-      break;
-    case OpKind::kLoss: {
-      const auto pairs = applied.find("pairs");
-      const auto percent = applied.find("percent");
-      if (pairs == applied.end() || percent == applied.end() || !percent->is_number_integer()) {
-        throw std::invalid_argument(where + "\"applied\" lacks the loss \"pairs\" or \"percent\"");
+      for (const auto& victim : Victims(applied, where)) {
+        Op one = op;
+        one.node = victim;
+        out.push_back(std::move(one));
       }
-      nlohmann::json spec = {
-          {"t", *t}, {"f", "loss"}, {"target", "pairs"}, {"pairs", *pairs}, {"percent", *percent}};
+      return;
+    case OpKind::kDelay: {
+      nlohmann::json spec = ToJson(op);
+      spec["target"] = "pairs";
+      spec["pairs"] = AppliedPairs(applied, where);
+      spec.erase("node");
+      op = internal::ParseOp(spec, where + "applied: ", nullptr);
+      break;
+    }
+    case OpKind::kFlap:
+      return;  // its partitions and heals are entries of their own
+    case OpKind::kLoss: {
+      const auto percent = applied.find("percent");
+      if (percent == applied.end() || !percent->is_number_integer()) {
+        throw std::invalid_argument(where + "\"applied\" lacks the loss \"percent\"");
+      }
+      nlohmann::json spec = {{"t", *t},
+                             {"f", "loss"},
+                             {"target", "pairs"},
+                             {"pairs", AppliedPairs(applied, where)},
+                             {"percent", *percent}};
       op = internal::ParseOp(spec, where + "applied: ", nullptr);
       break;
     }
@@ -105,6 +143,9 @@ void Rebuild(const nlohmann::json& entry, const std::string& where, std::vector<
       return;
     case OpKind::kHeal:
     case OpKind::kLossEnd:
+    case OpKind::kDelayEnd:
+    case OpKind::kBandwidthEnd:
+    case OpKind::kClockEnd:
       break;
   }
   out.push_back(std::move(op));

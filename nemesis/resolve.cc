@@ -76,17 +76,19 @@ void ResolvePartition(ResolvedOp& out, const ClusterView& view, std::mt19937_64&
   }
 }
 
-void ResolveLoss(ResolvedOp& out, const ClusterView& view, std::mt19937_64& rng) {
-  const int percent = out.op.loss_percent;
-  CheckLossPercent(percent);
+// The directed pairs a loss or delay op hits (LossTarget), in a stable order.
+std::vector<std::pair<std::string, std::string>> ResolvePairs(ResolvedOp& out,
+                                                              const ClusterView& view,
+                                                              std::mt19937_64& rng) {
   const auto& nodes = view.nodes;
+  LossMap marked;  // the pairs, as the map that orders them
   switch (out.op.loss_target) {
     case LossTarget::kPair: {
       if (nodes.size() < 2) break;
       const std::size_t src = UniformIndex(rng, nodes.size());
       std::size_t dst = UniformIndex(rng, nodes.size() - 1);
       if (dst >= src) ++dst;  // Any node but src.
-      out.loss[{nodes[src], nodes[dst]}] = percent;
+      marked[{nodes[src], nodes[dst]}] = 0;
       break;
     }
     case LossTarget::kInto: {
@@ -98,21 +100,84 @@ void ResolveLoss(ResolvedOp& out, const ClusterView& view, std::mt19937_64& rng)
         CheckKnown(view, into);
       }
       out.node = into;
-      out.loss = LossInto(nodes, into, percent);
+      marked = LossInto(nodes, into, 0);
       break;
     }
     case LossTarget::kAll:
-      out.loss = LossAll(nodes, percent);
+      marked = LossAll(nodes, 0);
       break;
     case LossTarget::kPairs:
       for (const auto& [src, dst] : out.op.loss_pairs) {
         CheckKnown(view, src);
         CheckKnown(view, dst);
-        if (src != dst) out.loss[{src, dst}] = percent;
+        if (src != dst) marked[{src, dst}] = 0;
       }
       break;
   }
-  if (out.loss.empty()) out.skipped = "no pair of nodes";
+  std::vector<std::pair<std::string, std::string>> pairs;
+  for (const auto& [pair, unused] : marked) pairs.push_back(pair);
+  if (pairs.empty()) out.skipped = "no pair of nodes";
+  return pairs;
+}
+
+void ResolveLoss(ResolvedOp& out, const ClusterView& view, std::mt19937_64& rng) {
+  CheckLossPercent(out.op.loss_percent);
+  for (const auto& pair : ResolvePairs(out, view, rng)) out.loss[pair] = out.op.loss_percent;
+}
+
+// `count` random nodes of `pool`, in cluster order.
+std::vector<std::string> Sample(const ClusterView& view, std::vector<std::string> pool,
+                                std::size_t count, std::mt19937_64& rng) {
+  for (std::size_t i = 0; i < pool.size() && i < count; ++i) {
+    std::swap(pool[i], pool[i + UniformIndex(rng, pool.size() - i)]);
+  }
+  pool.resize(std::min(count, pool.size()));
+  std::vector<std::string> ordered;
+  for (const auto& node : view.nodes) {
+    if (Contains(pool, node)) ordered.push_back(node);
+  }
+  return ordered;
+}
+
+// Picks the victims of a minority, majority or all target among `pool`
+// (sized against the whole cluster, so "majority" means a majority of N).
+void ResolveGroup(ResolvedOp& out, const ClusterView& view, const std::vector<std::string>& pool,
+                  std::mt19937_64& rng) {
+  const std::size_t n = view.nodes.size();
+  switch (out.op.target) {
+    case KillTarget::kMinority:
+      out.victims = Sample(view, pool, std::max<std::size_t>(1, (n - 1) / 2), rng);
+      break;
+    case KillTarget::kMajority:
+      out.victims = Sample(view, pool, n / 2 + 1, rng);
+      break;
+    case KillTarget::kAll:
+      out.victims = Sample(view, pool, pool.size(), rng);
+      break;
+    default:
+      break;
+  }
+}
+
+bool IsGroup(KillTarget target) {
+  return target == KillTarget::kMinority || target == KillTarget::kMajority ||
+         target == KillTarget::kAll;
+}
+
+// Targets for ops that need no running process (bandwidth, clock): any node.
+void ResolveAnyNode(ResolvedOp& out, const ClusterView& view, std::mt19937_64& rng) {
+  const auto& target = out.op.target;
+  if (IsGroup(target)) {
+    ResolveGroup(out, view, view.nodes, rng);
+  } else if (target == KillTarget::kNode) {
+    CheckKnown(view, out.op.node);
+    out.node = out.op.node;
+  } else if (target == KillTarget::kLeader) {
+    if (auto node = LeaderOrRandom(view, view.nodes, rng, out.fallback)) out.node = *node;
+  } else if (!view.nodes.empty()) {
+    out.node = view.nodes[UniformIndex(rng, view.nodes.size())];
+  }
+  if (out.node.empty() && out.victims.empty()) out.skipped = "no node";
 }
 
 void ResolvePause(ResolvedOp& out, const ClusterView& view, std::mt19937_64& rng) {
@@ -127,6 +192,12 @@ void ResolvePause(ResolvedOp& out, const ClusterView& view, std::mt19937_64& rng
     case KillTarget::kLeader:
       if (auto node = LeaderOrRandom(view, pool, rng, out.fallback)) out.node = *node;
       break;
+    case KillTarget::kMinority:
+    case KillTarget::kMajority:
+    case KillTarget::kAll:
+      ResolveGroup(out, view, pool, rng);
+      if (out.victims.empty()) out.skipped = "no running node to pause";
+      return;
     case KillTarget::kVoter:
       out.skipped = "a pause cannot wait for a voter";
       return;
@@ -172,7 +243,16 @@ void ResolveKill(ResolvedOp& out, const ClusterView& view, std::mt19937_64& rng)
       out.node = *LeaderOrRandom(view, view.alive, rng, out.fallback);
       break;
     case KillTarget::kVoter:
-      out.awaits_voter = true;
+      if (out.op.kind == OpKind::kKill) {
+        out.awaits_voter = true;
+      } else {
+        out.skipped = "only a kill can wait for a voter";
+      }
+      break;
+    case KillTarget::kMinority:
+    case KillTarget::kMajority:
+    case KillTarget::kAll:
+      ResolveGroup(out, view, view.alive, rng);
       break;
     case KillTarget::kNode:
       CheckKnown(view, out.op.node);
@@ -229,8 +309,35 @@ ResolvedOp Resolve(const Op& op, const ClusterView& view, std::mt19937_64& rng) 
     case OpKind::kResume:
       ResolveResume(out, view);
       break;
+    case OpKind::kTerm:
+      ResolveKill(out, view, rng);
+      break;
+    case OpKind::kDelay:
+      if (out.op.jitter_ms > out.op.delay_ms || out.op.delay_ms < 0) {
+        throw std::invalid_argument("nemesis: delay needs 0 <= jitter_ms <= delay_ms");
+      }
+      out.pairs = ResolvePairs(out, view, rng);
+      break;
+    case OpKind::kBandwidth:
+    case OpKind::kClock:
+      ResolveAnyNode(out, view, rng);
+      break;
+    case OpKind::kBandwidthEnd:
+    case OpKind::kClockEnd:
+      if (!op.node.empty()) CheckKnown(view, op.node);
+      out.node = op.node;
+      break;
+    case OpKind::kFlap:
+    case OpKind::kDelayEnd:
+      break;
   }
   return out;
+}
+
+std::vector<std::string> ResolvedOp::Targets() const {
+  if (!victims.empty()) return victims;
+  if (!node.empty()) return {node};
+  return {};
 }
 
 ResolvedOp WithVoter(ResolvedOp resolved, const std::string& voter) {
@@ -261,6 +368,7 @@ nlohmann::json ResolvedOp::Describe() const {
     case OpKind::kKill:
       out["target"] = ToString(op.target);
       if (!node.empty()) out["node"] = node;
+      if (!victims.empty()) out["victims"] = victims;
       out["signal"] = op.signal;
       out["restart_after"] = op.restart_after_s;
       if (awaits_voter) {
@@ -275,9 +383,9 @@ nlohmann::json ResolvedOp::Describe() const {
       out["target"] = ToString(op.loss_target);
       if (!node.empty()) out["node"] = node;
       out["percent"] = op.loss_percent;
-      nlohmann::json pairs = nlohmann::json::array();
-      for (const auto& [pair, percent] : loss) pairs.push_back({pair.first, pair.second});
-      out["pairs"] = std::move(pairs);
+      nlohmann::json list = nlohmann::json::array();
+      for (const auto& [pair, percent] : loss) list.push_back({pair.first, pair.second});
+      out["pairs"] = std::move(list);
       break;
     }
     case OpKind::kLossEnd:
@@ -285,10 +393,47 @@ nlohmann::json ResolvedOp::Describe() const {
     case OpKind::kPause:
       out["target"] = ToString(op.target);
       if (!node.empty()) out["node"] = node;
+      if (!victims.empty()) out["victims"] = victims;
       out["resume_after"] = op.resume_after_s;
+      out["how"] = op.freeze ? "freeze" : "stop";
       break;
     case OpKind::kResume:
       out["nodes"] = resume;
+      break;
+    case OpKind::kFlap: {
+      nlohmann::json spec = ToJson(op);
+      spec.erase("t");
+      spec["kind"] = spec["grudge"];
+      spec.erase("grudge");
+      out.update(spec);
+      break;
+    }
+    case OpKind::kTerm:
+    case OpKind::kBandwidth:
+    case OpKind::kClock: {
+      nlohmann::json spec = ToJson(op);  // target and parameters
+      spec.erase("t");
+      spec.erase("node");
+      out.update(spec);
+      if (!node.empty()) out["node"] = node;
+      if (!victims.empty()) out["victims"] = victims;
+      break;
+    }
+    case OpKind::kDelay: {
+      out["target"] = ToString(op.loss_target);
+      if (!node.empty()) out["node"] = node;
+      out["delay_ms"] = op.delay_ms;
+      out["jitter_ms"] = op.jitter_ms;
+      nlohmann::json list = nlohmann::json::array();
+      for (const auto& [src, dst] : pairs) list.push_back({src, dst});
+      out["pairs"] = std::move(list);
+      break;
+    }
+    case OpKind::kBandwidthEnd:
+    case OpKind::kClockEnd:
+      if (!node.empty()) out["node"] = node;
+      break;
+    case OpKind::kDelayEnd:
       break;
   }
   if (!fallback.empty()) out["fallback"] = fallback;

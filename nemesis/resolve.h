@@ -35,8 +35,12 @@ struct ResolvedOp {
   // kPartition kOne / kIsolateLeader: the isolated node.
   std::string isolated;
 
-  // kKill or kPause: the victim; empty while `awaits_voter`.
+  // kKill, kTerm, kPause, kBandwidth or kClock with a one-node target: the
+  // victim; empty while `awaits_voter`.
   std::string node;
+  // The same ops with a minority, majority or all target: every victim, in
+  // cluster order (`node` is then empty).
+  std::vector<std::string> victims;
   // kKill with KillTarget::kVoter: the harness must wait (up to
   // op.voter_wait_s) for the next node that grants a vote to another node,
   // then call WithVoter() (or VoterTimedOut()) before killing.
@@ -50,6 +54,12 @@ struct ResolvedOp {
 
   // kResume: the nodes to continue (SIGCONT), in cluster order.
   std::vector<std::string> resume;
+
+  // kDelay: the directed pairs to hold, each for op.delay_ms ± op.jitter_ms.
+  std::vector<std::pair<std::string, std::string>> pairs;
+
+  // Every node a process, bandwidth or clock op hits: `victims`, or `node`.
+  std::vector<std::string> Targets() const;
 
   // Set when the op's own target was unknown and another was used, e.g.
   // "no leader" when a random node stood in for the leader.
@@ -67,6 +77,11 @@ struct ResolvedOp {
   //   {"f":"loss-end"}
   //   {"f":"pause","target":"leader","node":"n2","resume_after":1.5}
   //   {"f":"resume","nodes":["n2"]}
+  //   {"f":"term","target":"minority","victims":["n1","n4"],"grace":2,"restart_after":1}
+  //   {"f":"delay","target":"all","delay_ms":50,"jitter_ms":10,"pairs":[["n1","n2"],...]}
+  //   {"f":"bandwidth","target":"node","node":"n1","rate_kbit":256}
+  //   {"f":"clock","target":"leader","node":"n2","mode":"bump","offset_ms":-1500}
+  //   {"f":"flap","kind":"halves","hold":4,"every":[0.2,1.0]}
   // plus "fallback" / "skipped" / "isolated" when set.
   nlohmann::json Describe() const;
 };
@@ -76,7 +91,8 @@ struct ResolvedOp {
 // restart inside the partition); kills pick among live nodes only, pauses
 // among live nodes that are not paused. Throws std::invalid_argument for an
 // explicit grouping, pair or node that is not part of the cluster, or a loss
-// percent outside 0..100.
+// percent outside 0..100. A flap resolves to nothing: the harness applies it
+// as partition and heal ops of its own, each resolved and recorded.
 ResolvedOp Resolve(const Op& op, const ClusterView& view, std::mt19937_64& rng);
 
 // Completes a kill that awaited a voter: `voter` is the victim.

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <set>
 #include <stdexcept>
+#include <string>
 
 #include "nemesis/random.h"
 
@@ -21,10 +23,14 @@ constexpr double kKillDuringPartition = 0.5;
 // Share of cycles per nemesis once "loss" or "pause" is on (renormalised over
 // the enabled ones). With only partition and kill, the original two-way
 // choice (kPartitionShare) is kept so that existing seeds are unchanged.
-constexpr double kPartitionWeight = 0.40;
-constexpr double kKillWeight = 0.25;
-constexpr double kLossWeight = 0.20;
-constexpr double kPauseWeight = 0.15;
+struct DefaultWeight {
+  std::string_view nemesis;
+  double weight;
+};
+constexpr DefaultWeight kDefaultWeights[] = {
+    {"partition", 0.40}, {"kill", 0.25},  {"loss", 0.20}, {"pause", 0.15},    {"delay", 0.20},
+    {"clock", 0.15},     {"flap", 0.15},  {"term", 0.15}, {"bandwidth", 0.10},
+};
 
 double Millis(double seconds) { return std::round(seconds * 1000.0) / 1000.0; }
 
@@ -116,10 +122,102 @@ std::optional<Op> MakePause(std::mt19937_64& rng, double t, double end, double i
   // Around an election timeout or longer: a paused leader wakes up stale.
   op.resume_after_s = Millis(std::min(UniformReal(rng, 0.2, 1.5 * interval), end - op.offset_s));
   if (op.resume_after_s < 0.05) return std::nullopt;
+  // Half the pauses freeze the node's cgroup: no SIGSTOP for it (or a
+  // parent) to notice, as in a VM or container that is suspended.
+  op.freeze = Chance(rng, 0.5);
   return op;
 }
 
-enum class Cycle { kPartition, kKill, kLoss, kPause };
+// A delay of 5 to 200 ms, with no jitter or up to half of it: slow links,
+// and reordering between packets of one pair.
+Op MakeDelay(std::mt19937_64& rng, double t) {
+  Op op;
+  op.offset_s = Millis(t);
+  op.kind = OpKind::kDelay;
+  op.loss_target = static_cast<LossTarget>(Pick(rng, {{0.35, static_cast<int>(LossTarget::kPair)},
+                                                      {0.35, static_cast<int>(LossTarget::kInto)},
+                                                      {0.30, static_cast<int>(LossTarget::kAll)}}));
+  op.delay_ms = Pick(rng, {{0.2, 5}, {0.3, 20}, {0.3, 50}, {0.15, 100}, {0.05, 200}});
+  op.jitter_ms = op.delay_ms * Pick(rng, {{0.4, 0}, {0.3, 1}, {0.3, 2}}) / 4.0;
+  return op;
+}
+
+// A clock bump of up to ±5 s, a strobe between two offsets, or a rate of
+// ×0.5 .. ×2, on one node, the leader or a minority.
+Op MakeClock(std::mt19937_64& rng, double t) {
+  Op op;
+  op.offset_s = Millis(t);
+  op.kind = OpKind::kClock;
+  op.target = static_cast<KillTarget>(Pick(rng, {{0.4, static_cast<int>(KillTarget::kLeader)},
+                                                 {0.4, static_cast<int>(KillTarget::kRandom)},
+                                                 {0.2, static_cast<int>(KillTarget::kMinority)}}));
+  op.clock_mode = static_cast<ClockMode>(Pick(rng, {{0.5, static_cast<int>(ClockMode::kBump)},
+                                                    {0.25, static_cast<int>(ClockMode::kStrobe)},
+                                                    {0.25, static_cast<int>(ClockMode::kRate)}}));
+  const double sign = Chance(rng, 0.5) ? 1.0 : -1.0;
+  switch (op.clock_mode) {
+    case ClockMode::kBump:
+      op.clock_offset_ms = sign * std::round(UniformReal(rng, 100, 5000));
+      break;
+    case ClockMode::kStrobe:
+      op.clock_offset2_ms = sign * std::round(UniformReal(rng, 100, 2000));
+      op.clock_period_s = Millis(UniformReal(rng, 0.1, 1.0));
+      break;
+    case ClockMode::kRate:
+      op.clock_rate = Pick(rng, {{0.3, 50}, {0.2, 90}, {0.2, 110}, {0.3, 200}}) / 100.0;
+      break;
+  }
+  return op;
+}
+
+// A SIGTERM to a node, the leader or a minority; SIGKILL after a grace.
+Op MakeTerm(std::mt19937_64& rng, double t) {
+  Op op;
+  op.offset_s = Millis(t);
+  op.kind = OpKind::kTerm;
+  op.target = static_cast<KillTarget>(Pick(rng, {{0.4, static_cast<int>(KillTarget::kLeader)},
+                                                 {0.4, static_cast<int>(KillTarget::kRandom)},
+                                                 {0.2, static_cast<int>(KillTarget::kMinority)}}));
+  op.grace_s = Millis(UniformReal(rng, 0.2, 2.0));
+  op.restart_after_s = Millis(UniformReal(rng, 0.1, 1.5));
+  return op;
+}
+
+Op MakeBandwidth(std::mt19937_64& rng, double t) {
+  Op op;
+  op.offset_s = Millis(t);
+  op.kind = OpKind::kBandwidth;
+  op.target = static_cast<KillTarget>(Pick(rng, {{0.5, static_cast<int>(KillTarget::kLeader)},
+                                                 {0.3, static_cast<int>(KillTarget::kRandom)},
+                                                 {0.2, static_cast<int>(KillTarget::kAll)}}));
+  op.rate_kbit = Pick(rng, {{0.3, 32}, {0.4, 256}, {0.3, 2048}});
+  return op;
+}
+
+enum class Cycle { kPartition, kKill, kLoss, kPause, kDelay, kClock, kFlap, kTerm, kBandwidth };
+
+// A fault that holds for a while and is then ended by `end_kind`.
+void HeldFault(std::vector<Op>& ops, Op fault, OpKind end_kind, double hold, double end) {
+  const double end_at = std::min(fault.offset_s + hold, end);
+  ops.push_back(std::move(fault));
+  if (end_at < end) ops.push_back(Simple(end_kind, Millis(end_at)));
+}
+
+// The enabled nemeses with their weights, in kDefaultWeights order (so the
+// user's order on the command line does not change the schedule).
+std::vector<Weighted> CycleWeights(const ScheduleOptions& options, const std::set<std::string>& on) {
+  std::vector<Weighted> cycles;
+  int index = 0;
+  for (const auto& w : kDefaultWeights) {
+    const std::string name(w.nemesis);
+    if (on.count(name)) {
+      const auto custom = options.weights.find(name);
+      cycles.push_back({custom != options.weights.end() ? custom->second : w.weight, index});
+    }
+    ++index;
+  }
+  return cycles;
+}
 
 }  // namespace
 
@@ -136,31 +234,35 @@ std::vector<Op> Generate(const ScheduleOptions& options) {
     throw std::invalid_argument("schedule: quiet period must lie within [0, duration]");
   }
   if (options.node_count == 0) throw std::invalid_argument("schedule: no nodes");
-  bool partition = false;
-  bool kill = false;
-  bool loss = false;
-  bool pause = false;
+  std::set<std::string> on;
   for (const auto& name : options.nemeses) {
-    if (name == "partition") {
-      partition = true;
-    } else if (name == "kill") {
-      kill = true;
-    } else if (name == "loss") {
-      loss = true;
-    } else if (name == "pause") {
-      pause = true;
-    } else {
+    const bool known = std::any_of(std::begin(kDefaultWeights), std::end(kDefaultWeights),
+                                   [&](const DefaultWeight& w) { return w.nemesis == name; });
+    if (!known) {
       throw std::invalid_argument("schedule: unknown nemesis \"" + name +
-                                  "\" (known: partition, kill, loss, pause)");
+                                  "\" (known: partition, kill, loss, pause, delay, clock, flap, "
+                                  "term, bandwidth)");
+    }
+    on.insert(name);
+  }
+  for (const auto& [name, weight] : options.weights) {
+    if (!on.count(name)) throw std::invalid_argument("schedule: weight for \"" + name + "\", which is not on");
+    if (!(weight >= 0) || !std::isfinite(weight)) {
+      throw std::invalid_argument("schedule: weight for \"" + name + "\" must be a number >= 0");
     }
   }
   std::vector<Op> ops;
-  if (!partition && !kill && !loss && !pause) return ops;
-  std::vector<Weighted> cycles;
-  if (partition) cycles.push_back({kPartitionWeight, static_cast<int>(Cycle::kPartition)});
-  if (kill) cycles.push_back({kKillWeight, static_cast<int>(Cycle::kKill)});
-  if (loss) cycles.push_back({kLossWeight, static_cast<int>(Cycle::kLoss)});
-  if (pause) cycles.push_back({kPauseWeight, static_cast<int>(Cycle::kPause)});
+  if (on.empty()) return ops;
+  const bool kill = on.count("kill") > 0;
+  // The original two-way draw, kept bit for bit (see schedule_pin_test.cc).
+  const bool classic = options.weights.empty() &&
+                       std::all_of(on.begin(), on.end(), [](const std::string& n) {
+                         return n == "partition" || n == "kill";
+                       });
+  std::vector<Weighted> cycles = CycleWeights(options, on);
+  double total_weight = 0;
+  for (const auto& c : cycles) total_weight += c.weight;
+  if (!(total_weight > 0)) throw std::invalid_argument("schedule: every weight is 0");
 
   std::mt19937_64 rng(options.seed ^ kScheduleStream);
   const double interval = options.interval_s;
@@ -169,48 +271,89 @@ std::vector<Op> Generate(const ScheduleOptions& options) {
   double t = interval * UniformReal(rng, 0.8, 1.2);
   while (t < end - kMinFaultRoom) {
     Cycle cycle;
-    if (!loss && !pause) {
-      // The original draw, kept bit for bit (see schedule_pin_test.cc).
-      cycle =
-          partition && (!kill || Chance(rng, kPartitionShare)) ? Cycle::kPartition : Cycle::kKill;
+    if (classic) {
+      cycle = on.count("partition") && (!kill || Chance(rng, kPartitionShare)) ? Cycle::kPartition
+                                                                               : Cycle::kKill;
     } else {
       cycle = static_cast<Cycle>(Pick(rng, cycles));
     }
-    if (cycle == Cycle::kLoss) {
-      const double hold = interval * UniformReal(rng, 0.6, 1.4);
-      const double end_at = std::min(t + hold, end);
-      ops.push_back(MakeLoss(rng, t));
-      if (end_at < end) ops.push_back(Simple(OpKind::kLossEnd, Millis(end_at)));
-      t = end_at + interval * UniformReal(rng, 0.5, 1.5);
-    } else if (cycle == Cycle::kPause) {
-      if (auto p = MakePause(rng, t, end, interval)) ops.push_back(*p);
-      t += interval * UniformReal(rng, 0.7, 1.3);
-    } else if (cycle == Cycle::kPartition) {
-      const double hold = interval * UniformReal(rng, 0.6, 1.4);
-      const double heal_at = std::min(t + hold, end);
-      Op op;
-      op.offset_s = Millis(t);
-      op.kind = OpKind::kPartition;
-      op.grudge = PickGrudge(rng, options.node_count);
-      ops.push_back(op);
-      if (kill && Chance(rng, kKillDuringPartition)) {
-        // A kill while the network is split: a voter that restarts quickly
-        // behind a bridge or ring is what shows a forgotten vote.
-        if (auto k = MakeKill(rng, t + hold * UniformReal(rng, 0.1, 0.6), end, interval)) {
-          ops.push_back(*k);
-        }
+    switch (cycle) {
+      case Cycle::kLoss: {
+        const double hold = interval * UniformReal(rng, 0.6, 1.4);
+        HeldFault(ops, MakeLoss(rng, t), OpKind::kLossEnd, hold, end);
+        t = std::min(t + hold, end) + interval * UniformReal(rng, 0.5, 1.5);
+        break;
       }
-      if (heal_at < end) ops.push_back(Simple(OpKind::kHeal, Millis(heal_at)));
-      t = heal_at + interval * UniformReal(rng, 0.5, 1.5);
-    } else {
-      if (auto k = MakeKill(rng, t, end, interval)) ops.push_back(*k);
-      t += interval * UniformReal(rng, 0.7, 1.3);
+      case Cycle::kDelay: {
+        const double hold = interval * UniformReal(rng, 0.6, 1.4);
+        HeldFault(ops, MakeDelay(rng, t), OpKind::kDelayEnd, hold, end);
+        t = std::min(t + hold, end) + interval * UniformReal(rng, 0.5, 1.5);
+        break;
+      }
+      case Cycle::kBandwidth: {
+        const double hold = interval * UniformReal(rng, 0.6, 1.4);
+        HeldFault(ops, MakeBandwidth(rng, t), OpKind::kBandwidthEnd, hold, end);
+        t = std::min(t + hold, end) + interval * UniformReal(rng, 0.5, 1.5);
+        break;
+      }
+      case Cycle::kClock: {
+        const double hold = interval * UniformReal(rng, 0.6, 1.4);
+        HeldFault(ops, MakeClock(rng, t), OpKind::kClockEnd, hold, end);
+        t = std::min(t + hold, end) + interval * UniformReal(rng, 0.5, 1.5);
+        break;
+      }
+      case Cycle::kFlap: {
+        Op op;
+        op.offset_s = Millis(t);
+        op.kind = OpKind::kFlap;
+        op.grudge = PickGrudge(rng, options.node_count);
+        op.hold_s = Millis(std::min(interval * UniformReal(rng, 0.8, 1.6), end - t));
+        op.flap_min_s = Millis(std::clamp(0.05 * interval, 0.05, 0.5));
+        op.flap_max_s = Millis(std::clamp(0.3 * interval, op.flap_min_s, 2.0));
+        ops.push_back(op);
+        t += op.hold_s + interval * UniformReal(rng, 0.5, 1.5);
+        break;
+      }
+      case Cycle::kTerm:
+        ops.push_back(MakeTerm(rng, t));
+        t += interval * UniformReal(rng, 0.7, 1.3);
+        break;
+      case Cycle::kPause:
+        if (auto p = MakePause(rng, t, end, interval)) ops.push_back(*p);
+        t += interval * UniformReal(rng, 0.7, 1.3);
+        break;
+      case Cycle::kPartition: {
+        const double hold = interval * UniformReal(rng, 0.6, 1.4);
+        const double heal_at = std::min(t + hold, end);
+        Op op;
+        op.offset_s = Millis(t);
+        op.kind = OpKind::kPartition;
+        op.grudge = PickGrudge(rng, options.node_count);
+        ops.push_back(op);
+        if (kill && Chance(rng, kKillDuringPartition)) {
+          // A kill while the network is split: a voter that restarts quickly
+          // behind a bridge or ring is what shows a forgotten vote.
+          if (auto k = MakeKill(rng, t + hold * UniformReal(rng, 0.1, 0.6), end, interval)) {
+            ops.push_back(*k);
+          }
+        }
+        if (heal_at < end) ops.push_back(Simple(OpKind::kHeal, Millis(heal_at)));
+        t = heal_at + interval * UniformReal(rng, 0.5, 1.5);
+        break;
+      }
+      case Cycle::kKill:
+        if (auto k = MakeKill(rng, t, end, interval)) ops.push_back(*k);
+        t += interval * UniformReal(rng, 0.7, 1.3);
+        break;
     }
   }
   // Always finish healed and whole, then leave the quiet period alone.
   ops.push_back(Simple(OpKind::kHeal, end));
-  if (loss) ops.push_back(Simple(OpKind::kLossEnd, end));
-  if (pause) ops.push_back(Simple(OpKind::kResume, end));
+  if (on.count("loss")) ops.push_back(Simple(OpKind::kLossEnd, end));
+  if (on.count("delay")) ops.push_back(Simple(OpKind::kDelayEnd, end));
+  if (on.count("bandwidth")) ops.push_back(Simple(OpKind::kBandwidthEnd, end));
+  if (on.count("clock")) ops.push_back(Simple(OpKind::kClockEnd, end));
+  if (on.count("pause")) ops.push_back(Simple(OpKind::kResume, end));
   ops.push_back(Simple(OpKind::kRestart, end));
   std::stable_sort(ops.begin(), ops.end(),
                    [](const Op& a, const Op& b) { return a.offset_s < b.offset_s; });

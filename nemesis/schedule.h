@@ -15,7 +15,18 @@
 //    {"t":10.0,"f":"partition","grudge":"explicit","drops":[["n1","n2"]]},
 //    {"t":12.0,"f":"loss","target":"into","node":"n2","percent":30},
 //    {"t":14.0,"f":"loss-end"},
-//    {"t":15.0,"f":"pause","target":"leader","resume_after":1.5},
+//    {"t":15.0,"f":"pause","target":"leader","resume_after":1.5,"how":"freeze"},
+//    {"t":17.0,"f":"flap","grudge":"halves","hold":4,"every":[0.2,1.0]},
+//    {"t":22.0,"f":"term","target":"minority","grace":2,"restart_after":1},
+//    {"t":25.0,"f":"delay","target":"all","delay_ms":50,"jitter_ms":20},
+//    {"t":28.0,"f":"delay-end"},
+//    {"t":29.0,"f":"bandwidth","target":"node","node":"n1","rate_kbit":256},
+//    {"t":31.0,"f":"bandwidth-end"},
+//    {"t":32.0,"f":"clock","target":"leader","mode":"bump","offset_ms":-1500},
+//    {"t":33.0,"f":"clock","target":"node","node":"n2","mode":"strobe","offset_ms":0,
+//     "offset2_ms":800,"period":0.25},
+//    {"t":34.0,"f":"clock","target":"all","mode":"rate","rate":2},
+//    {"t":36.0,"f":"clock-end"},
 //    {"t":48.0,"f":"heal"},{"t":48.0,"f":"loss-end"},{"t":48.0,"f":"resume"},
 //    {"t":48.0,"f":"restart"}]
 // FromJson also accepts {"ops":[...]} around the list. docs/nemesis.md
@@ -24,6 +35,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -44,6 +56,14 @@ enum class OpKind {
   kLossEnd,    // Clear every loss rule.
   kPause,      // SIGSTOP a node's process; SIGCONT it after `resume_after_s`.
   kResume,     // SIGCONT paused nodes (`node`, or every paused node).
+  kFlap,       // Partition (`grudge`) and heal at random short intervals for `hold_s`.
+  kTerm,       // SIGTERM a node's process; SIGKILL it after `grace_s` if still alive.
+  kDelay,      // Hold the packets of some directed pairs for `delay_ms` ± `jitter_ms`.
+  kDelayEnd,   // Clear every delay.
+  kBandwidth,  // Limit a node's veth, both directions, to `rate_kbit`.
+  kBandwidthEnd,  // Lift bandwidth limits (`node`, or every node).
+  kClock,      // Skew a node's clock: bump, strobe or rate (`clock_mode`).
+  kClockEnd,   // Restore clocks (`node`, or every node).
 };
 
 // The shape of a partition; the concrete grudge is drawn by Resolve().
@@ -74,6 +94,16 @@ enum class KillTarget {
   kLeader,  // The current leader (a random live node if none is known).
   kVoter,   // The next node that grants a vote to another node after the op starts (kill only).
   kNode,    // The op's explicit `node`.
+  kMinority,  // max(1, floor((N-1)/2)) random live nodes.
+  kMajority,  // floor(N/2)+1 random live nodes (fewer when fewer live).
+  kAll,       // Every live node.
+};
+
+// How a kClock op changes a node's clock.
+enum class ClockMode {
+  kBump,    // Jump by `clock_offset_ms` (either sign).
+  kStrobe,  // Flip between `clock_offset_ms` and `clock_offset2_ms` every `clock_period_s`.
+  kRate,    // Run at `clock_rate` times real speed from now on.
 };
 
 struct Op {
@@ -95,11 +125,12 @@ struct Op {
   // is granted within this many seconds.
   double voter_wait_s = 0.0;
 
-  // kKill or kPause with KillTarget::kNode, kRestart or kResume of one node
-  // (empty: every dead or paused node), kLoss with LossTarget::kInto.
+  // kKill, kTerm, kPause, kBandwidth or kClock with KillTarget::kNode,
+  // kRestart, kResume, kBandwidthEnd or kClockEnd of one node (empty: every
+  // such node), kLoss or kDelay with LossTarget::kInto.
   std::string node;
 
-  // kLoss only.
+  // kLoss and kDelay: which pairs.
   LossTarget loss_target = LossTarget::kPair;
   int loss_percent = 0;                                         // 0 .. 100.
   std::vector<std::pair<std::string, std::string>> loss_pairs;  // For LossTarget::kPairs.
@@ -107,6 +138,31 @@ struct Op {
   // kPause (with `target` and `node` as for kKill): the node gets SIGCONT
   // this long after SIGSTOP; 0 means it stays paused until a resume op.
   double resume_after_s = 0.0;
+  // kPause: freeze the node's cgroup (it cannot tell) instead of SIGSTOP.
+  bool freeze = false;
+
+  // kFlap: flap for this long, each partition or heal phase lasting
+  // uniformly between flap_min_s and flap_max_s; it ends healed.
+  double hold_s = 0.0;
+  double flap_min_s = 0.2;
+  double flap_max_s = 1.0;
+
+  // kTerm: seconds between SIGTERM and SIGKILL (restart_after_s as for kKill).
+  double grace_s = 2.0;
+
+  // kDelay: every packet of the chosen pairs is held delay_ms ± jitter_ms.
+  double delay_ms = 0.0;
+  double jitter_ms = 0.0;
+
+  // kBandwidth: the node's rate in kbit/s, each direction.
+  int rate_kbit = 0;
+
+  // kClock.
+  ClockMode clock_mode = ClockMode::kBump;
+  double clock_offset_ms = 0.0;   // kBump, kStrobe (first offset).
+  double clock_offset2_ms = 0.0;  // kStrobe (second offset).
+  double clock_period_s = 0.5;    // kStrobe.
+  double clock_rate = 1.0;        // kRate.
 
   friend bool operator==(const Op&, const Op&) = default;
 };
@@ -117,11 +173,19 @@ struct ScheduleOptions {
   // Final healed period with no op inside; default max(5, 20% of duration),
   // capped at the duration.
   std::optional<double> quiet_s;
-  // Subset of "partition", "kill", "loss", "pause".
+  // Subset of kNemesisNames.
   std::vector<std::string> nemeses;
+  // Relative share of cycles per nemesis, overriding the defaults (see
+  // docs/nemesis.md). Giving any weight switches partition+kill schedules to
+  // the weighted draw.
+  std::map<std::string, double> weights;
   std::size_t node_count = 5;
   std::uint64_t seed = 0;
 };
+
+// Every nemesis name Generate knows, for --nemesis.
+inline constexpr std::string_view kNemesisNames[] = {
+    "partition", "kill", "loss", "pause", "delay", "clock", "flap", "term", "bandwidth"};
 
 // Returns the quiet period that `options` asks for (resolving the default).
 double QuietPeriod(const ScheduleOptions& options);
@@ -130,24 +194,30 @@ double QuietPeriod(const ScheduleOptions& options);
 // order). The same options give the same list on every platform. Faults
 // start after a first interval, faults and their ends alternate every few
 // seconds, a kill may fall inside a partition, and at duration - quiet the
-// list ends with a full heal, a loss-end (when "loss" is on), a resume of
-// every paused node (when "pause" is on) and a restart of every dead node; no
-// op (and no automatic restart or resume) falls inside the quiet period.
-// With only "partition" and/or "kill" the schedule is exactly what it was
-// before loss and pause existed (pinned by schedule_pin_test.cc). Returns an
-// empty list when `nemeses` is empty. Throws std::invalid_argument for a
-// non-positive duration or interval, a quiet period outside [0, duration],
-// no nodes, or an unknown nemesis name.
+// list ends with a full heal, a loss-end, delay-end, bandwidth-end and
+// clock-end (each when its nemesis is on), a resume of every paused node
+// (when "pause" is on) and a restart of every dead node; no op (and no
+// automatic restart or resume) falls inside the quiet period. With only
+// "partition" and/or "kill" and no weights the schedule is exactly what it
+// was before the other nemeses existed (pinned by schedule_pin_test.cc).
+// Returns an empty list when `nemeses` is empty. Throws std::invalid_argument
+// for a non-positive duration or interval, a quiet period outside [0,
+// duration], no nodes, an unknown nemesis name, or a weight that is negative
+// or names a nemesis that is not on.
 std::vector<Op> Generate(const ScheduleOptions& options);
 
 // Names used in JSON: "partition"/"heal"/"kill"/"restart"/"loss"/"loss-end"/
-// "pause"/"resume", "halves"/"one"/"isolate-leader"/"majorities-ring"/
-// "bridge"/"components"/"random-halves"/"minority-third"/"one-way"/
-// "explicit", "random"/"leader"/"voter"/"node", and "pair"/"into"/"all"/"pairs".
+// "pause"/"resume"/"flap"/"term"/"delay"/"delay-end"/"bandwidth"/
+// "bandwidth-end"/"clock"/"clock-end"; "halves"/"one"/"isolate-leader"/
+// "majorities-ring"/"bridge"/"components"/"random-halves"/"minority-third"/
+// "one-way"/"explicit"; "random" (read "one" too)/"leader"/"voter"/"node"/
+// "minority"/"majority"/"all"; "pair"/"into"/"all"/"pairs"; and
+// "bump"/"strobe"/"rate".
 std::string_view ToString(OpKind kind);
 std::string_view ToString(GrudgeKind kind);
 std::string_view ToString(KillTarget target);
 std::string_view ToString(LossTarget target);
+std::string_view ToString(ClockMode mode);
 
 // Returns true for grudge kinds that are never a clean partition.
 bool IsNonTransitive(GrudgeKind kind);

@@ -11,7 +11,7 @@
 namespace schism::nemesis {
 namespace {
 
-constexpr std::array<std::pair<OpKind, std::string_view>, 8> kOpNames = {{
+constexpr std::array<std::pair<OpKind, std::string_view>, 16> kOpNames = {{
     {OpKind::kPartition, "partition"},
     {OpKind::kHeal, "heal"},
     {OpKind::kKill, "kill"},
@@ -20,6 +20,14 @@ constexpr std::array<std::pair<OpKind, std::string_view>, 8> kOpNames = {{
     {OpKind::kLossEnd, "loss-end"},
     {OpKind::kPause, "pause"},
     {OpKind::kResume, "resume"},
+    {OpKind::kFlap, "flap"},
+    {OpKind::kTerm, "term"},
+    {OpKind::kDelay, "delay"},
+    {OpKind::kDelayEnd, "delay-end"},
+    {OpKind::kBandwidth, "bandwidth"},
+    {OpKind::kBandwidthEnd, "bandwidth-end"},
+    {OpKind::kClock, "clock"},
+    {OpKind::kClockEnd, "clock-end"},
 }};
 constexpr std::array<std::pair<GrudgeKind, std::string_view>, 10> kGrudgeNames = {{
     {GrudgeKind::kHalves, "halves"},
@@ -33,11 +41,20 @@ constexpr std::array<std::pair<GrudgeKind, std::string_view>, 10> kGrudgeNames =
     {GrudgeKind::kOneWay, "one-way"},
     {GrudgeKind::kExplicit, "explicit"},
 }};
-constexpr std::array<std::pair<KillTarget, std::string_view>, 4> kTargetNames = {{
+constexpr std::array<std::pair<KillTarget, std::string_view>, 8> kTargetNames = {{
     {KillTarget::kRandom, "random"},
     {KillTarget::kLeader, "leader"},
     {KillTarget::kVoter, "voter"},
     {KillTarget::kNode, "node"},
+    {KillTarget::kMinority, "minority"},
+    {KillTarget::kMajority, "majority"},
+    {KillTarget::kAll, "all"},
+    {KillTarget::kRandom, "one"},  // read only: NameOf finds "random" first
+}};
+constexpr std::array<std::pair<ClockMode, std::string_view>, 3> kClockModeNames = {{
+    {ClockMode::kBump, "bump"},
+    {ClockMode::kStrobe, "strobe"},
+    {ClockMode::kRate, "rate"},
 }};
 constexpr std::array<std::pair<LossTarget, std::string_view>, 4> kLossTargetNames = {{
     {LossTarget::kPair, "pair"},
@@ -99,6 +116,31 @@ class EntryReader {
     if (!std::isfinite(value)) Fail(std::string("\"") + key + "\" must be finite");
     if (value < 0) Fail(std::string("\"") + key + "\" must not be negative");
     return value;
+  }
+
+  // A finite number of either sign.
+  double SignedNumber(const char* key, std::optional<double> fallback) const {
+    const auto it = entry_.find(key);
+    if (it == entry_.end()) {
+      if (!fallback) Fail(std::string("missing \"") + key + "\"");
+      return *fallback;
+    }
+    if (!it->is_number()) Fail(std::string("\"") + key + "\" must be a number");
+    const double value = it->get<double>();
+    if (!std::isfinite(value)) Fail(std::string("\"") + key + "\" must be finite");
+    return value;
+  }
+
+  // A number that must be greater than zero.
+  double Positive(const char* key, std::optional<double> fallback) const {
+    const double value = Number(key, fallback);
+    if (!(value > 0)) Fail(std::string("\"") + key + "\" must be greater than 0");
+    return value;
+  }
+
+  const nlohmann::json* Find(const char* key) const {
+    const auto it = entry_.find(key);
+    return it == entry_.end() ? nullptr : &*it;
   }
 
   // A whole number; sign and range are left to the caller.
@@ -224,8 +266,70 @@ KillTarget ParseTarget(const EntryReader& in, Op& op) {
   const std::string name = in.String("target");
   const auto target = ValueOf(kTargetNames, name);
   if (!target) in.Fail("unknown " + std::string(ToString(op.kind)) + " target \"" + name + "\"");
+  if (*target == KillTarget::kVoter && op.kind != OpKind::kKill) {
+    in.Fail("only a kill can target \"voter\"");
+  }
   if (*target == KillTarget::kNode) op.node = in.Node("node");
   return *target;
+}
+
+// The directed pairs of a loss or delay: "target" pair/into/all/pairs.
+void ParsePairTarget(const EntryReader& in, Op& op) {
+  const std::string name = in.Has("target") ? in.String("target") : "all";
+  const auto target = ValueOf(kLossTargetNames, name);
+  if (!target) in.Fail("unknown " + std::string(ToString(op.kind)) + " target \"" + name + "\"");
+  op.loss_target = *target;
+  if (op.loss_target == LossTarget::kInto && in.Has("node")) op.node = in.Node("node");
+  if (op.loss_target == LossTarget::kPairs) op.loss_pairs = in.PairList("pairs");
+}
+
+void ParseFlap(const EntryReader& in, Op& op) {
+  ParsePartition(in, op);
+  op.hold_s = in.Positive("hold", std::nullopt);
+  if (const nlohmann::json* every = in.Find("every")) {
+    if (!every->is_array() || every->size() != 2 || !(*every)[0].is_number() ||
+        !(*every)[1].is_number()) {
+      in.Fail("\"every\" must be [min, max] seconds");
+    }
+    op.flap_min_s = (*every)[0].get<double>();
+    op.flap_max_s = (*every)[1].get<double>();
+    if (!(op.flap_min_s >= 0.05 && op.flap_max_s >= op.flap_min_s && op.flap_max_s < 1e6)) {
+      in.Fail("\"every\" must be [min, max] with 0.05 <= min <= max");
+    }
+  }
+}
+
+void ParseDelay(const EntryReader& in, Op& op) {
+  op.delay_ms = in.Number("delay_ms", std::nullopt);
+  op.jitter_ms = in.Number("jitter_ms", 0.0);
+  if (op.jitter_ms > op.delay_ms) {
+    in.Fail("jitter_ms " + nlohmann::json(op.jitter_ms).dump() + " is more than delay_ms " +
+            nlohmann::json(op.delay_ms).dump() + " (a packet cannot be held less than 0 ms)");
+  }
+  if (op.delay_ms > 60000) in.Fail("delay_ms must be at most 60000");
+  ParsePairTarget(in, op);
+}
+
+void ParseClock(const EntryReader& in, Op& op) {
+  op.target = ParseTarget(in, op);
+  const std::string mode = in.String("mode");
+  const auto parsed = ValueOf(kClockModeNames, mode);
+  if (!parsed) in.Fail("unknown clock mode \"" + mode + "\" (bump, strobe or rate)");
+  op.clock_mode = *parsed;
+  switch (op.clock_mode) {
+    case ClockMode::kBump:
+      op.clock_offset_ms = in.SignedNumber("offset_ms", std::nullopt);
+      break;
+    case ClockMode::kStrobe:
+      op.clock_offset_ms = in.SignedNumber("offset_ms", 0.0);
+      op.clock_offset2_ms = in.SignedNumber("offset2_ms", std::nullopt);
+      op.clock_period_s = in.Positive("period", std::nullopt);
+      break;
+    case ClockMode::kRate:
+      op.clock_rate = in.Positive("rate", std::nullopt);
+      if (op.clock_rate > 100) in.Fail("\"rate\" must be at most 100");
+      break;
+  }
 }
 
 void ParseLoss(const EntryReader& in, Op& op) {
@@ -235,13 +339,9 @@ void ParseLoss(const EntryReader& in, Op& op) {
   } catch (const std::invalid_argument& e) {
     in.Fail(e.what());
   }
-  const std::string name = in.Has("target") ? in.String("target") : "all";
-  const auto target = ValueOf(kLossTargetNames, name);
-  if (!target) in.Fail("unknown loss target \"" + name + "\"");
-  op.loss_target = *target;
-  if (op.loss_target == LossTarget::kInto && in.Has("node")) op.node = in.Node("node");
-  if (op.loss_target == LossTarget::kPairs) op.loss_pairs = in.PairList("pairs");
+  ParsePairTarget(in, op);
 }
+
 
 }  // namespace
 
@@ -267,20 +367,48 @@ Op ParseOp(const nlohmann::json& entry, const std::string& where,
       op.restart_after_s = in.Number("restart_after", 0.0);
       op.voter_wait_s = in.Number("voter_wait", 0.0);
       break;
-    case OpKind::kPause:
+    case OpKind::kPause: {
       op.target = ParseTarget(in, op);
-      if (op.target == KillTarget::kVoter) in.Fail("a pause cannot target \"voter\"");
       op.resume_after_s = in.Number("resume_after", 0.0);
+      const std::string how = in.Has("how") ? in.String("how") : "stop";
+      if (how != "stop" && how != "freeze") in.Fail("\"how\" must be \"stop\" or \"freeze\"");
+      op.freeze = how == "freeze";
       break;
+    }
     case OpKind::kLoss:
       ParseLoss(in, op);
       break;
     case OpKind::kRestart:
     case OpKind::kResume:
+    case OpKind::kBandwidthEnd:
+    case OpKind::kClockEnd:
       if (in.Has("node")) op.node = in.Node("node");
       break;
     case OpKind::kHeal:
     case OpKind::kLossEnd:
+    case OpKind::kDelayEnd:
+      break;
+    case OpKind::kFlap:
+      ParseFlap(in, op);
+      break;
+    case OpKind::kTerm:
+      op.target = ParseTarget(in, op);
+      op.grace_s = in.Number("grace", 2.0);
+      op.restart_after_s = in.Number("restart_after", 0.0);
+      break;
+    case OpKind::kDelay:
+      ParseDelay(in, op);
+      break;
+    case OpKind::kBandwidth: {
+      op.target = ParseTarget(in, op);
+      op.rate_kbit = in.Integer("rate_kbit");
+      if (op.rate_kbit < 8 || op.rate_kbit > 10'000'000) {
+        in.Fail("rate_kbit " + std::to_string(op.rate_kbit) + " is outside 8..10000000");
+      }
+      break;
+    }
+    case OpKind::kClock:
+      ParseClock(in, op);
       break;
   }
   return op;
@@ -292,24 +420,60 @@ std::string_view ToString(OpKind kind) { return NameOf(kOpNames, kind); }
 std::string_view ToString(GrudgeKind kind) { return NameOf(kGrudgeNames, kind); }
 std::string_view ToString(KillTarget target) { return NameOf(kTargetNames, target); }
 std::string_view ToString(LossTarget target) { return NameOf(kLossTargetNames, target); }
+std::string_view ToString(ClockMode mode) { return NameOf(kClockModeNames, mode); }
 
 bool IsNonTransitive(GrudgeKind kind) {
   return kind == GrudgeKind::kMajoritiesRing || kind == GrudgeKind::kBridge;
 }
 
+namespace {
+
+void GrudgeJson(const Op& op, nlohmann::json& out) {
+  out["grudge"] = ToString(op.grudge);
+  if (op.grudge == GrudgeKind::kComponents) out["components"] = op.components;
+  if (op.grudge == GrudgeKind::kExplicit) {
+    out["drops"] = PairsJson(Pairs(op.drops.drops.begin(), op.drops.drops.end()));
+  }
+}
+
+void TargetJson(const Op& op, nlohmann::json& out) {
+  out["target"] = ToString(op.target);
+  if (op.target == KillTarget::kNode) out["node"] = op.node;
+}
+
+void PairTargetJson(const Op& op, nlohmann::json& out) {
+  out["target"] = ToString(op.loss_target);
+  if (op.loss_target == LossTarget::kInto && !op.node.empty()) out["node"] = op.node;
+  if (op.loss_target == LossTarget::kPairs) out["pairs"] = PairsJson(op.loss_pairs);
+}
+
+void ClockJson(const Op& op, nlohmann::json& out) {
+  out["mode"] = ToString(op.clock_mode);
+  switch (op.clock_mode) {
+    case ClockMode::kBump:
+      out["offset_ms"] = op.clock_offset_ms;
+      break;
+    case ClockMode::kStrobe:
+      out["offset_ms"] = op.clock_offset_ms;
+      out["offset2_ms"] = op.clock_offset2_ms;
+      out["period"] = op.clock_period_s;
+      break;
+    case ClockMode::kRate:
+      out["rate"] = op.clock_rate;
+      break;
+  }
+}
+
+}  // namespace
+
 nlohmann::json ToJson(const Op& op) {
   nlohmann::json out = {{"t", op.offset_s}, {"f", ToString(op.kind)}};
   switch (op.kind) {
     case OpKind::kPartition:
-      out["grudge"] = ToString(op.grudge);
-      if (op.grudge == GrudgeKind::kComponents) out["components"] = op.components;
-      if (op.grudge == GrudgeKind::kExplicit) {
-        out["drops"] = PairsJson(Pairs(op.drops.drops.begin(), op.drops.drops.end()));
-      }
+      GrudgeJson(op, out);
       break;
     case OpKind::kKill:
-      out["target"] = ToString(op.target);
-      if (op.target == KillTarget::kNode) out["node"] = op.node;
+      TargetJson(op, out);
       out["signal"] = op.signal;
       out["restart_after"] = op.restart_after_s;
       if (op.target == KillTarget::kVoter) out["voter_wait"] = op.voter_wait_s;
@@ -318,19 +482,44 @@ nlohmann::json ToJson(const Op& op) {
       out["target"] = ToString(op.target);
       if (op.target == KillTarget::kNode) out["node"] = op.node;
       out["resume_after"] = op.resume_after_s;
+      if (op.freeze) out["how"] = "freeze";
       break;
     case OpKind::kLoss:
-      out["target"] = ToString(op.loss_target);
-      if (op.loss_target == LossTarget::kInto && !op.node.empty()) out["node"] = op.node;
-      if (op.loss_target == LossTarget::kPairs) out["pairs"] = PairsJson(op.loss_pairs);
+      PairTargetJson(op, out);
       out["percent"] = op.loss_percent;
       break;
     case OpKind::kRestart:
     case OpKind::kResume:
+    case OpKind::kBandwidthEnd:
+    case OpKind::kClockEnd:
       if (!op.node.empty()) out["node"] = op.node;
       break;
     case OpKind::kHeal:
     case OpKind::kLossEnd:
+    case OpKind::kDelayEnd:
+      break;
+    case OpKind::kFlap:
+      GrudgeJson(op, out);
+      out["hold"] = op.hold_s;
+      out["every"] = {op.flap_min_s, op.flap_max_s};
+      break;
+    case OpKind::kTerm:
+      TargetJson(op, out);
+      out["grace"] = op.grace_s;
+      out["restart_after"] = op.restart_after_s;
+      break;
+    case OpKind::kDelay:
+      PairTargetJson(op, out);
+      out["delay_ms"] = op.delay_ms;
+      out["jitter_ms"] = op.jitter_ms;
+      break;
+    case OpKind::kBandwidth:
+      TargetJson(op, out);
+      out["rate_kbit"] = op.rate_kbit;
+      break;
+    case OpKind::kClock:
+      TargetJson(op, out);
+      ClockJson(op, out);
       break;
   }
   return out;

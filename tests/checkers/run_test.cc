@@ -33,10 +33,34 @@ TEST(Merge, InvalidBeatsUnknownBeatsValid) {
 TEST(Registry, NamesAndFactory) {
   EXPECT_THAT(CheckerNames(), ElementsAre("election-safety", "quorum", "vote-once", "liveness",
                                           "term-monotonic", "agreement", "lease", "fencing",
-                                          "partition-quorum", "split-brain", "kpis"));
+                                          "partition-quorum", "split-brain", "faults-applied",
+                                          "kpis"));
   for (const std::string& name : CheckerNames()) {
     EXPECT_EQ(MakeChecker(name, {})->name(), name);
   }
+}
+
+TEST(FaultsApplied, AnUnsupportedFaultMakesTheVerdictUnknownWithTheReason) {
+  auto check = [](const std::vector<std::string>& lines) {
+    auto checker = MakeChecker("faults-applied", {});
+    std::uint64_t i = 0;
+    for (const std::string& line : lines) {
+      histories::Event e = histories::ParseEventLine(line);
+      e.index = i++;
+      checker->Observe(e);
+    }
+    return checker->Finish();
+  };
+  Verdict ok = check({R"({"i":0,"t":1,"type":"nemesis","f":"partition","phase":"start"})",
+                      R"({"i":1,"t":2,"type":"nemesis","f":"partition","phase":"end"})"});
+  EXPECT_EQ(ok.valid, Validity::kValid);
+  EXPECT_EQ(ok.reason, "every fault took effect (1 started)");
+  Verdict missed = check(
+      {R"({"i":0,"t":1,"type":"nemesis","f":"partition","phase":"start"})",
+       R"({"i":1,"t":2,"type":"nemesis","f":"clock","node":"n1","mode":"bump","unsupported":"etcd is a Go binary: libfaketime cannot change its clock"})"});
+  EXPECT_EQ(missed.valid, Validity::kUnknown);
+  EXPECT_NE(missed.reason.find("clock: etcd is a Go binary"), std::string::npos) << missed.reason;
+  EXPECT_EQ(missed.evidence, (std::vector<std::uint64_t>{1}));
 }
 
 TEST(Registry, UnknownNameListsTheKnownOnes) {
@@ -47,7 +71,7 @@ TEST(Registry, UnknownNameListsTheKnownOnes) {
     EXPECT_STREQ(e.what(),
                  "unknown checker \"linearizable\"; known: election-safety, quorum, vote-once, "
                  "liveness, term-monotonic, agreement, lease, fencing, partition-quorum, "
-                 "split-brain, kpis");
+                 "split-brain, faults-applied, kpis");
   }
 }
 

@@ -148,6 +148,93 @@ TEST(Replay, HandWrittenSplitBrainTimelineRunsAndIsRecorded) {
   EXPECT_NEAR(timeline["ops"][1]["t"].get<double>(), 6.0, 0.2);
 }
 
+// Every event of `type` and `f` in a run's history.
+std::vector<json> EventsOf(const std::filesystem::path& run_dir, const std::string& type,
+                           const std::string& f) {
+  std::vector<json> out;
+  for (const json& e : Events(run_dir)) {
+    if (e["type"] == type && e["f"] == f) out.push_back(e);
+  }
+  return out;
+}
+
+std::size_t Starts(const std::vector<json>& events) {
+  return static_cast<std::size_t>(std::count_if(events.begin(), events.end(), [](const json& e) {
+    return e.value("phase", "") == "start";
+  }));
+}
+
+TEST(Replay, EveryNewFaultIsAppliedAndRecorded) {
+  if (!IsRoot()) GTEST_SKIP() << "needs root";
+  TempDir tmp;
+  std::string timeline = Timeline(tmp, "all", R"([
+    {"t":1.0,"f":"flap","grudge":"halves","hold":1.5,"every":[0.2,0.4]},
+    {"t":3.0,"f":"kill","target":"majority","restart_after":0.3},
+    {"t":4.0,"f":"pause","target":"all","resume_after":0.5,"how":"freeze"},
+    {"t":5.0,"f":"delay","target":"all","delay_ms":20},
+    {"t":6.0,"f":"delay-end"},
+    {"t":6.2,"f":"bandwidth","target":"all","rate_kbit":256},
+    {"t":7.0,"f":"bandwidth-end"},
+    {"t":7.2,"f":"clock","target":"node","node":"n2","mode":"bump","offset_ms":2000},
+    {"t":7.6,"f":"clock","target":"node","node":"n1","mode":"strobe","offset_ms":0,"offset2_ms":-700,"period":0.2},
+    {"t":8.5,"f":"clock-end"},
+    {"t":9.0,"f":"term","target":"minority","grace":1,"restart_after":0.3}
+  ])");
+  Outcome o = RunSchism(tmp, {"replay", timeline, "--time", "16", "--seed", "2", "--store",
+                              (tmp.path() / "store").string()},
+                        60s);
+  ASSERT_TRUE(o.code == 0 || o.code == 1) << o.output;  // a verdict, not an error
+  ASSERT_FALSE(o.run_dir.empty());
+  json start = Events(o.run_dir).front();
+  EXPECT_EQ(start["mechanisms"]["clock"], "faketime") << start.dump();
+  EXPECT_GE(Starts(EventsOf(o.run_dir, "nemesis", "partition")), 2u) << "a flap flips";
+  EXPECT_EQ(Starts(EventsOf(o.run_dir, "nemesis", "flap")), 1u);
+  EXPECT_EQ(Starts(EventsOf(o.run_dir, "nemesis", "kill")), 3u) << "a majority of 5";
+  EXPECT_EQ(EventsOf(o.run_dir, "process", "kill").size(), 3u);
+  std::vector<json> pauses = EventsOf(o.run_dir, "process", "pause");
+  EXPECT_EQ(pauses.size(), 5u);
+  for (const json& p : pauses) EXPECT_EQ(p.value("how", ""), start["mechanisms"]["cgroups"].is_null() ? "" : "freeze");
+  std::vector<json> delays = EventsOf(o.run_dir, "nemesis", "delay");
+  ASSERT_EQ(delays.size(), 2u);
+  ASSERT_FALSE(delays[1]["achieved"].empty());
+  for (const json& pair : delays[1]["achieved"]) {
+    if (pair["packets"].get<int>() == 0) continue;
+    EXPECT_NEAR(pair["mean_ms"].get<double>(), 20.0, 4.0) << pair.dump();
+  }
+  EXPECT_EQ(Starts(EventsOf(o.run_dir, "nemesis", "bandwidth")), 5u);
+  std::vector<json> clocks = EventsOf(o.run_dir, "nemesis", "clock");
+  ASSERT_EQ(Starts(clocks), 2u);
+  EXPECT_EQ(clocks[0]["setting"]["offset_ms"], 2000.0);
+  EXPECT_EQ(Starts(EventsOf(o.run_dir, "nemesis", "term")), 2u) << "a minority of 5";
+  EXPECT_EQ(EventsOf(o.run_dir, "process", "term").size(), 2u);
+  json results = json::parse(ReadFile(o.run_dir / "results.json"));
+  EXPECT_NE(results.dump().find("faults-applied"), std::string::npos);
+  // Nothing of the run is left: no cgroup, no faketime file.
+  if (start["mechanisms"]["cgroups"].is_string()) {
+    EXPECT_FALSE(std::filesystem::exists(start["mechanisms"]["cgroups"].get<std::string>()));
+  }
+}
+
+TEST(Run, TermEscalatesToSigkillWhenTheNodeIgnoresIt) {
+  if (!IsRoot()) GTEST_SKIP() << "needs root";
+  TempDir tmp;
+  std::string timeline =
+      Timeline(tmp, "term", R"([{"t":1.0,"f":"term","target":"node","node":"n1","grace":0.5}])");
+  // An elector that ignores SIGTERM (and never elects: liveness fails).
+  Outcome o = RunSchism(tmp, {"replay", timeline, "--nodes", "2", "--time", "8", "--node-cmd",
+                              "/bin/sh -c 'trap \"\" TERM; while :; do sleep 0.2; done'",
+                              "--store", (tmp.path() / "store").string()},
+                        60s);
+  ASSERT_EQ(o.code, 1) << o.output;
+  std::vector<json> terms = EventsOf(o.run_dir, "process", "term");
+  std::vector<json> kills = EventsOf(o.run_dir, "process", "kill");
+  ASSERT_EQ(terms.size(), 1u);
+  ASSERT_EQ(kills.size(), 1u);
+  EXPECT_EQ(kills[0]["node"], "n1");
+  EXPECT_EQ(kills[0]["escalated"], "term grace over");
+  EXPECT_NEAR(kills[0]["t"].get<double>() - terms[0]["t"].get<double>(), 0.5, 0.2);
+}
+
 TEST(Run, BadInputGetsOneClearLineAndUsageExit) {
   TempDir tmp;
   std::string store = (tmp.path() / "store").string();
@@ -165,6 +252,9 @@ TEST(Run, BadInputGetsOneClearLineAndUsageExit) {
       {{"run", "--node-bin", "/nonexistent/schism-node", "--store", store}, 70, "schism-node"},
       {{"check", (tmp.path() / "missing.jsonl").string()}, 64, "missing.jsonl"},
       {{"frob"}, 64, "frob"},
+      {{"run", "--nemesis", "partition,meteor", "--store", store}, 64, "unknown fault \"meteor\""},
+      {{"run", "--nemesis", "partition:x", "--store", store}, 64, "weight \"x\" of partition"},
+      {{"run", "--nemesis", "partition:0", "--store", store}, 64, "every weight is 0"},
       {{"replay", (tmp.path() / "missing.json").string(), "--store", store}, 64, "missing.json"},
       {{"replay", Timeline(tmp, "bad-node", R"([{"t":1,"f":"partition","grouping":"n1,n2|n3,n4,n9"}])"),
         "--store", store}, 64, "timeline[0]: unknown node \"n9\""},

@@ -188,7 +188,7 @@ TEST(NemesisResolve, PauseAndResume) {
   pause.resume_after_s = 1.5;
   EXPECT_EQ(
       Resolve(pause, View("n3"), rng).Describe(),
-      nlohmann::json::parse(R"({"f":"pause","target":"leader","node":"n3","resume_after":1.5})"));
+      nlohmann::json::parse(R"({"f":"pause","target":"leader","node":"n3","resume_after":1.5,"how":"stop"})"));
   // A paused leader is not paused twice: another running node stands in.
   ClusterView view{kNodes, "n3", kNodes, {"n3"}};
   const auto again = Resolve(pause, view, rng);

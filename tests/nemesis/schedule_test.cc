@@ -183,7 +183,13 @@ TEST(NemesisSchedule, SmallClustersGetNoRingOrBridge) {
 
 TEST(NemesisSchedule, RejectsBadOptions) {
   auto bad = Options(1);
-  bad.nemeses = {"partition", "clock"};
+  bad.nemeses = {"partition", "sunspots"};
+  EXPECT_THROW(Generate(bad), std::invalid_argument);
+  bad = Options(1);
+  bad.weights = {{"loss", 1.0}};  // loss is not on
+  EXPECT_THROW(Generate(bad), std::invalid_argument);
+  bad = Options(1);
+  bad.weights = {{"partition", -1.0}};
   EXPECT_THROW(Generate(bad), std::invalid_argument);
   bad = Options(1);
   bad.duration_s = 0;

@@ -116,7 +116,7 @@ TEST(NemesisTimelineFile, ErrorsNameTheEntryAndTheProblem) {
   EXPECT_EQ(Error(R"([{"t":1,"f":"loss","target":"pairs","pairs":[["n1","n1"]],"percent":5}])"),
             "timeline[0]: pair [\"n1\", \"n1\"] in pairs names one node twice");
   EXPECT_EQ(Error(R"([{"t":1,"f":"pause","target":"voter"}])"),
-            "timeline[0]: a pause cannot target \"voter\"");
+            "timeline[0]: only a kill can target \"voter\"");
   EXPECT_EQ(Error(R"([{"t":1,"f":"loss","target":"some","percent":5}])"),
             "timeline[0]: unknown loss target \"some\"");
   EXPECT_EQ(Error(R"({"seed":1})"),
