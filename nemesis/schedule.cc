@@ -205,6 +205,16 @@ void HeldFault(std::vector<Op>& ops, Op fault, OpKind end_kind, double hold, dou
 
 // The enabled nemeses with their weights, in kDefaultWeights order (so the
 // user's order on the command line does not change the schedule).
+// A fault held 0.6-1.4 intervals and then ended by `end_kind`; returns when
+// the next cycle starts. `make` draws the fault after the hold is drawn.
+template <typename Make>
+double HeldCycle(std::mt19937_64& rng, std::vector<Op>& ops, Make make, OpKind end_kind, double t,
+                 double end, double interval) {
+  const double hold = interval * UniformReal(rng, 0.6, 1.4);
+  HeldFault(ops, make(), end_kind, hold, end);
+  return std::min(t + hold, end) + interval * UniformReal(rng, 0.5, 1.5);
+}
+
 std::vector<Weighted> CycleWeights(const ScheduleOptions& options, const std::set<std::string>& on) {
   std::vector<Weighted> cycles;
   int index = 0;
@@ -278,30 +288,18 @@ std::vector<Op> Generate(const ScheduleOptions& options) {
       cycle = static_cast<Cycle>(Pick(rng, cycles));
     }
     switch (cycle) {
-      case Cycle::kLoss: {
-        const double hold = interval * UniformReal(rng, 0.6, 1.4);
-        HeldFault(ops, MakeLoss(rng, t), OpKind::kLossEnd, hold, end);
-        t = std::min(t + hold, end) + interval * UniformReal(rng, 0.5, 1.5);
+      case Cycle::kLoss:
+        t = HeldCycle(rng, ops, [&] { return MakeLoss(rng, t); }, OpKind::kLossEnd, t, end, interval);
         break;
-      }
-      case Cycle::kDelay: {
-        const double hold = interval * UniformReal(rng, 0.6, 1.4);
-        HeldFault(ops, MakeDelay(rng, t), OpKind::kDelayEnd, hold, end);
-        t = std::min(t + hold, end) + interval * UniformReal(rng, 0.5, 1.5);
+      case Cycle::kDelay:
+        t = HeldCycle(rng, ops, [&] { return MakeDelay(rng, t); }, OpKind::kDelayEnd, t, end, interval);
         break;
-      }
-      case Cycle::kBandwidth: {
-        const double hold = interval * UniformReal(rng, 0.6, 1.4);
-        HeldFault(ops, MakeBandwidth(rng, t), OpKind::kBandwidthEnd, hold, end);
-        t = std::min(t + hold, end) + interval * UniformReal(rng, 0.5, 1.5);
+      case Cycle::kBandwidth:
+        t = HeldCycle(rng, ops, [&] { return MakeBandwidth(rng, t); }, OpKind::kBandwidthEnd, t, end, interval);
         break;
-      }
-      case Cycle::kClock: {
-        const double hold = interval * UniformReal(rng, 0.6, 1.4);
-        HeldFault(ops, MakeClock(rng, t), OpKind::kClockEnd, hold, end);
-        t = std::min(t + hold, end) + interval * UniformReal(rng, 0.5, 1.5);
+      case Cycle::kClock:
+        t = HeldCycle(rng, ops, [&] { return MakeClock(rng, t); }, OpKind::kClockEnd, t, end, interval);
         break;
-      }
       case Cycle::kFlap: {
         Op op;
         op.offset_s = Millis(t);

@@ -105,15 +105,9 @@ class EntryReader {
     return it->get<std::string>();
   }
 
+  // A finite number >= 0.
   double Number(const char* key, std::optional<double> fallback) const {
-    const auto it = entry_.find(key);
-    if (it == entry_.end()) {
-      if (!fallback) Fail(std::string("missing \"") + key + "\"");
-      return *fallback;
-    }
-    if (!it->is_number()) Fail(std::string("\"") + key + "\" must be a number");
-    const double value = it->get<double>();
-    if (!std::isfinite(value)) Fail(std::string("\"") + key + "\" must be finite");
+    const double value = SignedNumber(key, fallback);
     if (value < 0) Fail(std::string("\"") + key + "\" must not be negative");
     return value;
   }

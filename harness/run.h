@@ -1,0 +1,156 @@
+#pragma once
+// Internal to harness/: one `schism run` in progress (RunTest's worker).
+//
+// The Run owns everything a run makes and drives it on one io_context:
+// controller.cc has its life (sandbox, nodes, history, schedule, stop),
+// run_faults.cc applies the nemesis's ops to processes and the network, and
+// run_clocks.cc sets up and applies clock faults.
+
+#include <signal.h>
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <boost/asio.hpp>
+#include <nlohmann/json.hpp>
+
+#include "harness/controller.h"
+#include "harness/node_process.h"
+#include "harness/run_store.h"
+#include "harness/sandbox.h"
+#include "histories/event.h"
+#include "histories/writer.h"
+#include "nemesis/bandwidth.h"
+#include "nemesis/cgroup.h"
+#include "nemesis/clock.h"
+#include "nemesis/delay.h"
+#include "nemesis/nft.h"
+#include "nemesis/resolve.h"
+#include "nemesis/schedule.h"
+
+namespace schism::harness {
+
+// One run. Lives on the stack of RunTest; everything it owns is torn down in
+// reverse order of construction, so an exception anywhere still leaves no
+// process, namespace or rule behind.
+class Run {
+ public:
+  using Clock = std::chrono::steady_clock;
+  using Event = histories::Event;
+  using EventType = histories::EventType;
+  using Role = histories::Role;
+
+  Run(const RunConfig& config, std::ostream& progress)
+      : config_(config), progress_(progress), signals_(io_, SIGINT, SIGTERM) {}
+
+  RunResult Execute();
+
+ private:
+  double Now() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
+  std::uint64_t Record(Event e);
+  // Records an event of `type`/`f` about `node` ("" for none) with `detail`.
+  void Note(EventType type, std::string f, std::string node, nlohmann::json detail = nullptr);
+  // Records the start of a nemesis fault, described as the nemesis resolved it.
+  void NoteFaultStart(const std::string& f, const nemesis::ResolvedOp& resolved,
+                      nlohmann::json extra = nlohmann::json::object());
+  // The same for one `node` of a fault that hit several.
+  void NoteFaultStartOn(const std::string& f, const nemesis::ResolvedOp& resolved,
+                        const std::string& node, nlohmann::json extra = nlohmann::json::object());
+  // Appends an op as applied (its time, the op, its resolved targets) to timeline.json.
+  void AddToTimeline(const nemesis::ResolvedOp& resolved);
+  // Runs `then` after `delay_s` unless the run is stopping by then.
+  void After(double delay_s, std::function<void()> then);
+  void StartNode(std::size_t k);
+  void OnLine(std::size_t k, const std::string& line);
+  void OnExit(std::size_t k, pid_t pid, int code);
+  void ScheduleOps();
+  void ApplyOp(const nemesis::Op& op);
+  void ApplyResolved(const nemesis::ResolvedOp& resolved);
+  void ArmVoterKill(const nemesis::ResolvedOp& resolved);
+  void KillNode(const nemesis::ResolvedOp& resolved, const std::string& node);
+  void TermNode(const nemesis::ResolvedOp& resolved, const std::string& node);
+  void RestartAfter(std::size_t k, double delay_s);
+  void RestartNode(std::size_t k);
+  void EndLoss();
+  void StartDelay(const nemesis::ResolvedOp& resolved);
+  void EndDelay();
+  void LimitBandwidth(const nemesis::ResolvedOp& resolved);
+  void EndBandwidth(const std::string& node);
+  bool WantsClockFaults() const;
+  void SetUpClocks(const std::filesystem::path& elector);
+  void SetUpTimeNamespaces();
+  void SkewClock(const nemesis::ResolvedOp& resolved, const std::string& node);
+  void Strobe(std::size_t k, std::uint64_t generation, nemesis::Op op, bool second);
+  void EndClock(const std::string& node);
+  void PauseNode(const nemesis::ResolvedOp& resolved, const std::string& node);
+  void ResumeNode(std::size_t k);
+  // Kills node k's whole process tree (its cgroup, or its process group) and reaps it.
+  void KillTree(std::size_t k);
+  void Flap(const nemesis::ResolvedOp& resolved);
+  void FlapPhase(nemesis::Op partition, double until_s, bool partition_next);
+  void FinalHeal();
+  void Stop(bool interrupted);
+  std::optional<std::string> CurrentLeader() const;
+  std::size_t IndexOf(const std::string& node) const;
+
+  const RunConfig& config_;
+  std::ostream& progress_;
+  boost::asio::io_context io_;
+  boost::asio::signal_set signals_;
+  Clock::time_point start_;
+  std::unique_ptr<RunDir> dir_;
+  std::unique_ptr<Sandbox> sandbox_;
+  std::unique_ptr<nemesis::NftPartitioner> partitioner_;
+  // One cgroup per node, for whole-tree kills and freezes; empty when cgroup
+  // v2 is unusable (then process-group signals do both, and the run says so).
+  std::optional<nemesis::NodeCgroups> cgroups_;
+  // Made on first use: a delay binds a packet queue in every node namespace.
+  std::unique_ptr<nemesis::PacketDelayer> delayer_;
+  std::unique_ptr<nemesis::BandwidthLimiter> bandwidth_;
+  // Clock faults: libfaketime when the elector takes it and the self-test
+  // passed; otherwise clock ops are recorded as unsupported, and each node
+  // starts in a time namespace with a monotonic offset of its own.
+  std::unique_ptr<nemesis::FaketimeClocks> clocks_;
+  nlohmann::json clock_mechanism_;  // for the run/start event
+  std::string clock_unsupported_;
+  std::vector<std::int64_t> time_offsets_ns_;  // per node, when in time namespaces
+  std::map<std::size_t, std::uint64_t> skewed_;  // nodes with a clock fault -> its generation
+  std::uint64_t clock_generation_ = 0;
+  std::unique_ptr<histories::HistoryWriter> history_;
+  std::vector<std::unique_ptr<NodeProcess>> nodes_;
+  std::vector<std::string> names_;
+  std::vector<std::unique_ptr<boost::asio::steady_timer>> timers_;
+  std::mt19937_64 resolve_rng_;
+  nlohmann::json timeline_ = nlohmann::json::array();
+
+  struct NodeState {
+    std::optional<Role> role;
+    std::uint64_t term = 0;
+  };
+  std::vector<NodeState> state_;
+  std::set<pid_t> expected_exits_;
+  std::optional<nemesis::ResolvedOp> pending_voter_kill_;  // armed "kill the next voter"
+  std::map<std::size_t, bool> paused_;  // paused nodes: true when frozen, false when SIGSTOPped
+  std::map<std::size_t, std::string> down_by_;  // dead nodes: the fault that killed them
+  std::set<pid_t> terminating_;                  // nodes sent SIGTERM by a term op
+  bool flapping_ = false;
+  bool partitioned_ = false;
+  bool lossy_ = false;
+  bool delayed_ = false;
+  bool stopping_ = false;
+  bool interrupted_ = false;
+};
+
+}  // namespace schism::harness

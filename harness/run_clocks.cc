@@ -1,0 +1,133 @@
+// Run: choosing the clock mechanism, and applying clock faults.
+#include <signal.h>
+
+#include <algorithm>
+#include <random>
+
+#include "harness/clock_probe.h"
+#include "harness/run.h"
+#include "harness/spawn.h"
+#include "nemesis/random.h"
+
+namespace schism::harness {
+
+bool Run::WantsClockFaults() const {
+  if (!config_.timeline) {
+    return std::find(config_.nemeses.begin(), config_.nemeses.end(), "clock") != config_.nemeses.end();
+  }
+  return std::any_of(config_.timeline->begin(), config_.timeline->end(),
+                     [](const nemesis::Op& op) { return op.kind == nemesis::OpKind::kClock; });
+}
+
+// Chooses the clock mechanism before any node starts: libfaketime when the
+// elector's binary can take it and a probe under the same wrapper reads the
+// offset it was given; otherwise time namespaces (monotonic only, fixed at
+// spawn), and every clock op is recorded as unsupported.
+void Run::SetUpClocks(const std::filesystem::path& elector) {
+  nemesis::ClockSupport support = nemesis::CheckClockSupport(elector);
+  if (support.faketime) {
+    try {
+      clocks_ = std::make_unique<nemesis::FaketimeClocks>(names_);
+      const std::string& probe_node = names_[0];
+      clocks_->Set(probe_node, {5000, 1});
+      ClockSelfTestResult test = RunClockSelfTest(
+          {config_.node_binary, clocks_->Environment(probe_node),
+           ChildSetup{.netns_fd = sandbox_->nodes()[0].netns.fd()}},
+          clocks_->Expected(probe_node));
+      clocks_->Set(probe_node, {});
+      if (test.ok) {
+        clock_mechanism_ = {{"clock", "faketime"}, {"clock_self_test", test.message}};
+        return;
+      }
+      support.reason = test.message;
+    } catch (const std::exception& e) {
+      support.reason = std::string("libfaketime: ") + e.what();
+    }
+    clocks_.reset();
+  }
+  clock_unsupported_ = support.reason;
+  progress_ << "schism: clock faults cannot be applied (" << clock_unsupported_
+            << "); they will be recorded as unsupported and the verdict is at best unknown\n";
+  SetUpTimeNamespaces();
+}
+
+// Starts every node with a monotonic clock of its own (a seeded offset of up
+// to an hour), which any binary gets: an elector that compares monotonic
+// readings across nodes is caught even where libfaketime cannot reach.
+void Run::SetUpTimeNamespaces() {
+  std::mt19937_64 rng(config_.seed ^ 0x71e5ULL);
+  std::vector<std::int64_t> offsets;
+  nlohmann::json shown = nlohmann::json::object();
+  for (const std::string& name : names_) {
+    auto offset_s = static_cast<std::int64_t>(nemesis::UniformIndex(rng, 3600)) + 1;
+    offsets.push_back(offset_s * 1'000'000'000);
+    shown[name] = offset_s;
+  }
+  ClockSelfTestResult test =
+      RunClockSelfTest({config_.node_binary, {},
+                        ChildSetup{.netns_fd = sandbox_->nodes()[0].netns.fd(),
+                                   .time_offset_ns = offsets[0]}},
+                       nemesis::TimeNamespaceClocks(offsets[0]));
+  clock_mechanism_ = {{"clock", nullptr}, {"clock_unsupported", clock_unsupported_}};
+  if (!test.ok) {
+    clock_mechanism_["time_namespace_self_test"] = test.message;
+    return;
+  }
+  time_offsets_ns_ = offsets;
+  clock_mechanism_["clock"] = "time-namespace";
+  clock_mechanism_["monotonic_offsets_s"] = shown;
+}
+
+void Run::SkewClock(const nemesis::ResolvedOp& resolved, const std::string& node) {
+  if (!clocks_) {
+    nlohmann::json detail = resolved.Describe();
+    detail.erase("f");
+    detail.erase("node");
+    detail["unsupported"] = clock_unsupported_;
+    Note(EventType::kNemesis, "clock", node, std::move(detail));
+    return;
+  }
+  std::size_t k = IndexOf(node);
+  const nemesis::Op& op = resolved.op;
+  std::uint64_t generation = ++clock_generation_;  // stops a strobe already running
+  skewed_[k] = generation;
+  nemesis::ClockSetting setting;
+  switch (op.clock_mode) {
+    case nemesis::ClockMode::kBump:
+      setting = clocks_->Bump(node, op.clock_offset_ms);
+      break;
+    case nemesis::ClockMode::kRate:
+      setting = clocks_->SetRate(node, op.clock_rate);
+      break;
+    case nemesis::ClockMode::kStrobe:
+      setting = clocks_->SetOffset(node, op.clock_offset_ms);
+      After(op.clock_period_s, [this, k, generation, op] { Strobe(k, generation, op, true); });
+      break;
+  }
+  NoteFaultStartOn("clock", resolved, node,
+                   {{"setting", {{"offset_ms", setting.offset_ms}, {"rate", setting.rate}}}});
+}
+
+// One flip of a strobe; flips until a newer clock op or a clock-end.
+void Run::Strobe(std::size_t k, std::uint64_t generation, nemesis::Op op, bool second) {
+  auto it = skewed_.find(k);
+  if (it == skewed_.end() || it->second != generation || !clocks_) return;
+  clocks_->SetOffset(names_[k], second ? op.clock_offset2_ms : op.clock_offset_ms);
+  After(op.clock_period_s, [this, k, generation, op, second] { Strobe(k, generation, op, !second); });
+}
+
+// Restores the clock of `node`, or of every skewed node when empty.
+void Run::EndClock(const std::string& node) {
+  for (auto it = skewed_.begin(); it != skewed_.end();) {
+    const std::string& name = names_[it->first];
+    if (!node.empty() && name != node) {
+      ++it;
+      continue;
+    }
+    if (clocks_) clocks_->Set(name, {});
+    Note(EventType::kNemesis, "clock", name, {{"phase", "end"}});
+    it = skewed_.erase(it);
+  }
+}
+
+}  // namespace schism::harness
