@@ -20,6 +20,7 @@ using namespace std::chrono_literals;
 struct Traces {
   std::set<pid_t> node_pids;
   std::set<ino_t> namespaces;
+  std::string cgroup;  // the run's cgroup directory, when it made one
 };
 
 // Watches a running controller until its nodes are up, and notes their pids
@@ -31,6 +32,10 @@ Traces WatchRun(pid_t controller, const std::filesystem::path& store, std::size_
   while (std::chrono::steady_clock::now() < deadline && t.node_pids.size() < nodes) {
     for (const auto& line : HistoryLines(store / "latest" / "history.jsonl")) {
       auto e = nlohmann::json::parse(line, nullptr, false);
+      if (e.is_object() && e["type"] == "run" && e["f"] == "start" &&
+          e["mechanisms"]["cgroups"].is_string()) {
+        t.cgroup = e["mechanisms"]["cgroups"].get<std::string>();
+      }
       if (e.is_object() && e["type"] == "process" && e["f"] == "start") {
         pid_t pid = e["pid"].get<pid_t>();
         if (t.node_pids.insert(pid).second) t.namespaces.insert(NetnsInodeOfPid(pid));
@@ -60,7 +65,11 @@ void ExpectNothingLeft(const Traces& t, const std::set<std::string>& host_links,
     for (pid_t p : t.node_pids) clean = clean && !PidAlive(p);
     auto live = LiveNetnsInodes();
     for (ino_t i : t.namespaces) clean = clean && !live.count(i);
+    clean = clean && (t.cgroup.empty() || !std::filesystem::exists(t.cgroup));
     if (!clean) std::this_thread::sleep_for(50ms);
+  }
+  if (!t.cgroup.empty()) {
+    EXPECT_FALSE(std::filesystem::exists(t.cgroup)) << t.cgroup << " survived";
   }
   for (pid_t p : t.node_pids) EXPECT_FALSE(PidAlive(p)) << "node process " << p << " survived";
   auto live = LiveNetnsInodes();
@@ -78,7 +87,8 @@ class Cleanup : public ::testing::Test {
   }
   std::vector<std::string> Args(const char* time) {
     return {(BinaryDir() / "schism").string(), "run", "--nodes", "3", "--time", time, "--quiet", "1",
-            "--seed", "5", "--nemesis-interval", "1", "--store", (tmp_.path() / "store").string()};
+            "--seed", "5", "--nemesis-interval", "1", "--store", (tmp_.path() / "store").string(),
+            "--nemesis", "partition,kill,pause,delay,clock,bandwidth,term"};
   }
   TempDir tmp_;
   std::set<std::string> host_links_;

@@ -215,6 +215,32 @@ TEST(Replay, EveryNewFaultIsAppliedAndRecorded) {
   }
 }
 
+TEST(Replay, ClockFaultsOnAGoBinaryAreUnknownNeverSilentlyValid) {
+  if (!IsRoot()) GTEST_SKIP() << "needs root";
+  TempDir tmp;
+  std::string timeline = Timeline(
+      tmp, "clock", R"([{"t":1,"f":"clock","target":"all","mode":"bump","offset_ms":3000}])");
+  // /bin/true with a Go build-id note: exits at once, and libfaketime cannot reach it.
+  std::string go = (BinaryDir() / "tests/nemesis/fake-go-true").string();
+  Outcome o = RunSchism(tmp, {"replay", timeline, "--nodes", "3", "--time", "8", "--node-cmd", go,
+                              "--store", (tmp.path() / "store").string()},
+                        60s);
+  ASSERT_TRUE(o.code == 1 || o.code == 2) << o.output;
+  EXPECT_NE(o.output.find("is a Go binary: libfaketime cannot change its clock"), std::string::npos)
+      << o.output;
+  json results = json::parse(ReadFile(o.run_dir / "results.json"));
+  bool found = false;
+  for (const json& c : results["checkers"]) {
+    if (c["checker"] != "faults-applied") continue;
+    found = true;
+    EXPECT_EQ(c["valid"], "unknown") << c.dump();
+  }
+  EXPECT_TRUE(found) << results.dump();
+  EXPECT_EQ(EventsOf(o.run_dir, "nemesis", "clock").size(), 3u);
+  json start = Events(o.run_dir).front();
+  EXPECT_EQ(start["mechanisms"]["clock"], "time-namespace") << start.dump();
+}
+
 TEST(Run, TermEscalatesToSigkillWhenTheNodeIgnoresIt) {
   if (!IsRoot()) GTEST_SKIP() << "needs root";
   TempDir tmp;
