@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <semaphore.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -137,6 +138,38 @@ ExpectedClocks TimeNamespaceClocks(std::int64_t offset_ns) {
   return expected;
 }
 
+namespace {
+
+// The pid in "<prefix><pid>-...", or 0.
+pid_t OwnerPid(const std::string& name, std::string_view prefix) {
+  if (name.rfind(prefix, 0) != 0) return 0;
+  std::size_t end = name.find('-', prefix.size());
+  if (end == std::string::npos || end == prefix.size()) return 0;
+  const std::string digits = name.substr(prefix.size(), end - prefix.size());
+  if (digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 9) return 0;
+  return static_cast<pid_t>(std::stol(digits));
+}
+
+bool Gone(pid_t pid) { return pid > 0 && kill(pid, 0) != 0 && errno == ESRCH; }
+
+}  // namespace
+
+void RemoveStaleClockFiles(const std::filesystem::path& parent_dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(parent_dir, ec)) {
+    if (Gone(OwnerPid(entry.path().filename().string(), "schism-clock-"))) {
+      fs::remove_all(entry.path(), ec);
+    }
+  }
+  for (const auto& entry : fs::directory_iterator("/dev/shm", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (Gone(OwnerPid(name, "schism-ft-")) || Gone(OwnerPid(name, "sem.schism-ft-"))) {
+      fs::remove(entry.path(), ec);
+    }
+  }
+}
+
 FaketimeClocks::FaketimeClocks(const std::vector<std::string>& nodes, FaketimeOptions options)
     : options_(std::move(options)) {
   for (const std::string& node : nodes) {
@@ -151,7 +184,10 @@ FaketimeClocks::FaketimeClocks(const std::vector<std::string>& nodes, FaketimeOp
         "SCHISM_LIBFAKETIME)" +
         (library_.empty() ? std::string() : ": " + library_.string()));
   }
-  std::string templ = (options_.parent_dir / "schism-clock-XXXXXX").string();
+  RemoveStaleClockFiles(options_.parent_dir);
+  // The owner's pid in every name lets a later run sweep what a SIGKILLed one left.
+  std::string templ =
+      (options_.parent_dir / ("schism-clock-" + std::to_string(getpid()) + "-XXXXXX")).string();
   if (mkdtemp(templ.data()) == nullptr) throw Errno("mkdtemp " + templ);
   dir_ = templ;
   try {

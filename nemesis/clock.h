@@ -168,12 +168,19 @@ struct FaketimeOptions {
   int cache_seconds = -1;
 };
 
+// Removes what FaketimeClocks of a controller that no longer runs left behind
+// (a SIGKILLed one cannot clean up): schism-clock-<pid>-* directories under
+// `parent_dir` and /dev/shm/[sem.]schism-ft-<pid>-* objects whose <pid> is
+// gone. FaketimeClocks calls it before making its own. Errors are ignored.
+void RemoveStaleClockFiles(const std::filesystem::path& parent_dir);
+
 // The libfaketime mechanism for the nodes of one run. It owns a private
 // directory (mkdtemp) with one timestamp file per node, and per node a POSIX
 // semaphore and shared-memory object (/dev/shm/sem.schism-ft-*,
 // /dev/shm/schism-ft-*) that hand the anchor to every process of the node;
 // the destructor removes all of them. (A controller killed by SIGKILL leaves
-// them behind: a few bytes under /tmp and /dev/shm.) Not thread-safe.
+// them behind, a few bytes under /tmp and /dev/shm, until the next run sweeps
+// them: RemoveStaleClockFiles.) Not thread-safe.
 class FaketimeClocks {
  public:
   // Anchors at the controller's clocks now and writes the true clock

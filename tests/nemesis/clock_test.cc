@@ -2,6 +2,7 @@
 #include "nemesis/clock.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
@@ -216,6 +217,23 @@ TEST(NemesisFaketimeClocks, LeavesNothingBehind) {
   ASSERT_EQ(shared.size(), 6u);  // a semaphore and a shared-memory object per node
   EXPECT_FALSE(fs::exists(dir));
   for (const fs::path& file : shared) EXPECT_FALSE(fs::exists(file)) << file;
+}
+
+TEST(NemesisFaketimeClocks, SweepsWhatADeadControllerLeft) {
+  // 999999999 is above any pid_max, so no process has it.
+  const fs::path parent = fs::temp_directory_path() / ("schism-sweep-test-" + std::to_string(getpid()));
+  fs::create_directories(parent / "schism-clock-999999999-abcdef");
+  fs::create_directories(parent / ("schism-clock-" + std::to_string(getpid()) + "-abcdef"));
+  fs::create_directories(parent / "schism-clockwork");
+  const fs::path shm = "/dev/shm/schism-ft-999999999-abcdef-n1";
+  std::ofstream(shm) << "x";
+  RemoveStaleClockFiles(parent);
+  EXPECT_FALSE(fs::exists(parent / "schism-clock-999999999-abcdef"));
+  EXPECT_FALSE(fs::exists(shm));
+  EXPECT_TRUE(fs::exists(parent / ("schism-clock-" + std::to_string(getpid()) + "-abcdef")))
+      << "a live owner's files stay";
+  EXPECT_TRUE(fs::exists(parent / "schism-clockwork"));
+  fs::remove_all(parent);
 }
 
 TEST(NemesisFaketimeClocks, RefusesBadNodesAndMissingPlaces) {
