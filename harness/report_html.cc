@@ -118,9 +118,23 @@ void HtmlReport::Observe(const Event& e) {
 std::string HtmlReport::Render(const std::string& title,
                                const std::vector<checkers::Verdict>& verdicts,
                                checkers::Validity overall) const {
-  const double width = 1100, lane_h = 26, left = 60, top = 30;
+  const double width = 1100, lane_h = 26, left = 60;
   const double span = std::max(end_time_, 1.0);
   auto x = [&](double t) { return left + (width - left - 10) * t / span; };
+  // Fault labels go on stacked rows above the lanes, each on the first row
+  // where it does not run into the previous label (about 6.5 px a character).
+  std::vector<std::size_t> label_row(bands_.size());
+  std::vector<double> row_ends;
+  for (std::size_t i = 0; i < bands_.size(); ++i) {
+    const double from = x(bands_[i].start), to = from + 6.5 * static_cast<double>(bands_[i].label.size()) + 6;
+    std::size_t row = 0;
+    while (row < row_ends.size() && row_ends[row] > from) ++row;
+    if (row == row_ends.size()) row_ends.push_back(0);
+    row_ends[row] = to;
+    label_row[i] = row;
+  }
+  const double label_h = 13;
+  const double top = 30 + label_h * static_cast<double>(row_ends.empty() ? 0 : row_ends.size() - 1);
   std::ostringstream o;
   o << "<!doctype html><html><head><meta charset=\"utf-8\"><title>schism: " << Escape(title)
     << "</title><style>body{font:14px system-ui,sans-serif;margin:24px;color:#1f2328}"
@@ -144,13 +158,15 @@ std::string HtmlReport::Render(const std::string& title,
   const double height = top + lane_h * static_cast<double>(node_order_.size()) + 30;
   o << "<h2>Timeline</h2><svg width=\"" << width << "\" height=\"" << height
     << "\" xmlns=\"http://www.w3.org/2000/svg\" font-size=\"11\">";
-  for (const auto& b : bands_) {
+  for (std::size_t i = 0; i < bands_.size(); ++i) {
+    const Band& b = bands_[i];
     double end = b.end < 0 ? end_time_ : b.end;
-    o << "<rect x=\"" << Num(x(b.start)) << "\" y=\"" << top - 18 << "\" width=\""
-      << Num(std::max(1.0, x(end) - x(b.start))) << "\" height=\"" << height - top + 8
+    const double label_y = 24 + label_h * static_cast<double>(label_row[i]);
+    o << "<rect x=\"" << Num(x(b.start)) << "\" y=\"" << Num(label_y - 12) << "\" width=\""
+      << Num(std::max(1.0, x(end) - x(b.start))) << "\" height=\"" << Num(height - label_y + 12)
       << "\" fill=\"#fd8c73\" fill-opacity=\"0.18\"><title>" << Escape(b.label) << " "
       << Num(b.start) << "–" << Num(end) << " s</title></rect>";
-    o << "<text x=\"" << Num(x(b.start) + 2) << "\" y=\"" << top - 6 << "\" fill=\"#953800\">"
+    o << "<text x=\"" << Num(x(b.start) + 2) << "\" y=\"" << Num(label_y) << "\" fill=\"#953800\">"
       << Escape(b.label) << "</text>";
   }
   for (std::size_t row = 0; row < node_order_.size(); ++row) {
