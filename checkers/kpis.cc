@@ -63,13 +63,17 @@ void KpiChecker::Track(const histories::Event& event) {
     if (!Stable(id)) continue;
     const double took = event.time - leaderless_since_;
     leaderless_s_ += took;
+    const std::optional<std::uint64_t> term = status_.node(id).term;
+    // Leadership regained within one term is no election (see kpis.h).
+    const bool same_term = term && previous_term_ && *term == *previous_term_;
     if (first_leader_s_ < 0) {
       first_leader_s_ = took;
-    } else {
+    } else if (!same_term) {
       elections_.Add(took);
     }
-    if (previous_ != NodeStatus::kNoNode && previous_ != id) ++leader_changes_;
+    if (previous_ != NodeStatus::kNoNode && previous_ != id && !same_term) ++leader_changes_;
     leader_ = previous_ = id;
+    previous_term_ = term;
     return;
   }
 }

@@ -3,6 +3,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "checkers/checker.h"
@@ -28,8 +29,14 @@ namespace schism::checkers {
 //   first_leader_s        from the first event to the first stable leader;
 //   elections / election_s   one sample per loss, from the loss to the next
 //                         stable leader: count, p50, p95 (with 2+ samples), max, mean;
+//                         a stable leader in the same term as the last one
+//                         (followers wavering between two leaders of one term,
+//                         which election-safety judges, or a leader regaining
+//                         its majority) is no election: its gap counts as
+//                         leaderless time only;
 //   leaderless_s, leaderless_pct   total leaderless time and its share of the run;
-//   leader_changes, leader_changes_per_min   a stable leader other than the last one;
+//   leader_changes, leader_changes_per_min   a stable leader other than the last
+//                         one, in another term (any other node for termless electors);
 //   losses                by cause: killed, stepped_down, isolated, lost_followers;
 //   split_brain           windows with two or more live leaders: count, total_s.
 // Without a configured or recorded cluster size, the number of nodes seen so
@@ -67,6 +74,7 @@ class KpiChecker final : public Checker {
 
   NodeTable::Id leader_ = NodeStatus::kNoNode;    // The stable leader now, if any.
   NodeTable::Id previous_ = NodeStatus::kNoNode;  // The last stable leader.
+  std::optional<std::uint64_t> previous_term_;     // Its term then.
   double leaderless_since_ = 0.0;
   double leaderless_s_ = 0.0;
   double first_leader_s_ = -1.0;  // Negative until there is one.

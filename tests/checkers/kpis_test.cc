@@ -56,6 +56,33 @@ TEST(Kpis, Figures) {
   EXPECT_THAT(v.reason, HasSubstr("1 split-brain window(s) (0.500 s)"));
 }
 
+// A double vote: n1 and n2 both lead term 2, and n3 wavers between them.
+// Each waver moves the majority, but no new term is elected: one election
+// (term 1 -> term 2), one leader change, and the gaps count as leaderless.
+TEST(Kpis, FollowersWaveringBetweenTwoLeadersOfOneTermAreNoElections) {
+  const std::string history = R"(
+{"i":0,"t":0,"type":"run","f":"start","nodes":["n1","n2","n3","n4","n5"]}
+{"i":1,"t":1.0,"type":"role","node":"n5","role":"leader","term":1}
+{"i":2,"t":1.1,"type":"role","node":"n4","role":"follower","term":1,"leader":"n5"}
+{"i":3,"t":1.2,"type":"role","node":"n3","role":"follower","term":1,"leader":"n5"}
+{"i":4,"t":2.0,"type":"process","f":"kill","node":"n5","signal":9}
+{"i":5,"t":2.3,"type":"role","node":"n1","role":"leader","term":2}
+{"i":6,"t":2.3,"type":"role","node":"n2","role":"leader","term":2}
+{"i":7,"t":2.4,"type":"role","node":"n4","role":"follower","term":2,"leader":"n1"}
+{"i":8,"t":2.5,"type":"role","node":"n3","role":"follower","term":2,"leader":"n1"}
+{"i":9,"t":2.6,"type":"role","node":"n3","role":"follower","term":2,"leader":"n2"}
+{"i":10,"t":2.7,"type":"role","node":"n3","role":"follower","term":2,"leader":"n1"}
+{"i":11,"t":2.8,"type":"role","node":"n4","role":"follower","term":2,"leader":"n2"}
+{"i":12,"t":2.8,"type":"role","node":"n3","role":"follower","term":2,"leader":"n2"}
+{"i":13,"t":10.0,"type":"run","f":"end"}
+)";
+  Verdict v = CheckHistory("kpis", history);
+  ASSERT_EQ(v.valid, Validity::kValid) << v.reason;
+  EXPECT_EQ(v.details["elections"], 1) << v.details.dump();
+  EXPECT_EQ(v.details["leader_changes"], 1) << v.details.dump();
+  EXPECT_EQ(v.details["losses"]["lost_followers"], 2) << v.details.dump();
+}
+
 TEST(Kpis, LeaderlessUntilTheEnd) {
   const std::string history = R"(
 {"i":0,"t":0,"type":"run","f":"start","nodes":["n1","n2","n3"]}
