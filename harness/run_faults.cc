@@ -238,11 +238,14 @@ void Run::TermNode(const nemesis::ResolvedOp& resolved, const std::string& node)
   Note(EventType::kProcess, "term", node, {{"pid", pid}, {"signal", SIGTERM}});
   const double restart_after = resolved.op.restart_after_s;
   After(resolved.op.grace_s, [this, k, pid, restart_after] {
-    if (terminating_.erase(pid) && nodes_[k]->running() && nodes_[k]->pid() == pid) {
+    const bool same_incarnation = nodes_[k]->pid() == pid;
+    if (terminating_.erase(pid) && same_incarnation && nodes_[k]->running()) {
       KillTree(k);
       Note(EventType::kProcess, "kill", names_[k],
            {{"pid", pid}, {"signal", SIGKILL}, {"escalated", "term grace over"}});
     }
+    // Another op may have killed and restarted the node meanwhile: its restart rules.
+    if (!same_incarnation || nodes_[k]->running()) return;
     state_[k] = NodeState{};
     RestartAfter(k, restart_after);
   });
