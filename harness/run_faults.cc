@@ -29,6 +29,7 @@ void Run::ApplyResolved(const nemesis::ResolvedOp& resolved) {
     case nemesis::OpKind::kPartition: {
       partitioner_->Apply(resolved.grudge);
       partitioned_ = true;
+      timeline_.back()["applied"]["digest"] = partitioner_->Digest();  // the rule set now in force
       NoteFaultStart("partition", resolved, {{"digest", partitioner_->Digest()}});
       break;
     }

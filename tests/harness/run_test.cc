@@ -143,6 +143,7 @@ TEST(Replay, HandWrittenSplitBrainTimelineRunsAndIsRecorded) {
   ASSERT_GE(timeline["ops"].size(), 2u);
   EXPECT_EQ(timeline["ops"][0]["applied"]["components"],
             json::parse(R"([["n1","n2"],["n3","n4","n5"]])"));
+  EXPECT_TRUE(timeline["ops"][0]["applied"]["digest"].is_string()) << timeline.dump();
   EXPECT_NEAR(timeline["ops"][0]["t"].get<double>(), 1.0, 0.2);
   EXPECT_EQ(timeline["ops"][1]["applied"]["f"], "heal");
   EXPECT_NEAR(timeline["ops"][1]["t"].get<double>(), 6.0, 0.2);
