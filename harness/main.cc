@@ -55,9 +55,8 @@ void ParseNemeses(const std::string& text, RunConfig& config) {
     if (item == "none") continue;
     const std::size_t colon = item.find(':');
     const std::string name = item.substr(0, colon);
-    bool is_known = false;
-    for (std::string_view n : schism::nemesis::kNemesisNames) is_known |= n == name;
-    if (!is_known) {
+    const auto& names = schism::nemesis::kNemesisNames;
+    if (std::find(std::begin(names), std::end(names), name) == std::end(names)) {
       throw UsageError("--nemesis: unknown fault \"" + name + "\"; known: " + known + "none");
     }
     if (std::find(config.nemeses.begin(), config.nemeses.end(), name) == config.nemeses.end()) {

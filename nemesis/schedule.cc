@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <random>
 #include <set>
 #include <stdexcept>
@@ -20,17 +21,11 @@ constexpr double kMinFaultRoom = 0.5;
 constexpr double kPartitionShare = 0.7;
 // Chance that a partition also kills a node while it holds.
 constexpr double kKillDuringPartition = 0.5;
-// Share of cycles per nemesis once "loss" or "pause" is on (renormalised over
-// the enabled ones). With only partition and kill, the original two-way
-// choice (kPartitionShare) is kept so that existing seeds are unchanged.
-struct DefaultWeight {
-  std::string_view nemesis;
-  double weight;
-};
-constexpr DefaultWeight kDefaultWeights[] = {
-    {"partition", 0.40}, {"kill", 0.25},  {"loss", 0.20}, {"pause", 0.15},    {"delay", 0.20},
-    {"clock", 0.15},     {"flap", 0.15},  {"term", 0.15}, {"bandwidth", 0.10},
-};
+// Share of cycles per nemesis, in kNemesisNames order (renormalised over the
+// enabled ones). With only partition and kill and no weights, the original
+// two-way choice (kPartitionShare) is kept so that existing seeds are unchanged.
+constexpr double kDefaultWeights[] = {0.40, 0.25, 0.20, 0.15, 0.20, 0.15, 0.15, 0.15, 0.10};
+static_assert(std::size(kDefaultWeights) == std::size(kNemesisNames));
 
 double Millis(double seconds) { return std::round(seconds * 1000.0) / 1000.0; }
 
@@ -194,6 +189,7 @@ Op MakeBandwidth(std::mt19937_64& rng, double t) {
   return op;
 }
 
+// One per nemesis, in kNemesisNames order.
 enum class Cycle { kPartition, kKill, kLoss, kPause, kDelay, kClock, kFlap, kTerm, kBandwidth };
 
 // A fault that holds for a while and is then ended by `end_kind`.
@@ -203,8 +199,6 @@ void HeldFault(std::vector<Op>& ops, Op fault, OpKind end_kind, double hold, dou
   if (end_at < end) ops.push_back(Simple(end_kind, Millis(end_at)));
 }
 
-// The enabled nemeses with their weights, in kDefaultWeights order (so the
-// user's order on the command line does not change the schedule).
 // A fault held 0.6-1.4 intervals and then ended by `end_kind`; returns when
 // the next cycle starts. `make` draws the fault after the hold is drawn.
 template <typename Make>
@@ -215,16 +209,16 @@ double HeldCycle(std::mt19937_64& rng, std::vector<Op>& ops, Make make, OpKind e
   return std::min(t + hold, end) + interval * UniformReal(rng, 0.5, 1.5);
 }
 
+// The enabled nemeses with their weights, in kNemesisNames order (so the
+// user's order on the command line does not change the schedule).
 std::vector<Weighted> CycleWeights(const ScheduleOptions& options, const std::set<std::string>& on) {
   std::vector<Weighted> cycles;
-  int index = 0;
-  for (const auto& w : kDefaultWeights) {
-    const std::string name(w.nemesis);
-    if (on.count(name)) {
-      const auto custom = options.weights.find(name);
-      cycles.push_back({custom != options.weights.end() ? custom->second : w.weight, index});
-    }
-    ++index;
+  for (std::size_t i = 0; i < std::size(kNemesisNames); ++i) {
+    const std::string name(kNemesisNames[i]);
+    if (!on.count(name)) continue;
+    const auto custom = options.weights.find(name);
+    const double weight = custom != options.weights.end() ? custom->second : kDefaultWeights[i];
+    cycles.push_back({weight, static_cast<int>(i)});
   }
   return cycles;
 }
@@ -246,12 +240,11 @@ std::vector<Op> Generate(const ScheduleOptions& options) {
   if (options.node_count == 0) throw std::invalid_argument("schedule: no nodes");
   std::set<std::string> on;
   for (const auto& name : options.nemeses) {
-    const bool known = std::any_of(std::begin(kDefaultWeights), std::end(kDefaultWeights),
-                                   [&](const DefaultWeight& w) { return w.nemesis == name; });
-    if (!known) {
-      throw std::invalid_argument("schedule: unknown nemesis \"" + name +
-                                  "\" (known: partition, kill, loss, pause, delay, clock, flap, "
-                                  "term, bandwidth)");
+    if (std::find(std::begin(kNemesisNames), std::end(kNemesisNames), name) ==
+        std::end(kNemesisNames)) {
+      std::string known;
+      for (std::string_view n : kNemesisNames) known += (known.empty() ? "" : ", ") + std::string(n);
+      throw std::invalid_argument("schedule: unknown nemesis \"" + name + "\" (known: " + known + ")");
     }
     on.insert(name);
   }
