@@ -217,10 +217,8 @@ void Run::OnExit(std::size_t k, pid_t pid, int code) {
 }
 
 void Run::ScheduleOps() {
-  std::vector<nemesis::Op> ops =
-      config_.timeline ? *config_.timeline : nemesis::Generate(ScheduleOptionsFor(config_));
   auto at = [this](double s) { return start_ + Seconds(s); };
-  for (const nemesis::Op& op : ops) {
+  for (const nemesis::Op& op : schedule_) {
     auto timer = std::make_unique<asio::steady_timer>(io_, at(op.offset_s));
     timer->async_wait([this, op](boost::system::error_code ec) {
       if (!ec) ApplyOp(op);
@@ -412,16 +410,18 @@ RunResult RunTest(const RunConfig& config, std::ostream& progress) {
     throw UsageError("--time must be longer than the quiet period (" +
                      std::to_string(QuietPeriod(config)) + " s)");
   }
+  std::vector<nemesis::Op> schedule;
   if (config.timeline) {
     CheckTimelineFits(*config.timeline, config);
+    schedule = *config.timeline;
   } else {
     try {
-      nemesis::Generate(ScheduleOptionsFor(config));  // pure and quick: checks names and weights
+      schedule = nemesis::Generate(ScheduleOptionsFor(config));  // checks names and weights too
     } catch (const std::invalid_argument& e) {
       throw UsageError(std::string("--nemesis: ") + e.what());
     }
   }
-  Run run(config, progress);
+  Run run(config, std::move(schedule), progress);
   return run.Execute();
 }
 

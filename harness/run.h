@@ -52,8 +52,12 @@ class Run {
   using EventType = histories::EventType;
   using Role = histories::Role;
 
-  Run(const RunConfig& config, std::ostream& progress)
-      : config_(config), progress_(progress), signals_(io_, SIGINT, SIGTERM) {}
+  // `schedule`: the ops to apply (a replayed timeline or a generated schedule).
+  Run(const RunConfig& config, std::vector<nemesis::Op> schedule, std::ostream& progress)
+      : config_(config),
+        schedule_(std::move(schedule)),
+        progress_(progress),
+        signals_(io_, SIGINT, SIGTERM) {}
 
   RunResult Execute();
 
@@ -106,6 +110,7 @@ class Run {
   std::size_t IndexOf(const std::string& node) const;
 
   const RunConfig& config_;
+  const std::vector<nemesis::Op> schedule_;
   std::ostream& progress_;
   boost::asio::io_context io_;
   boost::asio::signal_set signals_;
