@@ -50,16 +50,30 @@ struct CheckOptions {
   std::size_t nodes = 0;
   // How long after the final heal a stable leader must appear (liveness).
   double liveness_deadline_s = 20.0;
+  // How long that leader must then hold, unbroken, in one term and followed
+  // by a majority, to count as stable (liveness): one instant with a leader
+  // proves nothing about a cluster that falls apart a moment later.
+  double stable_window_s = 1.0;
   // How long a leader may go on claiming leadership while a partition keeps it
   // from a majority before partition-quorum calls it invalid: a leader needs
   // some time to notice (Raft's check-quorum takes up to two election
   // timeouts), so this is a generous multiple of a typical 0.3 s timeout.
   double partition_grace_s = 1.5;
   // Whether split-brain fails a termless elector (one whose role events carry
-  // no term) for any window with two live leaders. Electors with terms are
-  // judged per term by election-safety instead and never fail split-brain.
+  // no term) for any window with two live leaders. Electors with terms fail
+  // it only for two live leaders of the same term, whatever this says.
   bool split_brain_fails = true;
 };
+
+// The options as JSON, for the "checks" object of a run's run/start event:
+// {"liveness_deadline_s","stable_window_s","partition_grace_s","split_brain_fails"}
+// (and "nodes" when set), so that `schism check` can judge a history exactly
+// as the run did.
+nlohmann::json ToJson(const CheckOptions& options);
+
+// Overwrites the fields of `options` that `recorded` (such a "checks" object)
+// holds. Throws std::invalid_argument naming a field of the wrong type.
+void ApplyRecorded(const nlohmann::json& recorded, CheckOptions& options);
 
 // Judges one property of a history. Observe() is called once per event in
 // history order, then Finish() once. Either may throw; RunCheckers() turns

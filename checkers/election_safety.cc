@@ -74,8 +74,11 @@ Verdict ElectionSafetyChecker::Finish() {
     verdict.valid = Validity::kUnknown;
     verdict.reason = "no role events in the history";
   } else if (leader_claims_ > 0 && termless_claims_ == leader_claims_) {
-    verdict.valid = Validity::kUnknown;
-    verdict.reason = "leader claims carry no term, so leaders cannot be compared per term";
+    // Not applicable rather than unknown: "one leader per term" means nothing
+    // without terms; split-brain judges such electors by wall-clock overlap.
+    verdict.valid = Validity::kValid;
+    verdict.details["applicable"] = false;
+    verdict.reason = "not applicable: the elector's leader claims carry no term (see split-brain)";
   } else if (terms_with_leader_ == 0) {
     verdict.valid = Validity::kValid;
     verdict.reason = "no leader claims";

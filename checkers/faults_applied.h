@@ -7,6 +7,11 @@
 // has then not shown what it meant to show, so this verdict is unknown, with
 // the reasons, and never silently valid.
 //
+// A fault the nemesis resolved to nothing (a kill with no live node, a
+// voter kill that no vote came for) is recorded with a "skipped" reason. It
+// is counted in the reason and details; a run whose scheduled faults were
+// all skipped, none applied, is unknown: it tested no fault at all.
+//
 // Memory: one counter per fault kind and the first few reasons.
 
 #include <map>
@@ -31,6 +36,7 @@ class FaultsAppliedChecker final : public Checker {
  private:
   std::map<std::string, std::uint64_t> applied_;      // fault -> starts
   std::map<std::string, std::uint64_t> unsupported_;  // fault -> events not applied
+  std::map<std::string, std::uint64_t> skipped_;      // "fault: reason" -> events
   std::vector<std::string> reasons_;                  // distinct, first few
   std::vector<std::uint64_t> evidence_;
 };

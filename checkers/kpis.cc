@@ -33,8 +33,16 @@ void KpiChecker::Observe(const histories::Event& event) {
     first_time_ = event.time;
     leaderless_since_ = event.time;
   }
+  if (ended_) return;
   last_time_ = event.time;
   last_index_ = event.index;
+  const bool stopping =
+      (event.type == histories::EventType::kRun && (event.f == "stopping" || event.f == "end")) ||
+      (event.type == histories::EventType::kProcess && event.f == "stop");
+  if (stopping) {
+    ended_ = true;
+    return;
+  }
   const bool roles = status_.Observe(event);
   const bool network = !roles && network_.Observe(event);
   if (roles) windows_.Update(status_, event);
@@ -46,7 +54,7 @@ void KpiChecker::Track(const histories::Event& event) {
   if (leader_ != NodeStatus::kNoNode) {
     int loss = -1;
     if (!status_.node(leader_).up) {
-      loss = kKilled;
+      loss = status_.node(leader_).paused ? kPaused : kKilled;
     } else if (!status_.Leads(leader_)) {
       loss = kSteppedDown;
     } else if (network_.Reachable(leader_, Cluster()) < majority) {
@@ -116,6 +124,7 @@ Verdict KpiChecker::Finish() {
       {"leader_changes_per_min", per_min},
       {"losses",
        {{"killed", losses_[kKilled]},
+        {"paused", losses_[kPaused]},
         {"stepped_down", losses_[kSteppedDown]},
         {"isolated", losses_[kIsolated]},
         {"lost_followers", losses_[kLostFollowers]}}},

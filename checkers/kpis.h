@@ -25,7 +25,9 @@ namespace schism::checkers {
 // partition in force. The cluster is leaderless while there is no stable
 // leader. The stable leader is lost when it is killed (or exits, stops),
 // steps down, is cut off from a majority by a partition start, or loses its
-// majority of followers. Figures:
+// majority of followers. Figures end where the controller stops the nodes
+// ("run"/"stopping", or the first "process"/"stop"): the end of a run is no
+// loss of leadership. Figures:
 //   first_leader_s        from the first event to the first stable leader;
 //   elections / election_s   one sample per loss, from the loss to the next
 //                         stable leader: count, p50, p95 (with 2+ samples), max, mean;
@@ -37,7 +39,8 @@ namespace schism::checkers {
 //   leaderless_s, leaderless_pct   total leaderless time and its share of the run;
 //   leader_changes, leader_changes_per_min   a stable leader other than the last
 //                         one, in another term (any other node for termless electors);
-//   losses                by cause: killed, stepped_down, isolated, lost_followers;
+//   losses                by cause: killed (killed, exited or stopped), paused,
+//                         stepped_down, isolated, lost_followers;
 //   split_brain           windows with two or more live leaders: count, total_s.
 // Without a configured or recorded cluster size, the number of nodes seen so
 // far stands in for it.
@@ -54,7 +57,7 @@ class KpiChecker final : public Checker {
   Verdict Finish() override;
 
  private:
-  enum Loss { kKilled, kSteppedDown, kIsolated, kLostFollowers, kLossKinds };
+  enum Loss { kKilled, kPaused, kSteppedDown, kIsolated, kLostFollowers, kLossKinds };
 
   std::size_t Cluster() const;
   bool Stable(NodeTable::Id id) const;
@@ -68,13 +71,14 @@ class KpiChecker final : public Checker {
   Samples elections_;
 
   bool any_event_ = false;
+  bool ended_ = false;  // The controller began stopping the nodes: no more figures.
   double first_time_ = 0.0;
   double last_time_ = 0.0;
   std::uint64_t last_index_ = 0;
 
   NodeTable::Id leader_ = NodeStatus::kNoNode;    // The stable leader now, if any.
   NodeTable::Id previous_ = NodeStatus::kNoNode;  // The last stable leader.
-  std::optional<std::uint64_t> previous_term_;     // Its term then.
+  std::optional<std::uint64_t> previous_term_;    // Its term then.
   double leaderless_since_ = 0.0;
   double leaderless_s_ = 0.0;
   double first_leader_s_ = -1.0;  // Negative until there is one.

@@ -22,6 +22,24 @@ bool IsNemesisStart(const Event& event) {
 // Ends every fault, not only one of its own "f".
 bool IsFullHeal(std::string_view f) { return f == "heal" || f == "final-heal"; }
 
+// A fault the nemesis meant to inject but did not: no start, no end.
+bool IsNotApplied(const Event& event) {
+  return event.detail.is_object() &&
+         (event.detail.contains("skipped") || event.detail.contains("unsupported"));
+}
+
+// The end of what is judged: the run's end, or the controller stopping the nodes.
+bool IsEnd(const Event& event) {
+  if (event.type == EventType::kRun) return event.f == "end" || event.f == "stopping";
+  return event.type == EventType::kProcess && event.f == "stop";
+}
+
+// A node that exited by itself, not after a term op asked it to.
+bool IsOwnExit(const Event& event) {
+  if (event.f != "exit" && event.f != "crash") return false;
+  return !(event.detail.is_object() && event.detail.contains("after"));
+}
+
 }  // namespace
 
 LivenessChecker::LivenessChecker(const CheckOptions& options)
@@ -38,36 +56,56 @@ void LivenessChecker::Observe(const Event& event) {
   }
   last_time_ = event.time;
   last_index_ = event.index;
+  if (IsEnd(event)) {
+    Confirm(event.time);
+    ended_ = true;
+    return;
+  }
+  Confirm(event.time);  // Whatever this event changes, the candidate held until now.
+  if (Apply(event)) {
+    heal_kind_ = faults_ ? "the final heal" : "the last node start";
+    heal_time_ = event.time;
+    heal_index_ = event.index;
+    candidate_.reset();
+    stable_.reset();
+    exit_.reset();
+  }
+  if (open_faults_.empty()) {
+    Track(event);
+  } else {
+    candidate_.reset();
+  }
+}
 
-  bool heal = false;
+bool LivenessChecker::Apply(const Event& event) {
   switch (event.type) {
     case EventType::kRun:
       if (event.f == "start") {
         heal_kind_ = "the run start";
         heal_time_ = event.time;
         heal_index_ = event.index;
-      } else if (event.f == "end") {
-        ended_ = true;
-        return;
       }
-      break;
+      return false;
     case EventType::kRole:
       status_.Observe(event);
-      break;
+      return false;
     case EventType::kProcess:
-      if (event.node.empty()) break;
+      if (event.node.empty()) return false;
       status_.Observe(event);
       if (IsProcessDown(event.f)) faults_ = true;
-      if (IsProcessUp(event.f)) heal = true;
-      break;
+      if (IsOwnExit(event) && !exit_) {
+        exit_ = Exit{event.index, event.time, event.node,
+                     event.detail.is_object() ? event.detail.value("code", nlohmann::json())
+                                              : nlohmann::json()};
+      }
+      return IsProcessUp(event.f);
     case EventType::kNemesis:
+      if (IsNotApplied(event)) return false;
       faults_ = true;
       if (IsNemesisStart(event)) {
         open_faults_.push_back({event.f, event.index});
-        stable_.reset();
-        break;
+        return false;
       }
-      heal = true;
       if (IsFullHeal(event.f)) {
         open_faults_.clear();
       } else {
@@ -77,41 +115,53 @@ void LivenessChecker::Observe(const Event& event) {
           break;
         }
       }
-      break;
+      return true;
     default:
-      break;
+      return false;
   }
-  if (heal) {
-    heal_kind_ = faults_ ? "the final heal" : "the last node start";
-    heal_time_ = event.time;
-    heal_index_ = event.index;
-    stable_.reset();
-  }
-  if (!stable_ && open_faults_.empty()) LookForStableLeader(event);
 }
 
-void LivenessChecker::LookForStableLeader(const Event& event) {
-  const std::size_t majority = cluster_.majority();
-  if (cluster_.nodes() == 0) return;
+std::optional<LivenessChecker::Stable> LivenessChecker::FollowedLeader(const Event& event) const {
+  if (cluster_.nodes() == 0) return std::nullopt;
   for (NodeTable::Id l = 0; l < status_.size(); ++l) {
     const std::size_t following = status_.Following(l);  // 0 unless l leads
-    if (following >= majority) {
-      stable_ = Stable{event.time, event.index, l, status_.node(l).term, following};
-      return;
+    if (following >= cluster_.majority()) {
+      return Stable{event.time, event.index, l, status_.node(l).term, following};
     }
   }
+  return std::nullopt;
+}
+
+void LivenessChecker::Confirm(double time) {
+  if (candidate_ && !stable_ && time - candidate_->time >= options_.stable_window_s) {
+    stable_ = candidate_;
+  }
+}
+
+void LivenessChecker::Track(const Event& event) {
+  std::optional<Stable> now = FollowedLeader(event);
+  if (!now) {
+    candidate_.reset();
+  } else if (!candidate_ || candidate_->leader != now->leader || candidate_->term != now->term) {
+    candidate_ = now;
+  }
+}
+
+std::string LivenessChecker::Who(const Stable& s) const {
+  return nodes_.Name(s.leader) + (s.term ? " in term " + std::to_string(*s.term) : "") + " with " +
+         std::to_string(s.following) + " of " + std::to_string(cluster_.nodes()) +
+         " nodes following";
 }
 
 Verdict LivenessChecker::Finish() {
   Verdict verdict;
   verdict.checker = std::string(kName);
   const double deadline = options_.liveness_deadline_s;
+  const double window = options_.stable_window_s;
   const std::string heal_name(heal_kind_);
-  verdict.details = {{"deadline_s", deadline},
-                     {"nodes", cluster_.nodes()},
-                     {"final_heal_i", heal_index_},
-                     {"final_heal_t", heal_time_},
-                     {"final_heal_kind", heal_name}};
+  verdict.details = {{"deadline_s", deadline},     {"stable_window_s", window},
+                     {"nodes", cluster_.nodes()},  {"final_heal_i", heal_index_},
+                     {"final_heal_t", heal_time_}, {"final_heal_kind", heal_name}};
   if (!any_event_) {
     verdict.valid = Validity::kUnknown;
     verdict.reason = "empty history";
@@ -129,6 +179,17 @@ Verdict LivenessChecker::Finish() {
                      " is still in force at the end of the history";
     return verdict;
   }
+  if (exit_) {
+    verdict.valid = Validity::kInvalid;
+    verdict.details["exit_i"] = exit_->index;
+    verdict.reason = exit_->node + " exited by itself" +
+                     (exit_->code.is_null() ? "" : " (status " + exit_->code.dump() + ")") + " " +
+                     Seconds(exit_->time - heal_time_) + " s after " + heal_name +
+                     " (i=" + std::to_string(exit_->index) +
+                     "): a node that dies once the faults are over is no live cluster";
+    verdict.evidence = {heal_index_, exit_->index};
+    return verdict;
+  }
   if (stable_) {
     const double took = stable_->time - heal_time_;
     verdict.details["stable_i"] = stable_->index;
@@ -137,25 +198,28 @@ Verdict LivenessChecker::Finish() {
     verdict.details["leader"] = nodes_.Name(stable_->leader);
     verdict.details["term"] = stable_->term ? nlohmann::json(*stable_->term) : nlohmann::json();
     verdict.details["following"] = stable_->following;
-    std::string who = nodes_.Name(stable_->leader) +
-                      (stable_->term ? " in term " + std::to_string(*stable_->term) : "") +
-                      " with " + std::to_string(stable_->following) + " of " +
-                      std::to_string(cluster_.nodes()) + " nodes following";
     if (took <= deadline) {
       verdict.valid = Validity::kValid;
-      verdict.reason = "stable leader " + who + " " + Seconds(took) + " s after " + heal_name +
-                       " (i=" + std::to_string(stable_->index) + ")";
+      verdict.reason = "stable leader " + Who(*stable_) + " " + Seconds(took) + " s after " +
+                       heal_name + " (i=" + std::to_string(stable_->index) + "), held for the " +
+                       Seconds(window) + " s window";
     } else {
       verdict.valid = Validity::kInvalid;
       verdict.reason = "no stable leader until " + Seconds(took) + " s after " + heal_name +
-                       " (deadline " + Seconds(deadline) + " s); then " + who;
+                       " (deadline " + Seconds(deadline) + " s); then " + Who(*stable_);
       verdict.evidence = {heal_index_, stable_->index};
     }
     return verdict;
   }
   const double span = last_time_ - heal_time_;
   verdict.details["history_after_heal_s"] = span;
-  if (span < deadline) {
+  if (candidate_ && candidate_->time - heal_time_ <= deadline) {
+    verdict.valid = Validity::kUnknown;
+    verdict.reason = "history ends " + Seconds(span) + " s after " + heal_name + " while " +
+                     Who(*candidate_) + " (since i=" + std::to_string(candidate_->index) +
+                     ") had held only " + Seconds(last_time_ - candidate_->time) + " s of the " +
+                     Seconds(window) + " s stability window";
+  } else if (span < deadline) {
     verdict.valid = Validity::kUnknown;
     verdict.reason = "history ends " + Seconds(span) + " s after " + heal_name +
                      ", before the deadline (" + Seconds(deadline) + " s), with no stable leader";

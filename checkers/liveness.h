@@ -1,5 +1,6 @@
 #pragma once
-// liveness: a stable leader appears soon after the final heal.
+// liveness: a stable leader appears soon after the final heal, and the
+// cluster stays up once the faults are over.
 
 #include <cstdint>
 #include <optional>
@@ -17,20 +18,30 @@ namespace schism::checkers {
 // Finds the final heal: the last event that ends a fault, that is a nemesis
 // event other than a "phase":"start" one (a "phase":"end", an "f":"heal") or a
 // process "start"/"restart"/"resume". Without faults that is the last
-// process start, or the run start. A nemesis fault still open at the end
-// ("phase":"start" without its "phase":"end" of the same "f", and no "heal"
-// or "final-heal" after it) makes the verdict unknown. From there on it looks for the first
-// moment at which some node L is leader in term T and, by every node's latest
-// role event, a majority of the cluster are L itself or followers of L in
-// term T. Nodes whose process was killed (or exited, stopped, paused) and not
-// started again count as not following.
-//
-// Valid when that moment comes within CheckOptions::liveness_deadline_s of
-// the final heal; the details give the time it took. Invalid when it comes
-// later or never although the history runs past the deadline. Unknown when
-// the history (its run/end, or its last event) ends before the deadline, when
-// a nemesis fault is still in force at the end, or when the cluster size is
+// process start, or the run start. Nemesis events that record a fault not
+// applied ("skipped" or "unsupported") neither start nor end one. A nemesis
+// fault still open at the end ("phase":"start" without its "phase":"end" of
+// the same "f", and no "heal" or "final-heal" after it) makes the verdict
 // unknown.
+//
+// From the final heal on it looks for a stable leader: some node L that is
+// leader in term T while, by every node's latest role event, a majority of
+// the cluster are L itself or up followers of L in term T, and that holds
+// unbroken for CheckOptions::stable_window_s. Killed, exited, stopped and
+// paused nodes follow nobody; a resumed node holds the role it last reported.
+//
+// Valid when a stable leader's window starts within
+// CheckOptions::liveness_deadline_s of the final heal and no node exits by
+// itself after the final heal. Invalid when a node exits by itself after the
+// final heal (a crash loop is no live cluster, whatever leader was seen), or
+// when no stable leader starts by the deadline although the history goes on
+// past it. Unknown when the history ends before the deadline, or ends while
+// a leader that started in time has not yet held for the whole window; when
+// a fault is still in force at the end; or when the cluster size is unknown.
+//
+// The history ends for this checker at "run"/"end", at "run"/"stopping" (the
+// controller starts stopping the nodes), or at the first "process"/"stop"
+// (histories written before "stopping" existed).
 //
 // Memory: one entry per node.
 class LivenessChecker final : public Checker {
@@ -44,16 +55,37 @@ class LivenessChecker final : public Checker {
   Verdict Finish() override;
 
  private:
+  // A leader followed by a majority, from the moment it first was.
   struct Stable {
     double time;
     std::uint64_t index;
     NodeTable::Id leader;
     std::optional<std::uint64_t> term;
-    std::size_t following;  // Including the leader.
+    std::size_t following;  // Including the leader, when it started.
   };
 
-  // Records the moment of `event` if a majority follows one leader now.
-  void LookForStableLeader(const histories::Event& event);
+  struct OpenFault {
+    std::string f;
+    std::uint64_t index;
+  };
+
+  // A node that exited by itself after the final heal.
+  struct Exit {
+    std::uint64_t index;
+    double time;
+    std::string node;
+    nlohmann::json code;
+  };
+
+  // Applies one event's effect on faults and nodes; true if it ended a fault.
+  bool Apply(const histories::Event& event);
+  // The leader a majority follows now, if any.
+  std::optional<Stable> FollowedLeader(const histories::Event& event) const;
+  // Confirms the candidate once it has held for the window by `time`.
+  void Confirm(double time);
+  // Starts, keeps or drops the candidate after `event`.
+  void Track(const histories::Event& event);
+  std::string Who(const Stable& s) const;
 
   CheckOptions options_;
   ClusterSize cluster_;
@@ -61,21 +93,18 @@ class LivenessChecker final : public Checker {
   NodeStatus status_{nodes_};  // Every node's latest role and whether it is up.
 
   bool any_event_ = false;
-  bool ended_ = false;      // Saw run/end; later events are not judged.
-  double last_time_ = 0.0;  // Of the run/end event, or else the last event.
+  bool ended_ = false;      // Saw the end (see above); later events are not judged.
+  double last_time_ = 0.0;  // Of the end event, or else the last event.
   std::uint64_t last_index_ = 0;
-
-  struct OpenFault {
-    std::string f;
-    std::uint64_t index;
-  };
 
   bool faults_ = false;  // Saw a nemesis event or a process going down.
   std::string_view heal_kind_ = "the start of the history";  // What heal_time_ is.
   double heal_time_ = 0.0;
   std::uint64_t heal_index_ = 0;
   std::vector<OpenFault> open_faults_;  // Nemesis faults started and not yet ended.
-  std::optional<Stable> stable_;        // Since the final heal.
+  std::optional<Stable> candidate_;     // Followed since the final heal, window not yet over.
+  std::optional<Stable> stable_;        // The first that held for the whole window.
+  std::optional<Exit> exit_;            // The first exit by itself since the final heal.
 };
 
 }  // namespace schism::checkers

@@ -28,14 +28,21 @@ bool NodeStatus::Observe(const histories::Event& event) {
     return true;
   }
   if (event.type != histories::EventType::kProcess || event.node.empty()) return false;
-  if (IsProcessDown(event.f)) {
-    Node& state = State(event.node);
+  Node& state = State(event.node);
+  if (event.f == "pause") {
     state.up = false;
+    state.paused = true;  // Keeps its role: the same process resumes with it.
+  } else if (event.f == "resume") {
+    state.up = true;
+    state.paused = false;
+  } else if (IsProcessDown(event.f)) {
+    state.up = false;
+    state.paused = false;
     state.known = false;
   } else if (IsProcessUp(event.f)) {
-    Node& state = State(event.node);
-    state.up = true;
-    if (event.f != "resume") state.known = false;  // A new process starts from scratch.
+    state.up = true;  // A new process starts from scratch.
+    state.paused = false;
+    state.known = false;
   }
   return true;
 }

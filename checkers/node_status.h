@@ -18,8 +18,10 @@ bool IsProcessDown(std::string_view f);
 bool IsProcessUp(std::string_view f);
 
 // Follows role events and process events. A node whose process is killed,
-// exits, stops or is paused is down and leads nobody; a node that starts again
-// knows nothing until it prints a role (a resumed node keeps its old role).
+// exits, stops or is paused is down and leads nobody. A node that starts
+// again knows nothing until it prints a role. A paused node is the same
+// process when it resumes: it holds the role it last reported, and is up
+// again with it (a paused leader resumes as a leader until it says otherwise).
 // Ids come from the NodeTable given to the constructor, which must outlive
 // this object. Memory: one entry per node.
 class NodeStatus {
@@ -28,7 +30,8 @@ class NodeStatus {
 
   struct Node {
     bool up = true;
-    bool known = false;  // Has printed a role since it last (re)started.
+    bool paused = false;  // Down because paused (not dead): resumes with its role.
+    bool known = false;   // Has printed a role since it last (re)started.
     histories::Role role = histories::Role::kFollower;
     std::optional<std::uint64_t> term;
     NodeTable::Id leader = kNoNode;  // Whom it believes leads.

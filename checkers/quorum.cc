@@ -29,6 +29,7 @@ QuorumChecker::Term* QuorumChecker::TermState(std::uint64_t term) {
 
 void QuorumChecker::Observe(const histories::Event& event) {
   cluster_.Observe(event);
+  if (event.type == histories::EventType::kRole) ++role_events_;
   if (event.type == histories::EventType::kVote) {
     ++vote_events_;
     if (!event.term) return;
@@ -91,9 +92,13 @@ Verdict QuorumChecker::Finish() {
                      {"majority", majority},
                      {"vote_events", vote_events_},
                      {"late_events", late_events_}};
+  verdict.details["applicable"] = vote_events_ > 0;
   if (vote_events_ == 0) {
-    verdict.valid = Validity::kUnknown;
-    verdict.reason = "elector reports no votes";
+    // Not applicable rather than unknown: an elector without votes (Bully,
+    // a ring, VRRP) cannot show a quorum, and split-brain judges it instead.
+    verdict.valid = role_events_ > 0 ? Validity::kValid : Validity::kUnknown;
+    verdict.reason = role_events_ > 0 ? "not applicable: the elector reports no votes"
+                                      : "no role or vote events in the history";
     return verdict;
   }
   if (cluster_.nodes() == 0) {

@@ -63,6 +63,7 @@ class QuorumChecker final : public Checker {
   std::map<std::uint64_t, Term> terms_;  // Within the window.
   std::uint64_t newest_term_ = 0;
   std::uint64_t vote_events_ = 0;
+  std::uint64_t role_events_ = 0;
   std::uint64_t late_events_ = 0;
   // Tallies of the judged terms.
   std::uint64_t claims_ = 0;

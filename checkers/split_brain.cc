@@ -18,6 +18,10 @@ nlohmann::json WindowsJson(const SplitWindows& windows, const NodeTable& nodes) 
                     {"end_i", w.end_index},
                     {"leaders", std::move(leaders)},
                     {"claims_i", w.claims}});
+    if (w.shared_term) {
+      list.back()["shared_term"] = *w.shared_term;
+      list.back()["shared_claims_i"] = w.shared_claims;
+    }
   }
   return list;
 }
@@ -42,6 +46,7 @@ Verdict SplitBrainChecker::Finish() {
   verdict.checker = std::string(kName);
   verdict.details = {{"termless", termless},
                      {"windows", windows_.count()},
+                     {"same_term_windows", windows_.same_term_count()},
                      {"total_s", windows_.total_s()},
                      {"longest_s", windows_.longest_s()},
                      {"reported", WindowsJson(windows_, nodes_)}};
@@ -57,7 +62,23 @@ Verdict SplitBrainChecker::Finish() {
   }
   const std::string summary = std::to_string(windows_.count()) + " window(s) with two or more " +
                               "live leaders, " + Seconds(windows_.total_s()) + " s in all";
-  if (termless && fails_) {
+  if (windows_.same_term_count() > 0) {
+    verdict.valid = Validity::kInvalid;
+    verdict.reason = std::to_string(windows_.same_term_count()) + " of " + summary +
+                     ", with two leaders of the same term";
+    for (const SplitWindows::Window& x : windows_.kept()) {
+      if (!x.shared_term) continue;
+      if (verdict.evidence.empty()) {
+        verdict.reason +=
+            "; first at " + Seconds(x.start) + " s: " + nodes_.Name(x.shared_leaders[0]) +
+            " (i=" + std::to_string(x.shared_claims[0]) + ") and " +
+            nodes_.Name(x.shared_leaders[1]) + " (i=" + std::to_string(x.shared_claims[1]) +
+            ") both leading term " + std::to_string(*x.shared_term) + " (see election-safety)";
+      }
+      verdict.evidence.insert(verdict.evidence.end(), x.shared_claims.begin(),
+                              x.shared_claims.end());
+    }
+  } else if (termless && fails_) {
     const SplitWindows::Window& w = windows_.kept().front();
     verdict.valid = Validity::kInvalid;
     std::string who;
@@ -72,7 +93,8 @@ Verdict SplitBrainChecker::Finish() {
   } else {
     verdict.valid = Validity::kValid;
     verdict.reason = summary + (termless ? " (not failing: split_brain_fails is off)"
-                                         : " (leaders of different terms; see election-safety)");
+                                         : " (each between leaders of different terms: an old "
+                                           "leader not yet told of the new term)");
   }
   return verdict;
 }

@@ -17,9 +17,11 @@ namespace schism::checkers {
 // term) any such window is a failure when CheckOptions::split_brain_fails is
 // set: invalid, with the "i" of the leader claims that opened each window as
 // evidence. For an elector with terms two leaders of different terms are a
-// normal, brief overlap (the old one has not heard of the new term yet) that
-// election-safety judges, so the windows are only reported in the details
-// and the verdict is valid. Unknown when there are no role events.
+// normal, brief overlap (the old one has not heard of the new term yet), so
+// such windows are only reported in the details and the verdict is valid;
+// two live leaders of the same term at once are invalid whatever the option
+// says, with those two claims as evidence (election-safety reports the same
+// pair). Unknown when there are no role events.
 //
 // Memory: one entry per node plus the first few windows.
 class SplitBrainChecker final : public Checker {

@@ -12,7 +12,7 @@ void SplitWindows::Update(const NodeStatus& status, const histories::Event& even
   if (leaders >= 2 && !open_) {
     open_ = true;
     ++count_;
-    current_ = Window{event.time, event.time, event.index, event.index, {}, {}};
+    current_ = Window{event.time, event.time, event.index, event.index, {}, {}, {}, {}, {}};
     if (kept_.size() < kMaxKept) {
       for (NodeTable::Id id = 0; id < status.size(); ++id) {
         if (!status.Leads(id)) continue;
@@ -22,6 +22,22 @@ void SplitWindows::Update(const NodeStatus& status, const histories::Event& even
     }
   } else if (leaders < 2 && open_) {
     End(event.time, event.index);
+  }
+  if (open_) FindSharedTerm(status);
+}
+
+void SplitWindows::FindSharedTerm(const NodeStatus& status) {
+  if (current_.shared_term) return;  // The first such pair is the evidence.
+  for (NodeTable::Id a = 0; a < status.size(); ++a) {
+    if (!status.Leads(a) || !status.node(a).term) continue;
+    for (NodeTable::Id b = a + 1; b < status.size(); ++b) {
+      if (!status.Leads(b) || status.node(b).term != status.node(a).term) continue;
+      current_.shared_term = status.node(a).term;
+      current_.shared_leaders = {a, b};
+      current_.shared_claims = {status.node(a).role_index, status.node(b).role_index};
+      ++same_term_count_;
+      return;
+    }
   }
 }
 

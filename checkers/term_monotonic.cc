@@ -16,6 +16,7 @@ void TermMonotonicChecker::Observe(const histories::Event& event) {
     restarted_[id] = true;
     return;
   }
+  if (event.type == EventType::kRole) ++role_events_;
   if (event.type != EventType::kRole && event.type != EventType::kVote &&
       event.type != EventType::kLease) {
     return;
@@ -46,7 +47,9 @@ void TermMonotonicChecker::Observe(const histories::Event& event) {
 Verdict TermMonotonicChecker::Finish() {
   Verdict verdict;
   verdict.checker = std::string(kName);
-  verdict.details = {{"termed_events", termed_events_}, {"violations", violation_count_}};
+  verdict.details = {{"termed_events", termed_events_},
+                     {"violations", violation_count_},
+                     {"applicable", termed_events_ > 0}};
   if (violation_count_ > 0) {
     const Violation& v = violations_.front();
     verdict.valid = Validity::kInvalid;
@@ -67,9 +70,12 @@ Verdict TermMonotonicChecker::Finish() {
                       {"restarted", w.restarted}});
     }
     verdict.details["reported"] = std::move(list);
-  } else if (termed_events_ == 0) {
+  } else if (termed_events_ == 0 && role_events_ == 0) {
     verdict.valid = Validity::kUnknown;
-    verdict.reason = "no event carries a term";
+    verdict.reason = "no role events in the history";
+  } else if (termed_events_ == 0) {
+    verdict.valid = Validity::kValid;  // Not applicable: a termless elector.
+    verdict.reason = "not applicable: the elector reports no terms";
   } else {
     verdict.valid = Validity::kValid;
     verdict.reason = "no node's term went backwards in " + std::to_string(termed_events_) +

@@ -49,6 +49,7 @@ class TermMonotonicChecker final : public Checker {
   std::vector<Violation> violations_;  // The first few.
   std::uint64_t violation_count_ = 0;
   std::uint64_t termed_events_ = 0;
+  std::uint64_t role_events_ = 0;
 };
 
 }  // namespace schism::checkers

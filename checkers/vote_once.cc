@@ -10,6 +10,7 @@ namespace schism::checkers {
 VoteOnceChecker::VoteOnceChecker(const CheckOptions& /*options*/) {}
 
 void VoteOnceChecker::Observe(const histories::Event& event) {
+  if (event.type == histories::EventType::kRole) ++role_events_;
   if (event.type != histories::EventType::kVote) return;
   ++vote_events_;
   if (!event.term) {
@@ -48,11 +49,10 @@ void VoteOnceChecker::Observe(const histories::Event& event) {
 Verdict VoteOnceChecker::Finish() {
   Verdict verdict;
   verdict.checker = std::string(kName);
-  verdict.details = {{"vote_events", vote_events_},
-                     {"termless_votes", termless_votes_},
-                     {"terms_with_votes", terms_with_votes_},
-                     {"late_votes", late_votes_},
-                     {"violations", violation_count_}};
+  verdict.details = {
+      {"vote_events", vote_events_},           {"termless_votes", termless_votes_},
+      {"terms_with_votes", terms_with_votes_}, {"late_votes", late_votes_},
+      {"violations", violation_count_},        {"applicable", terms_with_votes_ > 0}};
   if (violation_count_ > 0) {
     const Violation& v = violations_.front();
     verdict.valid = Validity::kInvalid;
@@ -73,12 +73,15 @@ Verdict VoteOnceChecker::Finish() {
                       {"i", {w.first.index, w.second_index}}});
     }
     verdict.details["reported"] = std::move(list);
+  } else if (vote_events_ == 0 && role_events_ == 0) {
+    verdict.valid = Validity::kUnknown;
+    verdict.reason = "no role or vote events in the history";
   } else if (vote_events_ == 0) {
-    verdict.valid = Validity::kUnknown;
-    verdict.reason = "elector reports no votes";
+    verdict.valid = Validity::kValid;  // Not applicable: see quorum.
+    verdict.reason = "not applicable: the elector reports no votes";
   } else if (terms_with_votes_ == 0) {
-    verdict.valid = Validity::kUnknown;
-    verdict.reason = "votes carry no term";
+    verdict.valid = Validity::kValid;  // "Once per term" means nothing without terms.
+    verdict.reason = "not applicable: the elector's votes carry no term";
   } else {
     verdict.valid = Validity::kValid;
     verdict.reason = "every node voted at most once per term, in " +

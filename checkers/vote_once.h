@@ -51,6 +51,7 @@ class VoteOnceChecker final : public Checker {
   std::vector<Violation> violations_;  // The first few.
   std::uint64_t violation_count_ = 0;
   std::uint64_t vote_events_ = 0;
+  std::uint64_t role_events_ = 0;
   std::uint64_t termless_votes_ = 0;
 };
 
