@@ -10,18 +10,6 @@
 namespace schism::checkers {
 namespace {
 
-nlohmann::json ValidJson(Validity validity) {
-  switch (validity) {
-    case Validity::kValid:
-      return true;
-    case Validity::kInvalid:
-      return false;
-    case Validity::kUnknown:
-      break;
-  }
-  return "unknown";
-}
-
 std::string EvidenceText(const std::vector<std::uint64_t>& evidence) {
   std::string text = "evidence (history i):";
   for (std::uint64_t i : evidence) text += " " + std::to_string(i);
@@ -30,20 +18,27 @@ std::string EvidenceText(const std::vector<std::uint64_t>& evidence) {
 
 }  // namespace
 
-nlohmann::json ResultsJson(const std::vector<Verdict>& verdicts, Validity overall) {
+nlohmann::json ResultsJson(const std::vector<Verdict>& verdicts, Validity overall,
+                           const nlohmann::json& extra) {
   nlohmann::json list = nlohmann::json::array();
   for (const Verdict& v : verdicts) {
     list.push_back({{"checker", v.checker},
-                    {"valid", ValidJson(v.valid)},
+                    {"verdict", ToString(v.valid)},
+                    {"valid", v.valid == Validity::kValid},
                     {"reason", v.reason},
                     {"evidence", v.evidence},
                     {"details", v.details.is_null() ? nlohmann::json::object() : v.details}});
   }
-  return {{"valid", ValidJson(overall)}, {"checkers", std::move(list)}};
+  nlohmann::json out = {{"schema", kResultsSchema},
+                        {"verdict", ToString(overall)},
+                        {"valid", overall == Validity::kValid}};
+  if (extra.is_object()) out.update(extra);
+  out["checkers"] = std::move(list);
+  return out;
 }
 
 std::string JUnitXml(const std::vector<Verdict>& verdicts, std::string_view suite_name,
-                     double seconds) {
+                     double seconds, const std::string& interrupted) {
   pugi::xml_document doc;
   pugi::xml_node decl = doc.append_child(pugi::node_declaration);
   decl.append_attribute("version") = "1.0";
@@ -57,15 +52,18 @@ std::string JUnitXml(const std::vector<Verdict>& verdicts, std::string_view suit
   const std::string time = Seconds(seconds);
   pugi::xml_node suites = doc.append_child("testsuites");
   suites.append_attribute("name") = suite.c_str();
-  suites.append_attribute("tests") = static_cast<long long>(verdicts.size());
+  const long long errors = interrupted.empty() ? 0 : 1;
+  const long long tests = static_cast<long long>(verdicts.size()) + errors;
+  suites.append_attribute("tests") = tests;
   suites.append_attribute("failures") = static_cast<long long>(count(Validity::kInvalid));
+  suites.append_attribute("errors") = errors;
   suites.append_attribute("skipped") = static_cast<long long>(count(Validity::kUnknown));
   suites.append_attribute("time") = time.c_str();
   pugi::xml_node testsuite = suites.append_child("testsuite");
   testsuite.append_attribute("name") = suite.c_str();
-  testsuite.append_attribute("tests") = static_cast<long long>(verdicts.size());
+  testsuite.append_attribute("tests") = tests;
   testsuite.append_attribute("failures") = static_cast<long long>(count(Validity::kInvalid));
-  testsuite.append_attribute("errors") = 0;
+  testsuite.append_attribute("errors") = errors;
   testsuite.append_attribute("skipped") = static_cast<long long>(count(Validity::kUnknown));
   testsuite.append_attribute("time") = time.c_str();
 
@@ -84,6 +82,15 @@ std::string JUnitXml(const std::vector<Verdict>& verdicts, std::string_view suit
     } else {
       testcase.append_child("system-out").text() = v.reason.c_str();
     }
+  }
+  if (!interrupted.empty()) {
+    pugi::xml_node testcase = testsuite.append_child("testcase");
+    testcase.append_attribute("classname") = suite.c_str();
+    testcase.append_attribute("name") = "run";
+    testcase.append_attribute("time") = time.c_str();
+    pugi::xml_node error = testcase.append_child("error");
+    error.append_attribute("message") = interrupted.c_str();
+    error.append_attribute("type") = "interrupted";
   }
   std::ostringstream out;
   doc.save(out, "  ", pugi::format_default, pugi::encoding_utf8);

@@ -11,20 +11,27 @@
 
 namespace schism::checkers {
 
+// The version of the results.json layout; it grows when a field changes meaning.
+inline constexpr int kResultsSchema = 1;
+
 // The content of results.json:
-//   {"valid": true | false | "unknown",
-//    "checkers": [{"checker": "quorum", "valid": ..., "reason": "...",
-//                  "evidence": [9, 14], "details": {...}}, ...]}
-// "valid" follows Jepsen: true, false, or the string "unknown". Checkers keep
-// the order of `verdicts`.
-nlohmann::json ResultsJson(const std::vector<Verdict>& verdicts, Validity overall);
+//   {"schema": 1, "verdict": "valid" | "invalid" | "unknown", "valid": bool,
+//    ...every field of `extra`...,
+//    "checkers": [{"checker": "quorum", "verdict": "valid", "valid": true,
+//                  "reason": "...", "evidence": [9, 14], "details": {...}}, ...]}
+// "verdict" is the three-way answer; "valid" is true only for "valid", so
+// `if results["valid"]` never passes an unknown run. Checkers keep the order
+// of `verdicts`.
+nlohmann::json ResultsJson(const std::vector<Verdict>& verdicts, Validity overall,
+                           const nlohmann::json& extra = nlohmann::json::object());
 
 // A JUnit XML report with one testsuite named `suite_name` that took `seconds`,
 // and one testcase per checker: an invalid verdict becomes a <failure> whose
 // message is the reason and whose text lists the evidence; an unknown verdict
-// becomes <skipped message="reason">.
+// becomes <skipped message="reason">. A non-empty `interrupted` adds a
+// testcase "run" with an <error> of that message: the run did not finish.
 std::string JUnitXml(const std::vector<Verdict>& verdicts, std::string_view suite_name,
-                     double seconds);
+                     double seconds, const std::string& interrupted = "");
 
 // A plain-text table for terminals, one row per checker, columns aligned:
 //   checker          | verdict | reason

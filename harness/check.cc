@@ -1,8 +1,10 @@
 #include "harness/check.h"
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <stdexcept>
 
 #include "checkers/report.h"
 #include "harness/errors.h"
@@ -12,17 +14,85 @@
 namespace schism::harness {
 namespace {
 
-// Feeds every event it sees to the HTML report on its way to the checkers.
+// "6.012": seconds as reasons print them.
+std::string Seconds(double s) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.3f", s);
+  return buffer;
+}
+
+// Feeds every event it sees to the HTML report on its way to the checkers,
+// and notes how the run ended.
 class ReportTap : public checkers::Checker {
  public:
-  explicit ReportTap(HtmlReport& report) : report_(report) {}
+  explicit ReportTap(HtmlReport* report) : report_(report) {}
   std::string_view name() const override { return "report"; }
-  void Observe(const histories::Event& e) override { report_.Observe(e); }
+  void Observe(const histories::Event& e) override {
+    if (report_ != nullptr) report_->Observe(e);
+    last_time_ = e.time;
+    if (e.type == histories::EventType::kRun && e.f == "end" && e.detail.is_object()) {
+      interrupted_ = e.detail.value("interrupted", false);
+    }
+  }
   checkers::Verdict Finish() override { return {}; }
+  bool interrupted() const { return interrupted_; }
+  double last_time() const { return last_time_; }
 
  private:
-  HtmlReport& report_;
+  HtmlReport* report_;
+  bool interrupted_ = false;
+  double last_time_ = 0;
 };
+
+// The detail of the history's first event when it is the run/start, else null.
+nlohmann::json RunStart(const std::filesystem::path& history) {
+  std::ifstream in(history);
+  if (!in) throw UsageError("cannot read " + history.string() + ": " + std::strerror(errno));
+  histories::HistoryReader reader(in, history.string(), /*lenient=*/true);
+  histories::Event first;
+  if (!reader.Next(first)) return nullptr;
+  if (first.type != histories::EventType::kRun || first.f != "start") return nullptr;
+  return first.detail;
+}
+
+// The options to judge with: the defaults, then what the run recorded, then the flags.
+checkers::CheckOptions ResolveOptions(const nlohmann::json& recorded, const CheckOverrides& o,
+                                      const std::filesystem::path& history) {
+  checkers::CheckOptions options;
+  try {
+    checkers::ApplyRecorded(recorded, options);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(history.string() + ": run/start: " + e.what());
+  }
+  if (o.nodes) options.nodes = *o.nodes;
+  if (o.liveness_deadline_s) options.liveness_deadline_s = *o.liveness_deadline_s;
+  if (o.stable_window_s) options.stable_window_s = *o.stable_window_s;
+  if (o.partition_grace_s) options.partition_grace_s = *o.partition_grace_s;
+  if (o.split_brain_fails) options.split_brain_fails = *o.split_brain_fails;
+  return options;
+}
+
+std::vector<std::string> RecordedCheckers(const nlohmann::json& checks) {
+  std::vector<std::string> names;
+  if (!checks.is_object() || !checks.contains("checkers") || !checks["checkers"].is_array()) {
+    return names;
+  }
+  for (const nlohmann::json& name : checks["checkers"]) {
+    if (name.is_string()) names.push_back(name.get<std::string>());
+  }
+  return names;
+}
+
+// A run dir stands for its history.jsonl.
+std::filesystem::path HistoryFile(const std::filesystem::path& path) {
+  if (!std::filesystem::is_directory(path)) return path;
+  std::filesystem::path file = path / "history.jsonl";
+  if (!std::filesystem::exists(file)) {
+    throw UsageError(path.string() + " is a directory without a history.jsonl; pass a run dir "
+                     "or a history file");
+  }
+  return file;
+}
 
 }  // namespace
 
@@ -35,44 +105,76 @@ int ExitCodeFor(checkers::Validity v) {
   return kExitUnknown;
 }
 
-CheckOutcome CheckHistory(const std::filesystem::path& history, const CheckSettings& settings) {
-  std::vector<std::string> names = settings.checkers.empty() ? checkers::CheckerNames() : settings.checkers;
+CheckOutcome CheckHistory(const std::filesystem::path& path, const CheckSettings& settings) {
+  const std::filesystem::path history = HistoryFile(path);
+  const nlohmann::json start = RunStart(history);
+  const nlohmann::json checks =
+      start.is_object() ? start.value("checks", nlohmann::json()) : nlohmann::json();
+  CheckOutcome out;
+  out.options = ResolveOptions(checks, settings.overrides, history);
+  out.run = start.is_object() ? start.value("config", nlohmann::json()) : nlohmann::json();
+  out.checker_names = settings.checkers;
+  if (out.checker_names.empty()) out.checker_names = RecordedCheckers(checks);
+  if (out.checker_names.empty()) out.checker_names = checkers::CheckerNames();
+
   std::vector<std::unique_ptr<checkers::Checker>> list;
-  for (const std::string& name : names) {
+  for (const std::string& name : out.checker_names) {
     try {
-      list.push_back(checkers::MakeChecker(name, settings.options));
+      list.push_back(checkers::MakeChecker(name, out.options));
     } catch (const std::invalid_argument& e) {
       throw UsageError(e.what());
     }
   }
   HtmlReport report;
-  if (settings.html) list.push_back(std::make_unique<ReportTap>(report));
+  auto tap = std::make_unique<ReportTap>(settings.html ? &report : nullptr);
+  const ReportTap& run_end = *tap;
+  list.push_back(std::move(tap));
 
   std::ifstream in(history);
   if (!in) throw UsageError("cannot read " + history.string() + ": " + std::strerror(errno));
   histories::HistoryReader reader(in, history.string(), settings.lenient);
-  CheckOutcome out;
   try {
     out.verdicts = checkers::RunCheckers(reader, list);
   } catch (const histories::HistoryError& e) {
     throw UsageError(e.what());
   }
-  if (settings.html) out.verdicts.pop_back();  // the tap's empty verdict
+  out.verdicts.pop_back();  // the tap's empty verdict
   out.skipped_lines = reader.skipped();
   out.events = reader.events();
+  out.interrupted = run_end.interrupted();
+  out.ended_at_s = run_end.last_time();
   out.overall = checkers::Validity::kValid;
   for (const auto& v : out.verdicts) out.overall = checkers::Merge(out.overall, v.valid);
-  if (out.skipped_lines > 0) {
+  if (out.skipped_lines > 0 || out.interrupted) {
     out.overall = checkers::Merge(out.overall, checkers::Validity::kUnknown);
   }
-  if (settings.html) out.html = report.Render(settings.title, out.verdicts, out.overall);
+  if (settings.html) {
+    std::string title = settings.title;
+    if (out.interrupted) title += " (interrupted at " + Seconds(out.ended_at_s) + " s)";
+    out.html = report.Render(title, out.verdicts, out.overall);
+  }
   return out;
+}
+
+nlohmann::json ResultsFor(const CheckOutcome& outcome) {
+  nlohmann::json checks = checkers::ToJson(outcome.options);
+  checks["checkers"] = outcome.checker_names;
+  nlohmann::json run = {{"interrupted", outcome.interrupted}, {"run", outcome.run},
+                        {"checks", std::move(checks)}};
+  if (outcome.interrupted) run["interrupted_at_s"] = outcome.ended_at_s;
+  if (outcome.skipped_lines > 0) run["skipped_lines"] = outcome.skipped_lines;
+  return checkers::ResultsJson(outcome.verdicts, outcome.overall, run);
 }
 
 void WriteReports(const RunDir& dir, const CheckOutcome& outcome, const std::string& suite,
                   double seconds) {
-  dir.WriteFile("results.json", checkers::ResultsJson(outcome.verdicts, outcome.overall).dump(2) + "\n");
-  dir.WriteFile("junit.xml", checkers::JUnitXml(outcome.verdicts, suite, seconds));
+  dir.WriteFile("results.json", ResultsFor(outcome).dump(2) + "\n");
+  const std::string interrupted =
+      outcome.interrupted ? "the run was interrupted at " + Seconds(outcome.ended_at_s) +
+                                " s of " + Seconds(seconds) +
+                                " s; the verdicts cover only what was recorded"
+                          : "";
+  dir.WriteFile("junit.xml", checkers::JUnitXml(outcome.verdicts, suite, seconds, interrupted));
   dir.WriteFile("report.html", outcome.html);
 }
 

@@ -4,17 +4,31 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "checkers/checker.h"
 #include "harness/run_store.h"
 
 namespace schism::harness {
 
+// Flags given to `schism check`. Each one set wins over what the history's
+// run/start event recorded (the options the run judged with), which wins
+// over the defaults of checkers::CheckOptions.
+struct CheckOverrides {
+  std::optional<std::size_t> nodes;
+  std::optional<double> liveness_deadline_s;
+  std::optional<double> stable_window_s;
+  std::optional<double> partition_grace_s;
+  std::optional<bool> split_brain_fails;
+};
+
 struct CheckSettings {
-  std::vector<std::string> checkers;  // empty: all of them
-  checkers::CheckOptions options;
+  std::vector<std::string> checkers;  // empty: those the run recorded, else all
+  CheckOverrides overrides;
   bool lenient = false;  // skip malformed lines (verdict at best unknown) instead of failing
   bool html = true;      // also render report.html
   std::string title;     // heads the report
@@ -22,16 +36,29 @@ struct CheckSettings {
 
 struct CheckOutcome {
   std::vector<checkers::Verdict> verdicts;
+  // Merged over the checkers; unknown at best when lines were skipped or the
+  // run was interrupted (it did not run its course).
   checkers::Validity overall = checkers::Validity::kUnknown;
   std::uint64_t events = 0;
   std::uint64_t skipped_lines = 0;
   std::string html;  // when CheckSettings::html
+  checkers::CheckOptions options;       // what the checkers judged with
+  std::vector<std::string> checker_names;
+  nlohmann::json run;  // the run's parameters (run/start "config"); null if not recorded
+  // The run/end event says the run was interrupted; then at what time.
+  bool interrupted = false;
+  double ended_at_s = 0;  // "t" of the last event
 };
 
-// Streams `history` once. Throws UsageError for an unknown checker name, an
-// unreadable file ("cannot read <path>: <reason>") or, unless lenient, a
-// malformed line ("<path>:<line>: <problem>").
+// Streams `history` once (after a look at its first event for the recorded
+// options). Throws UsageError for an unknown checker name, an unreadable file
+// ("cannot read <path>: <reason>"), a run dir or a directory without a
+// history, or, unless lenient, a malformed line ("<path>:<line>: <problem>").
 CheckOutcome CheckHistory(const std::filesystem::path& history, const CheckSettings& settings);
+
+// The content of results.json for `outcome` (see docs/running.md):
+// schema, verdict, valid, interrupted, run, checks and the checkers' verdicts.
+nlohmann::json ResultsFor(const CheckOutcome& outcome);
 
 // Writes results.json, junit.xml and report.html into the run dir.
 void WriteReports(const RunDir& dir, const CheckOutcome& outcome, const std::string& suite,

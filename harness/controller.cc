@@ -47,8 +47,22 @@ double QuietPeriod(const RunConfig& c) {
   return c.quiet_s > 0 ? c.quiet_s : std::max(5.0, 0.2 * c.time_s);
 }
 
+double StableWindow(const RunConfig& c) {
+  return c.stable_window_s ? *c.stable_window_s : checkers::CheckOptions{}.stable_window_s;
+}
+
 double LivenessDeadline(const RunConfig& c) {
-  return c.liveness_deadline_s > 0 ? c.liveness_deadline_s : 0.8 * QuietPeriod(c);
+  if (c.liveness_deadline_s > 0) return c.liveness_deadline_s;
+  // A leader stable from the deadline on must be seen to hold its window.
+  return std::max(0.0, std::min(0.8 * QuietPeriod(c), QuietPeriod(c) - StableWindow(c)));
+}
+
+checkers::CheckOptions CheckOptionsFor(const RunConfig& c) {
+  checkers::CheckOptions options;
+  options.liveness_deadline_s = LivenessDeadline(c);
+  options.stable_window_s = StableWindow(c);
+  options.split_brain_fails = c.split_brain_fails;
+  return options;
 }
 
 namespace {
@@ -83,7 +97,9 @@ nlohmann::json ConfigJson(const RunConfig& c, const std::vector<std::string>& co
           {"nemesis", c.nemeses},   {"nemesis_weights", c.weights},
           {"nemesis_interval_s", c.interval_s},
           {"quiet_s", QuietPeriod(c)}, {"liveness_deadline_s", LivenessDeadline(c)},
+          {"stable_window_s", StableWindow(c)},
           {"split_brain_fails", c.split_brain_fails},
+          {"checkers", c.checkers},
           {"port", c.port},
           {"node_cmd_template", c.node_cmd},
           {"elector_args", c.elector_args},
@@ -136,6 +152,14 @@ void Run::NoteFaultStartOn(const std::string& f, const nemesis::ResolvedOp& reso
   extra["victims"] = resolved.victims;
   if (resolved.victims.empty()) extra.erase("victims");
   NoteFaultStart(f, one, std::move(extra));
+}
+
+void Run::NoteSkipped(const nemesis::ResolvedOp& resolved) {
+  nlohmann::json detail = resolved.Describe();
+  detail.erase("f");
+  detail.erase("node");  // the event's own field
+  Note(EventType::kNemesis, std::string(nemesis::ToString(resolved.op.kind)), resolved.node,
+       std::move(detail));
 }
 
 void Run::AddToTimeline(const nemesis::ResolvedOp& resolved) {
@@ -191,6 +215,7 @@ void Run::OnLine(std::size_t k, const std::string& line) {
     return;
   }
   e->node = names_[k];
+  spoke_[k] = true;
   if (e->type == EventType::kRole) {
     state_[k].role = e->role;
     if (e->term) state_[k].term = *e->term;
@@ -212,8 +237,18 @@ void Run::OnExit(std::size_t k, pid_t pid, int code) {
     return;
   }
   Note(EventType::kProcess, "exit", names_[k], {{"pid", pid}, {"code", code}});
-  if (!stopping_) progress_ << "schism: node " << names_[k] << " exited by itself (status " << code
-                            << "); see " << dir_->NodeLog(names_[k]).string() << "\n";
+  if (stopping_) return;
+  if (!spoke_[k]) {
+    // It never printed a contract line: the elector did not start, and the
+    // rest of the run would only judge a cluster that was never there.
+    setup_error_ = names_[k] + " exited with status " + std::to_string(code) +
+                   " before it printed any contract line: the elector did not start";
+    setup_node_ = k;
+    Stop(false);
+    return;
+  }
+  progress_ << "schism: node " << names_[k] << " exited by itself (status " << code << "); see "
+            << dir_->NodeLog(names_[k]).string() << "\n";
 }
 
 void Run::ScheduleOps() {
@@ -243,6 +278,9 @@ void Run::Stop(bool interrupted) {
   if (stopping_) return;
   stopping_ = true;
   interrupted_ = interrupted;
+  // From here on the nodes are being stopped on purpose: checkers judge up to this line.
+  Note(EventType::kRun, "stopping", "",
+       {{"why", interrupted ? "interrupted" : !setup_error_.empty() ? "setup error" : "end of run"}});
   for (auto& t : timers_) t->cancel();
   signals_.cancel();
   for (auto& n : nodes_) {
@@ -266,8 +304,10 @@ void Run::Stop(bool interrupted) {
       KillTree(k);
       Note(EventType::kProcess, "stop", names_[k]);
     }
-    Note(EventType::kRun, "end", "",
-         interrupted_ ? nlohmann::json{{"interrupted", true}} : nlohmann::json());
+    nlohmann::json end = nlohmann::json::object();
+    if (interrupted_) end["interrupted"] = true;
+    if (!setup_error_.empty()) end["error"] = setup_error_;
+    Note(EventType::kRun, "end", "", end.empty() ? nlohmann::json() : end);
     io_.stop();
   };
   (*poll)({});
@@ -318,15 +358,19 @@ RunResult Run::Execute() {
   history_ = std::make_unique<histories::HistoryWriter>(dir.History());
   resolve_rng_.seed(config_.seed ^ 0x9e3779b97f4a7c15ULL);
   state_.resize(config_.nodes);
+  spoke_.assign(config_.nodes, false);
 
   start_ = Clock::now();
   nlohmann::json mechanisms = {{"cgroups", cgroups_ ? nlohmann::json(cgroups_->run_dir())
                                                      : nlohmann::json(nullptr)}};
   if (!cgroups_) mechanisms["cgroups_unavailable"] = no_cgroups;
   if (!clock_mechanism_.is_null()) mechanisms.update(clock_mechanism_);
+  nlohmann::json checks = checkers::ToJson(CheckOptionsFor(config_));
+  checks["checkers"] = config_.checkers;
   Note(EventType::kRun, "start", "",
        {{"nodes", names_}, {"seed", config_.seed}, {"test", config_.test},
-        {"mechanisms", mechanisms}});
+        {"mechanisms", mechanisms}, {"config", ConfigJson(config_, command)},
+        {"checks", std::move(checks)}});
   for (std::size_t k = 0; k < config_.nodes; ++k) {
     auto env = ContractEnvironment(vars[k]);
     if (clocks_) {
@@ -364,9 +408,9 @@ RunResult Run::Execute() {
   history_.reset();
   dir.WriteFile("timeline.json", nlohmann::json{{"seed", config_.seed}, {"ops", timeline_}}.dump(2) + "\n");
 
-  CheckSettings settings;
-  settings.options.liveness_deadline_s = LivenessDeadline(config_);
-  settings.options.split_brain_fails = config_.split_brain_fails;
+  if (!setup_error_.empty()) FailSetup(dir);
+
+  CheckSettings settings;  // the options and checkers are those run/start recorded
   settings.title = config_.test + ", seed " + std::to_string(config_.seed);
   CheckOutcome outcome = CheckHistory(dir.History(), settings);
   WriteReports(dir, outcome, settings.title, config_.time_s);
@@ -376,6 +420,36 @@ RunResult Run::Execute() {
   result.verdicts = outcome.verdicts;
   result.interrupted = interrupted_;
   return result;
+}
+
+namespace {
+
+// The last `count` lines of a file, each indented, for an error message.
+std::string LastLines(const std::filesystem::path& file, std::size_t count) {
+  std::ifstream in(file);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) {
+    lines.push_back(line);
+    if (lines.size() > count) lines.erase(lines.begin());
+  }
+  std::string out;
+  for (const std::string& line : lines) out += "\n  | " + line;
+  return out.empty() ? "\n  (its log is empty)" : out;
+}
+
+}  // namespace
+
+void Run::FailSetup(const RunDir& dir) {
+  const std::filesystem::path log = dir.NodeLog(names_[setup_node_]);
+  nlohmann::json results = {{"schema", checkers::kResultsSchema},
+                            {"verdict", "unknown"},
+                            {"valid", false},
+                            {"error", setup_error_},
+                            {"interrupted", false},
+                            {"checkers", nlohmann::json::array()}};
+  dir.WriteFile("results.json", results.dump(2) + "\n");
+  throw SetupError(setup_error_ + " (see " + log.string() + "); its last lines:" +
+                   LastLines(log, 5));
 }
 
 void CheckTimelineFits(const std::vector<nemesis::Op>& ops, const RunConfig& config) {
@@ -409,6 +483,21 @@ RunResult RunTest(const RunConfig& config, std::ostream& progress) {
   if (QuietPeriod(config) >= config.time_s) {
     throw UsageError("--time must be longer than the quiet period (" +
                      std::to_string(QuietPeriod(config)) + " s)");
+  }
+  if (StableWindow(config) < 0 || LivenessDeadline(config) + StableWindow(config) >
+                                      QuietPeriod(config) + 1e-9) {
+    std::ostringstream msg;
+    msg << "--liveness-deadline (" << LivenessDeadline(config) << " s) plus --stable-window ("
+        << StableWindow(config) << " s) must fit in the quiet period (" << QuietPeriod(config)
+        << " s): a leader found at the deadline must be seen to hold; raise --quiet";
+    throw UsageError(msg.str());
+  }
+  for (const std::string& name : config.checkers) {
+    try {
+      checkers::MakeChecker(name, {});
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(std::string("--checker: ") + e.what());
+    }
   }
   std::vector<nemesis::Op> schedule;
   if (config.timeline) {

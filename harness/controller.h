@@ -33,7 +33,9 @@ struct RunConfig {
   std::map<std::string, double> weights;  // share of cycles per nemesis (ScheduleOptions)
   double interval_s = 3;
   double quiet_s = 0;               // healed period at the end; 0: max(5, 20% of time)
-  double liveness_deadline_s = 0;   // 0: 80% of the quiet period
+  double liveness_deadline_s = 0;   // 0: 80% of the quiet period, at most quiet - window
+  std::optional<double> stable_window_s;  // unset: CheckOptions' default (1 s)
+  std::vector<std::string> checkers;      // the checkers to run; empty: all
   bool split_brain_fails = true;    // termless electors: two leaders at once is a failure
   std::uint16_t port = 7000;
   std::filesystem::path store = "store";
@@ -51,17 +53,22 @@ struct RunResult {
 };
 
 // Runs one test. Progress lines go to `progress`. Throws UsageError for a bad
-// configuration (checked before anything is built) and std::exception for an
-// environment failure; in every case everything the run made is gone again
-// (processes, namespaces, rules), while the run dir keeps what was recorded.
+// configuration (checked before anything is built), SetupError when a node
+// exits before it ever printed a contract line (the elector cannot start: a
+// setup problem, not a finding), and std::exception for an environment
+// failure; in every case everything the run made is gone again (processes,
+// namespaces, rules), while the run dir keeps what was recorded.
 RunResult RunTest(const RunConfig& config, std::ostream& progress);
 
 // Throws UsageError naming the first op of a replayed timeline that would
 // start a fault inside the quiet period, or end one after the run.
 void CheckTimelineFits(const std::vector<nemesis::Op>& ops, const RunConfig& config);
 
-// The quiet period and liveness deadline that RunTest uses for `config`.
+// The quiet period, stability window and liveness deadline that RunTest
+// uses for `config`, and all the checker options it records and judges with.
 double QuietPeriod(const RunConfig& config);
+double StableWindow(const RunConfig& config);
 double LivenessDeadline(const RunConfig& config);
+checkers::CheckOptions CheckOptionsFor(const RunConfig& config);
 
 }  // namespace schism::harness

@@ -12,6 +12,15 @@ class UsageError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The elector under test could not be started: a node exited before it ever
+// printed a contract line. A setup problem, not a finding about the elector;
+// the CLI exits 70. what() is one line naming the node, then the last lines
+// of its log, each on a line of its own.
+class SetupError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 // Exit codes (DESIGN.md §4).
 inline constexpr int kExitValid = 0;
 inline constexpr int kExitInvalid = 1;

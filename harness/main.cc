@@ -111,11 +111,15 @@ int DoCheck(const std::string& file, CheckSettings settings, bool json) {
   settings.html = false;
   CheckOutcome outcome = CheckHistory(file, settings);
   if (json) {
-    std::cout << schism::checkers::ResultsJson(outcome.verdicts, outcome.overall).dump(2) << "\n";
+    std::cout << ResultsFor(outcome).dump(2) << "\n";
   } else {
     PrintVerdicts(outcome.verdicts, outcome.overall);
     if (outcome.skipped_lines > 0) {
       std::cout << "skipped " << outcome.skipped_lines << " malformed line(s) (--lenient)\n";
+    }
+    if (outcome.interrupted) {
+      std::cout << "the run was interrupted at " << outcome.ended_at_s
+                << " s: the verdict covers only what was recorded\n";
     }
   }
   return ExitCodeFor(outcome.overall);
@@ -144,7 +148,16 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--nemesis-interval", run.interval_s, "seconds between faults")->capture_default_str();
   run_cmd->add_option("--quiet", run.quiet_s, "healed seconds at the end (default max(5, 20% of --time))");
   run_cmd->add_option("--liveness-deadline", run.liveness_deadline_s,
-                      "seconds after the final heal by which a leader must be followed");
+                      "seconds after the final heal by which a stable leader must appear "
+                      "(default 80% of the quiet period, at most quiet minus the window)");
+  double run_stable_window = 0;
+  CLI::Option* run_window = run_cmd->add_option(
+      "--stable-window", run_stable_window,
+      "seconds a leader must hold, followed by a majority, to count as stable (default 1)");
+  run_cmd->add_option("--checker", run.checkers,
+                      "checkers to run (repeatable or comma-separated; default all)")
+      ->delimiter(',')
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   run_cmd->add_option("--bug", bug, "built-in raft bug to inject")
       ->check(CLI::IsMember({"double-vote", "forget-vote"}));
   run_cmd->add_flag("--pre-vote", pre_vote, "built-in raft: use pre-vote");
@@ -183,13 +196,27 @@ int main(int argc, char** argv) {
   bool json = false;
   CLI::App* check_cmd = app.add_subcommand("check", "check a history.jsonl");
   check_cmd->add_option("history", file, "history.jsonl to check")->required();
-  check_cmd->add_option("--checker", check.checkers, "checker to run (repeatable; default all)")
+  check_cmd->add_option("--checker", check.checkers,
+                        "checkers to run (repeatable or comma-separated; default: the run's, "
+                        "else all)")
+      ->delimiter(',')
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  check_cmd->add_option("--nodes", check.options.nodes, "cluster size (default: from the history)");
-  check_cmd->add_option("--liveness-deadline", check.options.liveness_deadline_s,
-                        "seconds after the final heal")->capture_default_str();
-  check_cmd->add_option("--partition-grace", check.options.partition_grace_s,
-                        "seconds a leader may keep leading a minority side")->capture_default_str();
+  // Unset, each of these is what the run recorded in its run/start event, or
+  // else the default of schism::checkers::CheckOptions.
+  std::size_t check_nodes = 0;
+  double check_deadline = 0, check_window = 0, check_grace = 0;
+  CLI::Option* nodes_opt =
+      check_cmd->add_option("--nodes", check_nodes, "cluster size (default: from the history)");
+  CLI::Option* deadline_opt = check_cmd->add_option(
+      "--liveness-deadline", check_deadline,
+      "seconds after the final heal by which a stable leader must appear (default: the run's, "
+      "else 20)");
+  CLI::Option* window_opt = check_cmd->add_option(
+      "--stable-window", check_window,
+      "seconds a stable leader must hold (default: the run's, else 1)");
+  CLI::Option* grace_opt = check_cmd->add_option(
+      "--partition-grace", check_grace,
+      "seconds a leader may keep leading a minority side (default: the run's, else 1.5)");
   check_cmd->add_flag("--split-brain-allowed", check_split_brain_allowed,
                      "termless electors: report two simultaneous leaders without failing");
   check_cmd->add_flag("--json", json, "print results as JSON");
@@ -212,7 +239,13 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
   run.split_brain_fails = !run_split_brain_allowed;
-  check.options.split_brain_fails = !check_split_brain_allowed;
+  if (run_window->count() > 0) run.stable_window_s = run_stable_window;
+  CheckOverrides& o = check.overrides;
+  if (nodes_opt->count() > 0) o.nodes = check_nodes;
+  if (deadline_opt->count() > 0) o.liveness_deadline_s = check_deadline;
+  if (window_opt->count() > 0) o.stable_window_s = check_window;
+  if (grace_opt->count() > 0) o.partition_grace_s = check_grace;
+  if (check_split_brain_allowed) o.split_brain_fails = false;
   try {
     if (*run_cmd) return DoRun(run, nemesis, bug, pre_vote);
     if (*replay_cmd) {

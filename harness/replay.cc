@@ -80,6 +80,13 @@ RunConfig RecordedConfig(const json& config, const std::string& where) {
   c.quiet_s = Field<double>(config, "quiet_s", where);
   c.liveness_deadline_s = Field<double>(config, "liveness_deadline_s", where);
   c.split_brain_fails = Field<bool>(config, "split_brain_fails", where);
+  // Recorded since the stability window and --checker came in; older runs used the defaults.
+  if (config.contains("stable_window_s")) {
+    c.stable_window_s = Field<double>(config, "stable_window_s", where);
+  }
+  if (config.contains("checkers")) {
+    c.checkers = Field<std::vector<std::string>>(config, "checkers", where);
+  }
   c.port = Field<std::uint16_t>(config, "port", where);
   c.nemeses.clear();
   return c;

@@ -45,6 +45,7 @@ const char* Colour(const std::string& kind) {
   if (kind == "leader") return "#1f6feb";
   if (kind == "candidate") return "#e3b341";
   if (kind == "follower") return "#c9d1d9";
+  if (kind == "paused") return "#8250df";
   return "#30363d";  // down
 }
 
@@ -80,7 +81,10 @@ void HtmlReport::Observe(const Event& e) {
       break;
     case EventType::kRole: {
       std::string label = e.term ? "t" + std::to_string(*e.term) : "";
-      OpenSegment(e.node, e.time, std::string(histories::ToString(*e.role)), label);
+      std::string kind(histories::ToString(*e.role));
+      last_role_[e.node] = {kind, label};
+      if (paused_.count(e.node)) break;  // a line read while paused shows on resume
+      OpenSegment(e.node, e.time, std::move(kind), std::move(label));
       event_times_[e.index] = e.time;
       break;
     }
@@ -90,9 +94,25 @@ void HtmlReport::Observe(const Event& e) {
       break;
     case EventType::kProcess:
       if (e.f == "kill" || e.f == "exit" || e.f == "stop") {
+        paused_.erase(e.node);
+        last_role_.erase(e.node);
         OpenSegment(e.node, e.time, "down", "");
       } else if (e.f == "start") {
+        paused_.erase(e.node);
+        last_role_.erase(e.node);
         OpenSegment(e.node, e.time, "follower", "");
+      } else if (e.f == "pause") {
+        paused_.insert(e.node);
+        OpenSegment(e.node, e.time, "paused", "");
+      } else if (e.f == "resume") {
+        // The same process: it holds the role it last reported.
+        paused_.erase(e.node);
+        auto it = last_role_.find(e.node);
+        if (it == last_role_.end()) {
+          OpenSegment(e.node, e.time, "follower", "");
+        } else {
+          OpenSegment(e.node, e.time, it->second.first, it->second.second);
+        }
       }
       break;
     case EventType::kNemesis: {
@@ -196,6 +216,7 @@ std::string HtmlReport::Render(const std::string& title,
     << width - 60 << "\" y=\"" << height - 4 << "\">" << Num(span) << " s</text></svg>"
     << "<p>Lanes: <span style=\"color:#1f6feb\">■ leader</span> <span style=\"color:#e3b341\">"
        "■ candidate</span> <span style=\"color:#8c959f\">■ follower</span> "
+       "<span style=\"color:#8250df\">■ paused</span> "
        "<span style=\"color:#30363d\">■ down</span>; shaded bands: nemesis faults; red lines: "
        "evidence.</p></body></html>\n";
   return o.str();

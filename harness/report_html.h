@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -40,6 +42,9 @@ class HtmlReport {
   std::vector<Band> bands_;
   std::map<std::string, std::size_t> open_bands_;  // nemesis f (+node) -> index in bands_
   std::map<std::uint64_t, double> event_times_;    // i -> t, for evidence marks (role/vote only)
+  // Per node: the role and label it last reported, shown again when a pause ends.
+  std::map<std::string, std::pair<std::string, std::string>> last_role_;
+  std::set<std::string> paused_;
   double end_time_ = 0;
 };
 

@@ -72,6 +72,8 @@ class Run {
   // The same for one `node` of a fault that hit several.
   void NoteFaultStartOn(const std::string& f, const nemesis::ResolvedOp& resolved,
                         const std::string& node, nlohmann::json extra = nlohmann::json::object());
+  // Records a fault the nemesis resolved to nothing, with its "skipped" reason.
+  void NoteSkipped(const nemesis::ResolvedOp& resolved);
   // Appends an op as applied (its time, the op, its resolved targets) to timeline.json.
   void AddToTimeline(const nemesis::ResolvedOp& resolved);
   // Runs `then` after `delay_s` unless the run is stopping by then.
@@ -106,6 +108,8 @@ class Run {
   void FlapPhase(nemesis::Op partition, double until_s, bool partition_next);
   void FinalHeal();
   void Stop(bool interrupted);
+  // Writes results.json for a run whose elector did not start, and throws SetupError.
+  [[noreturn]] void FailSetup(const RunDir& dir);
   std::optional<std::string> CurrentLeader() const;
   std::size_t IndexOf(const std::string& node) const;
 
@@ -145,6 +149,9 @@ class Run {
     std::uint64_t term = 0;
   };
   std::vector<NodeState> state_;
+  std::vector<bool> spoke_;         // per node: printed a contract line in this run
+  std::string setup_error_;         // set when a node exits before it ever spoke
+  std::size_t setup_node_ = 0;
   std::set<pid_t> expected_exits_;
   std::optional<nemesis::ResolvedOp> pending_voter_kill_;  // armed "kill the next voter"
   std::map<std::size_t, bool> paused_;  // paused nodes: true when frozen, false when SIGSTOPped

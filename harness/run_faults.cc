@@ -24,7 +24,10 @@ void Run::ApplyOp(const nemesis::Op& op) {
 
 void Run::ApplyResolved(const nemesis::ResolvedOp& resolved) {
   AddToTimeline(resolved);
-  if (!resolved.skipped.empty()) return;
+  if (!resolved.skipped.empty()) {
+    NoteSkipped(resolved);
+    return;
+  }
   switch (resolved.op.kind) {
     case nemesis::OpKind::kPartition: {
       partitioner_->Apply(resolved.grudge);
@@ -165,7 +168,11 @@ void Run::EndBandwidth(const std::string& node) {
 
 void Run::PauseNode(const nemesis::ResolvedOp& resolved, const std::string& node) {
   std::size_t k = IndexOf(node);
-  if (!nodes_[k]->running() || paused_.count(k)) return;
+  if (!nodes_[k]->running() || paused_.count(k)) {
+    Note(EventType::kNemesis, "pause", node,
+         {{"skipped", node + (paused_.count(k) ? " is already paused" : " is not running")}});
+    return;
+  }
   bool freeze = resolved.op.freeze && cgroups_.has_value();
   NoteFaultStartOn("pause", resolved, node,
                    resolved.op.freeze && !freeze
@@ -209,14 +216,19 @@ void Run::ArmVoterKill(const nemesis::ResolvedOp& resolved) {
   pending_voter_kill_ = resolved;
   After(resolved.op.voter_wait_s, [this] {
     if (!pending_voter_kill_) return;  // a voter was killed in time
-    AddToTimeline(nemesis::VoterTimedOut(*pending_voter_kill_));
+    nemesis::ResolvedOp timed_out = nemesis::VoterTimedOut(*pending_voter_kill_);
+    AddToTimeline(timed_out);
+    NoteSkipped(timed_out);
     pending_voter_kill_.reset();
   });
 }
 
 void Run::KillNode(const nemesis::ResolvedOp& resolved, const std::string& node) {
   std::size_t k = IndexOf(node);
-  if (!nodes_[k]->running()) return;
+  if (!nodes_[k]->running()) {
+    Note(EventType::kNemesis, "kill", node, {{"skipped", node + " is not running"}});
+    return;
+  }
   NoteFaultStartOn("kill", resolved, node);
   pid_t pid = nodes_[k]->pid();
   KillTree(k);
@@ -229,7 +241,10 @@ void Run::KillNode(const nemesis::ResolvedOp& resolved, const std::string& node)
 // SIGTERM, then SIGKILL when the node has not exited after the op's grace.
 void Run::TermNode(const nemesis::ResolvedOp& resolved, const std::string& node) {
   std::size_t k = IndexOf(node);
-  if (!nodes_[k]->running()) return;
+  if (!nodes_[k]->running()) {
+    Note(EventType::kNemesis, "term", node, {{"skipped", node + " is not running"}});
+    return;
+  }
   NoteFaultStartOn("term", resolved, node, {{"grace", resolved.op.grace_s}});
   pid_t pid = nodes_[k]->pid();
   terminating_.insert(pid);

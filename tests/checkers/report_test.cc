@@ -18,17 +18,39 @@ std::vector<Verdict> Sample() {
   };
 }
 
-TEST(ResultsJson, JepsenStyleValidity) {
-  nlohmann::json j = ResultsJson(Sample(), Validity::kInvalid);
+TEST(ResultsJson, VerdictIsThreeWayAndValidIsStrictlyBoolean) {
+  nlohmann::json j = ResultsJson(Sample(), Validity::kInvalid, {{"interrupted", false}});
+  EXPECT_EQ(j["schema"], kResultsSchema);
+  EXPECT_EQ(j["verdict"], "invalid");
   EXPECT_EQ(j["valid"], false);
+  EXPECT_EQ(j["interrupted"], false);
   ASSERT_EQ(j["checkers"].size(), 3u);
   EXPECT_EQ(j["checkers"][0]["checker"], "election-safety");
+  EXPECT_EQ(j["checkers"][0]["verdict"], "valid");
   EXPECT_EQ(j["checkers"][0]["valid"], true);
   EXPECT_EQ(j["checkers"][0]["details"]["terms"], 3);
+  EXPECT_EQ(j["checkers"][1]["verdict"], "invalid");
   EXPECT_EQ(j["checkers"][1]["valid"], false);
   EXPECT_EQ(j["checkers"][1]["evidence"], nlohmann::json({4, 1}));
-  EXPECT_EQ(j["checkers"][2]["valid"], "unknown");
-  EXPECT_EQ(ResultsJson({}, Validity::kUnknown)["valid"], "unknown");
+  // An unknown verdict is never truthy: `if results["valid"]` must not pass it.
+  EXPECT_EQ(j["checkers"][2]["verdict"], "unknown");
+  EXPECT_EQ(j["checkers"][2]["valid"], false);
+  nlohmann::json unknown = ResultsJson({}, Validity::kUnknown);
+  EXPECT_EQ(unknown["verdict"], "unknown");
+  EXPECT_EQ(unknown["valid"], false);
+}
+
+TEST(JUnitXml, AnInterruptedRunIsAnError) {
+  const std::string xml = JUnitXml(Sample(), "raft", 20, "interrupted at 6.000 s of 20.000 s");
+  pugi::xml_document doc;
+  ASSERT_TRUE(doc.load_string(xml.c_str())) << xml;
+  pugi::xml_node suite = doc.child("testsuites").child("testsuite");
+  EXPECT_EQ(suite.attribute("tests").as_int(), 4);
+  EXPECT_EQ(suite.attribute("errors").as_int(), 1);
+  pugi::xml_node run = suite.find_child_by_attribute("testcase", "name", "run");
+  ASSERT_TRUE(run);
+  EXPECT_STREQ(run.child("error").attribute("message").value(),
+               "interrupted at 6.000 s of 20.000 s");
 }
 
 TEST(JUnitXml, OneTestcasePerChecker) {

@@ -86,7 +86,8 @@ class Cleanup : public ::testing::Test {
     host_tables_ = HostNftTables();
   }
   std::vector<std::string> Args(const char* time) {
-    return {(BinaryDir() / "schism").string(), "run", "--nodes", "3", "--time", time, "--quiet", "1",
+    return {(BinaryDir() / "schism").string(), "run", "--nodes", "3", "--time", time, "--quiet", "2",
+            "--stable-window", "0.5",
             "--seed", "5", "--nemesis-interval", "1", "--store", (tmp_.path() / "store").string(),
             "--nemesis", "partition,kill,pause,delay,clock,bandwidth,term"};
   }
@@ -116,6 +117,15 @@ TEST_F(Cleanup, AfterCtrlC) {
   auto last = nlohmann::json::parse(lines.back());
   EXPECT_EQ(last["f"], "end");
   EXPECT_EQ(last["interrupted"], true);
+  // Every report says the run did not run its course; the verdict is at best unknown.
+  const std::filesystem::path run_dir = tmp_.path() / "store" / "latest";
+  auto results = nlohmann::json::parse(ReadFile(run_dir / "results.json"));
+  EXPECT_EQ(results["interrupted"], true);
+  EXPECT_EQ(results["verdict"], "unknown") << results.dump();
+  EXPECT_EQ(results["valid"], false);
+  EXPECT_LT(results["interrupted_at_s"].get<double>(), 10.0);
+  EXPECT_NE(ReadFile(run_dir / "junit.xml").find("type=\"interrupted\""), std::string::npos);
+  EXPECT_NE(ReadFile(run_dir / "report.html").find("(interrupted at "), std::string::npos);
 }
 
 TEST_F(Cleanup, AfterSigkillOfTheController) {

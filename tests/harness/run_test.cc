@@ -77,6 +77,21 @@ TEST(Run, CorrectRaftUnderPartitionsIsValidAndChangesLeader) {
   EXPECT_GE(partitions, 1);
   EXPECT_EQ(events.back()["type"], "run");
   EXPECT_EQ(events.back()["f"], "end");
+
+  // results.json: a three-way verdict, a strictly boolean "valid", the run's parameters.
+  json results = json::parse(ReadFile(o.run_dir / "results.json"));
+  EXPECT_EQ(results["schema"], 1);
+  EXPECT_EQ(results["verdict"], "valid");
+  EXPECT_EQ(results["valid"], true);
+  EXPECT_EQ(results["interrupted"], false);
+  EXPECT_EQ(results["run"]["seed"], 11);
+  EXPECT_EQ(results["run"]["nodes"], 5);
+  EXPECT_EQ(results["run"]["time_s"], 12.0);
+  EXPECT_EQ(results["run"]["elector"], "raft");
+  EXPECT_EQ(results["run"]["nemesis"], json({"partition", "kill"}));
+  EXPECT_EQ(results["checks"]["liveness_deadline_s"], 4.0);
+  EXPECT_EQ(results["checks"]["stable_window_s"], 1.0);
+  for (const json& c : results["checkers"]) EXPECT_EQ(c["verdict"], "valid") << c.dump();
 }
 
 // What a timeline.json applied, entry by entry: op name and its resolved
@@ -116,7 +131,8 @@ TEST(Run, CatchesTheDoubleVoteBugAndFindsItAgainOnReplay) {
     ++caught;
     EXPECT_NE(o.output.find("invalid"), std::string::npos);
     json results = json::parse(ReadFile(o.run_dir / "results.json"));
-    EXPECT_EQ(results["valid"], false) << results.dump();
+    EXPECT_EQ(results["verdict"], "invalid") << results.dump();
+    EXPECT_EQ(results["valid"], false);
 
     // The replay applies the same faults to the same nodes and finds the bug again.
     Outcome r = RunSchism(tmp, {"replay", o.run_dir.string(), "--store", store}, 60s);
@@ -221,12 +237,13 @@ TEST(Replay, ClockFaultsOnAGoBinaryAreUnknownNeverSilentlyValid) {
   TempDir tmp;
   std::string timeline = Timeline(
       tmp, "clock", R"([{"t":1,"f":"clock","target":"all","mode":"bump","offset_ms":3000}])");
-  // /bin/true with a Go build-id note: exits at once, and libfaketime cannot reach it.
-  std::string go = (BinaryDir() / "tests/nemesis/fake-go-true").string();
+  // The built-in Raft with a Go build-id note: it elects, but libfaketime cannot reach it.
+  std::string go = (BinaryDir() / "tests/harness/fake-go-schism-node").string() +
+                   " raft --id {node} --listen {addr}:{port} --peers {peers} --data {data_dir}";
   Outcome o = RunSchism(tmp, {"replay", timeline, "--nodes", "3", "--time", "8", "--node-cmd", go,
                               "--store", (tmp.path() / "store").string()},
                         60s);
-  ASSERT_TRUE(o.code == 1 || o.code == 2) << o.output;
+  ASSERT_EQ(o.code, 2) << o.output;
   EXPECT_NE(o.output.find("is a Go binary: libfaketime cannot change its clock"), std::string::npos)
       << o.output;
   json results = json::parse(ReadFile(o.run_dir / "results.json"));
@@ -234,9 +251,12 @@ TEST(Replay, ClockFaultsOnAGoBinaryAreUnknownNeverSilentlyValid) {
   for (const json& c : results["checkers"]) {
     if (c["checker"] != "faults-applied") continue;
     found = true;
-    EXPECT_EQ(c["valid"], "unknown") << c.dump();
+    EXPECT_EQ(c["verdict"], "unknown") << c.dump();
+    EXPECT_EQ(c["valid"], false);
   }
   EXPECT_TRUE(found) << results.dump();
+  EXPECT_EQ(results["verdict"], "unknown");
+  EXPECT_EQ(results["valid"], false);
   EXPECT_EQ(EventsOf(o.run_dir, "nemesis", "clock").size(), 3u);
   json start = Events(o.run_dir).front();
   EXPECT_EQ(start["mechanisms"]["clock"], "time-namespace") << start.dump();
@@ -329,6 +349,78 @@ TEST(Check, NamesTheMalformedLine) {
   std::string out = ReadFile(out_file);
   EXPECT_EQ(code, 64) << out;
   EXPECT_NE(out.find("h.jsonl:3:"), std::string::npos) << out;
+}
+
+// The verdict table a run or a check printed: from its header to "verdict: ...".
+std::string VerdictTable(const std::string& output) {
+  const std::size_t from = output.find("checker ");
+  const std::size_t verdict = output.find("verdict: ");
+  if (from == std::string::npos || verdict == std::string::npos) return "";
+  return output.substr(from, output.find('\n', verdict) - from);
+}
+
+TEST(Check, ReJudgesARunWithTheOptionsTheRunUsed) {
+  if (!IsRoot()) GTEST_SKIP() << "needs root";
+  TempDir tmp;
+  Outcome o = RunSchism(tmp, {"run", "--nodes", "3", "--time", "8", "--quiet", "3", "--seed", "5",
+                              "--liveness-deadline", "1.75", "--stable-window", "0.75",
+                              "--checker", "liveness,split-brain", "--checker", "kpis",
+                              "--store", (tmp.path() / "store").string()},
+                        60s);
+  ASSERT_EQ(o.code, 0) << o.output;
+  json start = Events(o.run_dir).front();
+  EXPECT_EQ(start["checks"]["liveness_deadline_s"], 1.75) << start.dump();
+  EXPECT_EQ(start["checks"]["stable_window_s"], 0.75);
+  EXPECT_EQ(start["checks"]["checkers"], json({"liveness", "split-brain", "kpis"}));
+
+  std::vector<std::string> check = {(BinaryDir() / "schism").string(), "check",
+                                    (tmp.path() / "store" / "latest").string()};
+  int code;
+  {
+    Child child(check, tmp.path() / "check.txt");
+    code = child.Wait(20s);
+  }
+  std::string checked = ReadFile(tmp.path() / "check.txt");
+  EXPECT_EQ(code, o.code) << checked;
+  ASSERT_FALSE(VerdictTable(o.output).empty()) << o.output;
+  EXPECT_EQ(VerdictTable(checked), VerdictTable(o.output));
+
+  // A flag still wins over what the run recorded.
+  check.insert(check.end(), {"--liveness-deadline", "2", "--checker", "liveness", "--json"});
+  {
+    Child child(check, tmp.path() / "check.json");
+    EXPECT_EQ(child.Wait(20s), 0);
+  }
+  json results = json::parse(ReadFile(tmp.path() / "check.json"));
+  ASSERT_EQ(results["checkers"].size(), 1u) << results.dump();
+  EXPECT_EQ(results["checkers"][0]["details"]["deadline_s"], 2.0);
+  EXPECT_EQ(results["checkers"][0]["details"]["stable_window_s"], 0.75);
+  EXPECT_EQ(results["run"]["seed"], 5);
+}
+
+TEST(Run, AnElectorThatCannotStartIsASetupErrorNotABug) {
+  if (!IsRoot()) GTEST_SKIP() << "needs root";
+  TempDir tmp;
+  Outcome o = RunSchism(tmp, {"run", "--nodes", "3", "--time", "20", "--node-cmd",
+                              "/bin/sh -c 'echo cannot bind {addr}:{port} >&2; exit 3'",
+                              "--store", (tmp.path() / "store").string()},
+                        60s);
+  EXPECT_EQ(o.code, 70) << o.output;
+  EXPECT_NE(o.output.find("exited with status 3 before it printed any contract line: the "
+                          "elector did not start"),
+            std::string::npos)
+      << o.output;
+  EXPECT_NE(o.output.find("  | cannot bind 10.241.0."), std::string::npos)
+      << "its log, quoted: " << o.output;
+  EXPECT_EQ(o.output.find("verdict:"), std::string::npos) << "no verdict: " << o.output;
+  ASSERT_FALSE(o.run_dir.empty());
+  json results = json::parse(ReadFile(o.run_dir / "results.json"));
+  EXPECT_EQ(results["verdict"], "unknown");
+  EXPECT_EQ(results["valid"], false);
+  EXPECT_NE(results["error"].get<std::string>().find("did not start"), std::string::npos);
+  std::vector<json> events = Events(o.run_dir);
+  EXPECT_LT(events.back()["t"].get<double>(), 5.0) << "the run stops early";
+  EXPECT_TRUE(EventsOf(o.run_dir, "nemesis", "final-heal").empty());
 }
 
 }  // namespace

@@ -64,5 +64,18 @@ TEST(HtmlReport, DrawsLanesBandsAndEvidence) {
   EXPECT_NE(html.find("class=\"invalid\""), std::string::npos);
 }
 
+TEST(HtmlReport, APausedLeaderResumesAsALeader) {
+  HtmlReport report;
+  report.Observe(Line(R"({"i":0,"t":0,"type":"run","f":"start","nodes":["n1"]})"));
+  report.Observe(Line(R"({"i":1,"t":1,"type":"role","node":"n1","role":"leader","term":3})"));
+  report.Observe(Line(R"({"i":2,"t":2,"type":"process","f":"pause","node":"n1","pid":9})"));
+  report.Observe(Line(R"({"i":3,"t":4,"type":"process","f":"resume","node":"n1","pid":9})"));
+  report.Observe(Line(R"({"i":4,"t":6,"type":"run","f":"end"})"));
+  std::string html = report.Render("raft", {}, checkers::Validity::kValid);
+  EXPECT_NE(html.find("<title>n1 leader t3 1.00–2.00 s</title>"), std::string::npos) << html;
+  EXPECT_NE(html.find("<title>n1 paused  2.00–4.00 s</title>"), std::string::npos) << html;
+  EXPECT_NE(html.find("<title>n1 leader t3 4.00–6.00 s</title>"), std::string::npos) << html;
+}
+
 }  // namespace
 }  // namespace schism::harness
