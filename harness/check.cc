@@ -2,10 +2,14 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <map>
+#include <set>
 #include <stdexcept>
 
+#include "checkers/contract_watch.h"
 #include "checkers/report.h"
 #include "harness/errors.h"
 #include "harness/report_html.h"
@@ -29,6 +33,7 @@ class ReportTap : public checkers::Checker {
   std::string_view name() const override { return "report"; }
   void Observe(const histories::Event& e) override {
     if (report_ != nullptr) report_->Observe(e);
+    contract_.Observe(e);
     last_time_ = e.time;
     if (e.type == histories::EventType::kRun && e.f == "end" && e.detail.is_object()) {
       interrupted_ = e.detail.value("interrupted", false);
@@ -36,10 +41,12 @@ class ReportTap : public checkers::Checker {
   }
   checkers::Verdict Finish() override { return {}; }
   bool interrupted() const { return interrupted_; }
+  std::vector<std::string> warnings() const { return contract_.Warnings(); }
   double last_time() const { return last_time_; }
 
  private:
   HtmlReport* report_;
+  checkers::ContractWatch contract_;
   bool interrupted_ = false;
   double last_time_ = 0;
 };
@@ -81,6 +88,22 @@ std::vector<std::string> RecordedCheckers(const nlohmann::json& checks) {
     if (name.is_string()) names.push_back(name.get<std::string>());
   }
   return names;
+}
+
+// The lines of `history` whose "i" is in `wanted`, by "i". A second pass over
+// the file, reading only the "i" of each line, so it costs little.
+std::map<std::uint64_t, std::string> EventLines(const std::filesystem::path& history,
+                                                const std::set<std::uint64_t>& wanted) {
+  std::map<std::uint64_t, std::string> out;
+  if (wanted.empty()) return out;
+  std::ifstream in(history);
+  for (std::string line; out.size() < wanted.size() && std::getline(in, line);) {
+    const std::size_t at = line.find("\"i\":");
+    if (at == std::string::npos) continue;
+    const std::uint64_t i = std::strtoull(line.c_str() + at + 4, nullptr, 10);
+    if (wanted.count(i) > 0) out.emplace(i, line);
+  }
+  return out;
 }
 
 // A run dir stands for its history.jsonl.
@@ -142,6 +165,10 @@ CheckOutcome CheckHistory(const std::filesystem::path& path, const CheckSettings
   out.skipped_lines = reader.skipped();
   out.events = reader.events();
   out.interrupted = run_end.interrupted();
+  out.warnings = run_end.warnings();
+  std::set<std::uint64_t> evidence;
+  for (const auto& v : out.verdicts) evidence.insert(v.evidence.begin(), v.evidence.end());
+  out.evidence_events = EventLines(history, evidence);
   out.ended_at_s = run_end.last_time();
   out.overall = checkers::Validity::kValid;
   for (const auto& v : out.verdicts) out.overall = checkers::Merge(out.overall, v.valid);
@@ -163,6 +190,7 @@ nlohmann::json ResultsFor(const CheckOutcome& outcome) {
                         {"checks", std::move(checks)}};
   if (outcome.interrupted) run["interrupted_at_s"] = outcome.ended_at_s;
   if (outcome.skipped_lines > 0) run["skipped_lines"] = outcome.skipped_lines;
+  run["warnings"] = outcome.warnings;
   return checkers::ResultsJson(outcome.verdicts, outcome.overall, run);
 }
 

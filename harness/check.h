@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -48,6 +49,10 @@ struct CheckOutcome {
   // The run/end event says the run was interrupted; then at what time.
   bool interrupted = false;
   double ended_at_s = 0;  // "t" of the last event
+  // How the nodes kept the contract: ignored lines, buffered output (checkers::ContractWatch).
+  std::vector<std::string> warnings;
+  // The history line of every event a verdict gives as evidence, by "i".
+  std::map<std::uint64_t, std::string> evidence_events;
 };
 
 // Streams `history` once (after a look at its first event for the recorded

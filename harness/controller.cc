@@ -43,7 +43,12 @@ using histories::EventType;
 using histories::Role;
 using Clock = std::chrono::steady_clock;
 
+bool HasFaults(const RunConfig& c) {
+  return c.timeline ? !c.timeline->empty() : !c.nemeses.empty();
+}
+
 double QuietPeriod(const RunConfig& c) {
+  if (!HasFaults(c)) return 0;  // nothing to heal from
   return c.quiet_s > 0 ? c.quiet_s : std::max(5.0, 0.2 * c.time_s);
 }
 
@@ -54,7 +59,8 @@ double StableWindow(const RunConfig& c) {
 double LivenessDeadline(const RunConfig& c) {
   if (c.liveness_deadline_s > 0) return c.liveness_deadline_s;
   // A leader stable from the deadline on must be seen to hold its window.
-  return std::max(0.0, std::min(0.8 * QuietPeriod(c), QuietPeriod(c) - StableWindow(c)));
+  const double room = HasFaults(c) ? QuietPeriod(c) : c.time_s;
+  return std::max(0.0, std::min(0.8 * room, room - StableWindow(c)));
 }
 
 checkers::CheckOptions CheckOptionsFor(const RunConfig& c) {
@@ -201,17 +207,36 @@ void Run::StartNode(std::size_t k) {
   Note(EventType::kProcess, "start", names_[k], {{"pid", pid}});
 }
 
+void Run::Ignore(std::size_t k, const std::string& line, const std::string& reason) {
+  nodes_[k]->Log("schism: ignored a contract line (" + reason + "): " + line);
+  IgnoredLines& ignored = ignored_[k];
+  if (ignored.count++ > 0) return;
+  constexpr std::size_t kShown = 120;
+  ignored.first = line.size() > kShown ? line.substr(0, kShown) + "..." : line;
+  ignored.reason = reason;
+}
+
 void Run::OnLine(std::size_t k, const std::string& line) {
   std::optional<Event> e;
   try {
     e = histories::ParseNodeLine(line);
   } catch (const histories::HistoryError& err) {
-    nodes_[k]->Log(std::string("schism: ignored a malformed contract line (") + err.what() +
-                   "): " + line);
+    Ignore(k, line, err.what());
     return;
   }
   if (!e) {
-    nodes_[k]->Log(line);
+    const std::string why = histories::WhyNotContract(line);
+    if (why.empty()) {
+      nodes_[k]->Log(line);  // plain log text
+    } else {
+      Ignore(k, line, why);
+    }
+    return;
+  }
+  if (e->type == EventType::kVote &&
+      std::find(names_.begin(), names_.end(), e->vote_for) == names_.end()) {
+    Ignore(k, line, "a vote for \"" + e->vote_for + "\", which is no node of this cluster (n1 to n" +
+                        std::to_string(names_.size()) + ")");
     return;
   }
   e->node = names_[k];
@@ -260,11 +285,14 @@ void Run::ScheduleOps() {
     });
     timers_.push_back(std::move(timer));
   }
-  auto heal = std::make_unique<asio::steady_timer>(io_, at(config_.time_s - QuietPeriod(config_)));
-  heal->async_wait([this](boost::system::error_code ec) {
-    if (!ec && !stopping_) FinalHeal();
-  });
-  timers_.push_back(std::move(heal));
+  if (HasFaults(config_)) {
+    auto heal =
+        std::make_unique<asio::steady_timer>(io_, at(config_.time_s - QuietPeriod(config_)));
+    heal->async_wait([this](boost::system::error_code ec) {
+      if (!ec && !stopping_) FinalHeal();
+    });
+    timers_.push_back(std::move(heal));
+  }
   auto end = std::make_unique<asio::steady_timer>(io_, at(config_.time_s));
   end->async_wait([this](boost::system::error_code ec) {
     if (!ec) Stop(false);
@@ -307,6 +335,10 @@ void Run::Stop(bool interrupted) {
     nlohmann::json end = nlohmann::json::object();
     if (interrupted_) end["interrupted"] = true;
     if (!setup_error_.empty()) end["error"] = setup_error_;
+    for (const auto& [k, ignored] : ignored_) {
+      end["ignored_lines"][names_[k]] = {
+          {"count", ignored.count}, {"first", ignored.first}, {"reason", ignored.reason}};
+    }
     Note(EventType::kRun, "end", "", end.empty() ? nlohmann::json() : end);
     io_.stop();
   };
@@ -320,7 +352,14 @@ RunResult Run::Execute() {
       throw std::runtime_error("the built-in elector runtime is missing: " + command[0] +
                                " (build it with scripts/build, or pass --node-bin)");
     }
-    throw UsageError("--node-cmd: no executable file \"" + command[0] + "\"");
+    if (command[0].find('/') != std::string::npos &&
+        std::filesystem::is_regular_file(command[0])) {
+      throw UsageError("--node-cmd: \"" + command[0] +
+                       "\" is not executable: chmod +x it, or name its interpreter first "
+                       "(python3 " + command[0] + ")");
+    }
+    throw UsageError("--node-cmd: no executable file \"" + command[0] + "\"" +
+                     (command[0].find('/') == std::string::npos ? " on PATH" : ""));
   }
   command[0] = FindExecutable(command[0]).string();
   for (std::size_t i = 1; i <= config_.nodes; ++i) names_.push_back("n" + std::to_string(i));
@@ -419,6 +458,8 @@ RunResult Run::Execute() {
   result.overall = outcome.overall;
   result.verdicts = outcome.verdicts;
   result.interrupted = interrupted_;
+  result.warnings = outcome.warnings;
+  result.evidence_events = outcome.evidence_events;
   return result;
 }
 
@@ -484,12 +525,15 @@ RunResult RunTest(const RunConfig& config, std::ostream& progress) {
     throw UsageError("--time must be longer than the quiet period (" +
                      std::to_string(QuietPeriod(config)) + " s)");
   }
-  if (StableWindow(config) < 0 || LivenessDeadline(config) + StableWindow(config) >
-                                      QuietPeriod(config) + 1e-9) {
+  const double room = HasFaults(config) ? QuietPeriod(config) : config.time_s;
+  if (StableWindow(config) < 0 ||
+      LivenessDeadline(config) + StableWindow(config) > room + 1e-9) {
     std::ostringstream msg;
     msg << "--liveness-deadline (" << LivenessDeadline(config) << " s) plus --stable-window ("
-        << StableWindow(config) << " s) must fit in the quiet period (" << QuietPeriod(config)
-        << " s): a leader found at the deadline must be seen to hold; raise --quiet";
+        << StableWindow(config) << " s) must fit in "
+        << (HasFaults(config) ? "the quiet period (" : "the run (") << room
+        << " s): a leader found at the deadline must be seen to hold; raise "
+        << (HasFaults(config) ? "--quiet" : "--time");
     throw UsageError(msg.str());
   }
   for (const std::string& name : config.checkers) {

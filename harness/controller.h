@@ -50,6 +50,8 @@ struct RunResult {
   checkers::Validity overall = checkers::Validity::kUnknown;
   std::vector<checkers::Verdict> verdicts;
   bool interrupted = false;  // SIGINT or SIGTERM ended it early
+  std::vector<std::string> warnings;                      // how the nodes kept the contract
+  std::map<std::uint64_t, std::string> evidence_events;  // history lines, by "i"
 };
 
 // Runs one test. Progress lines go to `progress`. Throws UsageError for a bad
@@ -66,6 +68,9 @@ void CheckTimelineFits(const std::vector<nemesis::Op>& ops, const RunConfig& con
 
 // The quiet period, stability window and liveness deadline that RunTest
 // uses for `config`, and all the checker options it records and judges with.
+// A run with no fault at all (--nemesis none, an empty timeline) has no
+// quiet period and no final heal: its liveness deadline counts from the start.
+bool HasFaults(const RunConfig& config);
 double QuietPeriod(const RunConfig& config);
 double StableWindow(const RunConfig& config);
 double LivenessDeadline(const RunConfig& config);

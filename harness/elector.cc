@@ -1,5 +1,6 @@
 #include "harness/elector.h"
 
+#include <filesystem>
 #include <stdexcept>
 
 namespace schism::harness {
@@ -84,6 +85,40 @@ std::string ExpandWord(std::string_view word, const NodeVars& vars) {
 }
 
 }  // namespace
+
+std::string JoinCommandLine(const std::vector<std::string>& words) {
+  std::string out;
+  for (const std::string& word : words) {
+    if (!out.empty()) out += ' ';
+    const bool plain = !word.empty() && word.find_first_not_of(
+                                            "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                            "0123456789-_./:=,+@%{}") == std::string::npos;
+    if (plain) {
+      out += word;
+      continue;
+    }
+    out += '\'';
+    for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    out += '\'';
+  }
+  return out;
+}
+
+std::string WithAbsoluteProgram(std::string_view text) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> words = SplitCommandLine(text);
+  bool changed = false;
+  for (std::size_t k = 0; k < words.size(); ++k) {
+    const std::string& w = words[k];
+    const bool relative = k == 0 ? w.find('/') != std::string::npos && w[0] != '/'
+                                 : (w.rfind("./", 0) == 0 || w.rfind("../", 0) == 0) &&
+                                       fs::is_regular_file(w);
+    if (!relative) continue;
+    words[k] = fs::absolute(w).lexically_normal().string();
+    changed = true;
+  }
+  return changed ? JoinCommandLine(words) : std::string(text);
+}
 
 std::vector<std::string> ExpandTemplate(const std::vector<std::string>& words, const NodeVars& vars) {
   std::vector<std::string> out;

@@ -30,6 +30,19 @@ struct NodeVars {
 // Throws std::invalid_argument naming the problem (unterminated quote, empty).
 std::vector<std::string> SplitCommandLine(std::string_view text);
 
+// The inverse of SplitCommandLine: joins words with spaces, single-quoting
+// each word that holds anything but letters, digits and -_./:=,+@%{} (so
+// SplitCommandLine(JoinCommandLine(w)) == w).
+std::string JoinCommandLine(const std::vector<std::string>& words);
+
+// The template with relative paths made absolute against the current
+// directory, so that the run, its record and a replay from anywhere name the
+// same files: the program (the first word) when it has a '/' ("bin/e"), and
+// any later word that starts with "./" or "../" and names an existing file
+// ("python3 ./e.py"). A bare program name ("python3") is left to PATH.
+// Returns the template unchanged when there is nothing to resolve.
+std::string WithAbsoluteProgram(std::string_view text);
+
 // Replaces every {placeholder} in each word. An unknown placeholder such as
 // {nope} throws std::invalid_argument naming it; "{{" and "}}" stand for
 // literal braces.

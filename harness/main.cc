@@ -10,6 +10,8 @@
 #include <cmath>
 #include <filesystem>
 #include <iostream>
+#include <map>
+#include <set>
 #include <random>
 #include <sstream>
 
@@ -18,6 +20,7 @@
 #include "checkers/report.h"
 #include "harness/check.h"
 #include "harness/controller.h"
+#include "harness/elector.h"
 #include "harness/errors.h"
 #include "harness/replay.h"
 
@@ -41,17 +44,42 @@ std::vector<std::string> SplitList(const std::string& text) {
   return out;
 }
 
+// The verdict table, the overall verdict, the events the evidence points at
+// (so nobody has to look them up by hand) and the contract warnings.
 void PrintVerdicts(const std::vector<schism::checkers::Verdict>& verdicts,
-                   schism::checkers::Validity overall) {
+                   schism::checkers::Validity overall,
+                   const std::map<std::uint64_t, std::string>& events,
+                   const std::vector<std::string>& warnings) {
   std::cout << schism::checkers::VerdictTable(verdicts);
   std::cout << "verdict: " << schism::checkers::ToString(overall) << "\n";
+  for (const auto& v : verdicts) {
+    if (v.evidence.empty()) continue;
+    std::cout << "evidence for " << v.checker << " (history.jsonl, event i on line i+1):\n";
+    std::set<std::uint64_t> shown;
+    for (std::uint64_t i : v.evidence) {
+      if (!shown.insert(i).second) continue;
+      auto it = events.find(i);
+      std::cout << "  " << (it == events.end() ? "i=" + std::to_string(i) + " (not found)"
+                                               : it->second)
+                << "\n";
+    }
+  }
+  for (const std::string& w : warnings) std::cout << "warning: " << w << "\n";
 }
 
 // "--nemesis partition:3,kill,delay:0.5": names with optional weights.
 void ParseNemeses(const std::string& text, RunConfig& config) {
   std::string known;
   for (std::string_view name : schism::nemesis::kNemesisNames) known += std::string(name) + ", ";
-  for (const std::string& item : SplitList(text)) {
+  const std::vector<std::string> items = SplitList(text);
+  if (items.empty()) {
+    throw UsageError("--nemesis is empty; name faults (" + known + "...) or none");
+  }
+  if (items.size() > 1 && std::find(items.begin(), items.end(), "none") != items.end()) {
+    throw UsageError("--nemesis: \"none\" means no faults and cannot be combined with others (\"" +
+                     text + "\")");
+  }
+  for (const std::string& item : items) {
     if (item == "none") continue;
     const std::size_t colon = item.find(':');
     const std::string name = item.substr(0, colon);
@@ -81,21 +109,53 @@ void ParseNemeses(const std::string& text, RunConfig& config) {
 
 int RunAndReport(const RunConfig& config) {
   RunResult result = RunTest(config, std::cerr);
-  PrintVerdicts(result.verdicts, result.overall);
+  PrintVerdicts(result.verdicts, result.overall, result.evidence_events, result.warnings);
   std::cout << "report: " << (result.run_dir / "report.html").string() << "\n"
             << "run dir: " << result.run_dir.string() << "\n";
   if (result.interrupted) return kExitInterrupted;
   return ExitCodeFor(result.overall);
 }
 
-int DoRun(RunConfig config, const std::string& nemesis, const std::string& bug, bool pre_vote) {
-  ParseNemeses(nemesis, config);
-  if (!bug.empty()) {
-    if (!config.node_cmd.empty()) throw UsageError("--bug applies to built-in electors only");
-    config.elector_args.insert(config.elector_args.end(), {"--bug", bug});
+// Which elector runs: the built-in one (--elector, default raft, with --bug
+// and --pre-vote) or a command template (--node-cmd); never both, never an
+// empty template.
+struct ElectorChoice {
+  bool elector_given = false;
+  bool node_cmd_given = false;
+  std::string bug;
+  bool pre_vote = false;
+};
+
+void ApplyElectorChoice(const ElectorChoice& choice, RunConfig& config) {
+  if (choice.node_cmd_given) {
+    if (config.node_cmd.find_first_not_of(" \t") == std::string::npos) {
+      throw UsageError("--node-cmd is empty: give your elector's command template, or leave "
+                       "--node-cmd out to run the built-in Raft");
+    }
+    if (choice.elector_given) {
+      throw UsageError("--elector and --node-cmd both given: --elector picks a built-in elector, "
+                       "--node-cmd runs your own; pick one");
+    }
+    if (!choice.bug.empty()) throw UsageError("--bug applies to built-in electors only");
+    if (choice.pre_vote) throw UsageError("--pre-vote applies to the built-in Raft only");
+    try {
+      config.node_cmd = WithAbsoluteProgram(config.node_cmd);
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(std::string("--node-cmd: ") + e.what());
+    }
+    config.elector = "custom";
+    return;
   }
-  if (pre_vote) config.elector_args.push_back("--pre-vote");
-  if (config.test.empty()) config.test = config.node_cmd.empty() ? config.elector : "custom";
+  if (!choice.bug.empty() && choice.bug != "none") {
+    config.elector_args.insert(config.elector_args.end(), {"--bug", choice.bug});
+  }
+  if (choice.pre_vote) config.elector_args.push_back("--pre-vote");
+}
+
+int DoRun(RunConfig config, const std::string& nemesis, const ElectorChoice& choice) {
+  ParseNemeses(nemesis, config);
+  ApplyElectorChoice(choice, config);
+  if (config.test.empty()) config.test = config.elector;
   return RunAndReport(config);
 }
 
@@ -113,7 +173,7 @@ int DoCheck(const std::string& file, CheckSettings settings, bool json) {
   if (json) {
     std::cout << ResultsFor(outcome).dump(2) << "\n";
   } else {
-    PrintVerdicts(outcome.verdicts, outcome.overall);
+    PrintVerdicts(outcome.verdicts, outcome.overall, outcome.evidence_events, outcome.warnings);
     if (outcome.skipped_lines > 0) {
       std::cout << "skipped " << outcome.skipped_lines << " malformed line(s) (--lenient)\n";
     }
@@ -130,20 +190,33 @@ int DoCheck(const std::string& file, CheckSettings settings, bool json) {
 int main(int argc, char** argv) {
   CLI::App app{"schism: chaos testing for leader election"};
   app.require_subcommand(1);
+  // CLI11 would wrap "-1" around to 18446744073709551615.
+  const CLI::Validator kSeed(
+      [](std::string& text) {
+        return text.find_first_not_of("0123456789") == std::string::npos
+                   ? std::string()
+                   : "must be a whole number from 0 up, got \"" + text + "\"";
+      },
+      "SEED");
+  app.set_version_flag("--version", std::string("schism ") + SCHISM_VERSION);
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
 
   RunConfig run;
   run.nemeses.clear();
   run.node_binary = DefaultNodeBinary();
   run.seed = std::random_device{}() & 0xffffffu;
-  std::string nemesis = "partition,kill", bug;
-  bool pre_vote = false;
+  std::string nemesis = "partition,kill";
+  ElectorChoice choice;
   CLI::App* run_cmd = app.add_subcommand("run", "start a cluster, break it, check the history");
-  run_cmd->add_option("--elector", run.elector, "built-in elector")->check(CLI::IsMember({"raft"}));
-  run_cmd->add_option("--node-cmd", run.node_cmd, "elector command template (contract v1)");
+  CLI::Option* elector_opt =
+      run_cmd->add_option("--elector", run.elector, "built-in elector (default raft)")
+          ->check(CLI::IsMember({"raft"}));
+  CLI::Option* node_cmd_opt =
+      run_cmd->add_option("--node-cmd", run.node_cmd, "elector command template (contract v1)");
   run_cmd->add_option("--nodes", run.nodes, "cluster size")->capture_default_str();
   run_cmd->add_option("--time", run.time_s, "run length in seconds")->capture_default_str();
-  run_cmd->add_option("--seed", run.seed, "nemesis seed (default: random, printed)");
+  run_cmd->add_option("--seed", run.seed, "nemesis seed (default: random, printed)")
+      ->check(kSeed);
   run_cmd->add_option("--nemesis", nemesis, "faults: any of partition,kill,loss,pause,delay,clock,flap,term,bandwidth (each NAME or NAME:WEIGHT), or none")->capture_default_str();
   run_cmd->add_option("--nemesis-interval", run.interval_s, "seconds between faults")->capture_default_str();
   run_cmd->add_option("--quiet", run.quiet_s, "healed seconds at the end (default max(5, 20% of --time))");
@@ -158,9 +231,9 @@ int main(int argc, char** argv) {
                       "checkers to run (repeatable or comma-separated; default all)")
       ->delimiter(',')
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  run_cmd->add_option("--bug", bug, "built-in raft bug to inject")
-      ->check(CLI::IsMember({"double-vote", "forget-vote"}));
-  run_cmd->add_flag("--pre-vote", pre_vote, "built-in raft: use pre-vote");
+  run_cmd->add_option("--bug", choice.bug, "built-in raft bug to inject")
+      ->check(CLI::IsMember({"double-vote", "forget-vote", "none"}));
+  run_cmd->add_flag("--pre-vote", choice.pre_vote, "built-in raft: use pre-vote");
   bool run_split_brain_allowed = false, check_split_brain_allowed = false;
   run_cmd->add_flag("--split-brain-allowed", run_split_brain_allowed,
                     "termless electors: report two simultaneous leaders without failing");
@@ -179,10 +252,15 @@ int main(int argc, char** argv) {
   replay_cmd->add_option("--nodes", replay.nodes, "cluster size (default: the recorded run's, or 5)");
   replay_cmd->add_option("--time", replay.time_s,
                          "run length in seconds (default: the recorded run's, or just long enough)");
-  replay_cmd->add_option("--seed", replay.seed, "node seed (default: the recorded run's, or random)");
+  replay_cmd->add_option("--seed", replay.seed, "node seed (default: the recorded run's, or random)")
+      ->check(kSeed);
   replay_cmd->add_option("--elector", replay.elector, "built-in elector")
       ->check(CLI::IsMember({"raft"}));
-  replay_cmd->add_option("--node-cmd", replay.node_cmd, "elector command template (contract v1)");
+  replay_cmd->add_option("--node-cmd", replay.node_cmd,
+                         "elector command template (contract v1), instead of the recorded elector");
+  replay_cmd->add_option("--bug", replay.bug,
+                         "built-in raft bug instead of the recorded one (none: the fixed build)")
+      ->check(CLI::IsMember({"double-vote", "forget-vote", "none"}));
   replay_cmd->add_option("--port", replay.port, "elector port");
   replay_cmd->add_option("--store", replay.store, "run store root")->capture_default_str();
   replay_cmd->add_option("--test", replay.test, "test name (run store folder)");
@@ -234,6 +312,8 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
   } catch (const CLI::ParseError& e) {
     std::cerr << "schism: " << e.what() << " (see schism --help)\n";
     return kExitUsage;
@@ -247,7 +327,9 @@ int main(int argc, char** argv) {
   if (grace_opt->count() > 0) o.partition_grace_s = check_grace;
   if (check_split_brain_allowed) o.split_brain_fails = false;
   try {
-    if (*run_cmd) return DoRun(run, nemesis, bug, pre_vote);
+    choice.elector_given = elector_opt->count() > 0;
+    choice.node_cmd_given = node_cmd_opt->count() > 0;
+    if (*run_cmd) return DoRun(run, nemesis, choice);
     if (*replay_cmd) {
       if (replay_split_brain_allowed) replay.split_brain_fails = false;
       return DoReplay(replay_path, replay);

@@ -6,6 +6,7 @@
 #include <random>
 #include <sstream>
 
+#include "harness/elector.h"
 #include "harness/errors.h"
 
 namespace schism::harness {
@@ -20,7 +21,8 @@ json ReadJson(const fs::path& file) {
   try {
     return json::parse(in);
   } catch (const json::parse_error& e) {
-    throw UsageError(file.string() + ": not JSON (" + e.what() + ")");
+    throw UsageError(file.string() + ": not JSON (" + e.what() +
+                     "); pass a run dir, its timeline.json or a timeline file");
   }
 }
 
@@ -55,8 +57,35 @@ void Apply(const ReplayOverrides& o, RunConfig& c) {
   if (o.nodes) c.nodes = *o.nodes;
   if (o.time_s) c.time_s = *o.time_s;
   if (o.seed) c.seed = *o.seed;
-  if (o.elector) c.elector = *o.elector;
-  if (o.node_cmd) c.node_cmd = *o.node_cmd;
+  if (o.elector && o.node_cmd) {
+    throw UsageError("--elector and --node-cmd both given: pick one");
+  }
+  if (o.elector) {  // the built-in elector, without a recorded command template
+    c.elector = *o.elector;
+    c.node_cmd.clear();
+  }
+  if (o.node_cmd) {  // another elector: the recorded one's arguments do not apply
+    if (o.node_cmd->find_first_not_of(" \t") == std::string::npos) {
+      throw UsageError("--node-cmd is empty: give your elector's command template");
+    }
+    try {
+      c.node_cmd = WithAbsoluteProgram(*o.node_cmd);
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(std::string("--node-cmd: ") + e.what());
+    }
+    c.elector = "custom";
+    c.elector_args.clear();
+  }
+  if (o.bug) {
+    if (!c.node_cmd.empty()) {
+      throw UsageError("--bug applies to built-in electors only, and this replay runs --node-cmd");
+    }
+    auto it = std::find(c.elector_args.begin(), c.elector_args.end(), "--bug");
+    if (it != c.elector_args.end()) {
+      c.elector_args.erase(it, it + std::min<std::ptrdiff_t>(2, c.elector_args.end() - it));
+    }
+    if (*o.bug != "none") c.elector_args.insert(c.elector_args.end(), {"--bug", *o.bug});
+  }
   if (o.test) c.test = *o.test;
   if (o.port) c.port = *o.port;
   if (o.split_brain_fails) c.split_brain_fails = *o.split_brain_fails;
@@ -104,6 +133,10 @@ double RunLengthFor(const std::vector<nemesis::Op>& ops) {
 RunConfig ReplayConfig(const fs::path& path, const ReplayOverrides& overrides) {
   fs::path file = fs::is_directory(path) ? path / "timeline.json" : path;
   if (!fs::exists(file)) throw UsageError(file.string() + ": no such file");
+  if (file.extension() == ".jsonl") {
+    throw UsageError(file.string() + " is a history, not a timeline: pass the run dir or its "
+                     "timeline.json");
+  }
   json timeline = ReadJson(file);
   const bool recorded = IsRecorded(timeline);
   const fs::path config_file = file.parent_path() / "config.json";

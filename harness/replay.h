@@ -21,13 +21,18 @@
 namespace schism::harness {
 
 // What the command line says about the cluster; unset fields come from the
-// recorded run's config.json, or from the defaults of `schism run`.
+// recorded run's config.json, or from the defaults of `schism run`. An
+// elector given here replaces the recorded one entirely: --elector drops a
+// recorded --node-cmd, --node-cmd drops the recorded elector and its
+// arguments (--bug included), and --bug replaces the recorded bug, so the
+// timeline that broke one build can be run against the fixed one.
 struct ReplayOverrides {
   std::optional<std::size_t> nodes;
   std::optional<double> time_s;
   std::optional<std::uint64_t> seed;
   std::optional<std::string> elector;
   std::optional<std::string> node_cmd;
+  std::optional<std::string> bug;  // replaces the recorded --bug; "none" removes it
   std::optional<std::string> test;
   std::optional<std::uint16_t> port;
   std::optional<bool> split_brain_fails;

@@ -80,6 +80,8 @@ class Run {
   void After(double delay_s, std::function<void()> then);
   void StartNode(std::size_t k);
   void OnLine(std::size_t k, const std::string& line);
+  // Logs a line of node k that looks like a contract event but is not one, and counts it.
+  void Ignore(std::size_t k, const std::string& line, const std::string& reason);
   void OnExit(std::size_t k, pid_t pid, int code);
   void ScheduleOps();
   void ApplyOp(const nemesis::Op& op);
@@ -150,6 +152,12 @@ class Run {
   };
   std::vector<NodeState> state_;
   std::vector<bool> spoke_;         // per node: printed a contract line in this run
+  struct IgnoredLines {
+    std::uint64_t count = 0;
+    std::string first;   // the first one, cut to a readable length
+    std::string reason;  // why it was ignored
+  };
+  std::map<std::size_t, IgnoredLines> ignored_;  // per node, only nodes with any
   std::string setup_error_;         // set when a node exits before it ever spoke
   std::size_t setup_node_ = 0;
   std::set<pid_t> expected_exits_;

@@ -349,6 +349,22 @@ std::optional<Event> ParseNodeLine(std::string_view line) {
   return event;
 }
 
+std::string WhyNotContract(std::string_view line) {
+  const std::size_t first = line.find_first_not_of(" \t\r");
+  if (first == std::string_view::npos || line[first] != '{') return "";
+  json j = json::parse(line, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return "not valid JSON (a truncated or unquoted object?)";
+  if (!j.is_object()) return "";
+  auto name = j.find("event");
+  if (name == j.end()) return "no \"event\" field";
+  if (!name->is_string()) return "\"event\" is not a string";
+  const std::string& event = name->get_ref<const std::string&>();
+  if (event != "role" && event != "vote" && event != "lease") {
+    return "unknown event \"" + event + "\" (role, vote or lease)";
+  }
+  return "";
+}
+
 bool operator==(const Event& a, const Event& b) {
   return a.index == b.index && Micros(a.time) == Micros(b.time) && a.type == b.type && a.f == b.f &&
          a.node == b.node && a.role == b.role && a.term == b.term && a.leader == b.leader &&

@@ -95,6 +95,13 @@ std::string FormatEvent(const Event& event);
 // as "node_t" and so on, never mistaken for the controller's.
 std::optional<Event> ParseNodeLine(std::string_view line);
 
+// For a line ParseNodeLine returned nullopt for: why it is not a contract
+// event when it looks as if one was meant, e.g. "no \"event\" field",
+// "unknown event \"rol\" (role, vote or lease)", "not valid JSON (a
+// truncated object?)". Empty for a line that does not start with '{' (after
+// blanks): plain log text is no near miss.
+std::string WhyNotContract(std::string_view line);
+
 // Field-wise equality, with "t" compared to the microsecond (the precision
 // FormatEvent writes) and a null detail equal to an empty object.
 bool operator==(const Event& a, const Event& b);

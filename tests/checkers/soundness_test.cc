@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "check_history.h"
+#include "checkers/contract_watch.h"
 #include "histories/reader.h"
 
 namespace schism::checkers {
@@ -275,6 +276,53 @@ TEST(FaultsApplied, OnlySkippedFaultsTestedNothing) {
   EXPECT_EQ(v.valid, Validity::kUnknown);
   EXPECT_EQ(v.reason,
             "no fault was applied, so the run tested none; 1 skipped: kill: no live node");
+}
+
+// --- how the nodes kept the contract -----------------------------------------
+
+std::vector<std::string> ContractWarnings(const std::string& jsonl) {
+  std::istringstream in(jsonl);
+  histories::HistoryReader reader(in, "w.jsonl");
+  ContractWatch watch;
+  histories::Event e;
+  while (reader.Next(e)) watch.Observe(e);
+  return watch.Warnings();
+}
+
+TEST(ContractWatch, NamesABufferedNodeOnceAndIgnoredLines) {
+  const std::string history = kStart5 + R"(
+{"i":1,"t":0.1,"type":"process","f":"start","node":"n1","pid":1}
+{"i":2,"t":0.1,"type":"process","f":"start","node":"n2","pid":2}
+{"i":3,"t":0.4,"type":"role","node":"n2","role":"leader","term":1}
+{"i":4,"t":9.0,"type":"run","f":"stopping"}
+{"i":5,"t":9.02,"type":"role","node":"n1","role":"candidate","term":1}
+{"i":6,"t":9.02,"type":"vote","node":"n1","term":1,"for":"n2"}
+{"i":7,"t":9.03,"type":"role","node":"n1","role":"follower","term":1,"leader":"n2"}
+{"i":8,"t":9.1,"type":"process","f":"stop","node":"n1"}
+{"i":9,"t":9.1,"type":"process","f":"stop","node":"n2"}
+{"i":10,"t":9.2,"type":"run","f":"end","ignored_lines":{"n3":{"count":2,"first":"{\"event\":\"rol\"}","reason":"unknown event"}}}
+)";
+  EXPECT_EQ(
+      ContractWarnings(history),
+      (std::vector<std::string>{
+          "n1: 3 of 3 contract lines arrived only as it exited, after 8.920 s of silence: its "
+          "stdout is buffered, so schism stamped them late; flush after every line "
+          "(docs/contract.md)",
+          "n3: 2 contract line(s) ignored (first: {\"event\":\"rol\"}: unknown event); see "
+          "nodes/n3.log"}));
+}
+
+TEST(ContractWatch, ALateFirstLineAloneIsWorthAWarning) {
+  const std::string history = kStart5 + R"(
+{"i":1,"t":0.1,"type":"process","f":"start","node":"n1","pid":1}
+{"i":2,"t":6.1,"type":"role","node":"n1","role":"leader"}
+{"i":3,"t":20.0,"type":"run","f":"end"}
+)";
+  EXPECT_EQ(ContractWarnings(history),
+            (std::vector<std::string>{
+                "n1 printed its first contract line 6.000 s after it started (i=2): if it decided "
+                "earlier, its stdout is buffered; flush after every line (docs/contract.md)"}));
+  EXPECT_TRUE(ContractWarnings(kBullyLeaderFrozenAndThawed).empty());
 }
 
 // --- options a run records are the options a check uses ----------------------

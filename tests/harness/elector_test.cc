@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 namespace schism::harness {
 namespace {
 
@@ -19,6 +22,26 @@ TEST(SplitCommandLine, RejectsBrokenInput) {
   EXPECT_THROW(SplitCommandLine("a \"b"), std::invalid_argument);
   EXPECT_THROW(SplitCommandLine("   "), std::invalid_argument);
   EXPECT_THROW(SplitCommandLine("a\\"), std::invalid_argument);
+}
+
+TEST(JoinCommandLine, IsTheInverseOfSplit) {
+  const std::vector<std::string> words = {"/opt/my elector", "--id", "{node}", "it's", "", "a\"b"};
+  EXPECT_EQ(SplitCommandLine(JoinCommandLine(words)), words);
+  EXPECT_EQ(JoinCommandLine({"python3", "-u", "x.py", "--peers", "{peers}"}),
+            "python3 -u x.py --peers {peers}");
+}
+
+TEST(WithAbsoluteProgram, ResolvesARelativeProgramOnly) {
+  const std::string cwd = std::filesystem::current_path().string();
+  EXPECT_EQ(WithAbsoluteProgram("./e.py --id {node}"), cwd + "/e.py --id {node}");
+  EXPECT_EQ(WithAbsoluteProgram("bin/e --id '{node}'"), cwd + "/bin/e --id {node}");
+  EXPECT_EQ(WithAbsoluteProgram("python3 ./no-such-file.py"), "python3 ./no-such-file.py");
+  EXPECT_EQ(WithAbsoluteProgram("/opt/e --id {node}"), "/opt/e --id {node}");
+  const std::filesystem::path here = std::filesystem::path("./elector-test-script.py");
+  { std::ofstream(here) << "print()\n"; }
+  EXPECT_EQ(WithAbsoluteProgram("python3 ./elector-test-script.py {node}"),
+            "python3 " + cwd + "/elector-test-script.py {node}");
+  std::filesystem::remove(here);
 }
 
 TEST(ClusterVars, GivesEveryNodeItsPeers) {

@@ -142,6 +142,14 @@ TEST(Run, CatchesTheDoubleVoteBugAndFindsItAgainOnReplay) {
     json config = json::parse(ReadFile(r.run_dir / "config.json"));
     EXPECT_EQ(config["replay_of"], (o.run_dir / "timeline.json").string());
     EXPECT_EQ(config["seed"], seed);
+
+    // The same timeline against the fixed build: --bug none replaces the recorded bug.
+    Outcome fixed = RunSchism(tmp, {"replay", o.run_dir.string(), "--bug", "none", "--store", store},
+                              60s);
+    EXPECT_EQ(fixed.code, 0) << fixed.output;
+    json fixed_config = json::parse(ReadFile(fixed.run_dir / "config.json"));
+    EXPECT_EQ(fixed_config["elector_args"], json::array()) << fixed_config.dump();
+    EXPECT_EQ(AppliedFaults(fixed.run_dir), AppliedFaults(o.run_dir));
     break;
   }
   EXPECT_GE(caught, 1) << outputs;
@@ -285,6 +293,10 @@ TEST(Run, TermEscalatesToSigkillWhenTheNodeIgnoresIt) {
 TEST(Run, BadInputGetsOneClearLineAndUsageExit) {
   TempDir tmp;
   std::string store = (tmp.path() / "store").string();
+  const std::filesystem::path noexec = tmp.path() / "elector.py";  // exists, no x bit
+  std::ofstream(noexec) << "print('hi')\n";
+  const std::filesystem::path history = tmp.path() / "history.jsonl";
+  std::ofstream(history) << R"({"i":0,"t":0,"type":"run","f":"start"})" << "\n";
   struct Case {
     std::vector<std::string> args;
     int code;
@@ -313,6 +325,23 @@ TEST(Run, BadInputGetsOneClearLineAndUsageExit) {
         "--store", store}, 64, "timeline[0]: loss 150%"},
       {{"replay", Timeline(tmp, "late", R"([{"t":25,"f":"partition","grudge":"halves"}])"), "--time",
         "26", "--store", store}, 64, "timeline[0]: partition at t=25 s is inside the quiet period"},
+      {{"run", "--node-cmd", "", "--store", store}, 64, "--node-cmd is empty"},
+      {{"run", "--elector", "raft", "--node-cmd", "/bin/true", "--store", store}, 64, "pick one"},
+      {{"run", "--pre-vote", "--node-cmd", "/bin/true", "--store", store}, 64,
+       "--pre-vote applies to the built-in Raft only"},
+      {{"run", "--seed", "-1", "--store", store}, 64, "--seed: must be a whole number from 0 up"},
+      {{"run", "--nemesis", "partition,none", "--store", store}, 64, "cannot be combined"},
+      {{"run", "--nemesis", "", "--store", store}, 64, "--nemesis is empty"},
+      {{"run", "--node-cmd", noexec.string(), "--store", store}, 64,
+       "is not executable: chmod +x it"},
+      {{"run", "--checker", "liveness,quorom", "--store", store}, 64,
+       "--checker: unknown checker \"quorom\""},
+      {{"run", "--stable-window", "2", "--liveness-deadline", "5", "--time", "30", "--store", store},
+       64, "must fit in the quiet period (6 s)"},
+      {{"replay", history.string(), "--store", store}, 64,
+       "is a history, not a timeline: pass the run dir or its timeline.json"},
+      {{"replay", Timeline(tmp, "bug", R"([{"t":1,"f":"heal"}])"), "--node-cmd", "/bin/true",
+        "--bug", "none", "--store", store}, 64, "--bug applies to built-in electors only"},
   };
   for (const Case& c : cases) {
     std::vector<std::string> argv = {(BinaryDir() / "schism").string()};
@@ -421,6 +450,66 @@ TEST(Run, AnElectorThatCannotStartIsASetupErrorNotABug) {
   std::vector<json> events = Events(o.run_dir);
   EXPECT_LT(events.back()["t"].get<double>(), 5.0) << "the run stops early";
   EXPECT_TRUE(EventsOf(o.run_dir, "nemesis", "final-heal").empty());
+}
+
+std::string BullyLines(const std::string& flags) {
+  return "perl " + (std::filesystem::path(SCHISM_SOURCE_DIR) / "tests/harness/fixtures/bully_lines.pl")
+                       .string() +
+         " " + flags;
+}
+
+TEST(Contract, AStableTermlessElectorIsValidAndItsNearMissesAreCounted) {
+  if (!IsRoot()) GTEST_SKIP() << "needs root";
+  TempDir tmp;
+  Outcome o = RunSchism(tmp, {"run", "--nodes", "3", "--time", "6", "--nemesis", "none",
+                              "--node-cmd", BullyLines("--near-misses"), "--store",
+                              (tmp.path() / "store").string()},
+                        60s);
+  // No terms and no votes: the checks that need them say "not applicable".
+  ASSERT_EQ(o.code, 0) << o.output;
+  EXPECT_NE(o.output.find("not applicable: the elector reports no votes"), std::string::npos);
+  EXPECT_NE(o.output.find("warning: n1: 3 contract line(s) ignored (first: "
+                          "{\"event\":\"rol\",\"role\":\"leader\"}: unknown event \"rol\" "
+                          "(role, vote or lease)); see nodes/n1.log"),
+            std::string::npos)
+      << o.output;
+  const std::string log = ReadFile(o.run_dir / "nodes" / "n2.log");
+  EXPECT_NE(log.find("schism: ignored a contract line (a vote for \"n99\", which is no node of "
+                     "this cluster (n1 to n3))"),
+            std::string::npos)
+      << log;
+  EXPECT_NE(log.find("schism: ignored a contract line (not valid JSON"), std::string::npos) << log;
+  EXPECT_NE(log.find("\nstarting up, plain log text\n"), std::string::npos) << log;
+  json results = json::parse(ReadFile(o.run_dir / "results.json"));
+  EXPECT_EQ(results["warnings"].size(), 3u) << results.dump();
+}
+
+TEST(Contract, TheExampleElectorInTheDocsIsValid) {
+  if (!IsRoot()) GTEST_SKIP() << "needs root";
+  TempDir tmp;
+  const std::string example =
+      (std::filesystem::path(SCHISM_SOURCE_DIR) / "docs/examples/bully.py").string();
+  Outcome o = RunSchism(tmp, {"run", "--nodes", "3", "--time", "5", "--nemesis", "none",
+                              "--node-cmd", "python3 " + example, "--store",
+                              (tmp.path() / "store").string()},
+                        60s);
+  EXPECT_EQ(o.code, 0) << o.output;
+  EXPECT_EQ(o.output.find("warning:"), std::string::npos) << o.output;
+}
+
+TEST(Contract, AnUnflushedElectorIsToldItsOutputIsBuffered) {
+  if (!IsRoot()) GTEST_SKIP() << "needs root";
+  TempDir tmp;
+  Outcome o = RunSchism(tmp, {"run", "--nodes", "3", "--time", "7", "--nemesis", "none",
+                              "--node-cmd", BullyLines("--no-flush"), "--store",
+                              (tmp.path() / "store").string()},
+                        60s);
+  // Its lines come only when it exits at the end: no leader was ever seen in time.
+  EXPECT_EQ(o.code, 1) << o.output;
+  EXPECT_NE(o.output.find("warning: n1: 2 of 2 contract lines arrived only as it exited, after "),
+            std::string::npos)
+      << o.output;
+  EXPECT_NE(o.output.find("its stdout is buffered"), std::string::npos) << o.output;
 }
 
 }  // namespace

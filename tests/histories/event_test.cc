@@ -226,6 +226,18 @@ TEST(ParseNodeLine, GarbageIsNotAnEvent) {
   }
 }
 
+TEST(WhyNotContract, NamesNearMissesAndLeavesLogTextAlone) {
+  EXPECT_EQ(WhyNotContract(R"({"event":"rol","role":"leader"})"),
+            "unknown event \"rol\" (role, vote or lease)");
+  EXPECT_EQ(WhyNotContract(R"({"role":"leader","term":1})"), "no \"event\" field");
+  EXPECT_EQ(WhyNotContract(R"({"event":7})"), "\"event\" is not a string");
+  EXPECT_EQ(WhyNotContract(R"(  {"event":"role","role":"leader")"),
+            "not valid JSON (a truncated or unquoted object?)");
+  EXPECT_EQ(WhyNotContract("listening on 10.241.0.1:7000"), "");
+  EXPECT_EQ(WhyNotContract("[1,2,3]"), "");
+  EXPECT_EQ(WhyNotContract(""), "");
+}
+
 TEST(ParseNodeLine, BadFieldOfAContractEventThrows) {
   EXPECT_THAT(NodeErrorOf(R"({"event":"role","role":"king"})"),
               HasSubstr(R"(unknown role "king")"));
