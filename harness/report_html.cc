@@ -1,82 +1,182 @@
+// HtmlReport's model: what the history says, kept small. The page itself is
+// drawn in report_html_render.cc.
 #include "harness/report_html.h"
 
 #include <algorithm>
 #include <cstdio>
-#include <set>
-#include <sstream>
 
 namespace schism::harness {
 using histories::Event;
 using histories::EventType;
-using histories::Role;
 
 namespace {
 
-std::string Escape(const std::string& s) {
+// A config value as text: numbers as a person writes them (20, 2.5), strings bare.
+std::string Plain(const nlohmann::json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (!v.is_number_float()) return v.dump();
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v.get<double>());
+  return buf;
+}
+
+// Plain(each word), after `separator` but the first.
+std::string Join(const nlohmann::json& words, const char* separator = ", ") {
   std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out.push_back(c);
+  for (const auto& w : words) out += (out.empty() ? "" : separator) + Plain(w);
+  return out;
+}
+
+// argv as one line a shell would split back into the same words.
+std::string JoinCommand(const nlohmann::json& words) {
+  std::string out;
+  for (const auto& w : words) {
+    const std::string word = Plain(w);
+    if (!out.empty()) out += ' ';
+    if (!word.empty() && word.find_first_of(" \t'\"\\$") == std::string::npos) {
+      out += word;
+      continue;
     }
+    out += '\'';
+    for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    out += '\'';
   }
   return out;
 }
 
-std::string Num(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.2f", v);
-  return buf;
-}
-
-const char* ValidityWord(checkers::Validity v) {
-  switch (v) {
-    case checkers::Validity::kValid: return "valid";
-    case checkers::Validity::kInvalid: return "invalid";
-    case checkers::Validity::kUnknown: return "unknown";
+// A fault's parameters as lines of "key: value", leaving out what the band's
+// label and times already say; a grudge over many nodes is cut short.
+std::string Parameters(const nlohmann::json& detail) {
+  constexpr std::size_t kMaxChars = 300;
+  std::string out;
+  for (const auto& [key, value] : detail.items()) {
+    if (key == "phase" || key == "kind" || key == "digest") continue;
+    out += "\n" + key + ": " + (value.is_string() ? value.get<std::string>() : value.dump());
   }
-  return "unknown";
-}
-
-const char* Colour(const std::string& kind) {
-  if (kind == "leader") return "#1f6feb";
-  if (kind == "candidate") return "#e3b341";
-  if (kind == "follower") return "#c9d1d9";
-  if (kind == "paused") return "#8250df";
-  return "#30363d";  // down
+  if (out.size() > kMaxChars) out = out.substr(0, kMaxChars) + " …";
+  return out;
 }
 
 }  // namespace
 
-void HtmlReport::OpenSegment(const std::string& node, double t, std::string kind, std::string label) {
+void HtmlReport::ReadSettings(const nlohmann::json& c) {
+  auto has = [&](const char* key) { return c.contains(key) && !c[key].is_null(); };
+  auto number = [&](const char* key) { return has(key) && c[key].is_number(); };
+  auto add = [&](const char* key, std::string value) {
+    settings_.emplace_back(key, std::move(value));
+  };
+  settings_.clear();
+  command_.clear();
+  const bool own_command = has("node_cmd_template") && !Plain(c["node_cmd_template"]).empty();
+  if (!own_command && has("elector")) {  // with a command of its own, "elector" is the default
+    std::string elector = Plain(c["elector"]);
+    if (has("elector_args") && !c["elector_args"].empty()) {
+      elector += " " + Join(c["elector_args"], " ");
+    }
+    add("elector", elector);
+  }
+  if (has("nodes")) add("nodes", Plain(c["nodes"]));
+  if (has("nemesis") && c["nemesis"].is_array()) {
+    std::string nemeses;
+    const nlohmann::json weights = c.value("nemesis_weights", nlohmann::json::object());
+    for (const auto& n : c["nemesis"]) {
+      nemeses += (nemeses.empty() ? "" : ", ") + Plain(n);
+      if (weights.is_object() && weights.contains(Plain(n))) {
+        nemeses += ":" + Plain(weights[Plain(n)]);
+      }
+    }
+    if (nemeses.empty()) {
+      nemeses = "none";
+    } else if (has("nemesis_interval_s")) {
+      nemeses += " (an op every " + Plain(c["nemesis_interval_s"]) + " s)";
+    }
+    add("nemeses", nemeses);
+  }
+  if (has("seed")) add("seed", Plain(c["seed"]));
+  if (has("time_s")) add("length", Plain(c["time_s"]) + " s");
+  if (has("quiet_s")) {
+    std::string quiet = "last " + Plain(c["quiet_s"]) + " s";
+    if (number("quiet_s") && number("time_s")) {
+      quiet += " (from " + Plain(c["time_s"].get<double>() - c["quiet_s"].get<double>()) + " s)";
+    }
+    add("quiet period", quiet);
+  }
+  if (has("liveness_deadline_s")) {
+    std::string liveness =
+        "a leader within " + Plain(c["liveness_deadline_s"]) + " s of the final heal";
+    if (has("stable_window_s")) liveness += ", held " + Plain(c["stable_window_s"]) + " s";
+    add("liveness", liveness);
+  }
+  if (has("checkers") && c["checkers"].is_array()) {
+    add("checkers", c["checkers"].empty() ? "all" : Join(c["checkers"]));
+  }
+  if (has("replay_of") && !Plain(c["replay_of"]).empty()) add("replay of", Plain(c["replay_of"]));
+  if (own_command) {
+    command_ = Plain(c["node_cmd_template"]);
+  } else if (has("node_cmd") && c["node_cmd"].is_array()) {
+    command_ = JoinCommand(c["node_cmd"]);
+  }
+}
+
+void HtmlReport::AddNode(const std::string& node) {
+  if (lanes_.count(node)) return;
+  node_order_.push_back(node);
+  lanes_[node];
+}
+
+void HtmlReport::OpenSegment(const std::string& node, double t, std::string kind,
+                             std::string label) {
   auto& lane = lanes_[node];
   if (!lane.empty() && lane.back().end < 0) {
     if (lane.back().kind == kind && lane.back().label == label) return;  // no change to draw
     lane.back().end = t;
   }
   lane.push_back({t, -1, std::move(kind), std::move(label)});
+  if (lane.size() > kMaxSegments) Compact(lane);
+}
+
+void HtmlReport::Compact(std::vector<Segment>& lane) const {
+  // A segment shorter than `brief` is narrower than a pixel on any screen once
+  // the lane holds this many; a run of them reads as "the node kept flapping".
+  // Segments at least `brief` long number at most span/brief, the runs between
+  // them one more, so the lane ends up at about half of kMaxSegments.
+  const double brief = (end_time_ - lane.front().start) / (kMaxSegments / 4.0);
+  std::vector<Segment> out;
+  out.reserve(kMaxSegments / 2 + 2);
+  const std::size_t closed = lane.size() - 1;  // the last one is still open
+  for (std::size_t k = 0; k < closed; ++k) {
+    Segment& s = lane[k];
+    if (s.end - s.start >= brief && s.end > s.start) {
+      out.push_back(std::move(s));
+      continue;
+    }
+    if (!out.empty() && out.back().kind == "flapping" && out.back().end == s.start) {
+      out.back().end = s.end;
+      out.back().changes += s.changes;
+    } else {
+      out.push_back({s.start, s.end, "flapping", "", s.changes});
+    }
+  }
+  out.push_back(std::move(lane.back()));
+  lane = std::move(out);
 }
 
 void HtmlReport::Observe(const Event& e) {
   end_time_ = std::max(end_time_, e.time);
-  if (!e.node.empty() && !lanes_.count(e.node)) {
-    node_order_.push_back(e.node);
-    lanes_[e.node];
-  }
+  if (!e.node.empty()) AddNode(e.node);
   switch (e.type) {
     case EventType::kRun:
-      if (e.f == "start" && e.detail.is_object() && e.detail.contains("nodes")) {
-        for (const auto& n : e.detail["nodes"]) {
-          if (!n.is_string()) continue;
-          std::string name = n.get<std::string>();
-          if (!lanes_.count(name)) {
-            node_order_.push_back(name);
-            lanes_[name];
+      if (e.f == "start" && e.detail.is_object()) {
+        if (e.detail.contains("nodes") && e.detail["nodes"].is_array()) {
+          for (const auto& n : e.detail["nodes"]) {
+            if (n.is_string()) AddNode(n.get<std::string>());
           }
         }
+        if (e.detail.contains("config") && e.detail["config"].is_object()) {
+          ReadSettings(e.detail["config"]);
+        }
+      } else if (e.f == "stopping" && stopping_ < 0) {
+        stopping_ = e.time;
       }
       break;
     case EventType::kRole: {
@@ -85,12 +185,10 @@ void HtmlReport::Observe(const Event& e) {
       last_role_[e.node] = {kind, label};
       if (paused_.count(e.node)) break;  // a line read while paused shows on resume
       OpenSegment(e.node, e.time, std::move(kind), std::move(label));
-      event_times_[e.index] = e.time;
       break;
     }
     case EventType::kVote:
     case EventType::kLease:
-      event_times_[e.index] = e.time;
       break;
     case EventType::kProcess:
       if (e.f == "kill" || e.f == "exit" || e.f == "stop") {
@@ -116,16 +214,20 @@ void HtmlReport::Observe(const Event& e) {
       }
       break;
     case EventType::kNemesis: {
-      std::string phase = e.detail.is_object() ? e.detail.value("phase", "") : "";
+      if (e.f == "final-heal") {
+        if (final_heal_ < 0) final_heal_ = e.time;
+        break;
+      }
+      const nlohmann::json& d = e.detail;
+      std::string phase = d.is_object() ? d.value("phase", "") : "";
       std::string key = e.f + "/" + e.node;
       if (phase == "start") {
         std::string label = e.f;
-        if (e.detail.is_object() && e.detail.contains("kind")) {
-          label += " " + e.detail["kind"].get<std::string>();
-        }
+        if (d.contains("kind") && d["kind"].is_string())
+          label += " " + d["kind"].get<std::string>();
         if (!e.node.empty()) label += " " + e.node;
         open_bands_[key] = bands_.size();
-        bands_.push_back({e.time, -1, label});
+        bands_.push_back({e.time, -1, label, Parameters(d)});
       } else if (phase == "end" && open_bands_.count(key)) {
         bands_[open_bands_[key]].end = e.time;
         open_bands_.erase(key);
@@ -133,93 +235,6 @@ void HtmlReport::Observe(const Event& e) {
       break;
     }
   }
-}
-
-std::string HtmlReport::Render(const std::string& title,
-                               const std::vector<checkers::Verdict>& verdicts,
-                               checkers::Validity overall) const {
-  const double width = 1100, lane_h = 26, left = 60;
-  const double span = std::max(end_time_, 1.0);
-  auto x = [&](double t) { return left + (width - left - 10) * t / span; };
-  // Fault labels go on stacked rows above the lanes, each on the first row
-  // where it does not run into the previous label (about 6.5 px a character).
-  std::vector<std::size_t> label_row(bands_.size());
-  std::vector<double> row_ends;
-  for (std::size_t i = 0; i < bands_.size(); ++i) {
-    const double from = x(bands_[i].start), to = from + 6.5 * static_cast<double>(bands_[i].label.size()) + 6;
-    std::size_t row = 0;
-    while (row < row_ends.size() && row_ends[row] > from) ++row;
-    if (row == row_ends.size()) row_ends.push_back(0);
-    row_ends[row] = to;
-    label_row[i] = row;
-  }
-  const double label_h = 13;
-  const double top = 30 + label_h * static_cast<double>(row_ends.empty() ? 0 : row_ends.size() - 1);
-  std::ostringstream o;
-  o << "<!doctype html><html><head><meta charset=\"utf-8\"><title>schism: " << Escape(title)
-    << "</title><style>body{font:14px system-ui,sans-serif;margin:24px;color:#1f2328}"
-       "table{border-collapse:collapse}td,th{border:1px solid #d0d7de;padding:4px 10px;"
-       "text-align:left}.valid{color:#1a7f37;font-weight:600}.invalid{color:#cf222e;"
-       "font-weight:700}.unknown{color:#9a6700;font-weight:600}</style></head><body>";
-  o << "<h1>" << Escape(title) << ": <span class=\"" << ValidityWord(overall) << "\">"
-    << ValidityWord(overall) << "</span></h1>";
-  o << "<table><tr><th>checker</th><th>verdict</th><th>reason</th><th>evidence (i)</th></tr>";
-  std::set<std::uint64_t> evidence;
-  for (const auto& v : verdicts) {
-    o << "<tr><td>" << Escape(v.checker) << "</td><td class=\"" << ValidityWord(v.valid) << "\">"
-      << ValidityWord(v.valid) << "</td><td>" << Escape(v.reason) << "</td><td>";
-    for (std::size_t k = 0; k < v.evidence.size(); ++k) {
-      o << (k ? ", " : "") << v.evidence[k];
-      evidence.insert(v.evidence[k]);
-    }
-    o << "</td></tr>";
-  }
-  o << "</table>";
-  const double height = top + lane_h * static_cast<double>(node_order_.size()) + 30;
-  o << "<h2>Timeline</h2><svg width=\"" << width << "\" height=\"" << height
-    << "\" xmlns=\"http://www.w3.org/2000/svg\" font-size=\"11\">";
-  for (std::size_t i = 0; i < bands_.size(); ++i) {
-    const Band& b = bands_[i];
-    double end = b.end < 0 ? end_time_ : b.end;
-    const double label_y = 24 + label_h * static_cast<double>(label_row[i]);
-    o << "<rect x=\"" << Num(x(b.start)) << "\" y=\"" << Num(label_y - 12) << "\" width=\""
-      << Num(std::max(1.0, x(end) - x(b.start))) << "\" height=\"" << Num(height - label_y + 12)
-      << "\" fill=\"#fd8c73\" fill-opacity=\"0.18\"><title>" << Escape(b.label) << " "
-      << Num(b.start) << "–" << Num(end) << " s</title></rect>";
-    o << "<text x=\"" << Num(x(b.start) + 2) << "\" y=\"" << Num(label_y) << "\" fill=\"#953800\">"
-      << Escape(b.label) << "</text>";
-  }
-  for (std::size_t row = 0; row < node_order_.size(); ++row) {
-    const std::string& node = node_order_[row];
-    double y = top + lane_h * static_cast<double>(row);
-    o << "<text x=\"4\" y=\"" << Num(y + 16) << "\">" << Escape(node) << "</text>";
-    for (const auto& s : lanes_.at(node)) {
-      double end = s.end < 0 ? end_time_ : s.end;
-      o << "<rect x=\"" << Num(x(s.start)) << "\" y=\"" << Num(y + 3) << "\" width=\""
-        << Num(std::max(0.5, x(end) - x(s.start))) << "\" height=\"" << lane_h - 6 << "\" fill=\""
-        << Colour(s.kind) << "\"><title>" << Escape(node) << " " << Escape(s.kind) << " "
-        << Escape(s.label) << " " << Num(s.start) << "–" << Num(end) << " s</title></rect>";
-      if (s.kind == "leader" && x(end) - x(s.start) > 22) {
-        o << "<text x=\"" << Num(x(s.start) + 3) << "\" y=\"" << Num(y + 17)
-          << "\" fill=\"white\">" << Escape(s.label) << "</text>";
-      }
-    }
-  }
-  for (std::uint64_t i : evidence) {
-    auto it = event_times_.find(i);
-    if (it == event_times_.end()) continue;
-    o << "<line x1=\"" << Num(x(it->second)) << "\" x2=\"" << Num(x(it->second)) << "\" y1=\""
-      << top - 18 << "\" y2=\"" << height - 20 << "\" stroke=\"#cf222e\" stroke-width=\"2\"><title>"
-      << "evidence i=" << i << "</title></line>";
-  }
-  o << "<text x=\"" << left << "\" y=\"" << height - 4 << "\">0 s</text><text x=\""
-    << width - 60 << "\" y=\"" << height - 4 << "\">" << Num(span) << " s</text></svg>"
-    << "<p>Lanes: <span style=\"color:#1f6feb\">■ leader</span> <span style=\"color:#e3b341\">"
-       "■ candidate</span> <span style=\"color:#8c959f\">■ follower</span> "
-       "<span style=\"color:#8250df\">■ paused</span> "
-       "<span style=\"color:#30363d\">■ down</span>; shaded bands: nemesis faults; red lines: "
-       "evidence.</p></body></html>\n";
-  return o.str();
 }
 
 }  // namespace schism::harness

@@ -44,23 +44,53 @@ TEST(RunDir, NamesAPathItCannotCreate) {
 
 histories::Event Line(const char* json) { return histories::ParseEventLine(json); }
 
+std::size_t Count(const std::string& haystack, const std::string& needle) {
+  std::size_t n = 0;
+  for (auto at = haystack.find(needle); at != std::string::npos;
+       at = haystack.find(needle, at + 1)) {
+    ++n;
+  }
+  return n;
+}
+
+// A run of `seconds` with two nodes and nothing else.
+HtmlReport Quiet(double seconds) {
+  HtmlReport report;
+  report.Observe(Line(R"({"i":0,"t":0,"type":"run","f":"start","nodes":["n1","n2"]})"));
+  histories::Event end = Line(R"({"i":1,"t":0,"type":"run","f":"end"})");
+  end.time = seconds;
+  report.Observe(end);
+  return report;
+}
+
+const char kStart[] =
+    R"({"i":0,"t":0,"type":"run","f":"start","nodes":["n1","n2"],"config":{"test":"raft",)"
+    R"("elector":"raft","elector_args":["--bug","double-vote"],"node_cmd":["/b/schism-node",)"
+    R"("raft","--id","{node}"],"node_cmd_template":"","nodes":2,"time_s":20,"seed":3,)"
+    R"("nemesis":["partition","kill"],"nemesis_weights":{"kill":0.5},"nemesis_interval_s":3,)"
+    R"("quiet_s":5,"liveness_deadline_s":4,"stable_window_s":1,"checkers":[],"replay_of":""}})";
+
 TEST(HtmlReport, DrawsLanesBandsAndEvidence) {
   HtmlReport report;
   report.Observe(Line(R"({"i":0,"t":0,"type":"run","f":"start","nodes":["n1","n2"]})"));
   report.Observe(Line(R"({"i":1,"t":1,"type":"role","node":"n1","role":"leader","term":3})"));
-  report.Observe(Line(R"({"i":2,"t":2,"type":"nemesis","f":"partition","phase":"start","kind":"bridge"})"));
+  report.Observe(
+      Line(R"({"i":2,"t":2,"type":"nemesis","f":"partition","phase":"start","kind":"bridge"})"));
   report.Observe(Line(R"({"i":3,"t":3,"type":"role","node":"n2","role":"leader","term":3})"));
   report.Observe(Line(R"({"i":4,"t":4,"type":"nemesis","f":"partition","phase":"end"})"));
   report.Observe(Line(R"({"i":5,"t":5,"type":"run","f":"end"})"));
-  checkers::Verdict v{"election-safety", checkers::Validity::kInvalid, "two <leaders> in term 3", {1, 3}, {}};
-  std::string html = report.Render("raft, seed 1", {v}, checkers::Validity::kInvalid);
+  checkers::Verdict v{
+      "election-safety", checkers::Validity::kInvalid, "two <leaders> in term 3", {1, 3}, {}};
+  std::string html =
+      report.Render("raft, seed 1", {v}, checkers::Validity::kInvalid,
+                    {{1, R"({"i":1,"t":1,"type":"role","node":"n1","role":"leader","term":3})"},
+                     {3, R"({"i":3,"t":3,"type":"role","node":"n2","role":"leader","term":3})"}});
   EXPECT_NE(html.find("raft, seed 1"), std::string::npos);
   EXPECT_NE(html.find("two &lt;leaders&gt; in term 3"), std::string::npos) << "reasons are escaped";
-  EXPECT_NE(html.find("partition bridge"), std::string::npos);
+  EXPECT_NE(html.find(">partition bridge<"), std::string::npos);
   EXPECT_NE(html.find(">n1<"), std::string::npos);
   EXPECT_NE(html.find(">n2<"), std::string::npos);
-  EXPECT_NE(html.find("evidence i=1"), std::string::npos);
-  EXPECT_NE(html.find("evidence i=3"), std::string::npos);
+  EXPECT_NE(html.find("stroke=\"#cf222e\""), std::string::npos) << "evidence lines";
   EXPECT_NE(html.find("class=\"invalid\""), std::string::npos);
 }
 
@@ -72,9 +102,196 @@ TEST(HtmlReport, APausedLeaderResumesAsALeader) {
   report.Observe(Line(R"({"i":3,"t":4,"type":"process","f":"resume","node":"n1","pid":9})"));
   report.Observe(Line(R"({"i":4,"t":6,"type":"run","f":"end"})"));
   std::string html = report.Render("raft", {}, checkers::Validity::kValid);
-  EXPECT_NE(html.find("<title>n1 leader t3 1.00–2.00 s</title>"), std::string::npos) << html;
-  EXPECT_NE(html.find("<title>n1 paused  2.00–4.00 s</title>"), std::string::npos) << html;
-  EXPECT_NE(html.find("<title>n1 leader t3 4.00–6.00 s</title>"), std::string::npos) << html;
+  EXPECT_NE(html.find("data-tip=\"n1 leader t3 1.00–2.00 s\""), std::string::npos) << html;
+  EXPECT_NE(html.find("data-tip=\"n1 paused 2.00–4.00 s\""), std::string::npos) << html;
+  EXPECT_NE(html.find("data-tip=\"n1 leader t3 4.00–6.00 s\""), std::string::npos) << html;
+}
+
+TEST(HtmlReport, ShowsTheRunsSettings) {
+  HtmlReport report;
+  report.Observe(Line(kStart));
+  std::string html = report.Render("raft, seed 3", {}, checkers::Validity::kValid);
+  EXPECT_NE(html.find("<dt>elector</dt><dd>raft --bug double-vote</dd>"), std::string::npos)
+      << html;
+  EXPECT_NE(html.find("<dt>nodes</dt><dd>2</dd>"), std::string::npos);
+  EXPECT_NE(html.find("<dt>nemeses</dt><dd>partition, kill:0.5 (an op every 3 s)</dd>"),
+            std::string::npos);
+  EXPECT_NE(html.find("<dt>seed</dt><dd>3</dd>"), std::string::npos);
+  EXPECT_NE(html.find("<dt>length</dt><dd>20 s</dd>"), std::string::npos);
+  EXPECT_NE(html.find("<dt>quiet period</dt><dd>last 5 s (from 15 s)</dd>"), std::string::npos);
+  EXPECT_NE(html.find("command: <code>/b/schism-node raft --id {node}</code>"), std::string::npos);
+}
+
+TEST(HtmlReport, ShowsTheCommandOfAnElectorOfOnesOwn) {
+  HtmlReport report;
+  report.Observe(Line(
+      R"({"i":0,"t":0,"type":"run","f":"start","config":{"elector":"raft","nodes":3,)"
+      R"("node_cmd":["/opt/e","--id","{node}"],"node_cmd_template":"/opt/e --id '{node}'"}})"));
+  std::string html = report.Render("e", {}, checkers::Validity::kValid);
+  EXPECT_NE(html.find("command: <code>/opt/e --id &#39;{node}&#39;</code>"), std::string::npos)
+      << html;
+  EXPECT_EQ(html.find("<dt>elector</dt>"), std::string::npos) << "raft is only the default";
+}
+
+TEST(HtmlReport, EscapesTheSettings) {
+  HtmlReport report;
+  report.Observe(Line(R"({"i":0,"t":0,"type":"run","f":"start","config":{"elector":"<b>&"}})"));
+  std::string html = report.Render("t", {}, checkers::Validity::kValid);
+  EXPECT_NE(html.find("<dd>&lt;b&gt;&amp;</dd>"), std::string::npos) << html;
+}
+
+TEST(HtmlReport, ShowsNoSettingsWithoutAConfig) {
+  std::string html = Quiet(10).Render("hand-written", {}, checkers::Validity::kValid);
+  EXPECT_EQ(html.find("class=\"settings\""), std::string::npos);
+}
+
+TEST(HtmlReport, TicksTheAxisEveryTwoSecondsInTwentySeconds) {
+  std::string html = Quiet(20.5).Render("t", {}, checkers::Validity::kValid);
+  EXPECT_EQ(Count(html, "class=\"tick\""), 11u) << html;
+  EXPECT_NE(html.find(">0 s</text>"), std::string::npos);
+  EXPECT_NE(html.find(">2 s</text>"), std::string::npos);
+  EXPECT_NE(html.find(">20 s</text>"), std::string::npos);
+}
+
+TEST(HtmlReport, KeepsBetweenSixAndSixteenTicksAtAnyLength) {
+  for (double seconds : {1.0, 3.0, 15.0, 31.0, 61.0, 100.0, 300.0, 1000.0, 3600.0, 40000.0}) {
+    std::size_t ticks =
+        Count(Quiet(seconds).Render("t", {}, checkers::Validity::kValid), "\"tick\"");
+    EXPECT_GE(ticks, 6u) << seconds << " s";
+    EXPECT_LE(ticks, 16u) << seconds << " s";
+  }
+}
+
+TEST(HtmlReport, MarksTheFinalHealAndTheQuietPeriod) {
+  HtmlReport report;
+  report.Observe(Line(R"({"i":0,"t":0,"type":"run","f":"start","nodes":["n1"]})"));
+  report.Observe(Line(R"({"i":1,"t":15,"type":"nemesis","f":"final-heal","phase":"end"})"));
+  report.Observe(Line(R"({"i":2,"t":20,"type":"run","f":"stopping","why":"end of run"})"));
+  report.Observe(Line(R"({"i":3,"t":21,"type":"run","f":"end"})"));
+  std::string html = report.Render("t", {}, checkers::Validity::kValid);
+  EXPECT_NE(html.find(">final heal · quiet period</text>"), std::string::npos) << html;
+  EXPECT_NE(html.find("final heal at 15.00 s: from here"), std::string::npos);
+  EXPECT_NE(html.find("quiet until 20.00 s"), std::string::npos);
+}
+
+TEST(HtmlReport, MarksWhereTheNodesAreStopped) {
+  HtmlReport report;
+  report.Observe(Line(R"({"i":0,"t":0,"type":"run","f":"start","nodes":["n1"]})"));
+  report.Observe(Line(R"({"i":1,"t":20,"type":"run","f":"stopping","why":"end of run"})"));
+  report.Observe(Line(R"({"i":2,"t":21,"type":"run","f":"end"})"));
+  std::string html = report.Render("t", {}, checkers::Validity::kValid);
+  EXPECT_NE(html.find(">stopping</text>"), std::string::npos) << html;
+}
+
+TEST(HtmlReport, LabelsEvidenceWithItsCheckerAndI) {
+  HtmlReport report = Quiet(10);
+  checkers::Verdict safety{"election-safety", checkers::Validity::kInvalid, "two", {1}, {}};
+  checkers::Verdict votes{"vote-once", checkers::Validity::kInvalid, "twice", {1}, {}};
+  std::string html = report.Render("t", {safety, votes}, checkers::Validity::kInvalid,
+                                   {{1, R"({"i":1,"t":2,"type":"vote","node":"n1"})"}});
+  EXPECT_NE(html.find(">election-safety, vote-once i=1</text>"), std::string::npos) << html;
+}
+
+TEST(HtmlReport, GroupsEvidenceAtOneInstantUnderOneLabel) {
+  HtmlReport report = Quiet(10);
+  checkers::Verdict v{"vote-once", checkers::Validity::kInvalid, "twice", {1, 2, 3, 4, 5}, {}};
+  std::map<std::uint64_t, std::string> lines;
+  for (std::uint64_t i = 1; i <= 5; ++i) {
+    lines[i] = R"({"i":)" + std::to_string(i) + R"(,"t":3.00)" + std::to_string(i) + "}";
+  }
+  std::string html = report.Render("t", {v}, checkers::Validity::kInvalid, lines);
+  EXPECT_NE(html.find(">vote-once i=1, 2, 3 +2</text>"), std::string::npos) << html;
+  EXPECT_EQ(Count(html, ">vote-once i="), 1u);
+}
+
+TEST(HtmlReport, ShowsAFaultsParametersOnHover) {
+  HtmlReport report;
+  report.Observe(Line(R"({"i":0,"t":0,"type":"run","f":"start","nodes":["n1","n2"]})"));
+  report.Observe(Line(
+      R"({"i":1,"t":1,"type":"nemesis","f":"kill","node":"n2","phase":"start","target":"leader"})"));
+  report.Observe(Line(R"({"i":2,"t":2,"type":"nemesis","f":"kill","node":"n2","phase":"end"})"));
+  std::string html = report.Render("t", {}, checkers::Validity::kValid);
+  EXPECT_NE(html.find("data-tip=\"kill n2 1.00–2.00 s&#10;target: leader\""), std::string::npos)
+      << html;
+}
+
+TEST(HtmlReport, ListsTheEvidenceEventsEscaped) {
+  HtmlReport report = Quiet(10);
+  checkers::Verdict v{"lease", checkers::Validity::kInvalid, "overlap", {4}, {}};
+  std::string html = report.Render("t", {v}, checkers::Validity::kInvalid,
+                                   {{4, R"({"i":4,"t":2,"type":"lease","node":"n1","x":"<b>"})"}});
+  EXPECT_NE(
+      html.find("<tr id=\"ev4\"><td>4</td><td>2.000</td><td>lease</td><td><code>{&quot;i&quot;"
+                ":4,&quot;t&quot;:2,&quot;type&quot;:&quot;lease&quot;,&quot;node&quot;:&quot;"
+                "n1&quot;,&quot;x&quot;:&quot;&lt;b&gt;&quot;}</code></td></tr>"),
+      std::string::npos)
+      << html;
+}
+
+TEST(HtmlReport, ListsEvidenceWithoutALineByItsIAlone) {
+  HtmlReport report = Quiet(10);
+  checkers::Verdict v{"quorum", checkers::Validity::kInvalid, "no majority", {7}, {}};
+  std::string html = report.Render("t", {v}, checkers::Validity::kInvalid);
+  EXPECT_NE(html.find("<tr id=\"ev7\"><td>7</td><td></td><td>quorum</td><td><span "
+                      "class=\"missing\">no line given for i=7</span>"),
+            std::string::npos)
+      << html;
+  EXPECT_EQ(html.find("quorum i=7"), std::string::npos) << "not drawn: its time is unknown";
+}
+
+TEST(HtmlReport, LinksTheVerdictsEvidenceToTheList) {
+  HtmlReport report = Quiet(10);
+  checkers::Verdict v{"quorum", checkers::Validity::kInvalid, "no majority", {7}, {}};
+  std::string html = report.Render("t", {v}, checkers::Validity::kInvalid);
+  EXPECT_NE(html.find("<a href=\"#ev7\">7</a>"), std::string::npos) << html;
+}
+
+TEST(HtmlReport, TheTimelineTakesThePagesWidth) {
+  HtmlReport report;
+  report.Observe(Line(R"({"i":0,"t":0,"type":"run","f":"start","nodes":["n1"]})"));
+  report.Observe(Line(R"({"i":1,"t":5,"type":"role","node":"n1","role":"leader","term":1})"));
+  report.Observe(Line(R"({"i":2,"t":10,"type":"run","f":"end"})"));
+  std::string html = report.Render("t", {}, checkers::Validity::kValid);
+  EXPECT_EQ(Count(html, "<svg class=\"plot\" width=\"100%\""), 2u) << "the axis and the lanes";
+  EXPECT_NE(html.find(".plot{flex:1 1 0;"), std::string::npos);
+  EXPECT_NE(html.find("<rect x=\"50.000%\""), std::string::npos) << "5 s of 10 s: half way";
+}
+
+TEST(HtmlReport, TheAxisStaysInViewOverFiftyOneLanes) {
+  HtmlReport report;
+  std::string nodes;
+  for (int k = 1; k <= 51; ++k) nodes += (k > 1 ? ",\"n" : "\"n") + std::to_string(k) + "\"";
+  report.Observe(
+      Line((R"({"i":0,"t":0,"type":"run","f":"start","nodes":[)" + nodes + "]}").c_str()));
+  std::string html = report.Render("t", {}, checkers::Validity::kValid);
+  EXPECT_NE(html.find(".axis{position:sticky;top:0;"), std::string::npos);
+  EXPECT_NE(html.find("<div class=\"row axis\"><svg"), std::string::npos);
+  EXPECT_NE(html.find(">n51</text>"), std::string::npos);
+}
+
+TEST(HtmlReport, ShowsDetailsOnHoverWithoutLoadingAnything) {
+  HtmlReport report = Quiet(10);
+  std::string html = report.Render("t", {}, checkers::Validity::kValid);
+  EXPECT_NE(html.find("<div id=\"tip\"></div><script>"), std::string::npos);
+  EXPECT_NE(html.find("getAttribute('data-tip')"), std::string::npos);
+  EXPECT_EQ(html.find("<title>n"), std::string::npos) << "no slow SVG titles";
+  EXPECT_EQ(html.find(" src="), std::string::npos);
+  EXPECT_EQ(html.find("<link"), std::string::npos);
+}
+
+TEST(HtmlReport, MergesRoleChangesTooBriefToSee) {
+  HtmlReport report;
+  report.Observe(Line(R"({"i":0,"t":0,"type":"run","f":"start","nodes":["n1"]})"));
+  histories::Event e = Line(R"({"i":1,"t":0,"type":"role","node":"n1","role":"leader","term":1})");
+  for (int k = 0; k < 200000; ++k) {
+    e.index = 1 + k;
+    e.time = k * 0.001;
+    e.role = k % 2 ? histories::Role::kFollower : histories::Role::kLeader;
+    report.Observe(e);
+  }
+  std::string html = report.Render("t", {}, checkers::Validity::kValid);
+  EXPECT_LE(Count(html, "<rect"), HtmlReport::kMaxSegments + 50);
+  EXPECT_NE(html.find(" role changes)"), std::string::npos);
 }
 
 }  // namespace
