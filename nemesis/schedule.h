@@ -231,7 +231,9 @@ nlohmann::json ToJson(const std::vector<Op>& ops);
 // "n1,n2|n3" instead of "grudge" and "components". Throws
 // std::invalid_argument with a one-line message naming the entry index (e.g.
 // "timeline[3]: unknown op \"explode\"") for an unknown op, grudge or
-// target, a missing or mistyped field, a negative offset, offsets that
+// target, a field the op does not read ("timeline[0]: unknown field
+// \"restart_afer\" for kill; did you mean \"restart_after\"?", reported
+// before any missing field), a missing or mistyped field, a negative offset, offsets that
 // decrease, a loss percent outside 0..100 ("timeline[1]: loss 150% is
 // outside 0..100"), or a malformed grouping. Node names are not checked here
 // (Resolve rejects unknown ones); use the overload below to check them early.
@@ -249,7 +251,9 @@ std::vector<Op> FromJson(const nlohmann::json& timeline, const std::vector<std::
 // was not a clean partition), a kill or pause targets its victim by name, a
 // loss lists its pairs, a restart or resume names each node. Entries that
 // were skipped or were still awaiting a voter are left out. Throws
-// std::invalid_argument naming the entry index for a malformed entry.
+// std::invalid_argument naming the entry index for a malformed entry; each
+// "op" is checked as FromJson checks an op, unknown fields included
+// ("timeline[2]: op: unknown field ...").
 std::vector<Op> FromAppliedTimeline(const nlohmann::json& timeline);
 
 // As FromAppliedTimeline, and also checks every node the rebuilt ops name

@@ -2,10 +2,12 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <map>
 #include <stdexcept>
 #include <utility>
 
 #include "nemesis/schedule.h"
+#include "nemesis/suggest.h"
 #include "nemesis/timeline_parse.h"
 
 namespace schism::nemesis {
@@ -62,6 +64,61 @@ constexpr std::array<std::pair<LossTarget, std::string_view>, 4> kLossTargetName
     {LossTarget::kAll, "all"},
     {LossTarget::kPairs, "pairs"},
 }};
+
+// The fields each op reads, "t" and "f" included, in the order a suggestion
+// prefers them; input-only spellings ("grouping") count. Any other field of
+// an entry is a typo, or belongs to another op.
+const std::vector<std::string>& FieldsOf(OpKind kind) {
+  static const std::map<OpKind, std::vector<std::string>> fields = [] {
+    const std::vector<std::string> grudge = {"grudge", "grouping", "components", "drops"};
+    const std::vector<std::string> pairs = {"target", "node", "pairs"};
+    // An op's own fields, then fields it shares with others, then "t" and "f".
+    auto reads = [](std::vector<std::string> own, const std::vector<std::string>& shared = {}) {
+      own.insert(own.end(), shared.begin(), shared.end());
+      own.insert(own.end(), {"t", "f"});
+      return own;
+    };
+    return std::map<OpKind, std::vector<std::string>>{
+        {OpKind::kPartition, reads(grudge)},
+        {OpKind::kHeal, reads({})},
+        {OpKind::kKill, reads({"target", "node", "signal", "restart_after", "voter_wait"})},
+        {OpKind::kRestart, reads({"node"})},
+        {OpKind::kLoss, reads({"percent"}, pairs)},
+        {OpKind::kLossEnd, reads({})},
+        {OpKind::kPause, reads({"target", "node", "resume_after", "how"})},
+        {OpKind::kResume, reads({"node"})},
+        {OpKind::kFlap, reads({"hold", "every"}, grudge)},
+        {OpKind::kTerm, reads({"target", "node", "grace", "restart_after"})},
+        {OpKind::kDelay, reads({"delay_ms", "jitter_ms"}, pairs)},
+        {OpKind::kDelayEnd, reads({})},
+        {OpKind::kBandwidth, reads({"target", "node", "rate_kbit"})},
+        {OpKind::kBandwidthEnd, reads({"node"})},
+        {OpKind::kClock,
+         reads({"target", "node", "mode", "offset_ms", "offset2_ms", "period", "rate"})},
+        {OpKind::kClockEnd, reads({"node"})},
+    };
+  }();
+  return fields.at(kind);
+}
+
+// Every field some op reads: what an entry without a usable "f" is checked against.
+std::vector<std::string> AllFields() {
+  std::vector<std::string> all;
+  for (const auto& [kind, name] : kOpNames) {
+    for (const std::string& field : FieldsOf(kind)) {
+      if (std::find(all.begin(), all.end(), field) == all.end()) all.push_back(field);
+    }
+  }
+  return all;
+}
+
+// The names of a table, for a suggestion.
+template <typename E, std::size_t N>
+std::vector<std::string> NamesOf(const std::array<std::pair<E, std::string_view>, N>& names) {
+  std::vector<std::string> out;
+  for (const auto& [v, name] : names) out.emplace_back(name);
+  return out;
+}
 
 template <typename E, std::size_t N>
 std::string_view NameOf(const std::array<std::pair<E, std::string_view>, N>& names, E value) {
@@ -150,6 +207,17 @@ class EntryReader {
   }
 
   bool Has(const char* key) const { return entry_.contains(key); }
+
+  // Fails on the first field (in key order) that is not in `known`:
+  // "unknown field \"restart_afer\" for kill; did you mean \"restart_after\"?".
+  // `op` names the op kind, or is empty when there is none.
+  void OnlyFields(const std::vector<std::string>& known, std::string_view op) const {
+    for (const auto& [key, value] : entry_.items()) {
+      if (std::find(known.begin(), known.end(), key) != known.end()) continue;
+      Fail("unknown field \"" + key + "\"" + (op.empty() ? "" : " for " + std::string(op)) +
+           DidYouMean(key, known));
+    }
+  }
 
   // A node name that must belong to the cluster when it is known.
   std::string Node(const char* key) const {
@@ -248,7 +316,7 @@ void ParsePartition(const EntryReader& in, Op& op) {
   }
   const std::string name = in.String("grudge");
   const auto grudge = ValueOf(kGrudgeNames, name);
-  if (!grudge) in.Fail("unknown grudge \"" + name + "\"");
+  if (!grudge) in.Fail("unknown grudge \"" + name + "\"" + DidYouMean(name, NamesOf(kGrudgeNames)));
   op.grudge = *grudge;
   if (op.grudge == GrudgeKind::kComponents) op.components = in.ComponentList();
   if (op.grudge == GrudgeKind::kExplicit) {
@@ -259,7 +327,12 @@ void ParsePartition(const EntryReader& in, Op& op) {
 KillTarget ParseTarget(const EntryReader& in, Op& op) {
   const std::string name = in.String("target");
   const auto target = ValueOf(kTargetNames, name);
-  if (!target) in.Fail("unknown " + std::string(ToString(op.kind)) + " target \"" + name + "\"");
+  if (!target) {
+    std::vector<std::string> choices = NamesOf(kTargetNames);
+    if (op.kind != OpKind::kKill) std::erase(choices, std::string(ToString(KillTarget::kVoter)));
+    in.Fail("unknown " + std::string(ToString(op.kind)) + " target \"" + name + "\"" +
+            DidYouMean(name, choices));
+  }
   if (*target == KillTarget::kVoter && op.kind != OpKind::kKill) {
     in.Fail("only a kill can target \"voter\"");
   }
@@ -271,7 +344,10 @@ KillTarget ParseTarget(const EntryReader& in, Op& op) {
 void ParsePairTarget(const EntryReader& in, Op& op) {
   const std::string name = in.Has("target") ? in.String("target") : "all";
   const auto target = ValueOf(kLossTargetNames, name);
-  if (!target) in.Fail("unknown " + std::string(ToString(op.kind)) + " target \"" + name + "\"");
+  if (!target) {
+    in.Fail("unknown " + std::string(ToString(op.kind)) + " target \"" + name + "\"" +
+            DidYouMean(name, NamesOf(kLossTargetNames)));
+  }
   op.loss_target = *target;
   if (op.loss_target == LossTarget::kInto && in.Has("node")) op.node = in.Node("node");
   if (op.loss_target == LossTarget::kPairs) op.loss_pairs = in.PairList("pairs");
@@ -308,7 +384,10 @@ void ParseClock(const EntryReader& in, Op& op) {
   op.target = ParseTarget(in, op);
   const std::string mode = in.String("mode");
   const auto parsed = ValueOf(kClockModeNames, mode);
-  if (!parsed) in.Fail("unknown clock mode \"" + mode + "\" (bump, strobe or rate)");
+  if (!parsed) {
+    in.Fail("unknown clock mode \"" + mode + "\" (bump, strobe or rate)" +
+            DidYouMean(mode, NamesOf(kClockModeNames)));
+  }
   op.clock_mode = *parsed;
   switch (op.clock_mode) {
     case ClockMode::kBump:
@@ -345,12 +424,16 @@ Op ParseOp(const nlohmann::json& entry, const std::string& where,
            const std::vector<std::string>* nodes) {
   if (!entry.is_object()) throw std::invalid_argument(where + "must be a JSON object");
   const EntryReader in(entry, where, nodes);
-  Op op;
-  op.offset_s = in.Number("t", std::nullopt);
+  // The op first, then its fields: a misspelt field is reported as such,
+  // not as the missing field it was meant to be.
+  if (!in.Has("f")) in.OnlyFields(AllFields(), "");
   const std::string f = in.String("f");
   const auto kind = ValueOf(kOpNames, f);
-  if (!kind) in.Fail("unknown op \"" + f + "\"");
+  if (!kind) in.Fail("unknown op \"" + f + "\"" + DidYouMean(f, NamesOf(kOpNames)));
+  in.OnlyFields(FieldsOf(*kind), f);
+  Op op;
   op.kind = *kind;
+  op.offset_s = in.Number("t", std::nullopt);
   switch (op.kind) {
     case OpKind::kPartition:
       ParsePartition(in, op);
@@ -365,7 +448,9 @@ Op ParseOp(const nlohmann::json& entry, const std::string& where,
       op.target = ParseTarget(in, op);
       op.resume_after_s = in.Number("resume_after", 0.0);
       const std::string how = in.Has("how") ? in.String("how") : "stop";
-      if (how != "stop" && how != "freeze") in.Fail("\"how\" must be \"stop\" or \"freeze\"");
+      if (how != "stop" && how != "freeze") {
+        in.Fail("\"how\" must be \"stop\" or \"freeze\"" + DidYouMean(how, {"stop", "freeze"}));
+      }
       op.freeze = how == "freeze";
       break;
     }

@@ -125,6 +125,65 @@ TEST(NemesisTimelineFile, ErrorsNameTheEntryAndTheProblem) {
   EXPECT_EQ(Error(R"([{"t":1,"f":"partition","grouping":"n1|n9"}])", false), "no error");
 }
 
+TEST(NemesisTimelineFile, UnknownFieldsAreErrorsThatSuggestTheField) {
+  // Once read as restart_after 0, and as a partition missing its "grudge".
+  EXPECT_EQ(
+      Error(R"([{"t":1,"f":"kill","target":"random","restart_afer":1}])"),
+      "timeline[0]: unknown field \"restart_afer\" for kill; did you mean \"restart_after\"?");
+  EXPECT_EQ(Error(R"([{"t":1,"f":"heal"},{"t":1,"f":"partition","groupign":"n1,n2|n3,n4,n5"}])"),
+            "timeline[1]: unknown field \"groupign\" for partition; did you mean \"grouping\"?");
+  // Reported before the field it was meant to be is missed.
+  EXPECT_EQ(Error(R"([{"tt":1,"f":"kill","target":"leader"}])"),
+            "timeline[0]: unknown field \"tt\" for kill; did you mean \"t\"?");
+  EXPECT_EQ(Error(R"([{"t":1,"fn":"heal"}])"),
+            "timeline[0]: unknown field \"fn\"; did you mean \"f\"?");
+  // A field of another op is unknown here; the suggestion is this op's nearest field.
+  EXPECT_EQ(
+      Error(R"([{"t":1,"f":"pause","target":"leader","restart_after":1}])"),
+      "timeline[0]: unknown field \"restart_after\" for pause; did you mean \"resume_after\"?");
+  EXPECT_EQ(Error(R"([{"t":1,"f":"heal","node":"n1"}])"),
+            "timeline[0]: unknown field \"node\" for heal");
+  EXPECT_EQ(Error(R"([{"t":1,"f":"kill","target":"leader","comment":"why"}])"),
+            "timeline[0]: unknown field \"comment\" for kill");
+  // Every field of every op is known to its op.
+  EXPECT_EQ(
+      Error(
+          R"([{"t":1,"f":"flap","grudge":"explicit","drops":[["n1","n2"]],"hold":2,"every":[0.2,0.4]},
+                      {"t":2,"f":"loss","target":"into","node":"n2","percent":30},
+                      {"t":3,"f":"delay","target":"pairs","pairs":[["n1","n2"]],"delay_ms":5,"jitter_ms":1},
+                      {"t":4,"f":"clock","target":"node","node":"n3","mode":"strobe","offset_ms":0,
+                       "offset2_ms":500,"period":0.5},
+                      {"t":5,"f":"clock","target":"all","mode":"rate","rate":2},
+                      {"t":6,"f":"term","target":"minority","grace":1,"restart_after":1},
+                      {"t":7,"f":"bandwidth","target":"leader","rate_kbit":256},
+                      {"t":8,"f":"bandwidth-end","node":"n1"},{"t":8,"f":"clock-end","node":"n3"},
+                      {"t":9,"f":"kill","target":"voter","signal":15,"restart_after":0.1,"voter_wait":2},
+                      {"t":9,"f":"pause","target":"node","node":"n4","resume_after":1,"how":"freeze"},
+                      {"t":10,"f":"resume","node":"n4"},{"t":10,"f":"restart","node":"n1"}])"),
+      "no error");
+}
+
+TEST(NemesisTimelineFile, UnknownNamesSuggestTheNearestChoice) {
+  EXPECT_EQ(Error(R"([{"t":1,"f":"partiton","grouping":"n1,n2|n3,n4,n5"}])"),
+            "timeline[0]: unknown op \"partiton\"; did you mean \"partition\"?");
+  EXPECT_EQ(Error(R"([{"t":1,"f":"partition","grudge":"bridg"}])"),
+            "timeline[0]: unknown grudge \"bridg\"; did you mean \"bridge\"?");
+  EXPECT_EQ(Error(R"([{"t":1,"f":"kill","target":"leadr"}])"),
+            "timeline[0]: unknown kill target \"leadr\"; did you mean \"leader\"?");
+  EXPECT_EQ(Error(R"([{"t":1,"f":"kill","target":"votr"}])"),
+            "timeline[0]: unknown kill target \"votr\"; did you mean \"voter\"?");
+  // Only a kill may target a voter, so nothing is near for a pause.
+  EXPECT_EQ(Error(R"([{"t":1,"f":"pause","target":"votr"}])"),
+            "timeline[0]: unknown pause target \"votr\"");
+  EXPECT_EQ(Error(R"([{"t":1,"f":"loss","target":"ino","percent":5}])"),
+            "timeline[0]: unknown loss target \"ino\"; did you mean \"into\"?");
+  EXPECT_EQ(
+      Error(R"([{"t":1,"f":"clock","target":"leader","mode":"strob","offset2_ms":5,"period":1}])"),
+      "timeline[0]: unknown clock mode \"strob\" (bump, strobe or rate); did you mean \"strobe\"?");
+  EXPECT_EQ(Error(R"([{"t":1,"f":"pause","target":"leader","how":"Freeze"}])"),
+            "timeline[0]: \"how\" must be \"stop\" or \"freeze\"; did you mean \"freeze\"?");
+}
+
 TEST(NemesisTimelineFile, UnknownNodesFromAnUncheckedTimelineFailInResolve) {
   const auto ops =
       FromJson(nlohmann::json::parse(R"([{"t":1,"f":"partition","grouping":"n1|n9"}])"));
@@ -223,6 +282,14 @@ TEST(NemesisReplay, MalformedEntriesNameTheirIndex) {
             "timeline[0]: \"applied\" lacks its \"node\"");
   EXPECT_EQ(error(R"([{"t":1,"op":{"t":0,"f":"boom"},"applied":{}}])"),
             "timeline[0]: op: unknown op \"boom\"");
+  EXPECT_EQ(
+      error(R"([{"t":1,"op":{"t":0,"f":"heal"},"applied":{"f":"heal"}},
+                      {"t":2,"op":{"t":0,"f":"kill","target":"leader","restart_afer":1},
+                       "applied":{"f":"kill","node":"n2"}}])"),
+      "timeline[1]: op: unknown field \"restart_afer\" for kill; did you mean \"restart_after\"?");
+  EXPECT_EQ(error(R"([{"t":1,"op":{"t":0,"f":"pause","target":"leader","resume_after":1,"grace":2},
+                       "applied":{"f":"pause","node":"n2"}}])"),
+            "timeline[0]: op: unknown field \"grace\" for pause");
 }
 
 }  // namespace
