@@ -191,15 +191,16 @@ inline constexpr std::string_view kNemesisNames[] = {
 double QuietPeriod(const ScheduleOptions& options);
 
 // Returns the schedule for `options`, ordered by offset (ties keep their
-// order). The same options give the same list on every platform. Faults
-// start after a first interval, faults and their ends alternate every few
+// order). The same options give the same list on every platform. The first
+// fault comes 1-2 s after the start, once a first leader has been elected,
+// and never waits for a voter; faults and their ends alternate every few
 // seconds, a kill may fall inside a partition, and at duration - quiet the
 // list ends with a full heal, a loss-end, delay-end, bandwidth-end and
 // clock-end (each when its nemesis is on), a resume of every paused node
 // (when "pause" is on) and a restart of every dead node; no op (and no
 // automatic restart or resume) falls inside the quiet period. With only
-// "partition" and/or "kill" and no weights the schedule is exactly what it
-// was before the other nemeses existed (pinned by schedule_pin_test.cc).
+// "partition" and/or "kill" and no weights the generator makes the draws it
+// made before the other nemeses existed (pinned by schedule_pin_test.cc).
 // Returns an empty list when `nemeses` is empty. Throws std::invalid_argument
 // for a non-positive duration or interval, a quiet period outside [0,
 // duration], no nodes, an unknown nemesis name, or a weight that is negative

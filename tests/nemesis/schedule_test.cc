@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <iterator>
 #include <stdexcept>
 
 namespace schism::nemesis {
@@ -57,6 +59,56 @@ TEST(NemesisSchedule, EndsHealedAndWholeWithNothingInTheQuietPeriod) {
           EXPECT_LE(op.restart_after_s, 2.0);
         }
       }
+    }
+  }
+}
+
+bool IsFaultStart(OpKind kind) {
+  switch (kind) {
+    case OpKind::kHeal:
+    case OpKind::kRestart:
+    case OpKind::kLossEnd:
+    case OpKind::kResume:
+    case OpKind::kDelayEnd:
+    case OpKind::kBandwidthEnd:
+    case OpKind::kClockEnd:
+      return false;
+    default:
+      return true;
+  }
+}
+
+TEST(NemesisSchedule, TheFirstFaultComesOneToTwoSecondsInAndActsAtOnce) {
+  const std::vector<std::string> all(std::begin(kNemesisNames), std::end(kNemesisNames));
+  const std::vector<std::vector<std::string>> sets = {{"partition", "kill"}, {"kill"}, all};
+  for (double interval : {0.5, 1.0, 3.0, 10.0}) {
+    for (const auto& nemeses : sets) {
+      for (std::uint64_t seed = 0; seed < 100; ++seed) {
+        auto options = Options(seed);
+        options.interval_s = interval;
+        options.nemeses = nemeses;
+        const Op first = Generate(options).front();
+        ASSERT_TRUE(IsFaultStart(first.kind)) << ToJson(first);
+        // After the built-in Raft's first election (0.3-1 s), and soon after.
+        EXPECT_GE(first.offset_s, 1.0) << ToJson(first);
+        EXPECT_LE(first.offset_s, 2.0) << ToJson(first);
+        // A voter kill would wait for an election that a settled cluster may never hold.
+        EXPECT_FALSE(first.kind == OpKind::kKill && first.target == KillTarget::kVoter)
+            << "seed " << seed;
+      }
+    }
+  }
+}
+
+TEST(NemesisSchedule, DefaultRunsNeverStarve) {
+  // `schism run` with its defaults: --time 30, interval 3, quiet max(5, 20 %).
+  // The minimum over these seeds is what docs/nemesis.md states.
+  for (std::uint64_t seed = 1; seed <= 500; ++seed) {
+    for (double duration : {30.0, 60.0}) {
+      const auto ops = Generate(Options(seed, duration));
+      const auto faults =
+          std::count_if(ops.begin(), ops.end(), [](const Op& op) { return IsFaultStart(op.kind); });
+      EXPECT_GE(faults, duration == 30.0 ? 4 : 8) << "seed " << seed << ", " << duration << " s";
     }
   }
 }
