@@ -178,7 +178,7 @@ CheckOutcome CheckHistory(const std::filesystem::path& path, const CheckSettings
   if (settings.html) {
     std::string title = settings.title;
     if (out.interrupted) title += " (interrupted at " + Seconds(out.ended_at_s) + " s)";
-    out.html = report.Render(title, out.verdicts, out.overall);
+    out.html = report.Render(title, out.verdicts, out.overall, out.evidence_events, out.warnings);
   }
   return out;
 }

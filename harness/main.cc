@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <set>
 #include <random>
 #include <sstream>
@@ -23,6 +24,7 @@
 #include "harness/elector.h"
 #include "harness/errors.h"
 #include "harness/replay.h"
+#include "nemesis/suggest.h"
 
 namespace {
 using namespace schism::harness;
@@ -105,6 +107,33 @@ void ParseNemeses(const std::string& text, RunConfig& config) {
     }
     config.weights[name] = value;
   }
+}
+
+// "unknown flag --tme for run; did you mean --time?" for the first --word on
+// the command line that the subcommand has no option for, if any.
+std::optional<std::string> UnknownFlag(CLI::App& app, int argc, char** argv) {
+  if (argc < 2) return std::nullopt;
+  CLI::App* sub = nullptr;
+  try {
+    sub = app.get_subcommand(argv[1]);
+  } catch (const CLI::OptionNotFound&) {
+    return std::nullopt;
+  }
+  std::vector<std::string> known = {"--help"};
+  for (const CLI::Option* option : sub->get_options()) {
+    for (const std::string& name : option->get_lnames()) known.push_back("--" + name);
+  }
+  for (int k = 2; k < argc; ++k) {
+    std::string word = argv[k];
+    if (word.rfind("--", 0) != 0 || word == "--") continue;
+    word = word.substr(0, word.find('='));
+    if (std::find(known.begin(), known.end(), word) != known.end()) continue;
+    std::string hint = schism::nemesis::DidYouMean(word, known);
+    if (!hint.empty()) hint = "; did you mean " + hint.substr(hint.find('"') + 1);
+    if (!hint.empty()) hint = hint.substr(0, hint.rfind('"')) + "?";
+    return "unknown flag " + word + " for " + argv[1] + hint;
+  }
+  return std::nullopt;
 }
 
 int RunAndReport(const RunConfig& config) {
@@ -315,7 +344,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "schism: " << e.what() << " (see schism --help)\n";
+    std::cerr << "schism: " << UnknownFlag(app, argc, argv).value_or(e.what())
+              << " (see schism --help)\n";
     return kExitUsage;
   }
   run.split_brain_fails = !run_split_brain_allowed;

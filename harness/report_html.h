@@ -47,9 +47,11 @@ class HtmlReport {
   // history "i" to that event's JSON line as it appears in history.jsonl, for
   // every "i" any verdict names as evidence; an "i" without a line (or with a
   // line that is not JSON) is listed alone and not drawn on the timeline.
+  // `warnings` (how the nodes kept the contract) are listed under the settings.
   std::string Render(const std::string& title, const std::vector<checkers::Verdict>& verdicts,
                      checkers::Validity overall,
-                     const std::map<std::uint64_t, std::string>& evidence = {}) const;
+                     const std::map<std::uint64_t, std::string>& evidence = {},
+                     const std::vector<std::string>& warnings = {}) const;
 
  private:
   struct Segment {

@@ -186,6 +186,7 @@ const char kStyle[] =
     "white-space:nowrap}"
     ".valid{color:#1a7f37;font-weight:600}.invalid{color:#cf222e;font-weight:700}"
     ".unknown{color:#9a6700;font-weight:600}"
+    ".warnings{color:#9a6700;margin:4px 0;padding-left:18px}"
     ".settings{display:flex;flex-wrap:wrap;gap:2px 22px;margin:0 0 4px}"
     ".settings dt{display:inline;color:#656d76}.settings dd{display:inline;margin:0 0 0 6px;"
     "font-weight:600}.cmd{color:#656d76;margin:0 0 14px;overflow-wrap:anywhere}"
@@ -414,7 +415,8 @@ void HtmlReport::RenderLanes(std::ostream& o, const Layout& l) const {
 std::string HtmlReport::Render(const std::string& title,
                                const std::vector<checkers::Verdict>& verdicts,
                                checkers::Validity overall,
-                               const std::map<std::uint64_t, std::string>& evidence) const {
+                               const std::map<std::uint64_t, std::string>& evidence,
+                               const std::vector<std::string>& warnings) const {
   const Layout layout = Plan(verdicts, evidence);
   std::ostringstream o;
   o << "<!doctype html><html><head><meta charset=\"utf-8\">"
@@ -431,6 +433,11 @@ std::string HtmlReport::Render(const std::string& title,
   }
   if (!command_.empty())
     o << "<p class=\"cmd\">command: <code>" << Escape(command_) << "</code></p>";
+  if (!warnings.empty()) {
+    o << "<ul class=\"warnings\">";
+    for (const std::string& w : warnings) o << "<li>warning: " << Escape(w) << "</li>";
+    o << "</ul>";
+  }
 
   o << "<table><tr><th>checker</th><th>verdict</th><th>reason</th><th>evidence (i)</th></tr>";
   for (const auto& v : verdicts) {

@@ -162,6 +162,7 @@ class Run {
   std::size_t setup_node_ = 0;
   std::set<pid_t> expected_exits_;
   std::optional<nemesis::ResolvedOp> pending_voter_kill_;  // armed "kill the next voter"
+  std::uint64_t voter_kill_armings_ = 0;                   // which arming is pending
   std::map<std::size_t, bool> paused_;  // paused nodes: true when frozen, false when SIGSTOPped
   std::map<std::size_t, std::string> down_by_;  // dead nodes: the fault that killed them
   std::set<pid_t> terminating_;                  // nodes sent SIGTERM by a term op

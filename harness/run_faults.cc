@@ -214,8 +214,11 @@ void Run::ResumeNode(std::size_t k) {
 // after the op's voter_wait_s.
 void Run::ArmVoterKill(const nemesis::ResolvedOp& resolved) {
   pending_voter_kill_ = resolved;
-  After(resolved.op.voter_wait_s, [this] {
-    if (!pending_voter_kill_) return;  // a voter was killed in time
+  // The timer gives up on this arming only: a kill that fired in time may
+  // have been followed by a new arming, which has a wait of its own.
+  const std::uint64_t arming = ++voter_kill_armings_;
+  After(resolved.op.voter_wait_s, [this, arming] {
+    if (!pending_voter_kill_ || arming != voter_kill_armings_) return;
     nemesis::ResolvedOp timed_out = nemesis::VoterTimedOut(*pending_voter_kill_);
     AddToTimeline(timed_out);
     NoteSkipped(timed_out);

@@ -326,6 +326,8 @@ TEST(Run, BadInputGetsOneClearLineAndUsageExit) {
       {{"replay", Timeline(tmp, "late", R"([{"t":25,"f":"partition","grudge":"halves"}])"), "--time",
         "26", "--store", store}, 64, "timeline[0]: partition at t=25 s is inside the quiet period"},
       {{"run", "--node-cmd", "", "--store", store}, 64, "--node-cmd is empty"},
+      {{"run", "--tme", "10", "--store", store}, 64,
+       "unknown flag --tme for run; did you mean --time?"},
       {{"run", "--elector", "raft", "--node-cmd", "/bin/true", "--store", store}, 64, "pick one"},
       {{"run", "--pre-vote", "--node-cmd", "/bin/true", "--store", store}, 64,
        "--pre-vote applies to the built-in Raft only"},
@@ -482,6 +484,8 @@ TEST(Contract, AStableTermlessElectorIsValidAndItsNearMissesAreCounted) {
   EXPECT_NE(log.find("\nstarting up, plain log text\n"), std::string::npos) << log;
   json results = json::parse(ReadFile(o.run_dir / "results.json"));
   EXPECT_EQ(results["warnings"].size(), 3u) << results.dump();
+  EXPECT_NE(ReadFile(o.run_dir / "report.html").find("<li>warning: n1: 3 contract line(s) ignored"),
+            std::string::npos);
 }
 
 TEST(Contract, TheExampleElectorInTheDocsIsValid) {
