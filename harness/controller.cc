@@ -395,7 +395,7 @@ RunResult Run::Execute() {
   }
   if (WantsClockFaults()) SetUpClocks(command[0]);
   history_ = std::make_unique<histories::HistoryWriter>(dir.History());
-  resolve_rng_.seed(config_.seed ^ 0x9e3779b97f4a7c15ULL);
+  resolve_rng_.seed(nemesis::StreamSeed(config_.seed, nemesis::Stream::kResolve));
   state_.resize(config_.nodes);
   spoke_.assign(config_.nodes, false);
 
@@ -500,9 +500,7 @@ void CheckTimelineFits(const std::vector<nemesis::Op>& ops, const RunConfig& con
   const double quiet_from = config.time_s - QuietPeriod(config);
   for (std::size_t i = 0; i < ops.size(); ++i) {
     const nemesis::Op& op = ops[i];
-    bool ends_a_fault = op.kind == nemesis::OpKind::kHeal || op.kind == nemesis::OpKind::kRestart ||
-                        op.kind == nemesis::OpKind::kResume ||
-                        op.kind == nemesis::OpKind::kLossEnd;
+    const bool ends_a_fault = nemesis::EndsFaults(op.kind);
     double limit = ends_a_fault ? config.time_s : quiet_from + kSlack;
     if (op.offset_s > limit) {
       std::ostringstream msg;

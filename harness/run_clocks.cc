@@ -55,7 +55,7 @@ void Run::SetUpClocks(const std::filesystem::path& elector) {
 // to an hour), which any binary gets: an elector that compares monotonic
 // readings across nodes is caught even where libfaketime cannot reach.
 void Run::SetUpTimeNamespaces() {
-  std::mt19937_64 rng(config_.seed ^ 0x71e5ULL);
+  std::mt19937_64 rng(nemesis::StreamSeed(config_.seed, nemesis::Stream::kClockOffsets));
   std::vector<std::int64_t> offsets;
   nlohmann::json shown = nlohmann::json::object();
   for (const std::string& name : names_) {

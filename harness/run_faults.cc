@@ -115,7 +115,8 @@ void Run::StartDelay(const nemesis::ResolvedOp& resolved) {
   if (!delayer_) {
     std::vector<nemesis::DelayNode> nodes;
     for (const SandboxNode& n : sandbox_->nodes()) nodes.push_back({n.name, n.netns.fd(), n.address});
-    delayer_ = std::make_unique<nemesis::PacketDelayer>(nodes, config_.seed ^ 0xde1a7ULL);
+    delayer_ = std::make_unique<nemesis::PacketDelayer>(
+        nodes, nemesis::StreamSeed(config_.seed, nemesis::Stream::kDelayJitter));
   }
   if (delayed_) EndDelay();
   std::vector<nemesis::PairDelay> pairs;

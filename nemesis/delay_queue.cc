@@ -64,7 +64,7 @@ std::vector<PacketDelayer::PairStats> DelayState::Stats() {
 
 DelayQueues::DelayQueues(const std::vector<DelayNode>& nodes, std::uint64_t seed,
                          std::shared_ptr<DelayState> state)
-    : state_(std::move(state)), jitter_rng_(seed), sample_rng_(seed ^ 0x5c15'de1a'7000'0001ULL) {
+    : state_(std::move(state)), jitter_rng_(seed), sample_rng_(StreamSeed(seed, Stream::kDelaySamples)) {
   queues_.reserve(nodes.size());
   try {
     for (std::size_t i = 0; i < nodes.size(); ++i) Bind(nodes[i], i);

@@ -14,6 +14,22 @@
 
 namespace schism::nemesis {
 
+// The run's seed splits into one stream per purpose, named here once: no two
+// parts of a run draw the same numbers by accident, and a change to how one
+// part draws leaves every other part's draws (and so old seeds) alone.
+enum class Stream : std::uint64_t {
+  kSchedule = 0x5c415d0e3e515eedULL,      // the generated fault schedule
+  kResolve = 0x9e3779b97f4a7c15ULL,       // targets resolved when an op fires, flap phases
+  kClockOffsets = 0x71e5ULL,              // per-node time-namespace offsets
+  kDelayJitter = 0xde1a7ULL,              // each held packet's delay
+  kDelaySamples = 0x5c15de1a70000001ULL,  // which delays are kept as samples (of the jitter seed)
+};
+
+// The seed of `stream` within `seed`.
+inline std::uint64_t StreamSeed(std::uint64_t seed, Stream stream) {
+  return seed ^ static_cast<std::uint64_t>(stream);
+}
+
 // Returns a double uniformly distributed in [0, 1).
 inline double Uniform01(std::mt19937_64& rng) {
   return static_cast<double>(rng() >> 11) * 0x1.0p-53;

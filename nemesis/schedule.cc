@@ -13,8 +13,6 @@
 namespace schism::nemesis {
 namespace {
 
-// Decorrelates the schedule's stream from other users of the run's seed.
-constexpr std::uint64_t kScheduleStream = 0x5c415d0e3e515eedULL;
 // No fault starts closer than this to the final heal.
 constexpr double kMinFaultRoom = 0.5;
 // The first fault comes this many seconds after the start, whatever the
@@ -275,7 +273,7 @@ std::vector<Op> Generate(const ScheduleOptions& options) {
   for (const auto& c : cycles) total_weight += c.weight;
   if (!(total_weight > 0)) throw std::invalid_argument("schedule: every weight is 0");
 
-  std::mt19937_64 rng(options.seed ^ kScheduleStream);
+  std::mt19937_64 rng(StreamSeed(options.seed, Stream::kSchedule));
   const double interval = options.interval_s;
   const double end = Millis(options.duration_s - quiet);
   double t = UniformReal(rng, kFirstFaultMin, kFirstFaultMax);
@@ -359,6 +357,30 @@ std::vector<Op> Generate(const ScheduleOptions& options) {
   std::stable_sort(ops.begin(), ops.end(),
                    [](const Op& a, const Op& b) { return a.offset_s < b.offset_s; });
   return ops;
+}
+
+bool EndsFaults(OpKind kind) {
+  switch (kind) {  // no default: a new kind must say which it is
+    case OpKind::kHeal:
+    case OpKind::kRestart:
+    case OpKind::kResume:
+    case OpKind::kLossEnd:
+    case OpKind::kDelayEnd:
+    case OpKind::kBandwidthEnd:
+    case OpKind::kClockEnd:
+      return true;
+    case OpKind::kPartition:
+    case OpKind::kKill:
+    case OpKind::kLoss:
+    case OpKind::kPause:
+    case OpKind::kFlap:
+    case OpKind::kTerm:
+    case OpKind::kDelay:
+    case OpKind::kBandwidth:
+    case OpKind::kClock:
+      return false;
+  }
+  return false;
 }
 
 }  // namespace schism::nemesis

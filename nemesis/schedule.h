@@ -215,6 +215,11 @@ std::vector<Op> Generate(const ScheduleOptions& options);
 // "minority"/"majority"/"all"; "pair"/"into"/"all"/"pairs"; and
 // "bump"/"strobe"/"rate".
 std::string_view ToString(OpKind kind);
+
+// True for the ops that only end faults (heal, restart, resume, loss-end,
+// delay-end, bandwidth-end, clock-end): a timeline may place them inside the
+// quiet period, where no fault may start.
+bool EndsFaults(OpKind kind);
 std::string_view ToString(GrudgeKind kind);
 std::string_view ToString(KillTarget target);
 std::string_view ToString(LossTarget target);

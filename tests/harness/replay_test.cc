@@ -77,6 +77,55 @@ TEST(Replay, OverridesWinAndUnknownNodesAreNamed) {
   }
 }
 
+TEST(Replay, AnElectorFlagReplacesTheRecordedElectorWhole) {
+  TempDir tmp;
+  Write(tmp.path() / "config.json", RecordedRunConfig());
+  Write(tmp.path() / "timeline.json", RecordedTimeline());
+  ReplayOverrides fixed;
+  fixed.bug = "none";  // the same timeline against the fixed build
+  EXPECT_TRUE(ReplayConfig(tmp.path(), fixed).elector_args.empty());
+  ReplayOverrides other;
+  other.bug = "forget-vote";
+  EXPECT_EQ(ReplayConfig(tmp.path(), other).elector_args,
+            (std::vector<std::string>{"--bug", "forget-vote"}));
+  ReplayOverrides mine;
+  mine.node_cmd = "/opt/elector --id {node}";
+  RunConfig c = ReplayConfig(tmp.path(), mine);
+  EXPECT_EQ(c.node_cmd, "/opt/elector --id {node}");
+  EXPECT_EQ(c.elector, "custom");
+  EXPECT_TRUE(c.elector_args.empty()) << "the built-in's --bug does not apply to another elector";
+  mine.bug = "none";
+  EXPECT_THROW(ReplayConfig(tmp.path(), mine), UsageError);
+}
+
+TEST(CheckTimelineFits, EveryOpThatEndsAFaultMayFallInTheQuietPeriod) {
+  RunConfig config;
+  config.time_s = 30;  // quiet from 24 s
+  for (int k = 0; k <= static_cast<int>(nemesis::OpKind::kClockEnd); ++k) {
+    nemesis::Op op;
+    op.kind = static_cast<nemesis::OpKind>(k);
+    op.offset_s = 27;
+    const std::string name(nemesis::ToString(op.kind));
+    if (nemesis::EndsFaults(op.kind)) {
+      EXPECT_NO_THROW(CheckTimelineFits({op}, config)) << name;
+    } else {
+      EXPECT_THROW(CheckTimelineFits({op}, config), UsageError) << name;
+    }
+  }
+  for (const char* ender : {"heal", "restart", "resume", "loss-end", "delay-end", "bandwidth-end",
+                            "clock-end"}) {
+    nemesis::Op op;
+    bool found = false;
+    for (int k = 0; k <= static_cast<int>(nemesis::OpKind::kClockEnd); ++k) {
+      op.kind = static_cast<nemesis::OpKind>(k);
+      if (nemesis::ToString(op.kind) == ender) found = true;
+      if (found) break;
+    }
+    ASSERT_TRUE(found) << ender;
+    EXPECT_TRUE(nemesis::EndsFaults(op.kind)) << ender;
+  }
+}
+
 TEST(Replay, HandWrittenTimelineGetsARunLongEnough) {
   TempDir tmp;
   Write(tmp.path() / "t.json", json::parse(R"([{"t":1,"f":"partition","grouping":"n1,n2|n3,n4,n5"},
