@@ -2,14 +2,14 @@
 
 #include <stdexcept>
 
-#include "harness/spawn.h"
+#include "nemesis/run_in_netns.h"
 
 namespace schism::harness {
 namespace {
 
 // Runs one `ip -batch -` inside `netns_fd`; throws naming `what` on failure.
 void IpBatch(int netns_fd, const std::string& batch, const std::string& what) {
-  CommandResult r = RunCommand({"ip", "-batch", "-"}, netns_fd, batch);
+  const nemesis::ToolResult r = nemesis::RunInNetns(netns_fd, {"ip", "-batch", "-"}, batch);
   if (r.exit_code != 0) {
     std::string out = r.output;
     while (!out.empty() && out.back() == '\n') out.pop_back();

@@ -6,11 +6,7 @@
 #include <cstdlib>
 #include <stdexcept>
 
-#include <boost/asio.hpp>
-
 namespace schism::harness {
-namespace asio = boost::asio;
-namespace bp = boost::process::v2;
 
 namespace {
 
@@ -88,52 +84,6 @@ std::filesystem::path FindExecutable(std::string_view name) {
     start = end + 1;
   }
   return {};
-}
-
-CommandResult RunCommand(const std::vector<std::string>& argv, int netns_fd, std::string_view input,
-                         std::chrono::milliseconds timeout) {
-  if (argv.empty()) throw std::invalid_argument("RunCommand: empty argv");
-  std::filesystem::path exe = FindExecutable(argv[0]);
-  if (exe.empty()) throw std::runtime_error("command not found: " + argv[0]);
-
-  asio::io_context ctx;
-  asio::writable_pipe in(ctx);
-  asio::readable_pipe out(ctx);
-  std::vector<std::string> args(argv.begin() + 1, argv.end());
-  bp::process child(ctx, exe.string(), args, bp::process_stdio{in, out, out}, ChildSetup{netns_fd});
-
-  CommandResult result;
-  std::string input_copy(input);
-  asio::async_write(in, asio::buffer(input_copy), [&](boost::system::error_code, std::size_t) {
-    in.close();
-  });
-  std::array<char, 4096> chunk;
-  std::function<void(boost::system::error_code, std::size_t)> on_read =
-      [&](boost::system::error_code ec, std::size_t n) {
-        result.output.append(chunk.data(), n);
-        if (!ec) out.async_read_some(asio::buffer(chunk), on_read);
-      };
-  out.async_read_some(asio::buffer(chunk), on_read);
-
-  bool timed_out = false;
-  asio::steady_timer deadline(ctx, timeout);
-  deadline.async_wait([&](boost::system::error_code ec) {
-    if (ec) return;
-    timed_out = true;
-    boost::system::error_code ignored;
-    child.terminate(ignored);
-    out.close(ignored);
-  });
-  child.async_wait([&](boost::system::error_code, int code) {
-    result.exit_code = code;
-    deadline.cancel();
-  });
-  ctx.run();
-  if (timed_out) {
-    throw std::runtime_error(argv[0] + " did not finish within " + std::to_string(timeout.count()) +
-                             " ms");
-  }
-  return result;
 }
 
 }  // namespace schism::harness

@@ -8,7 +8,6 @@
 
 #include <cerrno>
 #include <cstdint>
-#include <chrono>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -56,17 +55,5 @@ struct ChildSetup {
 // searching PATH and then /usr/sbin and /sbin (where Debian keeps `ip`, `nft`).
 // Returns an empty path when there is none.
 std::filesystem::path FindExecutable(std::string_view name);
-
-struct CommandResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr, interleaved as written
-};
-
-// Runs `argv` to completion inside `netns_fd` (or in the caller's namespace when
-// -1), with `input` on its stdin. Throws std::runtime_error naming the command
-// when it cannot be started or does not finish within `timeout` (it is then
-// killed and reaped first).
-CommandResult RunCommand(const std::vector<std::string>& argv, int netns_fd, std::string_view input,
-                         std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 }  // namespace schism::harness

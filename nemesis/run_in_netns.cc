@@ -10,6 +10,7 @@
 
 #include <array>
 #include <cerrno>
+#include <optional>
 #include <stdexcept>
 #include <system_error>
 
@@ -112,7 +113,8 @@ ToolResult RunInNetns(int netns_fd, const std::vector<std::string>& argv, std::s
 
   pid_t pid = -1;
   {
-    ScopedNetns inside(netns_fd);
+    std::optional<ScopedNetns> inside;  // -1: stay in the caller's namespace
+    if (netns_fd >= 0) inside.emplace(netns_fd);
     pid = ::fork();
     if (pid == 0) {
       if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != parent) ::_exit(127);

@@ -1,9 +1,9 @@
 #pragma once
-// Runs a short-lived tool (`tc`, `iptables-nft-restore`) inside a network
-// namespace, for the mechanisms that have no library interface.
+// Runs a short-lived tool (`ip`, `tc`, `iptables-nft-restore`) inside a
+// network namespace, for the mechanisms that have no library interface. The
+// one way schism runs a command in a namespace; harness/ uses it too.
 //
-// nemesis/ cannot use harness/RunCommand (harness depends on nemesis), so this
-// is a minimal fork/exec: the calling thread enters the namespace with
+// A minimal fork/exec: the calling thread enters the namespace with
 // ScopedNetns, forks (a child inherits the forking thread's namespace), and
 // returns at once; the child asks for SIGKILL when that thread dies, so a
 // killed controller leaves no tool behind.
@@ -20,7 +20,8 @@ struct ToolResult {
   std::string output;  // stdout and stderr, interleaved as written
 };
 
-// Runs `argv` to completion inside the namespace of `netns_fd` with `input` on
+// Runs `argv` to completion inside the namespace of `netns_fd` (in the
+// caller's own namespace when it is -1) with `input` on
 // its stdin and returns its exit code and output. argv[0] is looked up in
 // /usr/sbin, /sbin, /usr/bin and /bin (where Debian keeps `tc` and
 // `iptables-nft-restore`) unless it contains a '/'; the environment is empty

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "harness/spawn.h"
+#include "nemesis/run_in_netns.h"
 
 namespace schism::testing {
 namespace fs = std::filesystem;
@@ -64,7 +65,7 @@ bool PidAlive(pid_t pid) {
 }
 
 std::set<std::string> HostLinks() {
-  harness::CommandResult r = harness::RunCommand({"ip", "-o", "link"}, -1, "");
+  const nemesis::ToolResult r = nemesis::RunInNetns(-1, {"ip", "-o", "link"});
   std::set<std::string> names;
   std::istringstream in(r.output);
   for (std::string line; std::getline(in, line);) {
@@ -74,7 +75,7 @@ std::set<std::string> HostLinks() {
   return names;
 }
 
-std::string HostNftTables() { return harness::RunCommand({"nft", "list", "tables"}, -1, "").output; }
+std::string HostNftTables() { return nemesis::RunInNetns(-1, {"nft", "list", "tables"}).output; }
 
 Child::Child(const std::vector<std::string>& argv, const fs::path& output) {
   pid_ = fork();

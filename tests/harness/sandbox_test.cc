@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "harness/spawn.h"
+#include "nemesis/run_in_netns.h"
 #include "nemesis/netns_guard.h"
 #include "run_support.h"
 
@@ -66,7 +67,8 @@ TEST(Sandbox, NodesTalkOverTheBridgeAndHaveNoRouteOut) {
   close(a);
   close(b);
 
-  CommandResult routes = RunCommand({"ip", "route", "show", "table", "all"}, box->nodes()[0].netns.fd(), "");
+  const nemesis::ToolResult routes =
+      nemesis::RunInNetns(box->nodes()[0].netns.fd(), {"ip", "route", "show", "table", "all"});
   EXPECT_EQ(routes.output.find("default"), std::string::npos) << routes.output;
   EXPECT_EQ(schism::testing::HostLinks(), host_links) << "the host's namespace must not change";
 }
