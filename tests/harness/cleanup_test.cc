@@ -100,7 +100,7 @@ TEST_F(Cleanup, AfterANormalRun) {
   Child child(Args("4"), tmp_.path() / "out.txt");
   Traces t = WatchRun(child.pid(), tmp_.path() / "store", 3);
   int code = child.Wait(30s);
-  EXPECT_TRUE(code == 0 || code == 2) << ReadFile(tmp_.path() / "out.txt");
+  EXPECT_EQ(code, 0) << ReadFile(tmp_.path() / "out.txt");
   ExpectNothingLeft(t, host_links_, host_tables_);
 }
 
