@@ -7,7 +7,10 @@
 #include <cerrno>
 #include <chrono>
 #include <ctime>
+#include <stdexcept>
 #include <system_error>
+
+#include "histories/atomic_file.h"
 
 namespace schism::harness {
 namespace fs = std::filesystem;
@@ -27,27 +30,6 @@ std::string UtcStamp() {
 }
 
 }  // namespace
-
-void WriteFileAtomically(const fs::path& path, std::string_view content) {
-  fs::path tmp = path;
-  tmp += ".tmp";
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) Fail(tmp, "cannot create");
-  std::size_t done = 0;
-  while (done < content.size()) {
-    ssize_t n = write(fd, content.data() + done, content.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int err = errno;
-      close(fd);
-      errno = err;
-      Fail(tmp, "cannot write");
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  if (fsync(fd) != 0 || close(fd) != 0) Fail(tmp, "cannot flush");
-  if (rename(tmp.c_str(), path.c_str()) != 0) Fail(path, "cannot rename into");
-}
 
 RunDir RunDir::Create(const fs::path& root, std::string_view test, std::uint64_t seed) {
   fs::path parent = root / std::string(test);
@@ -80,7 +62,10 @@ fs::path RunDir::NodeLog(std::string_view node) const {
 fs::path RunDir::DataDir(std::string_view node) const { return path_ / "data" / std::string(node); }
 
 void RunDir::WriteFile(std::string_view name, std::string_view content) const {
-  WriteFileAtomically(path_ / std::string(name), content);
+  const fs::path path = path_ / std::string(name);
+  const std::string error =
+      histories::WriteFileAtomically(path, content, histories::Durability::kFile);
+  if (!error.empty()) throw std::runtime_error("cannot write " + error);
 }
 
 }  // namespace schism::harness

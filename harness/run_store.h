@@ -34,8 +34,4 @@ class RunDir {
   std::filesystem::path path_;
 };
 
-// Writes `content` to `path` atomically (temporary file in the same directory,
-// fsync, rename). Throws std::system_error naming the path.
-void WriteFileAtomically(const std::filesystem::path& path, std::string_view content);
-
 }  // namespace schism::harness

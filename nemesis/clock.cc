@@ -17,6 +17,8 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "histories/atomic_file.h"
+
 namespace schism::nemesis {
 namespace {
 
@@ -296,17 +298,10 @@ void FaketimeClocks::PrepareStart(const std::string& node) {
 void FaketimeClocks::Set(const std::string& node, const ClockSetting& setting) {
   Node& n = Find(node);
   std::string text = FaketimeText(setting) + "\n";
-  std::filesystem::path file = TimestampFile(node);
-  std::filesystem::path tmp = file;
-  tmp += ".tmp";
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw Errno("open " + tmp.string());
-  bool ok = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  int saved = errno;
-  close(fd);
-  errno = saved;
-  if (!ok) throw Errno("write " + tmp.string());
-  if (rename(tmp.c_str(), file.c_str()) != 0) throw Errno("rename " + tmp.string());
+  // libfaketime rereads the file on its own: it must never see half of it.
+  const std::string error = histories::WriteFileAtomically(TimestampFile(node), text,
+                                                           histories::Durability::kNone);
+  if (!error.empty()) throw std::runtime_error("faketime timestamp file " + error);
   n.setting = setting;
 }
 
