@@ -10,6 +10,13 @@ bool IsContractLine(const histories::Event& event) {
          event.type == histories::EventType::kLease;
 }
 
+// The string field `key` of `object`, or "" when it is missing or no string
+// (a hand-edited history must not make the check throw).
+std::string Text(const nlohmann::json& object, const char* key) {
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
 }  // namespace
 
 void ContractWatch::Observe(const histories::Event& event) {
@@ -23,8 +30,8 @@ void ContractWatch::Observe(const histories::Event& event) {
         for (const auto& [node, ignored] : event.detail["ignored_lines"].items()) {
           if (!ignored.is_object()) continue;
           warnings_.push_back(node + ": " + ignored.value("count", nlohmann::json(0)).dump() +
-                              " contract line(s) ignored (first: " + ignored.value("first", "") +
-                              ": " + ignored.value("reason", "") + "); see nodes/" + node + ".log");
+                              " contract line(s) ignored (first: " + Text(ignored, "first") +
+                              ": " + Text(ignored, "reason") + "); see nodes/" + node + ".log");
         }
       }
     }
