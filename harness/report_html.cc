@@ -4,6 +4,10 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <string>
+#include <vector>
+
+#include "harness/elector.h"
 
 namespace schism::harness {
 using histories::Event;
@@ -29,19 +33,9 @@ std::string Join(const nlohmann::json& words, const char* separator = ", ") {
 
 // argv as one line a shell would split back into the same words.
 std::string JoinCommand(const nlohmann::json& words) {
-  std::string out;
-  for (const auto& w : words) {
-    const std::string word = Plain(w);
-    if (!out.empty()) out += ' ';
-    if (!word.empty() && word.find_first_of(" \t'\"\\$") == std::string::npos) {
-      out += word;
-      continue;
-    }
-    out += '\'';
-    for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    out += '\'';
-  }
-  return out;
+  std::vector<std::string> argv;
+  for (const auto& w : words) argv.push_back(Plain(w));
+  return JoinCommandLine(argv);
 }
 
 // A fault's parameters as lines of "key: value", leaving out what the band's
