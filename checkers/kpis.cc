@@ -36,10 +36,7 @@ void KpiChecker::Observe(const histories::Event& event) {
   if (ended_) return;
   last_time_ = event.time;
   last_index_ = event.index;
-  const bool stopping =
-      (event.type == histories::EventType::kRun && (event.f == "stopping" || event.f == "end")) ||
-      (event.type == histories::EventType::kProcess && event.f == "stop");
-  if (stopping) {
+  if (EndsJudgedRun(event)) {
     ended_ = true;
     return;
   }

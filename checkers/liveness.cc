@@ -28,12 +28,6 @@ bool IsNotApplied(const Event& event) {
          (event.detail.contains("skipped") || event.detail.contains("unsupported"));
 }
 
-// The end of what is judged: the run's end, or the controller stopping the nodes.
-bool IsEnd(const Event& event) {
-  if (event.type == EventType::kRun) return event.f == "end" || event.f == "stopping";
-  return event.type == EventType::kProcess && event.f == "stop";
-}
-
 // A node that exited by itself, not after a term op asked it to.
 bool IsOwnExit(const Event& event) {
   if (event.f != "exit" && event.f != "crash") return false;
@@ -56,7 +50,7 @@ void LivenessChecker::Observe(const Event& event) {
   }
   last_time_ = event.time;
   last_index_ = event.index;
-  if (IsEnd(event)) {
+  if (EndsJudgedRun(event)) {
     Confirm(event.time);
     ended_ = true;
     return;

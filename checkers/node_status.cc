@@ -7,6 +7,11 @@ bool IsProcessDown(std::string_view f) {
 
 bool IsProcessUp(std::string_view f) { return f == "start" || f == "restart" || f == "resume"; }
 
+bool EndsJudgedRun(const histories::Event& event) {
+  if (event.type == histories::EventType::kRun) return event.f == "end" || event.f == "stopping";
+  return event.type == histories::EventType::kProcess && event.f == "stop";
+}
+
 const NodeStatus::Node NodeStatus::kUnseen{};
 
 NodeStatus::Node& NodeStatus::State(std::string_view name) {

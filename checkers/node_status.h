@@ -17,6 +17,12 @@ namespace schism::checkers {
 bool IsProcessDown(std::string_view f);
 bool IsProcessUp(std::string_view f);
 
+// Whether `event` ends what checkers judge: the run's "end", the controller
+// beginning to stop the nodes ("run"/"stopping"), or the first "process"/"stop"
+// (histories written before "stopping" existed). What follows is the run
+// being taken down, not the elector's doing.
+bool EndsJudgedRun(const histories::Event& event);
+
 // Follows role events and process events. A node whose process is killed,
 // exits, stops or is paused is down and leads nobody. A node that starts
 // again knows nothing until it prints a role. A paused node is the same

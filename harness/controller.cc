@@ -482,12 +482,8 @@ std::string LastLines(const std::filesystem::path& file, std::size_t count) {
 
 void Run::FailSetup(const RunDir& dir) {
   const std::filesystem::path log = dir.NodeLog(names_[setup_node_]);
-  nlohmann::json results = {{"schema", checkers::kResultsSchema},
-                            {"verdict", "unknown"},
-                            {"valid", false},
-                            {"error", setup_error_},
-                            {"interrupted", false},
-                            {"checkers", nlohmann::json::array()}};
+  const nlohmann::json results = checkers::ResultsJson(
+      {}, checkers::Validity::kUnknown, {{"error", setup_error_}, {"interrupted", false}});
   dir.WriteFile("results.json", results.dump(2) + "\n");
   throw SetupError(setup_error_ + " (see " + log.string() + "); its last lines:" +
                    LastLines(log, 5));

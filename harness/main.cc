@@ -128,10 +128,9 @@ std::optional<std::string> UnknownFlag(CLI::App& app, int argc, char** argv) {
     if (word.rfind("--", 0) != 0 || word == "--") continue;
     word = word.substr(0, word.find('='));
     if (std::find(known.begin(), known.end(), word) != known.end()) continue;
-    std::string hint = schism::nemesis::DidYouMean(word, known);
-    if (!hint.empty()) hint = "; did you mean " + hint.substr(hint.find('"') + 1);
-    if (!hint.empty()) hint = hint.substr(0, hint.rfind('"')) + "?";
-    return "unknown flag " + word + " for " + argv[1] + hint;
+    const std::optional<std::string> closest = schism::nemesis::Closest(word, known);
+    return "unknown flag " + word + " for " + argv[1] +
+           (closest ? "; did you mean " + *closest + "?" : "");
   }
   return std::nullopt;
 }
