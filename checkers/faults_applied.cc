@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "checkers/fault_proof.h"
 #include "checkers/reporting.h"
 
 namespace schism::checkers {
@@ -30,19 +31,37 @@ std::string Listed(const std::map<std::string, std::uint64_t>& counts) {
   return out;
 }
 
+// "partition 5, kill 3"
+std::string PerFault(const std::map<std::string, std::uint64_t>& counts) {
+  std::string out;
+  for (const auto& [fault, n] : counts) {
+    out += (out.empty() ? "" : ", ") + fault + " " + std::to_string(n);
+  }
+  return out;
+}
+
+std::string StringField(const nlohmann::json& detail, const char* key) {
+  const auto it = detail.find(key);
+  return it != detail.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
 }  // namespace
 
 void FaultsAppliedChecker::Observe(const histories::Event& event) {
-  if (event.type != histories::EventType::kNemesis || !event.detail.is_object()) return;
-  const auto skipped = event.detail.find("skipped");
-  if (skipped != event.detail.end() && skipped->is_string()) {
-    ++skipped_[event.f + ": " + skipped->get<std::string>()];
+  if (event.type == histories::EventType::kRun && event.f == "start") {
+    proofs_expected_ = event.detail.is_object() && event.detail.contains("fault_proofs");
     return;
   }
-  const auto unsupported = event.detail.find("unsupported");
-  if (unsupported != event.detail.end() && unsupported->is_string()) {
+  if (event.type != histories::EventType::kNemesis || !event.detail.is_object()) return;
+  const std::string skipped = StringField(event.detail, "skipped");
+  if (!skipped.empty()) {
+    ++skipped_[event.f + ": " + skipped];
+    return;
+  }
+  const std::string unsupported = StringField(event.detail, "unsupported");
+  if (!unsupported.empty()) {
     ++unsupported_[event.f];
-    const std::string reason = event.f + ": " + unsupported->get<std::string>();
+    const std::string reason = event.f + ": " + unsupported;
     if (reasons_.size() < kMaxReported &&
         std::find(reasons_.begin(), reasons_.end(), reason) == reasons_.end()) {
       reasons_.push_back(reason);
@@ -50,33 +69,91 @@ void FaultsAppliedChecker::Observe(const histories::Event& event) {
     if (evidence_.size() < kMaxReported) evidence_.push_back(event.index);
     return;
   }
-  if (event.detail.value("phase", "") == "start") ++applied_[event.f];
+  if (IsProof(event)) {
+    ObserveProof(event);
+    return;
+  }
+  if (StringField(event.detail, "phase") != "start") return;
+  ++applied_[event.f];
+  awaiting_[event.index] = {event.f, event.node, event.time};
+}
+
+void FaultsAppliedChecker::ObserveProof(const histories::Event& event) {
+  const auto of = event.detail.find("of");
+  if (of == event.detail.end() || !of->is_number_unsigned()) return;
+  const auto start = awaiting_.find(of->get<std::uint64_t>());
+  if (start == awaiting_.end()) return;  // a proof of nothing this checker counted
+  if (IsUnprovenProof(event)) {
+    NotProven(start->first, start->second, StringField(event.detail, "why"));
+  } else {
+    ++proven_[start->second.fault];
+    proven_by_.emplace(start->second.fault, StringField(event.detail, "by"));
+  }
+  awaiting_.erase(start);
+}
+
+void FaultsAppliedChecker::NotProven(std::uint64_t index, const Start& start,
+                                     const std::string& why) {
+  ++not_proven_;
+  if (not_proven_reasons_.size() >= kMaxReported) return;
+  // The judges' own words often start with the fault ("partition at 12.3 s ...").
+  std::string reason = why;
+  if (why.rfind(start.fault, 0) != 0) {
+    reason = start.fault + (start.node.empty() ? "" : " on " + start.node) + " at " +
+             Seconds(start.time) + " s: " + (why.empty() ? "no reason given" : why);
+  }
+  not_proven_reasons_.push_back(reason);
+  evidence_.push_back(index);
 }
 
 Verdict FaultsAppliedChecker::Finish() {
   Verdict v;
   v.checker = std::string(kName);
-  v.details = {{"applied", applied_}, {"unsupported", unsupported_}, {"skipped", skipped_}};
+  if (proofs_expected_) {
+    for (const auto& [index, start] : awaiting_) {
+      NotProven(index, start, "no proof was recorded (the run ended before it could be checked)");
+    }
+    awaiting_.clear();
+  }
   const std::uint64_t applied = Sum(applied_);
-  const std::uint64_t skipped = Sum(skipped_);
+  const std::uint64_t proven = Sum(proven_);
+  v.details = {{"applied", applied_},     {"unsupported", unsupported_}, {"skipped", skipped_},
+               {"proven", proven_},       {"proven_by", proven_by_},     {"not_proven", not_proven_},
+               {"proofs", proofs_expected_}};
   const std::string skipped_text =
-      skipped == 0 ? "" : "; " + std::to_string(skipped) + " skipped: " + Listed(skipped_);
-  if (unsupported_.empty() && (applied > 0 || skipped == 0)) {
-    v.valid = Validity::kValid;
-    v.reason = std::to_string(applied) + " fault(s) applied, none unsupported" + skipped_text;
+      Sum(skipped_) == 0 ? "" : "; " + std::to_string(Sum(skipped_)) + " skipped: " + Listed(skipped_);
+  const std::string proof_text =
+      !proofs_expected_ ? std::to_string(applied) + " fault(s) applied (this history records no "
+                                                    "proof that they took effect)"
+                        : std::to_string(proven) + " of " + std::to_string(applied) +
+                              " faults proven" + (proven ? " (" + PerFault(proven_) + ")" : "");
+  v.evidence = evidence_;
+  if (!unsupported_.empty()) {
+    v.valid = Validity::kUnknown;
+    v.reason = std::to_string(Sum(unsupported_)) +
+               " fault(s) could not be applied to this elector, "
+               "so the run proves nothing about them: ";
+    for (std::size_t i = 0; i < reasons_.size(); ++i) v.reason += (i ? "; " : "") + reasons_[i];
+    v.reason += "; " + proof_text + skipped_text;
     return v;
   }
-  v.valid = Validity::kUnknown;
-  if (unsupported_.empty()) {
+  if (applied == 0 && Sum(skipped_) > 0) {
+    v.valid = Validity::kUnknown;
     v.reason = "no fault was applied, so the run tested none" + skipped_text;
     return v;
   }
-  v.reason = std::to_string(Sum(unsupported_)) +
-             " fault(s) could not be applied to this elector, "
-             "so the run proves nothing about them: ";
-  for (std::size_t i = 0; i < reasons_.size(); ++i) v.reason += (i ? "; " : "") + reasons_[i];
-  v.reason += skipped_text;
-  v.evidence = evidence_;
+  if (not_proven_ > 0) {
+    v.valid = Validity::kUnknown;
+    v.reason = proof_text + "; not proven: ";
+    for (std::size_t i = 0; i < not_proven_reasons_.size(); ++i) {
+      v.reason += (i ? "; " : "") + not_proven_reasons_[i];
+    }
+    if (not_proven_ > not_proven_reasons_.size()) v.reason += "; ...";
+    v.reason += skipped_text;
+    return v;
+  }
+  v.valid = Validity::kValid;
+  v.reason = proof_text + skipped_text;
   return v;
 }
 

@@ -1,19 +1,27 @@
 #pragma once
 // faults-applied: whether every fault the nemesis meant to inject took effect.
 //
+// The harness proves each fault it applies (nemesis/proof.h) and records the
+// proof as the fault's "verified" event, naming the start event's "i" as
+// "of". A history whose run/start says "fault_proofs" must have one for every
+// fault start: the verdict is valid only when every fault was proven, and
+// unknown when any was not (or has no verified event), naming the fault, when
+// it started and why. The reason says "N of M faults proven" and by what.
+// Histories without "fault_proofs" (older ones, hand-made ones) are judged on
+// the starts alone, and the reason says that nothing was proven.
+//
 // A fault the harness could not apply to this elector (a clock fault on a Go
-// binary, which libfaketime cannot reach) is recorded as a nemesis event with
-// an "unsupported" reason instead of a start. A run whose checkers all pass
-// has then not shown what it meant to show, so this verdict is unknown, with
-// the reasons, and never silently valid.
+// binary, which libfaketime cannot reach) is recorded with an "unsupported"
+// reason instead of a start: unknown, with the reasons.
 //
-// A fault the nemesis resolved to nothing (a kill with no live node, a
-// voter kill that no vote came for) is recorded with a "skipped" reason. It
-// is counted in the reason and details; a run whose scheduled faults were
-// all skipped, none applied, is unknown: it tested no fault at all.
+// A fault the nemesis resolved to nothing (a kill with no live node, a voter
+// kill that no vote came for) is recorded with a "skipped" reason. It is
+// counted in the reason and details; a run whose scheduled faults were all
+// skipped, none applied, is unknown: it tested no fault at all.
 //
-// Memory: one counter per fault kind and the first few reasons.
+// Memory: one entry per fault start until its proof arrives, plus counters.
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
@@ -34,10 +42,25 @@ class FaultsAppliedChecker final : public Checker {
   Verdict Finish() override;
 
  private:
+  struct Start {
+    std::string fault;  // "partition", "kill", ...
+    std::string node;
+    double time = 0;
+  };
+  void ObserveProof(const histories::Event& event);
+  // Counts a fault that was not proven, keeping the first few reasons.
+  void NotProven(std::uint64_t index, const Start& start, const std::string& why);
+
+  bool proofs_expected_ = false;                      // run/start said "fault_proofs"
+  std::map<std::uint64_t, Start> awaiting_;           // start "i" -> fault, until its proof
   std::map<std::string, std::uint64_t> applied_;      // fault -> starts
+  std::map<std::string, std::uint64_t> proven_;       // fault -> proven starts
+  std::uint64_t not_proven_ = 0;
+  std::vector<std::string> not_proven_reasons_;       // the first few
+  std::map<std::string, std::string> proven_by_;      // fault -> how the first was proven
   std::map<std::string, std::uint64_t> unsupported_;  // fault -> events not applied
   std::map<std::string, std::uint64_t> skipped_;      // "fault: reason" -> events
-  std::vector<std::string> reasons_;                  // distinct, first few
+  std::vector<std::string> reasons_;                  // unsupported, distinct, first few
   std::vector<std::uint64_t> evidence_;
 };
 

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <string>
 
+#include "checkers/fault_proof.h"
 #include "checkers/reporting.h"
 
 namespace schism::checkers {
@@ -13,6 +14,7 @@ PartitionQuorumChecker::PartitionQuorumChecker(const CheckOptions& options)
 void PartitionQuorumChecker::Observe(const histories::Event& event) {
   cluster_.Observe(event);
   last_time_ = event.time;
+  if (IsUnprovenProof(event)) unproven_.insert(event.detail.value("of", std::uint64_t{0}));
   Judge(event.time);
   const bool changed = status_.Observe(event) || network_.Observe(event);
   if (changed) Update(event);
@@ -47,22 +49,37 @@ void PartitionQuorumChecker::Judge(double now) {
     Stranding& s = strandings_[id];
     if (!s.active || s.reported || !(now - s.since > grace_s_)) continue;
     s.reported = true;
-    ++violation_count_;
-    if (violations_.size() < kMaxReported) violations_.push_back({id, s, now - s.since});
+    violations_.push_back({id, s, now - s.since});
   }
 }
 
 Verdict PartitionQuorumChecker::Finish() {
   Judge(last_time_);
+  // A partition whose proof failed may not have cut anything: no leader is
+  // failed for it.
+  std::vector<Violation> judged;
+  for (const Violation& v : violations_) {
+    if (!unproven_.count(v.stranding.partition_index)) judged.push_back(v);
+  }
+  const std::uint64_t excused = violations_.size() - judged.size();
+  const std::uint64_t violation_count = judged.size();
+  if (judged.size() > kMaxReported) judged.resize(kMaxReported);
   Verdict verdict;
   verdict.checker = std::string(kName);
   verdict.details = {{"nodes", cluster_.nodes()},
                      {"grace_s", grace_s_},
                      {"partitions", network_.partitions()},
                      {"stranded_leaders", strandings_seen_},
-                     {"violations", violation_count_}};
-  if (violation_count_ > 0) {
-    const Violation& v = violations_.front();
+                     {"violations", violation_count},
+                     {"unproven_partitions", unproven_.size()},
+                     {"excused_by_unproven_partitions", excused}};
+  const std::string excused_text =
+      excused == 0 ? ""
+                   : "; " + std::to_string(excused) +
+                         " stranding(s) under partitions not proven to have cut anything are "
+                         "not judged";
+  if (violation_count > 0) {
+    const Violation& v = judged.front();
     verdict.valid = Validity::kInvalid;
     verdict.reason = nodes_.Name(v.node) +
                      " went on leading (claim i=" + std::to_string(v.stranding.claim_index) +
@@ -71,11 +88,11 @@ Verdict PartitionQuorumChecker::Finish() {
                      " let it reach " + std::to_string(v.stranding.reachable) + " of " +
                      std::to_string(cluster_.nodes()) + " nodes (grace " + Seconds(grace_s_) +
                      " s)";
-    if (violation_count_ > 1) {
-      verdict.reason += ", and " + std::to_string(violation_count_ - 1) + " more";
+    if (violation_count > 1) {
+      verdict.reason += ", and " + std::to_string(violation_count - 1) + " more";
     }
     nlohmann::json list = nlohmann::json::array();
-    for (const Violation& w : violations_) {
+    for (const Violation& w : judged) {
       verdict.evidence.push_back(w.stranding.claim_index);
       verdict.evidence.push_back(w.stranding.partition_index);
       list.push_back({{"leader", nodes_.Name(w.node)},
@@ -95,7 +112,8 @@ Verdict PartitionQuorumChecker::Finish() {
     verdict.valid = Validity::kValid;
     verdict.reason = "no leader outlasted the " + Seconds(grace_s_) + " s grace on a minority in " +
                      std::to_string(network_.partitions()) + " partitions (" +
-                     std::to_string(strandings_seen_) + " stepped down in time)";
+                     std::to_string(strandings_seen_ - violations_.size()) +
+                     " stepped down in time)" + excused_text;
   }
   return verdict;
 }

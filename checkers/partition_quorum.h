@@ -2,6 +2,7 @@
 // partition-quorum: no leader goes on leading a minority side of a partition.
 
 #include <cstdint>
+#include <set>
 #include <string_view>
 #include <vector>
 
@@ -23,6 +24,10 @@ namespace schism::checkers {
 // steps down, is killed, or the partition heals or changes so that it reaches a
 // majority) is fine: a leader needs some time to notice. Only the network is
 // judged: dead nodes do not count against a leader.
+//
+// A partition whose "verified" event says it was not proven (it dropped
+// nothing: the elector may not use the network at all) is no evidence: a
+// stranding under it is not judged, and the reason says how many were left out.
 //
 // Valid when there is no partition at all. Unknown when the cluster size is
 // unknown and the history has partitions.
@@ -64,8 +69,8 @@ class PartitionQuorumChecker final : public Checker {
   NodeStatus status_{nodes_};
   NetworkView network_{nodes_};
   std::vector<Stranding> strandings_;  // By node id.
-  std::vector<Violation> violations_;  // The first few.
-  std::uint64_t violation_count_ = 0;
+  std::vector<Violation> violations_;   // Every stranding that outlasted the grace.
+  std::set<std::uint64_t> unproven_;    // "i" of partition starts whose proof failed
   std::uint64_t strandings_seen_ = 0;
   double last_time_ = 0.0;
 };

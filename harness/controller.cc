@@ -79,6 +79,9 @@ Clock::duration Seconds(double s) {
 
 // How long nodes get to exit after SIGTERM at the end of a run.
 constexpr auto kStopGrace = std::chrono::milliseconds(1500);
+// run/start says every fault start in this history is followed by its
+// "verified" event (version 1 of the proofs), so faults-applied requires one.
+constexpr int kFaultProofs = 1;
 
 std::vector<std::string> NodeCommandTemplate(const RunConfig& c) {
   if (!c.node_cmd.empty()) {
@@ -140,24 +143,39 @@ void Run::Note(EventType type, std::string f, std::string node, nlohmann::json d
   Record(std::move(e));
 }
 
-void Run::NoteFaultStart(const std::string& f, const nemesis::ResolvedOp& resolved,
-                         nlohmann::json extra) {
+std::uint64_t Run::NoteFaultStart(const std::string& f, const nemesis::ResolvedOp& resolved,
+                                  nlohmann::json extra) {
   nlohmann::json detail = resolved.Describe();
   detail.erase("f");
   detail.erase("node");  // the event's own field
   detail["phase"] = "start";
   detail.update(extra);
-  Note(EventType::kNemesis, f, resolved.node, std::move(detail));
+  Event e;
+  e.type = EventType::kNemesis;
+  e.f = f;
+  e.node = resolved.node;
+  e.detail = std::move(detail);
+  return Record(std::move(e));
 }
 
-void Run::NoteFaultStartOn(const std::string& f, const nemesis::ResolvedOp& resolved,
-                           const std::string& node, nlohmann::json extra) {
+void Run::NoteVerified(std::uint64_t of, const std::string& f, const std::string& node,
+                       const nemesis::Proof& proof) {
+  nlohmann::json detail = proof.ToJson();
+  detail["phase"] = "verified";
+  detail["of"] = of;
+  if (!proof.proven) progress_ << "schism: " << f << (node.empty() ? "" : " on " + node)
+                               << " not proven: " << proof.how << "\n";
+  Note(EventType::kNemesis, f, node, std::move(detail));
+}
+
+std::uint64_t Run::NoteFaultStartOn(const std::string& f, const nemesis::ResolvedOp& resolved,
+                                    const std::string& node, nlohmann::json extra) {
   nemesis::ResolvedOp one = resolved;
   one.node = node;
   one.victims.clear();
   extra["victims"] = resolved.victims;
   if (resolved.victims.empty()) extra.erase("victims");
-  NoteFaultStart(f, one, std::move(extra));
+  return NoteFaultStart(f, one, std::move(extra));
 }
 
 void Run::NoteSkipped(const nemesis::ResolvedOp& resolved) {
@@ -259,6 +277,7 @@ void Run::OnExit(std::size_t k, pid_t pid, int code) {
   if (expected_exits_.erase(pid)) return;
   if (terminating_.erase(pid)) {  // a term op: it exited within its grace
     Note(EventType::kProcess, "exit", names_[k], {{"pid", pid}, {"code", code}, {"after", "term"}});
+    ProveTermEnded(k, pid);
     return;
   }
   Note(EventType::kProcess, "exit", names_[k], {{"pid", pid}, {"code", code}});
@@ -409,7 +428,7 @@ RunResult Run::Execute() {
   Note(EventType::kRun, "start", "",
        {{"nodes", names_}, {"seed", config_.seed}, {"test", config_.test},
         {"mechanisms", mechanisms}, {"config", ConfigJson(config_, command)},
-        {"checks", std::move(checks)}});
+        {"checks", std::move(checks)}, {"fault_proofs", kFaultProofs}});
   for (std::size_t k = 0; k < config_.nodes; ++k) {
     auto env = ContractEnvironment(vars[k]);
     if (clocks_) {

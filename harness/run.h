@@ -37,6 +37,7 @@
 #include "nemesis/clock.h"
 #include "nemesis/delay.h"
 #include "nemesis/nft.h"
+#include "nemesis/proof.h"
 #include "nemesis/resolve.h"
 #include "nemesis/schedule.h"
 
@@ -66,12 +67,18 @@ class Run {
   std::uint64_t Record(Event e);
   // Records an event of `type`/`f` about `node` ("" for none) with `detail`.
   void Note(EventType type, std::string f, std::string node, nlohmann::json detail = nullptr);
-  // Records the start of a nemesis fault, described as the nemesis resolved it.
-  void NoteFaultStart(const std::string& f, const nemesis::ResolvedOp& resolved,
-                      nlohmann::json extra = nlohmann::json::object());
+  // Records the start of a nemesis fault, described as the nemesis resolved
+  // it; returns the event's index, which its verified event names as "of".
+  std::uint64_t NoteFaultStart(const std::string& f, const nemesis::ResolvedOp& resolved,
+                               nlohmann::json extra = nlohmann::json::object());
   // The same for one `node` of a fault that hit several.
-  void NoteFaultStartOn(const std::string& f, const nemesis::ResolvedOp& resolved,
-                        const std::string& node, nlohmann::json extra = nlohmann::json::object());
+  std::uint64_t NoteFaultStartOn(const std::string& f, const nemesis::ResolvedOp& resolved,
+                                 const std::string& node,
+                                 nlohmann::json extra = nlohmann::json::object());
+  // Records whether the fault started by event `of` took effect (its
+  // "verified" event, which faults-applied judges).
+  void NoteVerified(std::uint64_t of, const std::string& f, const std::string& node,
+                    const nemesis::Proof& proof);
   // Records a fault the nemesis resolved to nothing, with its "skipped" reason.
   void NoteSkipped(const nemesis::ResolvedOp& resolved);
   // Appends an op as applied (its time, the op, its resolved targets) to timeline.json.
@@ -106,6 +113,24 @@ class Run {
   void ResumeNode(std::size_t k);
   // Kills node k's whole process tree (its cgroup, or its process group) and reaps it.
   void KillTree(std::size_t k);
+  // Proofs (run_proofs.cc): reading back what the OS did for a fault.
+  // Installs `grudge` and opens its proof (closing the one it replaces).
+  void InstallGrudge(const nemesis::ResolvedOp& resolved);
+  // Reads the partition in force's counters before it goes; nullopt when none is open.
+  std::optional<std::pair<std::uint64_t, nemesis::Proof>> MeasurePartition();
+  // Records the proof of the partition that just ended, and counts it for a flap.
+  void NotePartitionProof(const std::pair<std::uint64_t, nemesis::Proof>& proof);
+  // Ends a flap: its proof is that every partition it made was proven.
+  void EndFlap();
+  // Whether node k's whole tree (cgroup or process group of `pid`) is gone, since `since_s`.
+  nemesis::Proof ProveTreeGone(std::size_t k, pid_t pid, double since_s);
+  // Whether node k is paused as asked: frozen, or every process stopped.
+  nemesis::Proof ProvePaused(std::size_t k, bool freeze, bool frozen, double since_s);
+  // Records the proof of an open term op of `pid` (node k), once.
+  void ProveTermEnded(std::size_t k, pid_t pid);
+  nemesis::Proof ProveLoss();
+  nemesis::Proof ProveDelay();
+  nemesis::Proof ProveBandwidth(const std::string& node);
   void Flap(const nemesis::ResolvedOp& resolved);
   void FlapPhase(nemesis::Op partition, double until_s, bool partition_next);
   void FinalHeal();
@@ -166,6 +191,33 @@ class Run {
   std::map<std::size_t, bool> paused_;  // paused nodes: true when frozen, false when SIGSTOPped
   std::map<std::size_t, std::string> down_by_;  // dead nodes: the fault that killed them
   std::set<pid_t> terminating_;                  // nodes sent SIGTERM by a term op
+  // Proofs still open: the fault's start event index and what its proof needs.
+  struct OpenPartition {
+    std::uint64_t of = 0;
+    double start_s = 0;
+    std::set<nemesis::DirectedPair> asked, installed;
+    std::uint64_t forwarded = 0;  // the bridge's counter at install
+  };
+  std::optional<OpenPartition> open_partition_;
+  struct OpenFlap {
+    std::uint64_t of = 0;
+    std::uint64_t partitions = 0, proven = 0;
+    std::string first_why;  // of the first partition not proven
+  };
+  std::optional<OpenFlap> open_flap_;
+  std::uint64_t loss_of_ = 0;
+  std::uint64_t delay_of_ = 0;
+  double delay_ms_ = 0;
+  struct OpenLimit {
+    std::uint64_t of = 0;
+    double start_s = 0;
+  };
+  std::map<std::string, OpenLimit> open_limits_;  // bandwidth, per node
+  struct OpenTerm {
+    std::uint64_t of = 0;
+    double start_s = 0;
+  };
+  std::map<pid_t, OpenTerm> open_terms_;  // term ops whose node has not gone yet
   bool flapping_ = false;
   bool partitioned_ = false;
   bool lossy_ = false;

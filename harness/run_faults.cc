@@ -29,18 +29,16 @@ void Run::ApplyResolved(const nemesis::ResolvedOp& resolved) {
     return;
   }
   switch (resolved.op.kind) {
-    case nemesis::OpKind::kPartition: {
-      partitioner_->Apply(resolved.grudge);
-      partitioned_ = true;
-      timeline_.back()["applied"]["digest"] = partitioner_->Digest();  // the rule set now in force
-      NoteFaultStart("partition", resolved, {{"digest", partitioner_->Digest()}});
+    case nemesis::OpKind::kPartition:
+      InstallGrudge(resolved);
       break;
-    }
     case nemesis::OpKind::kHeal: {
       if (!partitioned_) break;
+      const auto proof = MeasurePartition();  // the counters go with the rules
       partitioner_->Heal();
       partitioned_ = false;
       Note(EventType::kNemesis, "partition", "", {{"phase", "end"}});
+      if (proof) NotePartitionProof(*proof);
       break;
     }
     case nemesis::OpKind::kKill:
@@ -78,9 +76,10 @@ void Run::ApplyResolved(const nemesis::ResolvedOp& resolved) {
       for (const std::string& node : resolved.restart) RestartNode(IndexOf(node));
       break;
     case nemesis::OpKind::kLoss: {
+      EndLoss();  // a new loss replaces the old, which is judged on its own counters
       partitioner_->SetLoss(resolved.loss);
       lossy_ = true;
-      NoteFaultStart("loss", resolved);
+      loss_of_ = NoteFaultStart("loss", resolved);
       break;
     }
     case nemesis::OpKind::kLossEnd:
@@ -99,6 +98,7 @@ void Run::ApplyResolved(const nemesis::ResolvedOp& resolved) {
 // (read from the rules' counters just before they go).
 void Run::EndLoss() {
   if (!lossy_) return;
+  const nemesis::Proof proof = ProveLoss();
   nlohmann::json achieved = nlohmann::json::array();
   for (const auto& [pair, count] : partitioner_->ReadLoss()) {
     double pct = count.seen ? 100.0 * static_cast<double>(count.dropped) / static_cast<double>(count.seen) : 0.0;
@@ -108,6 +108,7 @@ void Run::EndLoss() {
   partitioner_->ClearLoss();
   lossy_ = false;
   Note(EventType::kNemesis, "loss", "", {{"phase", "end"}, {"achieved", achieved}});
+  NoteVerified(loss_of_, "loss", "", proof);
 }
 
 // Replaces the delays in force (as a partition replaces the grudge).
@@ -125,12 +126,14 @@ void Run::StartDelay(const nemesis::ResolvedOp& resolved) {
   }
   delayer_->Set(pairs);
   delayed_ = true;
-  NoteFaultStart("delay", resolved);
+  delay_ms_ = resolved.op.delay_ms;
+  delay_of_ = NoteFaultStart("delay", resolved);
 }
 
 // Clears every delay, recording what each pair actually got.
 void Run::EndDelay() {
   if (!delayed_) return;
+  const nemesis::Proof proof = ProveDelay();
   nlohmann::json achieved = nlohmann::json::array();
   for (const auto& p : delayer_->Stats()) {
     achieved.push_back({{"from", p.from}, {"to", p.to}, {"packets", p.packets},
@@ -140,6 +143,7 @@ void Run::EndDelay() {
   delayer_->Clear();
   delayed_ = false;
   Note(EventType::kNemesis, "delay", "", {{"phase", "end"}, {"achieved", achieved}});
+  NoteVerified(delay_of_, "delay", "", proof);
 }
 
 void Run::LimitBandwidth(const nemesis::ResolvedOp& resolved) {
@@ -149,8 +153,9 @@ void Run::LimitBandwidth(const nemesis::ResolvedOp& resolved) {
     bandwidth_ = std::make_unique<nemesis::BandwidthLimiter>(sandbox_->hub().fd(), nodes);
   }
   for (const std::string& node : resolved.Targets()) {
+    if (bandwidth_->Limits().count(node)) EndBandwidth(node);  // judged on its own bytes
     bandwidth_->Set(node, static_cast<std::uint64_t>(resolved.op.rate_kbit));
-    NoteFaultStartOn("bandwidth", resolved, node);
+    open_limits_[node] = {NoteFaultStartOn("bandwidth", resolved, node), Now()};
   }
 }
 
@@ -162,8 +167,13 @@ void Run::EndBandwidth(const std::string& node) {
     if (node.empty() || name == node) limited.push_back(name);
   }
   for (const std::string& name : limited) {
+    const nemesis::Proof proof = ProveBandwidth(name);
     bandwidth_->Clear(name);
     Note(EventType::kNemesis, "bandwidth", name, {{"phase", "end"}});
+    const auto open = open_limits_.find(name);
+    if (open == open_limits_.end()) continue;
+    NoteVerified(open->second.of, "bandwidth", name, proof);
+    open_limits_.erase(open);
   }
 }
 
@@ -175,13 +185,15 @@ void Run::PauseNode(const nemesis::ResolvedOp& resolved, const std::string& node
     return;
   }
   bool freeze = resolved.op.freeze && cgroups_.has_value();
-  NoteFaultStartOn("pause", resolved, node,
+  const std::uint64_t of = NoteFaultStartOn("pause", resolved, node,
                    resolved.op.freeze && !freeze
                        ? nlohmann::json{{"fallback", "no cgroup v2: SIGSTOP instead of a freeze"}}
                        : nlohmann::json::object());
   nlohmann::json detail = {{"pid", nodes_[k]->pid()}};
+  const double since = Now();
+  bool frozen = false;
   if (freeze) {
-    bool frozen = cgroups_->Freeze(node);
+    frozen = cgroups_->Freeze(node);
     detail["how"] = "freeze";
     if (!frozen) detail["frozen"] = "not yet (still freezing after 2 s)";
   } else {
@@ -190,6 +202,7 @@ void Run::PauseNode(const nemesis::ResolvedOp& resolved, const std::string& node
   }
   paused_[k] = freeze;
   Note(EventType::kProcess, "pause", node, std::move(detail));
+  NoteVerified(of, "pause", node, ProvePaused(k, freeze, frozen, since));
   if (resolved.op.resume_after_s <= 0) return;  // paused until a resume op
   After(resolved.op.resume_after_s, [this, k] { ResumeNode(k); });
 }
@@ -233,12 +246,14 @@ void Run::KillNode(const nemesis::ResolvedOp& resolved, const std::string& node)
     Note(EventType::kNemesis, "kill", node, {{"skipped", node + " is not running"}});
     return;
   }
-  NoteFaultStartOn("kill", resolved, node);
+  const std::uint64_t of = NoteFaultStartOn("kill", resolved, node);
   pid_t pid = nodes_[k]->pid();
+  const double since = Now();
   KillTree(k);
   state_[k] = NodeState{};
   down_by_[k] = "kill";
   Note(EventType::kProcess, "kill", node, {{"pid", pid}, {"signal", SIGKILL}});
+  NoteVerified(of, "kill", node, ProveTreeGone(k, pid, since));
   RestartAfter(k, resolved.op.restart_after_s);
 }
 
@@ -249,9 +264,10 @@ void Run::TermNode(const nemesis::ResolvedOp& resolved, const std::string& node)
     Note(EventType::kNemesis, "term", node, {{"skipped", node + " is not running"}});
     return;
   }
-  NoteFaultStartOn("term", resolved, node, {{"grace", resolved.op.grace_s}});
+  const std::uint64_t of = NoteFaultStartOn("term", resolved, node, {{"grace", resolved.op.grace_s}});
   pid_t pid = nodes_[k]->pid();
   terminating_.insert(pid);
+  open_terms_[pid] = {of, Now()};
   down_by_[k] = "term";
   nodes_[k]->Signal(SIGTERM);
   ResumeNode(k);  // a stopped or frozen node must run to act on it
@@ -272,9 +288,11 @@ void Run::TermNode(const nemesis::ResolvedOp& resolved, const std::string& node)
 }
 
 void Run::KillTree(std::size_t k) {
+  const pid_t pid = nodes_[k]->pid();
   paused_.erase(k);  // a cgroup kill thaws; a killed group needs no SIGCONT
   if (cgroups_) cgroups_->Kill(names_[k]);
   nodes_[k]->KillAndReap();
+  ProveTermEnded(k, pid);  // a term op whose grace ran out, or that another kill overtook
 }
 
 // Restarts node k after `delay_s`; 0 leaves it dead until a restart op.
@@ -297,7 +315,7 @@ void Run::RestartNode(std::size_t k) {
 // Each partition and heal is resolved, applied and recorded on its own, so a
 // replay repeats the exact flips.
 void Run::Flap(const nemesis::ResolvedOp& resolved) {
-  NoteFaultStart("flap", resolved);
+  open_flap_ = OpenFlap{NoteFaultStart("flap", resolved), 0, 0, {}};
   nemesis::Op partition = resolved.op;
   partition.kind = nemesis::OpKind::kPartition;
   flapping_ = true;
@@ -312,8 +330,7 @@ void Run::FlapPhase(nemesis::Op partition, double until_s, bool partition_next) 
   op.offset_s = Now();
   ApplyOp(op);
   if (over) {
-    flapping_ = false;
-    Note(EventType::kNemesis, "flap", "", {{"phase", "end"}});
+    EndFlap();
     return;
   }
   double phase = nemesis::UniformReal(resolve_rng_, partition.flap_min_s, partition.flap_max_s);
@@ -327,16 +344,13 @@ void Run::FlapPhase(nemesis::Op partition, double until_s, bool partition_next) 
 // whole and every node is up from here on.
 void Run::FinalHeal() {
   pending_voter_kill_.reset();
-  if (flapping_) {
-    flapping_ = false;
-    Note(EventType::kNemesis, "flap", "", {{"phase", "end"}});
-  }
   if (partitioned_) {
     nemesis::Op heal;
     heal.kind = nemesis::OpKind::kHeal;
     heal.offset_s = Now();
     ApplyOp(heal);
   }
+  EndFlap();  // after the heal, which proves its last partition
   EndLoss();
   EndDelay();
   EndBandwidth("");

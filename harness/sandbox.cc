@@ -17,6 +17,17 @@ void IpBatch(int netns_fd, const std::string& batch, const std::string& what) {
   }
 }
 
+// Turns IPv6 off in a namespace before its links come up. The contract's
+// addresses are IPv4, and IPv6's own chatter (duplicate address detection,
+// router solicitations, multicast reports) would cross the bridge on its own
+// and count as traffic an elector sent, which a partition's proof must not.
+void DisableIpv6(int netns_fd) {
+  const nemesis::ToolResult r = nemesis::RunInNetns(
+      netns_fd,
+      {"sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1"});
+  if (r.exit_code != 0) throw std::runtime_error("sandbox: turning IPv6 off failed: " + r.output);
+}
+
 }  // namespace
 
 std::string NodeAddress(std::size_t index) { return "10.241.0." + std::to_string(index); }
@@ -26,6 +37,7 @@ std::unique_ptr<Sandbox> Sandbox::Create(std::size_t nodes) {
     throw std::invalid_argument("sandbox: node count must be 1.." + std::to_string(kMaxNodes));
   }
   std::unique_ptr<Sandbox> box(new Sandbox(Netns::Create()));
+  DisableIpv6(box->hub_.fd());
   std::string hub_batch =
       "link set lo up\n"
       "link add br0 type bridge stp_state 0 forward_delay 0\n"
@@ -33,6 +45,7 @@ std::unique_ptr<Sandbox> Sandbox::Create(std::size_t nodes) {
   for (std::size_t i = 1; i <= nodes; ++i) {
     SandboxNode node{"n" + std::to_string(i), NodeAddress(i), "vn" + std::to_string(i),
                      Netns::Create()};
+    DisableIpv6(node.netns.fd());
     // The veth is made in the hub with its far end placed straight into the
     // node's namespace, where it is called eth0.
     hub_batch += "link add " + node.port + " type veth peer name eth0 netns " +

@@ -11,6 +11,8 @@
 #include <stdexcept>
 #include <system_error>
 
+#include <nlohmann/json.hpp>
+
 #include "nemesis/run_in_netns.h"
 
 namespace schism::nemesis {
@@ -41,8 +43,7 @@ std::vector<std::string> TbfCommand(const std::string& dev, std::uint64_t kbit_p
     throw std::invalid_argument("rate " + std::to_string(kbit_per_s) + " kbit/s is outside " +
                                 std::to_string(kMinKbit) + ".." + std::to_string(kMaxKbit));
   }
-  const std::uint64_t bytes_per_10ms = kbit_per_s * 1000 / 8 / 100;
-  const std::uint64_t burst = std::max(kMinBurstBytes, bytes_per_10ms);
+  const std::uint64_t burst = TbfBurstBytes(kbit_per_s);
   return {"tc",
           "qdisc",
           "replace",
@@ -56,6 +57,21 @@ std::vector<std::string> TbfCommand(const std::string& dev, std::uint64_t kbit_p
           std::to_string(burst),
           "latency",
           std::to_string(kTbfLatencyMs) + "ms"};
+}
+
+std::uint64_t TbfBurstBytes(std::uint64_t kbit_per_s) {
+  return std::max(kMinBurstBytes, kbit_per_s * 1000 / 8 / 100);
+}
+
+std::optional<std::uint64_t> TbfSentBytes(const std::string& tc_json) {
+  const nlohmann::json qdiscs = nlohmann::json::parse(tc_json, nullptr, /*allow_exceptions=*/false);
+  if (!qdiscs.is_array()) return std::nullopt;
+  for (const nlohmann::json& q : qdiscs) {
+    if (!q.is_object() || q.value("kind", "") != "tbf" || !q.value("root", false)) continue;
+    const auto bytes = q.find("bytes");
+    if (bytes != q.end() && bytes->is_number_unsigned()) return bytes->get<std::uint64_t>();
+  }
+  return std::nullopt;
 }
 
 BandwidthLimiter::BandwidthLimiter(int hub_netns_fd, std::vector<BandwidthNode> nodes) {
@@ -135,6 +151,26 @@ void BandwidthLimiter::Set(const std::string& node, std::uint64_t kbit_per_s) {
     throw;
   }
   limits_[node] = kbit_per_s;
+}
+
+std::uint64_t BandwidthLimiter::SentBytes(const std::string& node) {
+  const BandwidthNode& n = Find(node);
+  if (limits_.count(node) == 0) {
+    throw std::invalid_argument("bandwidth: " + node + " has no limit to read");
+  }
+  std::uint64_t total = 0;
+  for (auto [fd, dev] : {std::pair{hub_fd_, n.hub_port}, std::pair{n.netns_fd, n.dev}}) {
+    const std::vector<std::string> argv = {"tc", "-s", "-j", "qdisc", "show", "dev", dev};
+    const ToolResult result = RunInNetns(fd, argv);
+    const std::optional<std::uint64_t> sent =
+        result.exit_code == 0 ? TbfSentBytes(result.output) : std::nullopt;
+    if (!sent) {
+      throw std::runtime_error("bandwidth: " + JoinArgv(argv) + " for " + node +
+                               " shows no root tbf: " + OneLine(result.output));
+    }
+    total += *sent;
+  }
+  return total;
 }
 
 void BandwidthLimiter::Remove(const BandwidthNode& node) {

@@ -22,6 +22,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,13 @@ inline constexpr std::uint64_t kMaxKbit = 100'000'000;  // 100 Gbit/s
 // qdisc (`tc qdisc replace dev DEV root tbf rate Rkbit burst B latency Lms`).
 // Pure. Throws std::invalid_argument for a rate outside kMinKbit..kMaxKbit.
 std::vector<std::string> TbfCommand(const std::string& dev, std::uint64_t kbit_per_s);
+
+// The bucket size TbfCommand gives a rate: max(4096 bytes, 10 ms at the rate).
+std::uint64_t TbfBurstBytes(std::uint64_t kbit_per_s);
+
+// Returns the bytes the root tbf sent, from `tc -s -j qdisc show` output for
+// one device; nullopt when the output holds no root tbf. Pure.
+std::optional<std::uint64_t> TbfSentBytes(const std::string& tc_json);
 
 class BandwidthLimiter {
  public:
@@ -71,6 +79,12 @@ class BandwidthLimiter {
 
   // Removes every limit, trying every node before it throws the first error.
   void ClearAll();
+
+  // Returns the bytes both of `node`'s buckets have sent since its limit was
+  // set (read with `tc -s -j qdisc show`). Throws std::invalid_argument for an
+  // unknown node or one without a limit, std::runtime_error quoting tc when
+  // tc fails or a bucket is missing.
+  std::uint64_t SentBytes(const std::string& node);
 
   // Returns node -> kbit/s of the limits in force.
   const std::map<std::string, std::uint64_t>& Limits() const { return limits_; }

@@ -16,6 +16,8 @@ namespace {
 
 constexpr std::string_view kSet = "drop_pairs";
 constexpr std::string_view kLossChain = "loss";
+// Counts every frame the bridge forwards between two node ports, cut or not.
+constexpr std::string_view kForwarded = "forwarded";
 constexpr std::size_t kMaxIfnameLength = 15;  // IFNAMSIZ - 1
 
 void CheckIfname(const std::string& name) {
@@ -89,12 +91,15 @@ std::string RenderRuleset(const Grudge& grudge, const LossMap& loss, const PortM
   CheckLoss(loss, ports);
   const std::string elements = Elements(grudge, ports);
   std::string out = "table bridge " + std::string(table) + " {\n";
+  out += "\tcounter " + std::string(kForwarded) + " {\n\t}\n\n";
   out += "\tset " + std::string(kSet) + " {\n";
   out += "\t\ttype ifname . ifname\n";
+  out += "\t\tcounter\n";
   if (!elements.empty()) out += "\t\telements = { " + elements + " }\n";
   out += "\t}\n\n";
   out += "\tchain forward {\n";
   out += "\t\ttype filter hook forward priority 0; policy accept;\n";
+  out += "\t\tcounter name \"" + std::string(kForwarded) + "\"\n";
   out += "\t\tiifname . oifname @" + std::string(kSet) + " counter drop\n";
   out += "\t}\n\n";
   out += "\tchain " + std::string(kLossChain) + " {\n";
@@ -246,21 +251,65 @@ LossCounts NftPartitioner::ReadLoss() {
 }
 
 nlohmann::json NftPartitioner::RunJson(const std::string& commands) {
-  const unsigned int flags = nft_ctx_output_get_flags(ctx_);
-  nft_ctx_output_set_flags(ctx_, flags | NFT_CTX_OUTPUT_JSON);
-  std::string output;
-  try {
-    output = Run(commands);
-  } catch (...) {
-    nft_ctx_output_set_flags(ctx_, flags);
-    throw;
-  }
-  nft_ctx_output_set_flags(ctx_, flags);
+  const std::string output = RunWithFlags(commands, NFT_CTX_OUTPUT_JSON);
   try {
     return nlohmann::json::parse(output);
   } catch (const nlohmann::json::exception& e) {
     throw NftError(std::string("nft: cannot parse JSON output: ") + e.what());
   }
+}
+
+std::string NftPartitioner::RunWithFlags(const std::string& commands, unsigned int flags) {
+  const unsigned int before = nft_ctx_output_get_flags(ctx_);
+  nft_ctx_output_set_flags(ctx_, before | flags);
+  std::string output;
+  try {
+    output = Run(commands);
+  } catch (...) {
+    nft_ctx_output_set_flags(ctx_, before);
+    throw;
+  }
+  nft_ctx_output_set_flags(ctx_, before);
+  return output;
+}
+
+PartitionCount NftPartitioner::ReadPartition() {
+  std::map<std::string, std::string> node_of;
+  for (const auto& [node, port] : ports_) node_of[port] = node;
+  const auto node = [&](const nlohmann::json& port) {
+    const auto it = node_of.find(port.is_string() ? port.get<std::string>() : "");
+    if (it == node_of.end()) {
+      throw NftError("nft: set " + std::string(kSet) + " holds port " + port.dump() +
+                     ", which belongs to no node");
+    }
+    return it->second;
+  };
+  const nlohmann::json listing = RunJson("list table bridge " + table_);
+  PartitionCount count;
+  for (const auto& item : listing.value("nftables", nlohmann::json::array())) {
+    if (const auto c = item.find("counter"); c != item.end() && c->value("name", "") == kForwarded) {
+      count.forwarded = c->value("packets", std::uint64_t{0});
+    }
+    const auto set = item.find("set");
+    if (set == item.end() || set->value("name", "") != kSet) continue;
+    for (const auto& entry : set->value("elem", nlohmann::json::array())) {
+      // {"elem":{"val":{"concat":[src,dst]},"counter":{...}}}, or a bare value.
+      const nlohmann::json& elem = entry.contains("elem") ? entry["elem"] : entry;
+      const nlohmann::json& value = elem.contains("val") ? elem["val"] : elem;
+      const nlohmann::json ports = value.value("concat", nlohmann::json::array());
+      if (ports.size() != 2) throw NftError("nft: unexpected set element " + entry.dump());
+      const std::pair<std::string, std::string> pair{node(ports[0]), node(ports[1])};
+      count.pairs.insert(pair);
+      if (elem.contains("counter")) {
+        count.dropped[pair] = elem["counter"].value("packets", std::uint64_t{0});
+      }
+    }
+  }
+  return count;
+}
+
+std::string NftPartitioner::KernelDigest() {
+  return Fnv1aHex(RunWithFlags("list table bridge " + table_, NFT_CTX_OUTPUT_STATELESS));
 }
 
 std::string NftPartitioner::Run(const std::string& commands) {

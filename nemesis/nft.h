@@ -34,6 +34,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -82,6 +83,17 @@ struct LossCount {
   friend bool operator==(const LossCount&, const LossCount&) = default;
 };
 using LossCounts = std::map<std::pair<std::string, std::string>, LossCount>;
+
+// What the kernel holds and has counted for a grudge: the directed pairs its
+// set holds (mapped back from ports to node names), the packets dropped per
+// pair since the grudge was applied (each element's own counter; a new
+// grudge starts at 0), and every frame the bridge has forwarded between node
+// ports, cut or not, since the table was made.
+struct PartitionCount {
+  std::set<std::pair<std::string, std::string>> pairs;
+  std::map<std::pair<std::string, std::string>, std::uint64_t> dropped;
+  std::uint64_t forwarded = 0;
+};
 
 // Returns the single transaction that makes the set hold exactly the pairs of
 // `grudge`: "flush set ..." followed by one "add element ..." (omitted when
@@ -138,6 +150,15 @@ class NftPartitioner {
   // force. Throws NftError on failure.
   LossCounts ReadLoss();
 
+  // Reads the set and the forwarded counter from the kernel in one list
+  // command. Throws NftError on failure, or when the set holds a port that
+  // belongs to no node.
+  PartitionCount ReadPartition();
+
+  // Returns Fnv1aHex of the table as the kernel lists it, without counters:
+  // a digest of what is in force, not of what was meant. Throws NftError.
+  std::string KernelDigest();
+
   // Returns the loss in force (empty after ClearLoss).
   const LossMap& Loss() const { return loss_; }
 
@@ -160,6 +181,8 @@ class NftPartitioner {
   nft_ctx* ctx_ = nullptr;
   // Runs `commands` and returns the output as JSON (for reading counters).
   nlohmann::json RunJson(const std::string& commands);
+  // Runs `commands` with `flags` (NFT_CTX_OUTPUT_*) added to the output flags.
+  std::string RunWithFlags(const std::string& commands, unsigned int flags);
 
   PortMap ports_;
   std::string table_;

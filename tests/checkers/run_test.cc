@@ -54,7 +54,7 @@ TEST(FaultsApplied, AnUnsupportedFaultMakesTheVerdictUnknownWithTheReason) {
   Verdict ok = check({R"({"i":0,"t":1,"type":"nemesis","f":"partition","phase":"start"})",
                       R"({"i":1,"t":2,"type":"nemesis","f":"partition","phase":"end"})"});
   EXPECT_EQ(ok.valid, Validity::kValid);
-  EXPECT_EQ(ok.reason, "1 fault(s) applied, none unsupported");
+  EXPECT_EQ(ok.reason, "1 fault(s) applied (this history records no proof that they took effect)");
   Verdict missed = check(
       {R"({"i":0,"t":1,"type":"nemesis","f":"partition","phase":"start"})",
        R"({"i":1,"t":2,"type":"nemesis","f":"clock","node":"n1","mode":"bump","unsupported":"etcd is a Go binary: libfaketime cannot change its clock"})"});

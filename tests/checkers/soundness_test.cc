@@ -266,8 +266,8 @@ TEST(FaultsApplied, CountsSkippedFaultsInTheReason) {
   Verdict v = CheckHistory("faults-applied", kSkippedKills);
   EXPECT_EQ(v.valid, Validity::kValid) << v.reason;
   EXPECT_EQ(v.reason,
-            "1 fault(s) applied, none unsupported; 4 skipped: kill: no live node (x3); kill: no "
-            "vote within voter_wait");
+            "1 fault(s) applied (this history records no proof that they took effect); 4 "
+            "skipped: kill: no live node (x3); kill: no vote within voter_wait");
   EXPECT_EQ(v.details["skipped"]["kill: no live node"], 3);
 }
 

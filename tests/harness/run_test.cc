@@ -519,5 +519,39 @@ TEST(Contract, AnUnflushedElectorIsToldItsOutputIsBuffered) {
   EXPECT_NE(o.output.find("its stdout is buffered"), std::string::npos) << o.output;
 }
 
+// An elector whose nodes agree through a shared file: a partition cannot
+// touch it, so a run under partitions proves nothing and must say so.
+TEST(Proofs, APartitionOfAnElectorThatUsesNoNetworkIsNotProven) {
+  if (!IsRoot()) GTEST_SKIP() << "needs root";
+  TempDir tmp;
+  const std::filesystem::path shared = tmp.path() / "shared";
+  std::filesystem::create_directories(shared);
+  const std::string elector =
+      (std::filesystem::path(SCHISM_SOURCE_DIR) / "tests/harness/fixtures/file_elector.py").string();
+  Outcome o = RunSchism(tmp, {"run", "--nodes", "5", "--time", "12", "--seed", "4", "--nemesis",
+                              "partition", "--node-cmd", "python3 " + elector + " " + shared.string(),
+                              "--store", (tmp.path() / "store").string()},
+                        60s);
+  EXPECT_EQ(o.code, 2) << o.output;  // unknown
+  EXPECT_NE(o.output.find("faults-applied   | unknown | 0 of "), std::string::npos) << o.output;
+  EXPECT_NE(o.output.find("dropped no packet between cut pairs, and no frame crossed the bridge "
+                          "while it held: does this elector talk over the network?"),
+            std::string::npos)
+      << o.output;
+  // The partitions are no evidence against its leader.
+  EXPECT_NE(o.output.find("partition-quorum | valid"), std::string::npos) << o.output;
+  std::vector<json> partitions = EventsOf(o.run_dir, "nemesis", "partition");
+  std::size_t proofs = 0;
+  for (const json& e : partitions) {
+    if (e.value("phase", "") != "verified") continue;
+    ++proofs;
+    EXPECT_EQ(e["proven"], false) << e.dump();
+    EXPECT_EQ(e["dropped"], 0) << e.dump();
+    EXPECT_EQ(e["forwarded"], 0) << e.dump();
+  }
+  EXPECT_EQ(proofs, Starts(partitions));
+  EXPECT_GE(proofs, 1u);
+}
+
 }  // namespace
 }  // namespace schism::testing

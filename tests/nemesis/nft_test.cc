@@ -31,8 +31,10 @@ Pairs SetElements(int hub_fd) {
   Pairs pairs;
   for (const auto& item : json["nftables"]) {
     if (!item.contains("set")) continue;
-    for (const auto& elem : item["set"].value("elem", nlohmann::json::array())) {
-      pairs.emplace(elem["concat"][0].get<std::string>(), elem["concat"][1].get<std::string>());
+    for (const auto& entry : item["set"].value("elem", nlohmann::json::array())) {
+      // Each element carries its counter: {"elem":{"val":{"concat":[a,b]},"counter":{...}}}.
+      const auto& concat = entry["elem"]["val"]["concat"];
+      pairs.emplace(concat[0].get<std::string>(), concat[1].get<std::string>());
     }
   }
   return pairs;

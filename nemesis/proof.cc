@@ -1,0 +1,166 @@
+#include "nemesis/proof.h"
+
+#include <cmath>
+#include <cstdio>
+
+namespace schism::nemesis {
+namespace {
+
+// How far, in standard deviations, a random share may stray before the
+// mechanism is suspected rather than bad luck: 4 sigma is about 1 in 16,000.
+constexpr double kSigmas = 4.0;
+// Timer and accounting slack of a token bucket.
+constexpr double kBucketSlack = 0.02;
+constexpr std::uint64_t kFrameBytes = 1514;
+
+std::string Fixed(double value, int decimals) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, value);
+  return buf;
+}
+
+std::string PairText(const DirectedPair& pair) { return pair.first + "->" + pair.second; }
+
+// "n1->n2, n3->n1" (the first few).
+std::string PairsText(const std::set<DirectedPair>& pairs) {
+  std::string out;
+  std::size_t shown = 0;
+  for (const DirectedPair& pair : pairs) {
+    if (shown++ == 4) return out + ", ...";
+    out += (out.empty() ? "" : ", ") + PairText(pair);
+  }
+  return out;
+}
+
+std::set<DirectedPair> Minus(const std::set<DirectedPair>& a, const std::set<DirectedPair>& b) {
+  std::set<DirectedPair> out;
+  for (const DirectedPair& pair : a) {
+    if (!b.count(pair)) out.insert(pair);
+  }
+  return out;
+}
+
+Proof NotProven(std::string why, nlohmann::json measured) {
+  return Proof{false, std::move(why), std::move(measured)};
+}
+
+Proof Proven(std::string by, nlohmann::json measured) {
+  return Proof{true, std::move(by), std::move(measured)};
+}
+
+}  // namespace
+
+nlohmann::json Proof::ToJson() const {
+  nlohmann::json out = measured.is_object() ? measured : nlohmann::json::object();
+  out["proven"] = proven;
+  out[proven ? "by" : "why"] = how;
+  return out;
+}
+
+Proof JudgePartition(const PartitionMeasure& m) {
+  std::uint64_t dropped = 0;
+  for (const auto& [pair, packets] : m.dropped) dropped += packets;
+  nlohmann::json measured = {{"cut_pairs", m.asked.size()},
+                             {"dropped", dropped},
+                             {"forwarded", m.forwarded}};
+  const std::string at = "partition at " + Fixed(m.start_s, 1) + " s";
+  const std::set<DirectedPair> missing = Minus(m.asked, m.installed);
+  const std::set<DirectedPair> extra = Minus(m.installed, m.asked);
+  if (!missing.empty() || !extra.empty()) {
+    std::string why = at + ": the kernel's set did not hold the grudge";
+    if (!missing.empty()) why += "; missing " + PairsText(missing);
+    if (!extra.empty()) why += "; extra " + PairsText(extra);
+    return NotProven(why, measured);
+  }
+  if (m.asked.empty()) return Proven("the kernel's set read back empty, as asked", measured);
+  const std::string held = "the kernel held its " + std::to_string(m.asked.size()) + " cut pairs";
+  if (dropped > 0) {
+    return Proven(held + " and dropped " + std::to_string(dropped) + " packet(s) between them",
+                  measured);
+  }
+  const std::uint64_t passed = m.forwarded;  // nothing was dropped, so all of it passed
+  if (passed > 0) {
+    return Proven(held + "; the cut pairs sent nothing while it held, but " +
+                      std::to_string(passed) + " frame(s) passed between the other pairs",
+                  measured);
+  }
+  return NotProven(at + " dropped no packet between cut pairs, and no frame crossed the bridge "
+                        "while it held: does this elector talk over the network?",
+                   measured);
+}
+
+Proof JudgeRandomShare(const std::vector<PairCount>& pairs, const std::string& what) {
+  std::uint64_t seen = 0;
+  std::uint64_t hit = 0;
+  double expected = 0;
+  double variance = 0;
+  for (const PairCount& pair : pairs) {
+    const double p = pair.percent / 100.0;
+    seen += pair.seen;
+    hit += pair.hit;
+    expected += static_cast<double>(pair.seen) * p;
+    variance += static_cast<double>(pair.seen) * p * (1 - p);
+  }
+  const double bound = kSigmas * std::sqrt(variance) + 1.0;
+  nlohmann::json measured = {{"seen", seen}, {what, hit}, {"expected", expected}, {"bound", bound}};
+  if (seen == 0) {
+    return NotProven("no packet of its pairs was seen while it held, so nothing was " + what +
+                         ": does this elector talk over the network?",
+                     measured);
+  }
+  const std::string counts = what + " " + std::to_string(hit) + " of " + std::to_string(seen) +
+                             " packets (expected " + Fixed(expected, 0) + " ± " +
+                             Fixed(bound, 0) + ")";
+  if (std::fabs(static_cast<double>(hit) - expected) > bound) {
+    return NotProven(counts + ": outside the bound, so the rules did not do what was asked",
+                     measured);
+  }
+  return Proven(counts, measured);
+}
+
+Proof JudgeDelay(const std::vector<DelayCount>& pairs, double delay_ms) {
+  std::uint64_t packets = 0;
+  double total_ms = 0;
+  for (const DelayCount& pair : pairs) {
+    packets += pair.packets;
+    total_ms += pair.mean_ms * static_cast<double>(pair.packets);
+  }
+  const double mean = packets ? total_ms / static_cast<double>(packets) : 0.0;
+  const double tolerance = 0.2 * delay_ms + 5.0;
+  nlohmann::json measured = {
+      {"packets", packets}, {"mean_ms", mean}, {"asked_ms", delay_ms}, {"tolerance_ms", tolerance}};
+  if (packets == 0) {
+    return NotProven("no packet of its pairs was held: does this elector talk over the network?",
+                     measured);
+  }
+  const std::string text = "held " + std::to_string(packets) + " packets for " +
+                           Fixed(mean, 1) + " ms on average (asked " + Fixed(delay_ms, 1) +
+                           " ± " + Fixed(tolerance, 1) + " ms)";
+  if (std::fabs(mean - delay_ms) > tolerance) return NotProven(text + ": outside the bound", measured);
+  return Proven(text, measured);
+}
+
+Proof JudgeBandwidth(const BandwidthMeasure& m) {
+  const double per_bucket = static_cast<double>(m.rate_kbit) * 1000.0 / 8.0 * m.held_s *
+                                (1 + kBucketSlack) +
+                            static_cast<double>(m.burst_bytes + kFrameBytes);
+  const double allowed = per_bucket * static_cast<double>(m.directions);
+  nlohmann::json measured = {{"sent_bytes", m.sent_bytes},
+                             {"allowed_bytes", allowed},
+                             {"held_s", m.held_s},
+                             {"rate_kbit", m.rate_kbit}};
+  if (m.sent_bytes == 0) {
+    return NotProven("no byte passed the limit while it held: does this elector talk over the "
+                     "network?",
+                     measured);
+  }
+  const std::string text = std::to_string(m.sent_bytes) + " bytes passed in " +
+                           Fixed(m.held_s, 1) + " s (at most " + Fixed(allowed, 0) +
+                           " allowed at " + std::to_string(m.rate_kbit) + " kbit/s)";
+  if (static_cast<double>(m.sent_bytes) > allowed) {
+    return NotProven(text + ": more than the limit allows, so it was not in force", measured);
+  }
+  return Proven(text, measured);
+}
+
+}  // namespace schism::nemesis
