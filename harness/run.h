@@ -128,6 +128,8 @@ class Run {
   nemesis::Proof ProvePaused(std::size_t k, bool freeze, bool frozen, double since_s);
   // Records the proof of an open term op of `pid` (node k), once.
   void ProveTermEnded(std::size_t k, pid_t pid);
+  // Frames the bridge has forwarded between node ports since the sandbox was made.
+  std::uint64_t BridgeForwarded();
   nemesis::Proof ProveLoss();
   nemesis::Proof ProveDelay();
   nemesis::Proof ProveBandwidth(const std::string& node);
@@ -206,11 +208,14 @@ class Run {
   };
   std::optional<OpenFlap> open_flap_;
   std::uint64_t loss_of_ = 0;
+  std::uint64_t loss_forwarded_ = 0;  // the bridge's counter when it started
   std::uint64_t delay_of_ = 0;
+  std::uint64_t delay_forwarded_ = 0;
   double delay_ms_ = 0;
   struct OpenLimit {
     std::uint64_t of = 0;
     double start_s = 0;
+    std::uint64_t forwarded = 0;
   };
   std::map<std::string, OpenLimit> open_limits_;  // bandwidth, per node
   struct OpenTerm {

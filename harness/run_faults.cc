@@ -80,6 +80,7 @@ void Run::ApplyResolved(const nemesis::ResolvedOp& resolved) {
       partitioner_->SetLoss(resolved.loss);
       lossy_ = true;
       loss_of_ = NoteFaultStart("loss", resolved);
+      loss_forwarded_ = BridgeForwarded();
       break;
     }
     case nemesis::OpKind::kLossEnd:
@@ -128,6 +129,7 @@ void Run::StartDelay(const nemesis::ResolvedOp& resolved) {
   delayed_ = true;
   delay_ms_ = resolved.op.delay_ms;
   delay_of_ = NoteFaultStart("delay", resolved);
+  delay_forwarded_ = BridgeForwarded();
 }
 
 // Clears every delay, recording what each pair actually got.
@@ -155,7 +157,7 @@ void Run::LimitBandwidth(const nemesis::ResolvedOp& resolved) {
   for (const std::string& node : resolved.Targets()) {
     if (bandwidth_->Limits().count(node)) EndBandwidth(node);  // judged on its own bytes
     bandwidth_->Set(node, static_cast<std::uint64_t>(resolved.op.rate_kbit));
-    open_limits_[node] = {NoteFaultStartOn("bandwidth", resolved, node), Now()};
+    open_limits_[node] = {NoteFaultStartOn("bandwidth", resolved, node), Now(), BridgeForwarded()};
   }
 }
 

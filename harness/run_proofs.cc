@@ -161,24 +161,27 @@ void Run::ProveTermEnded(std::size_t k, pid_t pid) {
   NoteVerified(term.of, "term", names_[k], ProveTreeGone(k, pid, term.start_s));
 }
 
+std::uint64_t Run::BridgeForwarded() { return partitioner_->ReadPartition().forwarded; }
+
 nemesis::Proof Run::ProveLoss() {
   std::vector<nemesis::PairCount> pairs;
   for (const auto& [pair, count] : partitioner_->ReadLoss()) {
     pairs.push_back({count.percent, count.seen, count.dropped});
   }
-  return nemesis::JudgeRandomShare(pairs, "dropped");
+  return nemesis::JudgeRandomShare(pairs, "dropped", BridgeForwarded() - loss_forwarded_);
 }
 
 nemesis::Proof Run::ProveDelay() {
   std::vector<nemesis::DelayCount> pairs;
   for (const auto& p : delayer_->Stats()) pairs.push_back({p.packets, p.mean_ms});
-  return nemesis::JudgeDelay(pairs, delay_ms_);
+  return nemesis::JudgeDelay(pairs, delay_ms_, BridgeForwarded() - delay_forwarded_);
 }
 
 nemesis::Proof Run::ProveBandwidth(const std::string& node) {
   nemesis::BandwidthMeasure m;
   const auto open = open_limits_.find(node);
   m.held_s = open == open_limits_.end() ? 0.0 : Now() - open->second.start_s;
+  m.forwarded = BridgeForwarded() - (open == open_limits_.end() ? 0 : open->second.forwarded);
   m.rate_kbit = bandwidth_->Limits().at(node);
   m.burst_bytes = nemesis::TbfBurstBytes(m.rate_kbit);
   m.sent_bytes = bandwidth_->SentBytes(node);

@@ -89,7 +89,28 @@ Proof JudgePartition(const PartitionMeasure& m) {
                    measured);
 }
 
-Proof JudgeRandomShare(const std::vector<PairCount>& pairs, const std::string& what) {
+namespace {
+
+// The proof of a fault whose pairs carried nothing: it was in force (its
+// rules went in in one transaction) but had nothing to act on. That is fine
+// while the elector talked elsewhere, and a sign that it does not use the
+// network at all when nothing crossed the bridge.
+Proof Idle(const std::string& nothing, std::uint64_t forwarded, nlohmann::json measured) {
+  measured["forwarded"] = forwarded;
+  if (forwarded > 0) {
+    return Proven(nothing + " while it held, but " + std::to_string(forwarded) +
+                      " frame(s) crossed the bridge between other pairs",
+                  std::move(measured));
+  }
+  return NotProven(nothing + ", and no frame crossed the bridge while it held: does this "
+                             "elector talk over the network?",
+                   std::move(measured));
+}
+
+}  // namespace
+
+Proof JudgeRandomShare(const std::vector<PairCount>& pairs, const std::string& what,
+                       std::uint64_t forwarded) {
   std::uint64_t seen = 0;
   std::uint64_t hit = 0;
   double expected = 0;
@@ -103,11 +124,7 @@ Proof JudgeRandomShare(const std::vector<PairCount>& pairs, const std::string& w
   }
   const double bound = kSigmas * std::sqrt(variance) + 1.0;
   nlohmann::json measured = {{"seen", seen}, {what, hit}, {"expected", expected}, {"bound", bound}};
-  if (seen == 0) {
-    return NotProven("no packet of its pairs was seen while it held, so nothing was " + what +
-                         ": does this elector talk over the network?",
-                     measured);
-  }
+  if (seen == 0) return Idle("its pairs carried no packet", forwarded, std::move(measured));
   const std::string counts = what + " " + std::to_string(hit) + " of " + std::to_string(seen) +
                              " packets (expected " + Fixed(expected, 0) + " ± " +
                              Fixed(bound, 0) + ")";
@@ -118,7 +135,7 @@ Proof JudgeRandomShare(const std::vector<PairCount>& pairs, const std::string& w
   return Proven(counts, measured);
 }
 
-Proof JudgeDelay(const std::vector<DelayCount>& pairs, double delay_ms) {
+Proof JudgeDelay(const std::vector<DelayCount>& pairs, double delay_ms, std::uint64_t forwarded) {
   std::uint64_t packets = 0;
   double total_ms = 0;
   for (const DelayCount& pair : pairs) {
@@ -129,10 +146,7 @@ Proof JudgeDelay(const std::vector<DelayCount>& pairs, double delay_ms) {
   const double tolerance = 0.2 * delay_ms + 5.0;
   nlohmann::json measured = {
       {"packets", packets}, {"mean_ms", mean}, {"asked_ms", delay_ms}, {"tolerance_ms", tolerance}};
-  if (packets == 0) {
-    return NotProven("no packet of its pairs was held: does this elector talk over the network?",
-                     measured);
-  }
+  if (packets == 0) return Idle("its pairs carried no packet", forwarded, std::move(measured));
   const std::string text = "held " + std::to_string(packets) + " packets for " +
                            Fixed(mean, 1) + " ms on average (asked " + Fixed(delay_ms, 1) +
                            " ± " + Fixed(tolerance, 1) + " ms)";
@@ -149,11 +163,7 @@ Proof JudgeBandwidth(const BandwidthMeasure& m) {
                              {"allowed_bytes", allowed},
                              {"held_s", m.held_s},
                              {"rate_kbit", m.rate_kbit}};
-  if (m.sent_bytes == 0) {
-    return NotProven("no byte passed the limit while it held: does this elector talk over the "
-                     "network?",
-                     measured);
-  }
+  if (m.sent_bytes == 0) return Idle("no byte passed the limit", m.forwarded, std::move(measured));
   const std::string text = std::to_string(m.sent_bytes) + " bytes passed in " +
                            Fixed(m.held_s, 1) + " s (at most " + Fixed(allowed, 0) +
                            " allowed at " + std::to_string(m.rate_kbit) + " kbit/s)";

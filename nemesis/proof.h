@@ -62,10 +62,13 @@ struct PairCount {
   std::uint64_t hit = 0;
 };
 
-// Proven when some packet was seen and the total acted on lies within four
-// standard deviations (plus one packet) of what the percents ask for.
-// `what` names the action: "dropped" or "duplicated".
-Proof JudgeRandomShare(const std::vector<PairCount>& pairs, const std::string& what);
+// Proven when the total acted on lies within four standard deviations (plus
+// one packet) of what the percents ask for, and either some packet was seen
+// or the pairs were idle while `forwarded` frames crossed the bridge between
+// other pairs (the elector talks, just not there). `what` names the action:
+// "dropped" or "duplicated".
+Proof JudgeRandomShare(const std::vector<PairCount>& pairs, const std::string& what,
+                       std::uint64_t forwarded);
 
 // One directed pair's delayed packets.
 struct DelayCount {
@@ -73,9 +76,10 @@ struct DelayCount {
   double mean_ms = 0;
 };
 
-// Proven when some packet was held and their mean delay is within 20 % + 5 ms
-// of `delay_ms`.
-Proof JudgeDelay(const std::vector<DelayCount>& pairs, double delay_ms);
+// Proven when the held packets' mean delay is within 20 % + 5 ms of
+// `delay_ms`, or none was held while `forwarded` frames crossed the bridge
+// between other pairs.
+Proof JudgeDelay(const std::vector<DelayCount>& pairs, double delay_ms, std::uint64_t forwarded);
 
 // Bytes one token bucket let through while a limit held.
 struct BandwidthMeasure {
@@ -84,10 +88,12 @@ struct BandwidthMeasure {
   std::uint64_t burst_bytes = 0;
   std::uint64_t sent_bytes = 0;  // both directions together
   std::uint64_t directions = 2;  // buckets summed in sent_bytes
+  std::uint64_t forwarded = 0;   // frames the bridge forwarded while it held
 };
 
-// Proven when something passed and no more than the rate allows: per bucket
-// rate * held + burst (+ 2 % and one 1514-byte frame for timer slack).
+// Proven when no more than the rate allows passed: per bucket rate * held +
+// burst (+ 2 % and one 1514-byte frame for timer slack), and either something
+// passed or the node was idle while other frames crossed the bridge.
 Proof JudgeBandwidth(const BandwidthMeasure& m);
 
 }  // namespace schism::nemesis

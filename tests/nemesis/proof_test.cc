@@ -52,38 +52,44 @@ TEST(NemesisProof, APartitionTheKernelDidNotHoldIsNotProven) {
 
 TEST(NemesisProof, LossWithinFourSigmaIsProvenAndOutsideIsNot) {
   // 1000 packets at 30 %: 300 expected, sigma = sqrt(210) ~ 14.5, bound ~ 59.
-  EXPECT_TRUE(JudgeRandomShare({{30, 1000, 300}}, "dropped").proven);
-  EXPECT_TRUE(JudgeRandomShare({{30, 1000, 355}}, "dropped").proven);
-  const Proof off = JudgeRandomShare({{30, 1000, 380}}, "dropped");
+  EXPECT_TRUE(JudgeRandomShare({{30, 1000, 300}}, "dropped", 0).proven);
+  EXPECT_TRUE(JudgeRandomShare({{30, 1000, 355}}, "dropped", 0).proven);
+  const Proof off = JudgeRandomShare({{30, 1000, 380}}, "dropped", 0);
   EXPECT_FALSE(off.proven);
   EXPECT_EQ(off.how,
             "dropped 380 of 1000 packets (expected 300 ± 59): outside the bound, so the rules did "
             "not do what was asked");
   // 100 % must drop all but one at most; 0 % none but one.
-  EXPECT_TRUE(JudgeRandomShare({{100, 50, 50}, {0, 40, 0}}, "dropped").proven);
-  EXPECT_FALSE(JudgeRandomShare({{100, 50, 45}}, "dropped").proven);
+  EXPECT_TRUE(JudgeRandomShare({{100, 50, 50}, {0, 40, 0}}, "dropped", 0).proven);
+  EXPECT_FALSE(JudgeRandomShare({{100, 50, 45}}, "dropped", 0).proven);
 }
 
-TEST(NemesisProof, LossThatSawNoPacketIsNotProven) {
-  const Proof p = JudgeRandomShare({{30, 0, 0}}, "dropped");
-  EXPECT_FALSE(p.proven);
-  EXPECT_EQ(p.how,
-            "no packet of its pairs was seen while it held, so nothing was dropped: does this "
-            "elector talk over the network?");
+TEST(NemesisProof, LossOnIdlePairsIsProvenOnlyWhileOthersTalk) {
+  const Proof silent = JudgeRandomShare({{30, 0, 0}}, "dropped", 0);
+  EXPECT_FALSE(silent.proven);
+  EXPECT_EQ(silent.how,
+            "its pairs carried no packet, and no frame crossed the bridge while it held: does "
+            "this elector talk over the network?");
+  const Proof idle = JudgeRandomShare({{30, 0, 0}}, "dropped", 12);
+  EXPECT_TRUE(idle.proven);
+  EXPECT_EQ(idle.how,
+            "its pairs carried no packet while it held, but 12 frame(s) crossed the bridge "
+            "between other pairs");
 }
 
 TEST(NemesisProof, DelayMeanWithinTwentyPercentPlusFiveMs) {
-  EXPECT_TRUE(JudgeDelay({{10, 52.0}, {30, 49.0}}, 50.0).proven);
-  const Proof slow = JudgeDelay({{40, 66.0}}, 50.0);  // tolerance 15 ms
+  EXPECT_TRUE(JudgeDelay({{10, 52.0}, {30, 49.0}}, 50.0, 0).proven);
+  const Proof slow = JudgeDelay({{40, 66.0}}, 50.0, 0);  // tolerance 15 ms
   EXPECT_FALSE(slow.proven);
   EXPECT_EQ(slow.how,
             "held 40 packets for 66.0 ms on average (asked 50.0 ± 15.0 ms): outside the bound");
-  EXPECT_FALSE(JudgeDelay({{0, 0.0}}, 50.0).proven);
+  EXPECT_FALSE(JudgeDelay({{0, 0.0}}, 50.0, 0).proven);
+  EXPECT_TRUE(JudgeDelay({{0, 0.0}}, 50.0, 3).proven);
 }
 
 TEST(NemesisProof, BandwidthMustPassSomethingAndNoMoreThanTheRate) {
   // 256 kbit/s for 2 s: 64,000 bytes a direction, plus 2 %, a 4096-byte burst and a frame.
-  BandwidthMeasure m{2.0, 256, 4096, 100'000, 2};
+  BandwidthMeasure m{2.0, 256, 4096, 100'000, 2, 0};
   const Proof ok = JudgeBandwidth(m);
   EXPECT_TRUE(ok.proven) << ok.how;
   EXPECT_EQ(ok.how, "100000 bytes passed in 2.0 s (at most 141780 allowed at 256 kbit/s)");
@@ -91,6 +97,8 @@ TEST(NemesisProof, BandwidthMustPassSomethingAndNoMoreThanTheRate) {
   EXPECT_FALSE(JudgeBandwidth(m).proven);
   m.sent_bytes = 0;
   EXPECT_FALSE(JudgeBandwidth(m).proven);
+  m.forwarded = 40;  // the node was idle, the others talked
+  EXPECT_TRUE(JudgeBandwidth(m).proven);
 }
 
 TEST(NemesisProof, TbfSentBytesReadsTheRootBucketOfTcsJson) {
