@@ -221,10 +221,20 @@ void HtmlReport::Observe(const Event& e) {
           label += " " + d["kind"].get<std::string>();
         if (!e.node.empty()) label += " " + e.node;
         open_bands_[key] = bands_.size();
+        band_of_start_[e.index] = bands_.size();
         bands_.push_back({e.time, -1, label, Parameters(d)});
       } else if (phase == "end" && open_bands_.count(key)) {
         bands_[open_bands_[key]].end = e.time;
         open_bands_.erase(key);
+      } else if (phase == "verified" && d.contains("of") && d["of"].is_number_unsigned()) {
+        // The fault's proof goes on its band's hover, first, so it is never cut off.
+        const auto band = band_of_start_.find(d["of"].get<std::uint64_t>());
+        if (band == band_of_start_.end()) break;
+        const bool proven = d.contains("proven") && d["proven"] == true;
+        const nlohmann::json how = d.value(proven ? "by" : "why", nlohmann::json(""));
+        bands_[band->second].detail = std::string(proven ? "\nproven: " : "\nNOT PROVEN: ") +
+                                      (how.is_string() ? how.get<std::string>() : how.dump()) +
+                                      bands_[band->second].detail;
       }
       break;
     }

@@ -88,6 +88,7 @@ class HtmlReport {
   std::map<std::string, std::vector<Segment>> lanes_;
   std::vector<Band> bands_;
   std::map<std::string, std::size_t> open_bands_;  // nemesis f (+node) -> index in bands_
+  std::map<std::uint64_t, std::size_t> band_of_start_;  // a fault start's "i" -> its band
   // Per node: the role and label it last reported, shown again when a pause ends.
   std::map<std::string, std::pair<std::string, std::string>> last_role_;
   std::set<std::string> paused_;

@@ -107,6 +107,22 @@ TEST(HtmlReport, APausedLeaderResumesAsALeader) {
   EXPECT_NE(html.find("data-tip=\"n1 leader t3 4.00–6.00 s\""), std::string::npos) << html;
 }
 
+TEST(HtmlReport, AFaultsHoverSaysWhetherItWasProven) {
+  HtmlReport report;
+  report.Observe(Line(R"({"i":0,"t":0,"type":"run","f":"start","nodes":["n1","n2"]})"));
+  report.Observe(Line(R"({"i":1,"t":1,"type":"nemesis","f":"partition","phase":"start"})"));
+  report.Observe(Line(R"({"i":2,"t":2,"type":"nemesis","f":"partition","phase":"end"})"));
+  report.Observe(Line(R"({"i":3,"t":2,"type":"nemesis","f":"partition","phase":"verified",)"
+                      R"("of":1,"proven":false,"why":"dropped no packet"})"));
+  report.Observe(Line(R"({"i":4,"t":3,"type":"nemesis","f":"kill","node":"n2","phase":"start"})"));
+  report.Observe(Line(R"({"i":5,"t":3,"type":"nemesis","f":"kill","node":"n2","phase":"verified",)"
+                      R"("of":4,"proven":true,"by":"cgroup empty"})"));
+  report.Observe(Line(R"({"i":6,"t":5,"type":"run","f":"end"})"));
+  std::string html = report.Render("raft", {}, checkers::Validity::kUnknown);
+  EXPECT_NE(html.find("NOT PROVEN: dropped no packet"), std::string::npos) << html;
+  EXPECT_NE(html.find("proven: cgroup empty"), std::string::npos) << html;
+}
+
 TEST(HtmlReport, ShowsTheRunsSettings) {
   HtmlReport report;
   report.Observe(Line(kStart));
