@@ -1,15 +1,7 @@
 #include "nemesis/nft.h"
 
-#include <fcntl.h>
-#include <nftables/libnftables.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstdio>
-#include <system_error>
 #include <utility>
-
-#include "nemesis/netns_guard.h"
 
 namespace schism::nemesis {
 namespace {
@@ -18,17 +10,6 @@ constexpr std::string_view kSet = "drop_pairs";
 constexpr std::string_view kLossChain = "loss";
 // Counts every frame the bridge forwards between two node ports, cut or not.
 constexpr std::string_view kForwarded = "forwarded";
-constexpr std::size_t kMaxIfnameLength = 15;  // IFNAMSIZ - 1
-
-void CheckIfname(const std::string& name) {
-  bool ok = !name.empty() && name.size() <= kMaxIfnameLength;
-  for (char c : name) {
-    const bool allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                         (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
-    ok = ok && allowed;
-  }
-  if (!ok) throw std::invalid_argument("nft: bad bridge port name \"" + name + "\"");
-}
 
 void CheckPorts(const PortMap& ports) {
   for (const auto& [node, port] : ports) CheckIfname(port);
@@ -132,36 +113,14 @@ std::string Fnv1aHex(std::string_view text) {
 }
 
 NftPartitioner::NftPartitioner(int hub_netns_fd, PortMap ports, std::string table)
-    : ports_(std::move(ports)), table_(std::move(table)) {
+    : nft_(hub_netns_fd), ports_(std::move(ports)), table_(std::move(table)) {
   CheckPorts(ports_);
   CheckIfname(table_);  // Table names follow the same safe alphabet.
-  hub_fd_ = ::fcntl(hub_netns_fd, F_DUPFD_CLOEXEC, 0);
-  if (hub_fd_ < 0) {
-    throw std::system_error(errno, std::generic_category(), "dup of the hub namespace fd");
-  }
-  {
-    // nft_ctx_new opens its netlink socket right away, so the context stays
-    // bound to the namespace it was created in: create it inside the hub.
-    ScopedNetns in_hub(hub_fd_);
-    ctx_ = nft_ctx_new(NFT_CTX_DEFAULT);
-  }
-  if (ctx_ == nullptr) {
-    ::close(hub_fd_);
-    throw NftError("nft: cannot create a libnftables context");
-  }
-  nft_ctx_buffer_output(ctx_);
-  nft_ctx_buffer_error(ctx_);
   const Grudge healed;
   const std::string ruleset = RenderRuleset(healed, ports_, table_);
-  try {
-    // "add" then "delete" makes a stale table from an earlier run disappear
-    // without failing when there is none; all three steps are one transaction.
-    Run("add table bridge " + table_ + "\ndelete table bridge " + table_ + "\n" + ruleset);
-  } catch (...) {
-    nft_ctx_free(ctx_);
-    ::close(hub_fd_);
-    throw;
-  }
+  // "add" then "delete" makes a stale table from an earlier run disappear
+  // without failing when there is none; all three steps are one transaction.
+  Run("add table bridge " + table_ + "\ndelete table bridge " + table_ + "\n" + ruleset);
   ruleset_ = ruleset;
 }
 
@@ -171,8 +130,6 @@ NftPartitioner::~NftPartitioner() {
   } catch (...) {
     // The hub may be gone or the table removed by hand: nothing left to undo.
   }
-  nft_ctx_free(ctx_);
-  ::close(hub_fd_);
 }
 
 void NftPartitioner::Apply(const Grudge& grudge) {
@@ -227,7 +184,7 @@ void NftPartitioner::ClearLoss() { SetLoss(LossMap{}); }
 LossCounts NftPartitioner::ReadLoss() {
   LossCounts counts;
   if (loss_.empty()) return counts;
-  const nlohmann::json listing = RunJson("list counters table bridge " + table_);
+  const nlohmann::json listing = nft_.RunJson("list counters table bridge " + table_);
   std::map<std::string, std::uint64_t> packets;
   for (const auto& item : listing.value("nftables", nlohmann::json::array())) {
     const auto it = item.find("counter");
@@ -250,29 +207,6 @@ LossCounts NftPartitioner::ReadLoss() {
   return counts;
 }
 
-nlohmann::json NftPartitioner::RunJson(const std::string& commands) {
-  const std::string output = RunWithFlags(commands, NFT_CTX_OUTPUT_JSON);
-  try {
-    return nlohmann::json::parse(output);
-  } catch (const nlohmann::json::exception& e) {
-    throw NftError(std::string("nft: cannot parse JSON output: ") + e.what());
-  }
-}
-
-std::string NftPartitioner::RunWithFlags(const std::string& commands, unsigned int flags) {
-  const unsigned int before = nft_ctx_output_get_flags(ctx_);
-  nft_ctx_output_set_flags(ctx_, before | flags);
-  std::string output;
-  try {
-    output = Run(commands);
-  } catch (...) {
-    nft_ctx_output_set_flags(ctx_, before);
-    throw;
-  }
-  nft_ctx_output_set_flags(ctx_, before);
-  return output;
-}
-
 PartitionCount NftPartitioner::ReadPartition() {
   std::map<std::string, std::string> node_of;
   for (const auto& [node, port] : ports_) node_of[port] = node;
@@ -284,7 +218,7 @@ PartitionCount NftPartitioner::ReadPartition() {
     }
     return it->second;
   };
-  const nlohmann::json listing = RunJson("list table bridge " + table_);
+  const nlohmann::json listing = nft_.RunJson("list table bridge " + table_);
   PartitionCount count;
   for (const auto& item : listing.value("nftables", nlohmann::json::array())) {
     if (const auto c = item.find("counter"); c != item.end() && c->value("name", "") == kForwarded) {
@@ -309,21 +243,7 @@ PartitionCount NftPartitioner::ReadPartition() {
 }
 
 std::string NftPartitioner::KernelDigest() {
-  return Fnv1aHex(RunWithFlags("list table bridge " + table_, NFT_CTX_OUTPUT_STATELESS));
-}
-
-std::string NftPartitioner::Run(const std::string& commands) {
-  ScopedNetns in_hub(hub_fd_);
-  const int rc = nft_run_cmd_from_buffer(ctx_, commands.c_str());
-  // Both buffers are read every time: reading rewinds them for the next call.
-  std::string output = nft_ctx_get_output_buffer(ctx_);
-  std::string error = nft_ctx_get_error_buffer(ctx_);
-  if (rc != 0) {
-    while (!error.empty() && error.back() == '\n') error.pop_back();
-    if (error.empty()) error = "nft failed (rc " + std::to_string(rc) + ")";
-    throw NftError("nft: " + error + "\nwhile running:\n" + commands);
-  }
-  return output;
+  return Fnv1aHex(nft_.RunStateless("list table bridge " + table_));
 }
 
 }  // namespace schism::nemesis

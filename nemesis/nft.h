@@ -35,13 +35,11 @@
 #include <cstdint>
 #include <map>
 #include <set>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 
 #include "nemesis/grudge.h"
-
-struct nft_ctx;
+#include "nemesis/nft_context.h"
 
 namespace schism::nemesis {
 
@@ -50,13 +48,6 @@ using PortMap = std::map<std::string, std::string>;
 
 // The default name of the table this module owns in the hub.
 inline constexpr std::string_view kNftTable = "schism";
-
-// Thrown when nftables rejects a command. what() holds nft's own error text
-// followed by the commands that failed.
-class NftError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
 
 // Returns the whole table, as `nft list table bridge <table>` would show it
 // without counters, with the set holding the port pairs of `grudge` sorted by
@@ -108,10 +99,8 @@ class NftPartitioner {
  public:
   // Installs the table (with an empty set) in the namespace of `hub_netns_fd`,
   // replacing a stale table of the same name in the same transaction. The fd
-  // is duplicated, so the caller may close its own. The libnftables context
-  // is created while the thread is inside the hub, which binds its netlink
-  // socket to the hub for the object's lifetime; every call additionally
-  // enters the hub on the calling thread and returns afterwards. Throws
+  // is duplicated, so the caller may close its own; commands run through an
+  // NftContext bound to the hub (nft_context.h). Throws
   // NftError when nftables fails, std::system_error when the namespace cannot
   // be entered, std::invalid_argument for a bad port name.
   NftPartitioner(int hub_netns_fd, PortMap ports, std::string table = std::string(kNftTable));
@@ -172,18 +161,12 @@ class NftPartitioner {
   // Runs `commands` (nft syntax) in the hub and returns nft's output, e.g.
   // "list table bridge schism". Meant for tests and diagnostics. Throws
   // NftError on failure.
-  std::string Run(const std::string& commands);
+  std::string Run(const std::string& commands) { return nft_.Run(commands); }
 
   const std::string& table() const { return table_; }
 
  private:
-  int hub_fd_ = -1;
-  nft_ctx* ctx_ = nullptr;
-  // Runs `commands` and returns the output as JSON (for reading counters).
-  nlohmann::json RunJson(const std::string& commands);
-  // Runs `commands` with `flags` (NFT_CTX_OUTPUT_*) added to the output flags.
-  std::string RunWithFlags(const std::string& commands, unsigned int flags);
-
+  NftContext nft_;
   PortMap ports_;
   std::string table_;
   std::string ruleset_;
