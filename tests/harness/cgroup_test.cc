@@ -31,6 +31,7 @@
 
 #include "harness/spawn.h"
 #include "run_support.h"
+#include "tests/requirements.h"
 
 namespace schism::testing {
 namespace {
@@ -40,6 +41,12 @@ namespace fs = std::filesystem;
 using nemesis::CgroupOptions;
 using nemesis::NodeCgroups;
 using Clock = std::chrono::steady_clock;
+
+// What the cgroup tests need, for the message when it is missing.
+constexpr const char* kCgroupV2 = "a usable cgroup v2 hierarchy (";
+constexpr const char* kCgroupV2How =
+    "): the unified hierarchy mounted read-write at /sys/fs/cgroup (in a container: "
+    "--privileged --cgroupns=private); see docs/mechanisms/cgroup.md";
 
 double MsSince(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
@@ -114,11 +121,11 @@ std::unique_ptr<bp::process> SpawnShell(boost::asio::io_context& ctx, const Node
 class NemesisCgroup : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!IsRoot()) GTEST_SKIP() << "needs root";
+    SCHISM_REQUIRE_ROOT();
     ASSERT_EQ(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
     std::string why;
     cgroups_ = NodeCgroups::Create({"n1", "n2"}, &why);
-    if (!cgroups_) GTEST_SKIP() << "no cgroup v2: " << why;
+    SCHISM_REQUIRE(cgroups_.has_value(), kCgroupV2 << why << kCgroupV2How);
   }
   void TearDown() override {
     cgroups_.reset();
@@ -318,7 +325,7 @@ TEST_F(NemesisCgroup, TheJanitorKeepsOnlyItsPipeAndOutlivesGroupSignals) {
 // Without the right to write the hierarchy (here: as nobody), Create returns
 // nothing and says why, so the harness can fall back to process groups.
 TEST(NemesisCgroupCreate, SaysWhyWhenTheHierarchyIsNotWritable) {
-  if (!IsRoot()) GTEST_SKIP() << "needs root (to become nobody)";
+  SCHISM_REQUIRE_ROOT();  // to become nobody
   int report[2];
   ASSERT_EQ(pipe2(report, O_CLOEXEC), 0);
   const pid_t child = fork();
@@ -349,10 +356,10 @@ TEST(NemesisCgroupCreate, SaysWhyWhenTheHierarchyIsNotWritable) {
 // still running, one that has neither PDEATHSIG nor the controller's process
 // group: the janitor alone must end it and remove the run's cgroups.
 TEST(NemesisCgroupJanitor, CleansUpAfterTheControllerIsKilled) {
-  if (!IsRoot()) GTEST_SKIP() << "needs root";
+  SCHISM_REQUIRE_ROOT();
   {
     std::string why;
-    if (!NodeCgroups::Create({"n1"}, &why)) GTEST_SKIP() << "no cgroup v2: " << why;
+    SCHISM_REQUIRE(NodeCgroups::Create({"n1"}, &why).has_value(), kCgroupV2 << why << kCgroupV2How);
   }
   ASSERT_EQ(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
   int report[2];

@@ -16,13 +16,13 @@
 #include "harness/netns.h"
 #include "nemesis/clock.h"
 #include "run_support.h"
+#include "tests/requirements.h"
 
 namespace schism::harness {
 namespace {
 namespace fs = std::filesystem;
 using nemesis::ClockSetting;
 using nemesis::FaketimeClocks;
-using schism::testing::IsRoot;
 
 const fs::path kSchismNode = fs::path(SCHISM_BINARY_DIR) / "schism-node";
 
@@ -34,9 +34,10 @@ double MonotonicOffsetMs(const ClockProbeSample& s) {
   return static_cast<double>(s.node_monotonic_ns - s.controller_monotonic_ns) / 1e6;
 }
 
-// Skips the test when libfaketime is missing.
-#define REQUIRE_LIBFAKETIME() \
-  if (nemesis::FindLibfaketime().empty()) GTEST_SKIP() << "libfaketime is not installed"
+// Skips the test when libfaketime is missing (fails it as root).
+#define REQUIRE_LIBFAKETIME()                         \
+  SCHISM_REQUIRE(!nemesis::FindLibfaketime().empty(), \
+                 "libfaketime (scripts/setup installs it: apt-get install faketime libfaketime)")
 
 ClockProbeCommand Faketimed(const FaketimeClocks& clocks) {
   return {kSchismNode, clocks.Environment("n1"), ChildSetup{}};
@@ -210,7 +211,7 @@ TEST(HarnessClockProbe, SelfTestOfAProbeThatCannotRun) {
 }
 
 TEST(HarnessClockProbe, TimeNamespaceOffsetsMonotonicOnly) {
-  if (!IsRoot()) GTEST_SKIP() << "a time namespace needs root";
+  SCHISM_REQUIRE_ROOT();  // a time namespace
   ChildSetup setup;
   setup.time_offset_ns = 100'000'000'000;  // +100 s
   ClockSelfTestResult r = RunClockSelfTest({kSchismNode, {}, setup},
@@ -221,7 +222,7 @@ TEST(HarnessClockProbe, TimeNamespaceOffsetsMonotonicOnly) {
 }
 
 TEST(HarnessClockProbe, TimeNamespaceNegativeOffsetAndANetns) {
-  if (!IsRoot()) GTEST_SKIP() << "namespaces need root";
+  SCHISM_REQUIRE_ROOT();
   Netns netns = Netns::Create();
   ChildSetup setup;
   setup.netns_fd = netns.fd();

@@ -14,10 +14,10 @@
 #include "nemesis/run_in_netns.h"
 #include "nemesis/netns_guard.h"
 #include "run_support.h"
+#include "tests/requirements.h"
 
 namespace schism::harness {
 namespace {
-using schism::testing::IsRoot;
 
 // A UDP socket made inside `netns_fd`, bound to addr:port (the socket stays in
 // that namespace after the thread returns).
@@ -52,7 +52,7 @@ bool SendAndReceive(int from, int to, const std::string& to_addr, int port) {
 }
 
 TEST(Sandbox, NodesTalkOverTheBridgeAndHaveNoRouteOut) {
-  if (!IsRoot()) GTEST_SKIP() << "needs root";
+  SCHISM_REQUIRE_ROOT();
   auto host_links = schism::testing::HostLinks();
   auto box = Sandbox::Create(3);
   ASSERT_EQ(box->nodes().size(), 3u);
@@ -74,7 +74,7 @@ TEST(Sandbox, NodesTalkOverTheBridgeAndHaveNoRouteOut) {
 }
 
 TEST(Sandbox, IsGoneWhenDestroyed) {
-  if (!IsRoot()) GTEST_SKIP() << "needs root";
+  SCHISM_REQUIRE_ROOT();
   std::vector<ino_t> inodes;
   {
     auto box = Sandbox::Create(2);

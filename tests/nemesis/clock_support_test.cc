@@ -10,6 +10,7 @@
 #include <string>
 
 #include "nemesis/clock.h"
+#include "tests/requirements.h"
 
 namespace schism::nemesis {
 namespace {
@@ -103,7 +104,8 @@ TEST(NemesisClockSupport, OtherFilesAreNotProgramsWeCanJudge) {
 
 TEST(NemesisClockSupport, FindsLibfaketime) {
   fs::path library = FindLibfaketime();
-  if (library.empty()) GTEST_SKIP() << "libfaketime is not installed";
+  SCHISM_REQUIRE(!library.empty(),
+                 "libfaketime (scripts/setup installs it: apt-get install faketime libfaketime)");
   EXPECT_EQ(library.filename(), "libfaketime.so.1");
   EXPECT_TRUE(fs::is_regular_file(library));
 }

@@ -13,6 +13,7 @@
 
 #include "nemesis/netns_guard.h"
 #include "nemesis/run_in_netns.h"
+#include "tests/requirements.h"
 
 namespace schism::nemesis::testing {
 
@@ -62,11 +63,19 @@ std::string IptablesSaveIn(int netns_fd) {
 }
 
 void PrivateNetnsTest::SetUp() {
-  if (::geteuid() != 0) GTEST_SKIP() << "needs root (network namespaces and nftables)";
+  SCHISM_REQUIRE_ROOT();  // network namespaces and nftables
   host_fd_ = CurrentNetnsFd();
   ASSERT_GE(host_fd_, 0);
-  host_tables_ = NftIn(host_fd_, "list tables");  // Read-only.
-  host_iptables_ = IptablesSaveIn(host_fd_);      // Read-only too.
+  std::string nft_error;
+  try {
+    host_tables_ = NftIn(host_fd_, "list tables");  // Read-only.
+  } catch (const std::exception& e) {
+    nft_error = e.what();
+  }
+  SCHISM_REQUIRE(nft_error.empty(),
+                 "a working nftables (nft list tables failed: "
+                     << nft_error << "); scripts/setup installs nftables and libnftables-dev");
+  host_iptables_ = IptablesSaveIn(host_fd_);  // Read-only too.
   ASSERT_EQ(::unshare(CLONE_NEWNET), 0) << std::strerror(errno);
   private_fd_ = ::open("/proc/thread-self/ns/net", O_RDONLY);
   ASSERT_GE(private_fd_, 0);
