@@ -1,5 +1,6 @@
 #include "harness/sandbox.h"
 
+#include <cstdio>
 #include <stdexcept>
 
 #include "nemesis/run_in_netns.h"
@@ -32,6 +33,12 @@ void DisableIpv6(int netns_fd) {
 
 std::string NodeAddress(std::size_t index) { return "10.241.0." + std::to_string(index); }
 
+std::string NodeMac(std::size_t index) {
+  char mac[18];
+  std::snprintf(mac, sizeof mac, "02:5c:00:00:00:%02x", static_cast<unsigned>(index));
+  return mac;
+}
+
 std::unique_ptr<Sandbox> Sandbox::Create(std::size_t nodes) {
   if (nodes < 1 || nodes > kMaxNodes) {
     throw std::invalid_argument("sandbox: node count must be 1.." + std::to_string(kMaxNodes));
@@ -43,24 +50,28 @@ std::unique_ptr<Sandbox> Sandbox::Create(std::size_t nodes) {
       "link add br0 type bridge stp_state 0 forward_delay 0\n"
       "link set br0 up\n";
   for (std::size_t i = 1; i <= nodes; ++i) {
-    SandboxNode node{"n" + std::to_string(i), NodeAddress(i), "vn" + std::to_string(i),
+    SandboxNode node{"n" + std::to_string(i), NodeAddress(i), NodeMac(i), "vn" + std::to_string(i),
                      Netns::Create()};
     DisableIpv6(node.netns.fd());
     // The veth is made in the hub with its far end placed straight into the
     // node's namespace, where it is called eth0.
-    hub_batch += "link add " + node.port + " type veth peer name eth0 netns " +
-                 node.netns.ProcPath() + "\n";
+    hub_batch += "link add " + node.port + " type veth peer name eth0 address " + node.mac +
+                 " netns " + node.netns.ProcPath() + "\n";
     hub_batch += "link set " + node.port + " master br0\n";
     hub_batch += "link set " + node.port + " up\n";
     box->nodes_.push_back(std::move(node));
   }
   IpBatch(box->hub_.fd(), hub_batch, "building the hub bridge");
   for (const SandboxNode& node : box->nodes_) {
-    IpBatch(node.netns.fd(),
-            "link set lo up\n"
-            "addr add " + node.address + "/24 dev eth0\n"
-            "link set eth0 up\n",
-            "configuring " + node.name);
+    std::string batch = "link set lo up\naddr add " + node.address + "/24 dev eth0\n";
+    batch += "link set eth0 up\n";
+    // Static neighbours: no node ever needs a peer's ARP reply (sandbox.h).
+    for (const SandboxNode& peer : box->nodes_) {
+      if (&peer == &node) continue;
+      batch +=
+          "neigh replace " + peer.address + " lladdr " + peer.mac + " dev eth0 nud permanent\n";
+    }
+    IpBatch(node.netns.fd(), batch, "configuring " + node.name);
   }
   return box;
 }

@@ -10,7 +10,11 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstdio>
+
 #include "harness/spawn.h"
+#include "nemesis/nft.h"
 #include "nemesis/run_in_netns.h"
 #include "nemesis/netns_guard.h"
 #include "run_support.h"
@@ -85,6 +89,69 @@ TEST(Sandbox, IsGoneWhenDestroyed) {
   }
   auto live = schism::testing::LiveNetnsInodes();
   for (ino_t i : inodes) EXPECT_FALSE(live.count(i)) << "namespace " << i << " outlived the sandbox";
+}
+
+// A one-way cut is one way: with n1 -> n2 dropped, n2 still reaches n1 after
+// every node has forgotten what it learnt by ARP. (Without static neighbours
+// n2 would ask for n1's MAC, and n1's reply, going n1 -> n2, would be dropped.)
+TEST(Sandbox, OneWayCutIsOneWay) {
+  SCHISM_REQUIRE_ROOT();
+  auto box = Sandbox::Create(3);
+  const auto& nodes = box->nodes();
+  nemesis::PortMap ports;
+  for (const SandboxNode& n : nodes) ports[n.name] = n.port;
+  nemesis::NftPartitioner nft(box->hub().fd(), ports);
+  nemesis::Grudge grudge;
+  grudge.Drop("n1", "n2");
+  nft.Apply(grudge);
+  for (const SandboxNode& n : nodes) {
+    const nemesis::ToolResult flush =
+        nemesis::RunInNetns(n.netns.fd(), {"ip", "neigh", "flush", "all"});
+    ASSERT_EQ(flush.exit_code, 0) << flush.output;
+  }
+  int n1 = UdpSocketIn(nodes[0].netns.fd(), nodes[0].address, 9000);
+  int n2 = UdpSocketIn(nodes[1].netns.fd(), nodes[1].address, 9000);
+  int n3 = UdpSocketIn(nodes[2].netns.fd(), nodes[2].address, 9000);
+  ASSERT_GE(n1, 0);
+  ASSERT_GE(n2, 0);
+  ASSERT_GE(n3, 0);
+  EXPECT_TRUE(SendAndReceive(n2, n1, nodes[0].address, 9000)) << "n2 -> n1 is not cut";
+  EXPECT_FALSE(SendAndReceive(n1, n2, nodes[1].address, 9000)) << "n1 -> n2 is cut";
+  EXPECT_TRUE(SendAndReceive(n1, n3, nodes[2].address, 9000)) << "n1 -> n3 is not cut";
+  EXPECT_TRUE(SendAndReceive(n3, n2, nodes[1].address, 9000)) << "n3 -> n2 is not cut";
+  close(n1);
+  close(n2);
+  close(n3);
+}
+
+// Times Create for 5 and 51 nodes (printed, for the record), and checks that
+// the last node of 51 knows all 50 others permanently, with their MACs.
+TEST(Sandbox, FiftyOneNodesHavePermanentNeighbours) {
+  SCHISM_REQUIRE_ROOT();
+  for (std::size_t n : {std::size_t{5}, std::size_t{51}}) {
+    const auto start = std::chrono::steady_clock::now();
+    auto box = Sandbox::Create(n);
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    std::printf("[ timing   ] Sandbox::Create(%zu): %.1f ms\n", n, ms);
+    if (n != 51) continue;
+    const SandboxNode& last = box->nodes().back();
+    const nemesis::ToolResult neigh =
+        nemesis::RunInNetns(last.netns.fd(), {"ip", "neigh", "show", "nud", "permanent"});
+    ASSERT_EQ(neigh.exit_code, 0) << neigh.output;
+    std::size_t lines = 0;
+    for (char c : neigh.output) lines += c == '\n' ? 1 : 0;
+    EXPECT_EQ(lines, 50u) << neigh.output;
+    EXPECT_NE(neigh.output.find("10.241.0.1 dev eth0 lladdr 02:5c:00:00:00:01 PERMANENT"),
+              std::string::npos)
+        << neigh.output;
+    EXPECT_NE(neigh.output.find("10.241.0.50 dev eth0 lladdr 02:5c:00:00:00:32 PERMANENT"),
+              std::string::npos)
+        << neigh.output;
+    const nemesis::ToolResult link =
+        nemesis::RunInNetns(last.netns.fd(), {"ip", "link", "show", "eth0"});
+    EXPECT_NE(link.output.find("link/ether 02:5c:00:00:00:33 "), std::string::npos) << link.output;
+  }
 }
 
 TEST(Sandbox, RejectsBadSizes) {
