@@ -1,0 +1,74 @@
+// The duplicator's nft table, rendered without nft (pure).
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+#include <string>
+
+#include "nemesis/duplicate.h"
+
+namespace schism::nemesis {
+namespace {
+
+const DuplicateNodes kNodes = {
+    {"n1", {"vn1", "10.241.0.1"}}, {"n2", {"vn2", "10.241.0.2"}}, {"n3", {"vn3", "10.241.0.3"}}};
+
+std::string ErrorOf(const DuplicateMap& pairs, const DuplicateNodes& nodes = kNodes) {
+  try {
+    RenderDuplicateRuleset(pairs, nodes);
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+TEST(NemesisDuplicateRender, OneChainPerReceiverOnItsPortsEgress) {
+  const DuplicateMap pairs = {{{"n3", "n2"}, 100}, {{"n1", "n2"}, 50}, {{"n2", "n1"}, 7}};
+  EXPECT_EQ(RenderDuplicateRuleset(pairs, kNodes),
+            "table netdev schism_dup {\n"
+            "\tcounter dup_0_seen {\n\t}\n"
+            "\tcounter dup_0_dup {\n\t}\n"
+            "\tcounter dup_1_seen {\n\t}\n"
+            "\tcounter dup_1_dup {\n\t}\n"
+            "\tcounter dup_2_seen {\n\t}\n"
+            "\tcounter dup_2_dup {\n\t}\n"
+            "\n"
+            "\tchain to_vn1 {\n"
+            "\t\ttype filter hook egress device \"vn1\" priority 0; policy accept;\n"
+            "\t\tmeta mark 0x5c0d0000 accept\n"
+            "\t\tip saddr 10.241.0.2 ip daddr 10.241.0.1 counter name \"dup_1_seen\"\n"
+            "\t\tip saddr 10.241.0.2 ip daddr 10.241.0.1 numgen random mod 100 < 7 "
+            "counter name \"dup_1_dup\" meta mark set 0x5c0d0000 dup to \"vn1\"\n"
+            "\t}\n"
+            "\n"
+            "\tchain to_vn2 {\n"
+            "\t\ttype filter hook egress device \"vn2\" priority 0; policy accept;\n"
+            "\t\tmeta mark 0x5c0d0000 accept\n"
+            "\t\tip saddr 10.241.0.1 ip daddr 10.241.0.2 counter name \"dup_0_seen\"\n"
+            "\t\tip saddr 10.241.0.1 ip daddr 10.241.0.2 numgen random mod 100 < 50 "
+            "counter name \"dup_0_dup\" meta mark set 0x5c0d0000 dup to \"vn2\"\n"
+            "\t\tip saddr 10.241.0.3 ip daddr 10.241.0.2 counter name \"dup_2_seen\"\n"
+            "\t\tip saddr 10.241.0.3 ip daddr 10.241.0.2 "
+            "counter name \"dup_2_dup\" meta mark set 0x5c0d0000 dup to \"vn2\"\n"
+            "\t}\n"
+            "}\n");
+}
+
+TEST(NemesisDuplicateRender, NothingToDuplicateIsAnEmptyTable) {
+  EXPECT_EQ(RenderDuplicateRuleset({}, kNodes, "t"), "table netdev t {\n}\n");
+}
+
+TEST(NemesisDuplicateRender, RejectsBadPairsNodesAndNames) {
+  EXPECT_EQ(ErrorOf({{{"n1", "n2"}, 0}}), "duplicate n1->n2: 0% is outside 1..100");
+  EXPECT_EQ(ErrorOf({{{"n1", "n2"}, 101}}), "duplicate n1->n2: 101% is outside 1..100");
+  EXPECT_EQ(ErrorOf({{{"n1", "n9"}, 10}}),
+            "duplicate n1->n9: unknown node \"n9\" (nodes: n1 n2 n3)");
+  EXPECT_EQ(ErrorOf({{{"n2", "n2"}, 10}}), "duplicate n2->n2: a node cannot duplicate to itself");
+  EXPECT_EQ(ErrorOf({}, {{"n1", {"vn1", "10.0.0"}}}),
+            "duplicate: node n1's address \"10.0.0\" is not an IPv4 address");
+  EXPECT_EQ(ErrorOf({}, {{"n1", {"vn\" drop", "10.0.0.1"}}}),
+            "nft: bad bridge port name \"vn\" drop\"");
+  EXPECT_THROW(RenderDuplicateRuleset({}, kNodes, "bad table"), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace schism::nemesis
