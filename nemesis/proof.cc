@@ -174,3 +174,100 @@ Proof JudgeBandwidth(const BandwidthMeasure& m) {
 }
 
 }  // namespace schism::nemesis
+
+namespace schism::nemesis {
+namespace {
+
+// "+1.500 s", "-0.003 s".
+std::string SignedSeconds(double ms) {
+  const double s = ms / 1000.0;
+  return (s >= 0 ? "+" : "") + Fixed(s, 3) + " s";
+}
+
+std::string OpText(const ClockMeasure& m) {
+  if (m.mode == "rate") return "a rate of x" + Fixed(m.op_value, 3);
+  if (m.mode == "strobe") return "a strobe starting at " + SignedSeconds(m.op_value);
+  return "a " + m.mode + " of " + SignedSeconds(m.op_value);
+}
+
+}  // namespace
+
+Proof JudgeClock(const ClockMeasure& m) {
+  const double tolerance = kClockOffsetToleranceMs + m.spread_ms;
+  const double real_error = std::fabs(m.read_offset_ms - m.asked_offset_ms);
+  const double mono_error =
+      m.monotonic ? std::fabs(m.read_monotonic_offset_ms - m.asked_monotonic_offset_ms) : 0.0;
+  nlohmann::json measured = {{"asked_offset_ms", m.asked_offset_ms},
+                             {"read_offset_ms", m.read_offset_ms},
+                             {"tolerance_ms", tolerance},
+                             {"asked_rate", m.asked_rate},
+                             {"spread_ms", m.spread_ms}};
+  if (m.monotonic) measured["monotonic_error_ms"] = mono_error;
+  if (m.changed_after_ms) measured["changed_after_ms"] = *m.changed_after_ms;
+  double rate_tolerance = kClockRateTolerance;
+  if (m.read_rate) {
+    if (m.rate_span_ms > 0) rate_tolerance += 2 * m.spread_ms / m.rate_span_ms;
+    measured["read_rate"] = *m.read_rate;
+    measured["rate_tolerance"] = rate_tolerance;
+    measured["rate_span_ms"] = m.rate_span_ms;
+  }
+  const std::string op = OpText(m);
+  const std::string probe = "a probe in " + m.node + "'s clock environment";
+  if (!m.error.empty()) {
+    measured.erase("read_offset_ms");  // nothing was read
+    return NotProven(m.node + "'s clock after " + op + " could not be checked: " + m.error,
+                     measured);
+  }
+  const std::string read =
+      m.node + "'s clock read " + SignedSeconds(m.read_offset_ms) + " after " + op;
+  const std::string not_asked =
+      ", not " + SignedSeconds(m.asked_offset_ms) + " ± " + Fixed(tolerance, 1) + " ms";
+  if (m.monotonic && mono_error > tolerance && std::fabs(m.read_monotonic_offset_ms) <= tolerance) {
+    const std::string cause = "libfaketime was not loaded in " + probe +
+                              " (is LD_PRELOAD's library there, for this architecture?)";
+    return NotProven(read + " and its monotonic clock was the true one: " + cause, measured);
+  }
+  if (real_error > tolerance) {
+    // Nearer the true clock than a tenth of the way to the asked one.
+    const bool untouched = std::fabs(m.read_offset_ms) <= tolerance ||
+                           std::fabs(m.read_offset_ms) < 0.1 * std::fabs(m.asked_offset_ms);
+    const std::string cause =
+        untouched ? "libfaketime did not change the clock of " + probe +
+                        " (does it read the node's FAKETIME_TIMESTAMP_FILE?)"
+                  : "libfaketime did not apply the setting the harness wrote to the node's file";
+    return NotProven(read + not_asked + ": " + cause, measured);
+  }
+  if (mono_error > tolerance) {
+    return NotProven(m.node + "'s monotonic clock was " + Fixed(mono_error, 1) +
+                         " ms off what libfaketime should give after " + op + " (± " +
+                         Fixed(tolerance, 1) + " ms)",
+                     measured);
+  }
+  std::string by = probe + " read " + SignedSeconds(m.read_offset_ms) + " after " + op +
+                   " (asked " + SignedSeconds(m.asked_offset_ms) + " ± " + Fixed(tolerance, 1) +
+                   " ms" + (m.monotonic ? ", monotonic too" : "") + ")";
+  if (m.read_rate) {
+    const double rate_error = std::fabs(*m.read_rate / m.asked_rate - 1);
+    const std::string ran = "x" + Fixed(*m.read_rate, 3) + " (asked x" + Fixed(m.asked_rate, 3) +
+                            " ± " + Fixed(rate_tolerance * 100, 1) + " %)";
+    if (rate_error > rate_tolerance) {
+      return NotProven(m.node + "'s clock ran " + ran + " after " + op +
+                           ": libfaketime did not apply the rate the harness wrote",
+                       measured);
+    }
+    by += " and ran " + ran;
+  } else if (m.mode == "rate") {
+    if (m.changed_after_ms) {
+      const std::string when = Fixed(*m.changed_after_ms, 0) + " ms after " + op;
+      return NotProven(m.node + "'s clock was set again " + when +
+                           ", before the probe's second reading, so its rate was not timed "
+                           "(leave 0.1 s between clock ops on one node)",
+                       measured);
+    }
+    return NotProven(
+        m.node + "'s clock after " + op + " was not timed (the probe took one reading)", measured);
+  }
+  return Proven(by, measured);
+}
+
+}  // namespace schism::nemesis

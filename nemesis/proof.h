@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -95,5 +96,48 @@ struct BandwidthMeasure {
 // burst (+ 2 % and one 1514-byte frame for timer slack), and either something
 // passed or the node was idle while other frames crossed the bridge.
 Proof JudgeBandwidth(const BandwidthMeasure& m);
+
+// The bounds of a clock proof. libfaketime computes a node's clock exactly
+// from its file and the shared anchor (nemesis/clock.h), and the probe reads
+// the true clocks by system call around its own reading, so what remains is
+// the probe's own uncertainty (spread_ms, added) and the file's microseconds.
+// Nodes re-read their file at every time call (FAKETIME_NO_CACHE=1), so no
+// cache delay needs room.
+inline constexpr double kClockOffsetToleranceMs = 2.0;
+inline constexpr double kClockRateTolerance = 0.005;  // relative
+
+// What a probe started in a node's own environment (its libfaketime
+// variables, its network namespace) read just after a clock op was applied.
+struct ClockMeasure {
+  std::string node;
+  std::string mode;     // "bump", "strobe" or "rate"
+  double op_value = 0;  // the op's offset_ms (a bump's jump, a strobe's first offset) or rate
+  // CLOCK_REALTIME, against the true clock at the probe's reading: what the
+  // node's setting gives then, and what the probe read.
+  double asked_offset_ms = 0;
+  double read_offset_ms = 0;
+  // CLOCK_MONOTONIC, when the mechanism fakes it (libfaketime counts it from
+  // the realtime epoch, so a probe libfaketime missed is off by decades).
+  bool monotonic = false;
+  double asked_monotonic_offset_ms = 0;
+  double read_monotonic_offset_ms = 0;
+  double asked_rate = 1;
+  std::optional<double> read_rate;  // over two readings rate_span_ms apart (true time)
+  double rate_span_ms = 0;
+  double spread_ms = 0;  // the widest gap between the probe's true readings around a reading
+  // When the node's clock was set again (a newer clock op, a strobe's flip,
+  // clock-end), this long after the op; readings after it are not the op's.
+  std::optional<double> changed_after_ms;
+  // Why the probe gave nothing to judge (it failed to start, timed out, the
+  // clock was changed again before it read it); empty when it read.
+  std::string error;
+};
+
+// Proven when the probe read, on both clocks, the offset the setting gives
+// within kClockOffsetToleranceMs + spread_ms, and (a rate op must be timed)
+// the rate within kClockRateTolerance + 2 * spread_ms / rate_span_ms of it.
+// Not proven names the node, what was asked and read, and the likely cause
+// (libfaketime not loaded, or not reading this node's file).
+Proof JudgeClock(const ClockMeasure& m);
 
 }  // namespace schism::nemesis
