@@ -105,5 +105,78 @@ TEST(HarnessClockJudge, NoSamplesIsAFailure) {
   EXPECT_EQ(r.message, "clock self-test (faketime): the probe reported no clock reading");
 }
 
+// MeasureClockOp: readings of a probe with raw (true) clocks of its own.
+// `n` readings `every_ms` apart of a node `offset_ms` ahead running `rate`
+// times as fast, its monotonic clock libfaketime's (from the realtime epoch).
+std::vector<ClockProbeSample> RawSamples(int n, int every_ms, double offset_ms, double rate) {
+  std::vector<ClockProbeSample> samples = Samples(n, every_ms, offset_ms, rate, 0);
+  for (ClockProbeSample& s : samples) {
+    s.raw_realtime_ns = s.controller_realtime_ns;
+    s.raw_monotonic_ns = s.controller_monotonic_ns;
+    s.raw_spread_ns = 20'000;
+    // The pipe's delay shows only in the controller's stamps, which are not used.
+    s.controller_realtime_ns += 30 * kMs;
+    s.controller_monotonic_ns += 30 * kMs;
+    s.node_monotonic_ns =
+        kRealtime0 + static_cast<std::int64_t>(offset_ms * kMs) +
+        static_cast<std::int64_t>(static_cast<double>(s.raw_monotonic_ns - kMonotonic0) * rate);
+  }
+  return samples;
+}
+
+nemesis::ExpectedClocks FaketimeMonotonic(double offset_ms, double rate = 1) {
+  nemesis::ExpectedClocks e = Faketime(offset_ms, rate);
+  e.monotonic = {static_cast<double>(kRealtime0 - kMonotonic0) / kMs + offset_ms, rate,
+                 kMonotonic0};
+  return e;
+}
+
+TEST(HarnessClockJudge, MeasureClockOpReadsOffsetsAgainstTheProbesRawClocks) {
+  nemesis::ClockMeasure m = MeasureClockOp(RawSamples(1, 0, 1500, 1), FaketimeMonotonic(1500));
+  EXPECT_TRUE(m.error.empty()) << m.error;
+  EXPECT_NEAR(m.read_offset_ms, 1500, 1e-6);
+  EXPECT_NEAR(m.asked_offset_ms, 1500, 1e-6);
+  EXPECT_TRUE(m.monotonic);
+  EXPECT_NEAR(m.read_monotonic_offset_ms, m.asked_monotonic_offset_ms, 1e-3);
+  EXPECT_NEAR(m.spread_ms, 0.02, 1e-9);
+  EXPECT_FALSE(m.read_rate.has_value());
+  m.node = "n1";
+  m.mode = "bump";
+  m.op_value = 1500;
+  EXPECT_TRUE(nemesis::JudgeClock(m).proven) << nemesis::JudgeClock(m).how;
+}
+
+TEST(HarnessClockJudge, MeasureClockOpTimesTheRate) {
+  nemesis::ClockMeasure m = MeasureClockOp(RawSamples(2, 50, 0, 2), FaketimeMonotonic(0, 2));
+  ASSERT_TRUE(m.read_rate.has_value());
+  EXPECT_NEAR(*m.read_rate, 2, 1e-9);
+  EXPECT_NEAR(m.rate_span_ms, 50, 1e-9);
+  EXPECT_DOUBLE_EQ(m.asked_rate, 2);
+  // Read at x1 when x2 was asked.
+  nemesis::ClockMeasure slow = MeasureClockOp(RawSamples(2, 50, 0, 1), FaketimeMonotonic(0, 2));
+  slow.node = "n3";
+  slow.mode = "rate";
+  slow.op_value = 2;
+  EXPECT_FALSE(nemesis::JudgeClock(slow).proven);
+}
+
+TEST(HarnessClockJudge, MeasureClockOpLeavesOutReadingsOfALaterSetting) {
+  std::vector<ClockProbeSample> samples = RawSamples(2, 50, 0, 2);
+  // Written again 10 ms after the first reading: only that one is the op's.
+  nemesis::ClockMeasure m =
+      MeasureClockOp(samples, FaketimeMonotonic(0, 2), samples[0].raw_monotonic_ns + 10 * kMs);
+  EXPECT_TRUE(m.error.empty());
+  EXPECT_FALSE(m.read_rate.has_value());
+  // Written again before any reading.
+  m = MeasureClockOp(samples, FaketimeMonotonic(0, 2), samples[0].raw_monotonic_ns);
+  EXPECT_NE(m.error.find("changed again"), std::string::npos) << m.error;
+}
+
+TEST(HarnessClockJudge, MeasureClockOpNeedsRawClocks) {
+  nemesis::ClockMeasure m = MeasureClockOp(Samples(1, 0, 1500, 1, 0), Faketime(1500));
+  EXPECT_NE(m.error.find("no raw clock reading"), std::string::npos) << m.error;
+  EXPECT_FALSE(MeasureClockOp({}, Faketime(0)).error.empty());
+}
+
 }  // namespace
 }  // namespace schism::harness
