@@ -457,6 +457,7 @@ RunResult Run::Execute() {
 
   // Teardown before checking: nothing of the run outlives this point.
   nodes_.clear();
+  clock_proofs_.clear();  // kills and reaps a clock probe still running
   cgroups_.reset();
   delayer_.reset();
   bandwidth_.reset();

@@ -3,8 +3,9 @@
 //
 // The Run owns everything a run makes and drives it on one io_context:
 // controller.cc has its life (sandbox, nodes, history, schedule, stop),
-// run_faults.cc applies the nemesis's ops to processes and the network, and
-// run_clocks.cc sets up and applies clock faults.
+// run_faults.cc applies the nemesis's ops to processes and the network,
+// run_clocks.cc sets up and applies clock faults, and run_clock_proofs.cc
+// proves each clock op with a probe in the node's clock environment.
 
 #include <signal.h>
 #include <sys/types.h>
@@ -26,6 +27,7 @@
 #include <boost/asio.hpp>
 #include <nlohmann/json.hpp>
 
+#include "harness/clock_probe.h"
 #include "harness/controller.h"
 #include "harness/node_process.h"
 #include "harness/run_store.h"
@@ -109,6 +111,14 @@ class Run {
   void SkewClock(const nemesis::ResolvedOp& resolved, const std::string& node);
   void Strobe(std::size_t k, std::uint64_t generation, nemesis::Op op, bool second);
   void EndClock(const std::string& node);
+  // Clock proofs (run_clock_proofs.cc): starts the probe of the clock op
+  // whose start event is `of`, just applied to node k; its verified event is
+  // recorded when the probe is done.
+  void ProveClock(std::size_t k, std::uint64_t of, const nemesis::Op& op);
+  void FinishClockProof(std::uint64_t of, const AsyncClockProbe::Result& result);
+  // Call just before node k's clock file is written again: readings after
+  // this belong to the new setting, not to an open proof's op.
+  void ClockRewritten(std::size_t k);
   void PauseNode(const nemesis::ResolvedOp& resolved, const std::string& node);
   void ResumeNode(std::size_t k);
   // Kills node k's whole process tree (its cgroup, or its process group) and reaps it.
@@ -166,6 +176,15 @@ class Run {
   std::vector<std::int64_t> time_offsets_ns_;  // per node, when in time namespaces
   std::map<std::size_t, std::uint64_t> skewed_;  // nodes with a clock fault -> its generation
   std::uint64_t clock_generation_ = 0;
+  struct OpenClockProof {
+    std::size_t node = 0;
+    nemesis::Op op;
+    nemesis::ExpectedClocks expected;  // what the op's setting gives
+    std::int64_t applied_ns = 0;       // monotonic, when the op set the node's clock
+    std::int64_t changed_at_ns = 0;    // monotonic, when the node's clock was set again
+    std::unique_ptr<AsyncClockProbe> probe;
+  };
+  std::map<std::uint64_t, OpenClockProof> clock_proofs_;  // by the op's start event
   std::unique_ptr<histories::HistoryWriter> history_;
   std::vector<std::unique_ptr<NodeProcess>> nodes_;
   std::vector<std::string> names_;

@@ -22,7 +22,8 @@ bool Run::WantsClockFaults() const {
 // Chooses the clock mechanism before any node starts: libfaketime when the
 // elector's binary can take it and a probe under the same wrapper reads the
 // offset it was given; otherwise time namespaces (monotonic only, fixed at
-// spawn), and every clock op is recorded as unsupported.
+// spawn), and every clock op is recorded as unsupported. This self-test only
+// chooses: each clock op of the run is proven on its own (ProveClock).
 void Run::SetUpClocks(const std::filesystem::path& elector) {
   nemesis::ClockSupport support = nemesis::CheckClockSupport(elector);
   if (support.faketime) {
@@ -91,6 +92,7 @@ void Run::SkewClock(const nemesis::ResolvedOp& resolved, const std::string& node
   const nemesis::Op& op = resolved.op;
   std::uint64_t generation = ++clock_generation_;  // stops a strobe already running
   skewed_[k] = generation;
+  ClockRewritten(k);
   nemesis::ClockSetting setting;
   switch (op.clock_mode) {
     case nemesis::ClockMode::kBump:
@@ -104,14 +106,17 @@ void Run::SkewClock(const nemesis::ResolvedOp& resolved, const std::string& node
       After(op.clock_period_s, [this, k, generation, op] { Strobe(k, generation, op, true); });
       break;
   }
-  NoteFaultStartOn("clock", resolved, node,
-                   {{"setting", {{"offset_ms", setting.offset_ms}, {"rate", setting.rate}}}});
+  const std::uint64_t of =
+      NoteFaultStartOn("clock", resolved, node,
+                       {{"setting", {{"offset_ms", setting.offset_ms}, {"rate", setting.rate}}}});
+  ProveClock(k, of, op);
 }
 
 // One flip of a strobe; flips until a newer clock op or a clock-end.
 void Run::Strobe(std::size_t k, std::uint64_t generation, nemesis::Op op, bool second) {
   auto it = skewed_.find(k);
   if (it == skewed_.end() || it->second != generation || !clocks_) return;
+  ClockRewritten(k);
   clocks_->SetOffset(names_[k], second ? op.clock_offset2_ms : op.clock_offset_ms);
   After(op.clock_period_s, [this, k, generation, op, second] { Strobe(k, generation, op, !second); });
 }
@@ -124,7 +129,10 @@ void Run::EndClock(const std::string& node) {
       ++it;
       continue;
     }
-    if (clocks_) clocks_->Set(name, {});
+    if (clocks_) {
+      ClockRewritten(it->first);
+      clocks_->Set(name, {});
+    }
     Note(EventType::kNemesis, "clock", name, {{"phase", "end"}});
     it = skewed_.erase(it);
   }
