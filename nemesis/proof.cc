@@ -180,7 +180,8 @@ namespace {
 
 // "+1.500 s", "-0.003 s".
 std::string SignedSeconds(double ms) {
-  const double s = ms / 1000.0;
+  double s = std::round(ms) / 1000.0;
+  if (s == 0) s = 0;  // no "-0.000"
   return (s >= 0 ? "+" : "") + Fixed(s, 3) + " s";
 }
 

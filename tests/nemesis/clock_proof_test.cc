@@ -152,5 +152,11 @@ TEST(NemesisClockProof, AProbeThatFailedProvesNothing) {
   EXPECT_FALSE(p.measured.contains("read_offset_ms"));
 }
 
+TEST(NemesisClockProof, ATinyNegativeReadingShowsAsZero) {
+  ClockMeasure m = Bump(0, -0.0004);
+  m.mode = "strobe";
+  EXPECT_EQ(JudgeClock(m).how.find("-0.000"), std::string::npos) << JudgeClock(m).how;
+}
+
 }  // namespace
 }  // namespace schism::nemesis
