@@ -220,7 +220,8 @@ TEST(Replay, EveryNewFaultIsAppliedAndRecorded) {
   EXPECT_EQ(pauses.size(), 5u);
   for (const json& p : pauses) EXPECT_EQ(p.value("how", ""), start["mechanisms"]["cgroups"].is_null() ? "" : "freeze");
   std::vector<json> delays = EventsOf(o.run_dir, "nemesis", "delay");
-  ASSERT_EQ(delays.size(), 2u);
+  ASSERT_EQ(delays.size(), 3u);  // its start, its end and its proof
+  EXPECT_EQ(delays[2]["phase"], "verified");
   ASSERT_FALSE(delays[1]["achieved"].empty());
   int measured = 0;  // pairs that carried packets while delayed
   for (const json& pair : delays[1]["achieved"]) {
@@ -235,8 +236,24 @@ TEST(Replay, EveryNewFaultIsAppliedAndRecorded) {
   EXPECT_EQ(clocks[0]["setting"]["offset_ms"], 2000.0);
   EXPECT_EQ(Starts(EventsOf(o.run_dir, "nemesis", "term")), 2u) << "a minority of 5";
   EXPECT_EQ(EventsOf(o.run_dir, "process", "term").size(), 2u);
+  // Every fault start has exactly one proof, and every proof holds.
+  std::map<std::uint64_t, int> proofs;
+  std::size_t starts = 0;
+  for (const json& e : Events(o.run_dir)) {
+    if (e["type"] != "nemesis") continue;
+    if (e.value("phase", "") == "start") ++starts;
+    if (e.value("phase", "") != "verified") continue;
+    ++proofs[e["of"].get<std::uint64_t>()];
+    EXPECT_EQ(e["proven"], true) << e.dump();
+  }
+  EXPECT_EQ(proofs.size(), starts);
+  for (const auto& [of, n] : proofs) EXPECT_EQ(n, 1) << "i=" << of;
   json results = json::parse(ReadFile(o.run_dir / "results.json"));
-  EXPECT_NE(results.dump().find("faults-applied"), std::string::npos);
+  for (const json& c : results["checkers"]) {
+    if (c["checker"] == "faults-applied") {
+      EXPECT_EQ(c["verdict"], "valid") << c.dump();
+    }
+  }
   // Nothing of the run is left: no cgroup, no faketime file.
   if (start["mechanisms"]["cgroups"].is_string()) {
     EXPECT_FALSE(std::filesystem::exists(start["mechanisms"]["cgroups"].get<std::string>()));
