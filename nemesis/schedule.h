@@ -29,8 +29,10 @@
 //    {"t":36.0,"f":"clock-end"},
 //    {"t":48.0,"f":"heal"},{"t":48.0,"f":"loss-end"},{"t":48.0,"f":"resume"},
 //    {"t":48.0,"f":"restart"}]
-// FromJson also accepts {"ops":[...]} around the list. docs/nemesis.md
-// describes every op and field.
+// FromJson also accepts {"ops":[...]} around the list. Each op belongs to one
+// fault kind (fault_kind.h, one file each under faults/), which reads,
+// writes, draws, resolves and rebuilds it; docs/nemesis.md describes every
+// op and field.
 
 #include <cstddef>
 #include <cstdint>
@@ -183,9 +185,20 @@ struct ScheduleOptions {
   std::uint64_t seed = 0;
 };
 
-// Every nemesis name Generate knows, for --nemesis.
-inline constexpr std::string_view kNemesisNames[] = {
-    "partition", "kill", "loss", "pause", "delay", "clock", "flap", "term", "bandwidth"};
+// Every nemesis name Generate knows, for --nemesis: the Name() of each fault
+// kind of AllFaultKinds() (fault_kind.h), in that order, as a range of
+// std::string_view (begin(), end(), size()).
+class NemesisNameList {
+ public:
+  using const_iterator = std::vector<std::string_view>::const_iterator;
+  const_iterator begin() const;
+  const_iterator end() const;
+  std::size_t size() const;
+
+ private:
+  static const std::vector<std::string_view>& Names();
+};
+inline constexpr NemesisNameList kNemesisNames{};
 
 // Returns the quiet period that `options` asks for (resolving the default).
 double QuietPeriod(const ScheduleOptions& options);
@@ -193,12 +206,14 @@ double QuietPeriod(const ScheduleOptions& options);
 // Returns the schedule for `options`, ordered by offset (ties keep their
 // order). The same options give the same list on every platform. The first
 // fault comes 1-2 s after the start, once a first leader has been elected,
-// and never waits for a voter; faults and their ends alternate every few
-// seconds, a kill may fall inside a partition, and at duration - quiet the
-// list ends with a full heal, a loss-end, delay-end, bandwidth-end and
-// clock-end (each when its nemesis is on), a resume of every paused node
-// (when "pause" is on) and a restart of every dead node; no op (and no
-// automatic restart or resume) falls inside the quiet period. With only
+// and never waits for a voter; each cycle is drawn by one enabled fault kind
+// (FaultKind::DrawCycle in fault_kind.h), faults and their ends alternate
+// every few seconds, a kill may fall inside a partition, and at duration -
+// quiet the list ends with the end op of every enabled kind in TailStage
+// order: a full heal and a restart of every dead node always, and loss-end,
+// delay-end, bandwidth-end, clock-end, a resume of every paused node, ...
+// when their nemesis is on; no op (and no automatic restart or resume)
+// falls inside the quiet period. With only
 // "partition" and/or "kill" and no weights the generator makes the draws it
 // made before the other nemeses existed (pinned by schedule_pin_test.cc).
 // Returns an empty list when `nemeses` is empty. Throws std::invalid_argument
@@ -207,18 +222,18 @@ double QuietPeriod(const ScheduleOptions& options);
 // or names a nemesis that is not on.
 std::vector<Op> Generate(const ScheduleOptions& options);
 
-// Names used in JSON: "partition"/"heal"/"kill"/"restart"/"loss"/"loss-end"/
-// "pause"/"resume"/"flap"/"term"/"delay"/"delay-end"/"bandwidth"/
-// "bandwidth-end"/"clock"/"clock-end"; "halves"/"one"/"isolate-leader"/
+// Names used in JSON. An op's name is the one its fault kind gives it
+// (OpSpec in fault_kind.h: "partition", "heal", "loss", "loss-end", ...; "?"
+// for a value no kind owns). The others: "halves"/"one"/"isolate-leader"/
 // "majorities-ring"/"bridge"/"components"/"random-halves"/"minority-third"/
 // "one-way"/"explicit"; "random" (read "one" too)/"leader"/"voter"/"node"/
 // "minority"/"majority"/"all"; "pair"/"into"/"all"/"pairs"; and
 // "bump"/"strobe"/"rate".
 std::string_view ToString(OpKind kind);
 
-// True for the ops that only end faults (heal, restart, resume, loss-end,
-// delay-end, bandwidth-end, clock-end): a timeline may place them inside the
-// quiet period, where no fault may start.
+// True for the ops that only end faults, the EndOp() of some fault kind
+// (heal, restart, resume, loss-end, ...): a timeline may place them inside
+// the quiet period, where no fault may start.
 bool EndsFaults(OpKind kind);
 std::string_view ToString(GrudgeKind kind);
 std::string_view ToString(KillTarget target);

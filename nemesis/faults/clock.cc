@@ -1,0 +1,154 @@
+// clock: a node's clock jumps (bump), flips between two offsets (strobe) or
+// runs at another rate, until a clock-end. Never the host's clock.
+#include <cmath>
+
+#include "nemesis/faults/faults.h"
+#include "nemesis/names.h"
+#include "nemesis/suggest.h"
+
+namespace schism::nemesis::faults {
+namespace {
+
+class ClockKind final : public FaultKind {
+ public:
+  std::string_view Name() const override { return "clock"; }
+  double DefaultWeight() const override { return 0.15; }
+  OpKind StartOp() const override { return OpKind::kClock; }
+  OpKind EndOp() const override { return OpKind::kClockEnd; }
+  std::vector<OpSpec> Ops() const override {
+    return {{OpKind::kClock,
+             "clock",
+             {"target", "node", "mode", "offset_ms", "offset2_ms", "period", "rate"}},
+            {OpKind::kClockEnd, "clock-end", {"node"}}};
+  }
+  TailSlot Tail() const override { return {TailStage::kClock, /*always=*/false}; }
+  std::string_view Help() const override {
+    return "skew nodes' clocks: a jump, a strobe between two offsets, or another rate";
+  }
+  FaultDoc Doc() const override {
+    return {
+        "`clock`: `target` (below); `mode`: `bump` (+`offset_ms`, either sign), `strobe` "
+        "(+`offset_ms`, `offset2_ms`, `period` s), `rate` (+`rate`, e.g. 2 or 0.5, at most "
+        "100). `clock-end`: `node` (optional)",
+        "changes the victims' clocks, never the host's: libfaketime for glibc programs "
+        "(realtime and monotonic, changed at run time through a file); for other binaries "
+        "the op is recorded as unsupported. `clock-end` restores that node's clock, or every "
+        "clock",
+        "a probe in the node's own environment (its faketime settings or time namespace) "
+        "reads the asked offset or rate when the op applies",
+        "the elector is not a glibc program (the op is unsupported), or the probe reads "
+        "another offset or rate"};
+  }
+
+  // A bump of up to ±5 s, a strobe between two offsets, or a rate of ×0.5 ..
+  // ×2, on one node, the leader or a minority.
+  double DrawCycle(CycleDraw& draw) const override {
+    return HeldCycle(draw, OpKind::kClockEnd, [&] {
+      auto& rng = draw.rng;
+      Op op;
+      op.offset_s = Millis(draw.t);
+      op.kind = OpKind::kClock;
+      op.target = PickOf<KillTarget>(
+          rng,
+          {{0.4, KillTarget::kLeader}, {0.4, KillTarget::kRandom}, {0.2, KillTarget::kMinority}});
+      op.clock_mode = PickOf<ClockMode>(
+          rng, {{0.5, ClockMode::kBump}, {0.25, ClockMode::kStrobe}, {0.25, ClockMode::kRate}});
+      const double sign = Chance(rng, 0.5) ? 1.0 : -1.0;
+      switch (op.clock_mode) {
+        case ClockMode::kBump:
+          op.clock_offset_ms = sign * std::round(UniformReal(rng, 100, 5000));
+          break;
+        case ClockMode::kStrobe:
+          op.clock_offset2_ms = sign * std::round(UniformReal(rng, 100, 2000));
+          op.clock_period_s = Millis(UniformReal(rng, 0.1, 1.0));
+          break;
+        case ClockMode::kRate:
+          op.clock_rate = Pick(rng, {{0.3, 50}, {0.2, 90}, {0.2, 110}, {0.3, 200}}) / 100.0;
+          break;
+      }
+      return op;
+    });
+  }
+
+  void Read(const EntryReader& in, Op& op) const override {
+    if (op.kind == OpKind::kClockEnd) {
+      ReadOptionalNode(in, op);
+      return;
+    }
+    ReadTarget(in, op, /*voter_ok=*/false);
+    const std::string mode = in.String("mode");
+    const auto parsed = ValueOf(kClockModeNames, mode);
+    if (!parsed) {
+      in.Fail("unknown clock mode \"" + mode + "\" (bump, strobe or rate)" +
+              DidYouMean(mode, NamesOf(kClockModeNames)));
+    }
+    op.clock_mode = *parsed;
+    switch (op.clock_mode) {
+      case ClockMode::kBump:
+        op.clock_offset_ms = in.SignedNumber("offset_ms", std::nullopt);
+        break;
+      case ClockMode::kStrobe:
+        op.clock_offset_ms = in.SignedNumber("offset_ms", 0.0);
+        op.clock_offset2_ms = in.SignedNumber("offset2_ms", std::nullopt);
+        op.clock_period_s = in.Positive("period", std::nullopt);
+        break;
+      case ClockMode::kRate:
+        op.clock_rate = in.Positive("rate", std::nullopt);
+        if (op.clock_rate > 100) in.Fail("\"rate\" must be at most 100");
+        break;
+    }
+  }
+  void Write(const Op& op, nlohmann::json& out) const override {
+    if (op.kind == OpKind::kClockEnd) {
+      WriteOptionalNode(op, out);
+      return;
+    }
+    WriteTarget(op, out);
+    out["mode"] = ToString(op.clock_mode);
+    switch (op.clock_mode) {
+      case ClockMode::kBump:
+        out["offset_ms"] = op.clock_offset_ms;
+        break;
+      case ClockMode::kStrobe:
+        out["offset_ms"] = op.clock_offset_ms;
+        out["offset2_ms"] = op.clock_offset2_ms;
+        out["period"] = op.clock_period_s;
+        break;
+      case ClockMode::kRate:
+        out["rate"] = op.clock_rate;
+        break;
+    }
+  }
+
+  void Resolve(const ClusterView& view, std::mt19937_64& rng, ResolvedOp& out) const override {
+    if (out.op.kind == OpKind::kClockEnd) {
+      ResolveOptionalNode(out, view);
+    } else {
+      ResolveAnyNode(out, view, rng);
+    }
+  }
+  void Describe(const ResolvedOp& resolved, nlohmann::json& out) const override {
+    if (resolved.op.kind == OpKind::kClockEnd) {
+      if (!resolved.node.empty()) out["node"] = resolved.node;
+    } else {
+      DescribeSpecAndTargets(resolved, out);
+    }
+  }
+  void Rebuild(const Op& op, const nlohmann::json& applied, const std::string& where,
+               std::vector<Op>& out) const override {
+    if (op.kind == OpKind::kClockEnd) {
+      out.push_back(op);
+    } else {
+      RebuildPerVictim(op, applied, where, out);
+    }
+  }
+};
+
+}  // namespace
+
+const FaultKind& Clock() {
+  static const ClockKind kind;
+  return kind;
+}
+
+}  // namespace schism::nemesis::faults

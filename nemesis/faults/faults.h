@@ -1,0 +1,164 @@
+#pragma once
+// Internal to nemesis/: the fault kinds that faults/list.cc puts in order,
+// and the parts several kinds share: drawing a cycle (draw.cc, also used by
+// Generate), reading and writing target fields (fields.cc), resolving
+// targets (targets.cc) and rebuilding applied entries for replay
+// (applied.cc). Each kind's own file holds everything else about it.
+
+#include <algorithm>
+#include <initializer_list>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "nemesis/entry_reader.h"
+#include "nemesis/fault_kind.h"
+#include "nemesis/random.h"
+#include "nemesis/resolve.h"
+
+namespace schism::nemesis::faults {
+
+// ---- The kinds, one file each (partition.cc, ...).
+
+const FaultKind& Partition();
+const FaultKind& Kill();
+const FaultKind& Loss();
+const FaultKind& Pause();
+const FaultKind& Delay();
+const FaultKind& Clock();
+const FaultKind& Flap();
+const FaultKind& Term();
+const FaultKind& Bandwidth();
+
+// ---- Drawing a generated cycle (draw.cc). Every draw goes through the
+// cycle's generator in a fixed order: a change of order changes old seeds'
+// schedules (schedule_pin_test.cc).
+
+// `seconds` rounded to the millisecond, as schedules hold offsets.
+double Millis(double seconds);
+
+// An op with no fields: an end, or a restart or resume of every node.
+Op Simple(OpKind kind, double offset_s);
+
+struct Weighted {
+  double weight;
+  int value;
+};
+
+// One value of `choices`, with probability proportional to its weight (one
+// draw from `rng`).
+int Pick(std::mt19937_64& rng, const std::vector<Weighted>& choices);
+
+// Pick over enum values: PickOf<KillTarget>(rng, {{0.5, kLeader}, {0.5, kRandom}}).
+template <typename E>
+E PickOf(std::mt19937_64& rng, std::initializer_list<std::pair<double, E>> choices) {
+  std::vector<Weighted> weighted;
+  for (const auto& [weight, value] : choices) weighted.push_back({weight, static_cast<int>(value)});
+  return static_cast<E>(Pick(rng, weighted));
+}
+
+// A partition shape for `node_count` nodes; non-transitive shapes (ring,
+// bridge) get most of the weight, and need at least three nodes.
+GrudgeKind PickGrudge(std::mt19937_64& rng, std::size_t node_count);
+
+// A pair, into-a-node or all-pairs target for a per-packet fault.
+LossTarget PickPairTarget(std::mt19937_64& rng);
+
+// A fault held 0.6-1.4 intervals and then ended by `end_kind`, unless the
+// end would fall at or after draw.end. `make` draws the fault (at draw.t)
+// after the hold is drawn. Returns when the next cycle starts: 0.5-1.5
+// intervals after the end.
+template <typename Make>
+double HeldCycle(CycleDraw& draw, OpKind end_kind, Make make) {
+  const double hold = draw.interval * UniformReal(draw.rng, 0.6, 1.4);
+  Op fault = make();
+  const double end_at = std::min(fault.offset_s + hold, draw.end);
+  draw.ops.push_back(std::move(fault));
+  if (end_at < draw.end) draw.ops.push_back(Simple(end_kind, Millis(end_at)));
+  return std::min(draw.t + hold, draw.end) + draw.interval * UniformReal(draw.rng, 0.5, 1.5);
+}
+
+// A kill at `t`, or nullopt when it and its restart do not fit before `end`
+// (kill.cc; a partition draws one inside it too). Without `voter_ok` it never
+// waits for a voter.
+std::optional<Op> DrawKill(std::mt19937_64& rng, double t, double end, double interval,
+                           bool voter_ok);
+
+// ---- Fields shared by several kinds (fields.cc).
+
+// "grudge" (+ "components" or "drops"), or "grouping".
+void ReadGrudge(const EntryReader& in, Op& op);
+void WriteGrudge(const Op& op, nlohmann::json& out);
+
+// "target" (+ "node" for the node target) of a process, bandwidth or clock
+// op. Only when `voter_ok` may it be "voter".
+void ReadTarget(const EntryReader& in, Op& op, bool voter_ok);
+void WriteTarget(const Op& op, nlohmann::json& out);
+
+// "target" pair/into/all (the default)/pairs, + "node" or "pairs", of a
+// per-packet fault.
+void ReadPairTarget(const EntryReader& in, Op& op);
+void WritePairTarget(const Op& op, nlohmann::json& out);
+
+// The optional "node" of a restart, resume or end op (empty: every node).
+void ReadOptionalNode(const EntryReader& in, Op& op);
+void WriteOptionalNode(const Op& op, nlohmann::json& out);
+
+// [["n1","n2"],...].
+nlohmann::json PairsJson(const std::vector<std::pair<std::string, std::string>>& pairs);
+
+// ---- Resolving targets (targets.cc).
+
+bool Contains(const std::vector<std::string>& list, const std::string& item);
+
+// Throws std::invalid_argument ("nemesis: unknown node n9") for a node
+// outside the cluster.
+void CheckKnown(const ClusterView& view, const std::string& node);
+
+// The leader when it is known and in `pool`, else a random node of `pool`
+// with `fallback` noted; nullopt when `pool` is empty.
+std::optional<std::string> LeaderOrRandom(const ClusterView& view,
+                                          const std::vector<std::string>& pool,
+                                          std::mt19937_64& rng, std::string& fallback);
+
+// The directed pairs out.op's pair target hits, in a stable order (sets
+// out.node for an into target, out.skipped when there is no pair).
+std::vector<std::pair<std::string, std::string>> ResolvePairs(ResolvedOp& out,
+                                                              const ClusterView& view,
+                                                              std::mt19937_64& rng);
+
+// out.victims for a minority, majority or all target among `pool` (sized
+// against the whole cluster, so a majority is a majority of N).
+void ResolveGroup(ResolvedOp& out, const ClusterView& view, const std::vector<std::string>& pool,
+                  std::mt19937_64& rng);
+bool IsGroup(KillTarget target);
+
+// The target of an op that needs no running process (bandwidth, clock).
+void ResolveAnyNode(ResolvedOp& out, const ClusterView& view, std::mt19937_64& rng);
+// The target of a kill or term among live nodes. A voter target makes the op
+// await a vote when `may_await_voter` (a kill), and is skipped otherwise.
+void ResolveLiveTarget(ResolvedOp& out, const ClusterView& view, std::mt19937_64& rng,
+                       bool may_await_voter);
+// The optional node of an end op: it must belong to the cluster.
+void ResolveOptionalNode(ResolvedOp& out, const ClusterView& view);
+
+// Describe() of a term, bandwidth or clock: the op's own fields (its target
+// and parameters), then the resolved "node" or "victims".
+void DescribeSpecAndTargets(const ResolvedOp& resolved, nlohmann::json& out);
+
+// ---- Rebuilding applied entries (applied.cc).
+
+// One op per node the entry hit ("victims", or its one "node"), each
+// targeting that node by name and waiting for no voter.
+void RebuildPerVictim(const Op& op, const nlohmann::json& applied, const std::string& where,
+                      std::vector<Op>& out);
+// One op per node of the entry's "nodes" (a restart or resume), each naming it.
+void RebuildPerNode(const Op& op, const nlohmann::json& applied, const std::string& where,
+                    std::vector<Op>& out);
+// The entry's resolved "pairs" of a per-packet fault.
+nlohmann::json AppliedPairs(const nlohmann::json& applied, const std::string& where);
+
+}  // namespace schism::nemesis::faults

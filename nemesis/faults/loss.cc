@@ -1,0 +1,108 @@
+// loss: a share of the packets of some directed pairs is dropped at random,
+// until a loss-end.
+#include <stdexcept>
+
+#include "nemesis/faults/faults.h"
+#include "nemesis/timeline_parse.h"
+
+namespace schism::nemesis::faults {
+namespace {
+
+class LossKind final : public FaultKind {
+ public:
+  std::string_view Name() const override { return "loss"; }
+  double DefaultWeight() const override { return 0.20; }
+  OpKind StartOp() const override { return OpKind::kLoss; }
+  OpKind EndOp() const override { return OpKind::kLossEnd; }
+  std::vector<OpSpec> Ops() const override {
+    return {{OpKind::kLoss, "loss", {"percent", "target", "node", "pairs"}},
+            {OpKind::kLossEnd, "loss-end", {}}};
+  }
+  TailSlot Tail() const override { return {TailStage::kLink, /*always=*/false}; }
+  std::string_view Help() const override {
+    return "drop a share of the packets between some pairs of nodes";
+  }
+  FaultDoc Doc() const override {
+    return {
+        "`loss`: `percent` (integer 0..100); `target`: `pair` (a random directed pair), "
+        "`into` (every pair into `node`, or into a random node when `node` is absent), `all` "
+        "(default: every directed pair), `pairs` (+`pairs`: `[[\"n1\",\"n2\"],…]`). "
+        "`loss-end`: no field",
+        "replaces the loss rules in force: that share of the packets of each pair is dropped "
+        "at random. One nft transaction on the `loss` chain, with two named counters per "
+        "pair; `loss-end` clears every rule",
+        "packets seen and dropped per pair (named nft counters) within a 4-sigma binomial "
+        "bound of the asked percent",
+        "no packet seen, or the drop share outside the bound"};
+  }
+
+  double DrawCycle(CycleDraw& draw) const override {
+    return HeldCycle(draw, OpKind::kLossEnd, [&] {
+      Op op;
+      op.offset_s = Millis(draw.t);
+      op.kind = OpKind::kLoss;
+      op.loss_target = PickPairTarget(draw.rng);
+      // Light loss stresses retries and timeouts; heavy loss is nearly a cut.
+      op.loss_percent = Pick(draw.rng, {{0.25, 10}, {0.35, 30}, {0.25, 60}, {0.15, 100}});
+      return op;
+    });
+  }
+
+  void Read(const EntryReader& in, Op& op) const override {
+    if (op.kind != OpKind::kLoss) return;
+    op.loss_percent = in.Integer("percent");
+    try {
+      CheckLossPercent(op.loss_percent);
+    } catch (const std::invalid_argument& e) {
+      in.Fail(e.what());
+    }
+    ReadPairTarget(in, op);
+  }
+  void Write(const Op& op, nlohmann::json& out) const override {
+    if (op.kind != OpKind::kLoss) return;
+    WritePairTarget(op, out);
+    out["percent"] = op.loss_percent;
+  }
+
+  void Resolve(const ClusterView& view, std::mt19937_64& rng, ResolvedOp& out) const override {
+    if (out.op.kind != OpKind::kLoss) return;
+    CheckLossPercent(out.op.loss_percent);
+    for (const auto& pair : ResolvePairs(out, view, rng)) out.loss[pair] = out.op.loss_percent;
+  }
+  void Describe(const ResolvedOp& resolved, nlohmann::json& out) const override {
+    if (resolved.op.kind != OpKind::kLoss) return;
+    out["target"] = ToString(resolved.op.loss_target);
+    if (!resolved.node.empty()) out["node"] = resolved.node;
+    out["percent"] = resolved.op.loss_percent;
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& [pair, percent] : resolved.loss) list.push_back({pair.first, pair.second});
+    out["pairs"] = std::move(list);
+  }
+  // A loss replays as the pairs it hit, at the percent it applied.
+  void Rebuild(const Op& op, const nlohmann::json& applied, const std::string& where,
+               std::vector<Op>& out) const override {
+    if (op.kind != OpKind::kLoss) {
+      out.push_back(op);
+      return;
+    }
+    const auto percent = applied.find("percent");
+    if (percent == applied.end() || !percent->is_number_integer()) {
+      throw std::invalid_argument(where + "\"applied\" lacks the loss \"percent\"");
+    }
+    const nlohmann::json spec = {{"t", op.offset_s},
+                                 {"f", ToString(op.kind)},
+                                 {"target", "pairs"},
+                                 {"pairs", AppliedPairs(applied, where)},
+                                 {"percent", *percent}};
+    out.push_back(internal::ParseOp(spec, where + "applied: ", nullptr));
+  }
+};
+
+}  // namespace
+
+const FaultKind& Loss() {
+  static const LossKind kind;
+  return kind;
+}
+
+}  // namespace schism::nemesis::faults
