@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <iomanip>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -24,6 +25,7 @@
 #include "harness/elector.h"
 #include "harness/errors.h"
 #include "harness/replay.h"
+#include "nemesis/fault_kind.h"
 #include "nemesis/suggest.h"
 
 namespace {
@@ -67,6 +69,20 @@ void PrintVerdicts(const std::vector<schism::checkers::Verdict>& verdicts,
     }
   }
   for (const std::string& w : warnings) std::cout << "warning: " << w << "\n";
+}
+
+// --nemesis's help: every fault kind (nemesis/fault_kind.h) with its
+// default weight and what it does, one a line.
+std::string NemesisHelp() {
+  std::ostringstream help;
+  help << "faults, each NAME or NAME:WEIGHT (default weight in brackets), or none:";
+  for (const schism::nemesis::FaultKind* kind : schism::nemesis::AllFaultKinds()) {
+    std::ostringstream weight;
+    weight << "[" << kind->DefaultWeight() << "]";
+    help << "\n  " << std::left << std::setw(10) << kind->Name() << std::setw(7) << weight.str()
+         << kind->Help();
+  }
+  return help.str();
 }
 
 // "--nemesis partition:3,kill,delay:0.5": names with optional weights.
@@ -245,7 +261,7 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--time", run.time_s, "run length in seconds")->capture_default_str();
   run_cmd->add_option("--seed", run.seed, "nemesis seed (default: random, printed)")
       ->check(kSeed);
-  run_cmd->add_option("--nemesis", nemesis, "faults: any of partition,kill,loss,pause,delay,clock,flap,term,bandwidth (each NAME or NAME:WEIGHT), or none")->capture_default_str();
+  run_cmd->add_option("--nemesis", nemesis, NemesisHelp())->capture_default_str();
   run_cmd->add_option("--nemesis-interval", run.interval_s, "seconds between faults")->capture_default_str();
   run_cmd->add_option("--quiet", run.quiet_s, "healed seconds at the end (default max(5, 20% of --time))");
   run_cmd->add_option("--liveness-deadline", run.liveness_deadline_s,

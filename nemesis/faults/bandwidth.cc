@@ -19,7 +19,7 @@ class BandwidthKind final : public FaultKind {
   std::string_view Help() const override { return "limit nodes' links to a few kbit/s each way"; }
   FaultDoc Doc() const override {
     return {
-        "`bandwidth`: `target` (below); `rate_kbit` (8 … 10,000,000). `bandwidth-end`: "
+        "`bandwidth`: `target` (+`node`, below); `rate_kbit` (8 … 10,000,000). `bandwidth-end`: "
         "`node` (optional)",
         "the victims send and receive at most `rate_kbit` each way: tbf on both ends of the "
         "node's veth; `bandwidth-end` lifts that node's limit, or every limit (`tc qdisc "

@@ -27,7 +27,7 @@ class ClockKind final : public FaultKind {
   }
   FaultDoc Doc() const override {
     return {
-        "`clock`: `target` (below); `mode`: `bump` (+`offset_ms`, either sign), `strobe` "
+        "`clock`: `target` (+`node`, below); `mode`: `bump` (+`offset_ms`, either sign), `strobe` "
         "(+`offset_ms`, `offset2_ms`, `period` s), `rate` (+`rate`, e.g. 2 or 0.5, at most "
         "100). `clock-end`: `node` (optional)",
         "changes the victims' clocks, never the host's: libfaketime for glibc programs "

@@ -20,8 +20,8 @@ class FlapKind final : public FaultKind {
   }
   FaultDoc Doc() const override {
     return {
-        "`flap`: `grudge` (or `grouping`) as for `partition`; `hold` (s); `every`: `[min, max]` "
-        "(s, default `[0.2, 1.0]`)",
+        "`flap`: `grudge` (+`components` or `drops`), or `grouping`, as for `partition`; "
+        "`hold` (s); `every`: `[min, max]` (s, default `[0.2, 1.0]`)",
         "partition and heal in turn, each phase a random `min`…`max` long, for `hold` seconds; "
         "ends healed. Each partition and heal is one nft transaction, resolved and recorded as "
         "its own `partition`/`heal` entry (a replay repeats them, not the `flap`)",

@@ -39,7 +39,7 @@ class KillKind final : public FaultKind {
   }
   FaultDoc Doc() const override {
     return {
-        "`kill`: `target` (below, or `voter`: the next node to grant a vote to another); "
+        "`kill`: `target` (+`node`, below, or `voter`: the next node to grant a vote to another); "
         "`signal` (9); `restart_after` (s, 0 = stay dead); `voter_wait` (s, for `voter`). "
         "`restart`: `node` (optional)",
         "the victims die, their whole process tree: the node's cgroup (`cgroup.kill`), or "

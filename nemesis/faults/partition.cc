@@ -73,8 +73,9 @@ class PartitionKind final : public FaultKind {
   }
   FaultDoc Doc() const override {
     return {
-        "`partition`: `grudge` (shapes below), or `grouping` (`\"n1,n2\\|n3\"`, short for "
-        "`components`). `heal`: no field",
+        "`partition`: `grudge` (shapes below; `components` takes `components`, `explicit` "
+        "takes `drops`), or `grouping` (`\"n1,n2\\|n3\"`, short for `components`). `heal`: no "
+        "field",
         "replaces the grudge in force: every directed pair of the grudge is cut; `heal` cuts no "
         "pair any more (loss stays). One nft transaction each: flush and refill the `drop_pairs` "
         "set on the hub's bridge",

@@ -74,7 +74,7 @@ class PauseKind final : public FaultKind {
   }
   FaultDoc Doc() const override {
     return {
-        "`pause`: `target` (below); `resume_after` (s, 0 = stay paused); `how`: `stop` "
+        "`pause`: `target` (+`node`, below); `resume_after` (s, 0 = stay paused); `how`: `stop` "
         "(default) or `freeze`. `resume`: `node` (optional)",
         "the victims stop running until `resume_after` has passed: `stop` is SIGSTOP and "
         "SIGCONT of the process group; `freeze` freezes the node's cgroup "

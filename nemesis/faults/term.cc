@@ -20,7 +20,8 @@ class TermKind final : public FaultKind {
   }
   FaultDoc Doc() const override {
     return {
-        "`term`: `target` (below); `grace` (s, 2); `restart_after` (s, 0 = stay dead); ends "
+        "`term`: `target` (+`node`, below); `grace` (s, 2); `restart_after` (s, 0 = stay dead); "
+        "ends "
         "with `restart` as for `kill`",
         "SIGTERM; SIGKILL of the whole tree (the cgroup kill) if it has not exited after "
         "`grace`; a stopped or frozen node is continued first so that it can act on it",
