@@ -92,6 +92,11 @@ void Run::ApplyResolved(const nemesis::ResolvedOp& resolved) {
     case nemesis::OpKind::kResume:
       for (const std::string& node : resolved.resume) ResumeNode(IndexOf(node));
       break;
+    case nemesis::OpKind::kDuplicate:
+    case nemesis::OpKind::kDuplicateEnd:  // vocabulary only: recorded, never applied
+      Note(EventType::kNemesis, std::string(nemesis::ToString(resolved.op.kind)), resolved.node,
+           {{"unsupported", "no duplicate mechanism in this build"}});
+      break;
   }
 }
 

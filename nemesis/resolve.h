@@ -49,7 +49,8 @@ struct ResolvedOp {
   // kRestart: the nodes to start again, in cluster order.
   std::vector<std::string> restart;
 
-  // kLoss: the directed pairs and their percent, ready for NftPartitioner::SetLoss.
+  // kLoss: the directed pairs and their percent, ready for NftPartitioner::SetLoss;
+  // kDuplicate: the directed pairs and the percent of their packets to deliver twice.
   LossMap loss;
 
   // kResume: the nodes to continue (SIGCONT), in cluster order.

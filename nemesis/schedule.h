@@ -27,6 +27,8 @@
 //     "offset2_ms":800,"period":0.25},
 //    {"t":34.0,"f":"clock","target":"all","mode":"rate","rate":2},
 //    {"t":36.0,"f":"clock-end"},
+//    {"t":37.0,"f":"duplicate","target":"pair","percent":20},
+//    {"t":40.0,"f":"duplicate-end"},
 //    {"t":48.0,"f":"heal"},{"t":48.0,"f":"loss-end"},{"t":48.0,"f":"resume"},
 //    {"t":48.0,"f":"restart"}]
 // FromJson also accepts {"ops":[...]} around the list. Each op belongs to one
@@ -66,6 +68,8 @@ enum class OpKind {
   kBandwidthEnd,  // Lift bandwidth limits (`node`, or every node).
   kClock,      // Skew a node's clock: bump, strobe or rate (`clock_mode`).
   kClockEnd,   // Restore clocks (`node`, or every node).
+  kDuplicate,  // Deliver `loss_percent` % of the packets of some directed pairs twice.
+  kDuplicateEnd,  // Clear every duplication.
 };
 
 // The shape of a partition; the concrete grudge is drawn by Resolve().
@@ -82,7 +86,7 @@ enum class GrudgeKind {
   kExplicit,        // The explicit directed `drops` of the op (a replay of any grudge).
 };
 
-// Which directed pairs a kLoss op hits; resolved by Resolve().
+// Which directed pairs a kLoss, kDelay or kDuplicate op hits; resolved by Resolve().
 enum class LossTarget {
   kPair,   // One random directed pair.
   kInto,   // Every pair into one node: the op's `node`, or a random node when empty.
@@ -129,12 +133,12 @@ struct Op {
 
   // kKill, kTerm, kPause, kBandwidth or kClock with KillTarget::kNode,
   // kRestart, kResume, kBandwidthEnd or kClockEnd of one node (empty: every
-  // such node), kLoss or kDelay with LossTarget::kInto.
+  // such node), kLoss, kDelay or kDuplicate with LossTarget::kInto.
   std::string node;
 
-  // kLoss and kDelay: which pairs.
+  // kLoss, kDelay and kDuplicate: which pairs (kLoss and kDuplicate: what share).
   LossTarget loss_target = LossTarget::kPair;
-  int loss_percent = 0;                                         // 0 .. 100.
+  int loss_percent = 0;  // 0 .. 100 (kDuplicate: 1 .. 100).
   std::vector<std::pair<std::string, std::string>> loss_pairs;  // For LossTarget::kPairs.
 
   // kPause (with `target` and `node` as for kKill): the node gets SIGCONT

@@ -32,6 +32,7 @@ const FaultKind& Clock();
 const FaultKind& Flap();
 const FaultKind& Term();
 const FaultKind& Bandwidth();
+const FaultKind& Duplicate();
 
 // ---- Drawing a generated cycle (draw.cc). Every draw goes through the
 // cycle's generator in a fixed order: a change of order changes old seeds'

@@ -18,6 +18,7 @@ const std::vector<const FaultKind*>& AllFaultKinds() {
       &faults::Flap(),
       &faults::Term(),
       &faults::Bandwidth(),
+      &faults::Duplicate(),
   };
   // clang-format on
   return kinds;

@@ -103,7 +103,10 @@ const char* kEveryField = R"([
    "period":0.5},
   {"t":7,"f":"clock","target":"all","mode":"rate","rate":2},
   {"t":7,"f":"clock","target":"leader","mode":"bump","offset_ms":-5},
-  {"t":8,"f":"clock-end","node":"n3"}
+  {"t":8,"f":"clock-end","node":"n3"},
+  {"t":9,"f":"duplicate","target":"pairs","pairs":[["n1","n2"]],"percent":30},
+  {"t":9,"f":"duplicate","target":"into","node":"n3","percent":100},
+  {"t":10,"f":"duplicate-end"}
 ])";
 
 // Input-only spellings, which ToJson writes another way.

@@ -56,8 +56,11 @@ TEST(NemesisSchedulePin, WholeSchedulesOfTheOriginalNemesesAreUnchanged) {
   EXPECT_EQ(DigestOf(Options(1000, {"partition", "kill"})), "89770bb2df73d14d");
   EXPECT_EQ(DigestOf(Options(7, {"kill"}, 30, 2, 3)), "1a658a065265fe20");
   EXPECT_EQ(DigestOf(Options(7, {"partition"}, 30, 2, 3)), "693d62c86cf1ba6a");
-  const std::vector<std::string> all(std::begin(kNemesisNames), std::end(kNemesisNames));
-  EXPECT_EQ(DigestOf(Options(7, all, 30)), "75e83bfb2e719fe1");
+  // The nine nemeses the digest was taken with; a kind added later changes
+  // nothing while it is off.
+  const std::vector<std::string> nine = {"partition", "kill",  "loss", "pause",    "delay",
+                                         "clock",     "flap",  "term", "bandwidth"};
+  EXPECT_EQ(DigestOf(Options(7, nine, 30)), "75e83bfb2e719fe1");
 }
 
 }  // namespace
