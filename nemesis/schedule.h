@@ -219,7 +219,8 @@ double QuietPeriod(const ScheduleOptions& options);
 // when their nemesis is on; no op (and no automatic restart or resume)
 // falls inside the quiet period. With only
 // "partition" and/or "kill" and no weights the generator makes the draws it
-// made before the other nemeses existed (pinned by schedule_pin_test.cc).
+// made before the other nemeses existed (pinned by schedule_pin_test.cc;
+// only a kill's target may now be a minority, majority or every node).
 // Returns an empty list when `nemeses` is empty. Throws std::invalid_argument
 // for a non-positive duration or interval, a quiet period outside [0,
 // duration], no nodes, an unknown nemesis name, or a weight that is negative

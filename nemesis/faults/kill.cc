@@ -7,6 +7,10 @@
 namespace schism::nemesis::faults {
 namespace {
 
+// Share of generated kills that wait for the next voter (never the first
+// fault: nothing may be electing then).
+constexpr double kVoterShare = 0.35;
+
 // A restart op's nodes: the one it names, or every dead node.
 void ResolveRestart(ResolvedOp& out, const ClusterView& view) {
   if (!out.op.node.empty()) {
@@ -121,9 +125,15 @@ std::optional<Op> DrawKill(std::mt19937_64& rng, double t, double end, double in
   Op op;
   op.offset_s = Millis(t);
   op.kind = OpKind::kKill;
-  op.target = PickOf<KillTarget>(rng, {{voter_ok ? 0.45 : 0.0, KillTarget::kVoter},
-                                       {0.35, KillTarget::kLeader},
-                                       {0.20, KillTarget::kRandom}});
+  // Mostly one node; now and then a group: a minority, a majority (the
+  // cluster loses its quorum until they restart) or, rarely, every node at
+  // once (a whole-cluster crash and restart).
+  op.target = PickOf<KillTarget>(rng, {{voter_ok ? kVoterShare : 0.0, KillTarget::kVoter},
+                                       {0.30, KillTarget::kLeader},
+                                       {0.20, KillTarget::kRandom},
+                                       {0.07, KillTarget::kMinority},
+                                       {0.05, KillTarget::kMajority},
+                                       {0.03, KillTarget::kAll}});
   // Mostly very short downtimes, so the node rejoins while an election runs.
   op.restart_after_s =
       Millis(Chance(rng, 0.55) ? UniformReal(rng, 0.05, 0.3) : UniformReal(rng, 0.3, 2.0));
@@ -132,6 +142,10 @@ std::optional<Op> DrawKill(std::mt19937_64& rng, double t, double end, double in
     // rival candidate of the same term may still be asking: the window in
     // which an elector that forgot its vote votes again.
     op.restart_after_s = Millis(0.02 + std::fmod(op.restart_after_s, 0.1));
+  } else if (op.target == KillTarget::kAll) {
+    // A dead cluster is back within 50-500 ms (folded the same way), so it
+    // elects a leader again long before the quiet period.
+    op.restart_after_s = Millis(0.05 + std::fmod(op.restart_after_s, 0.45));
   }
   double room = end - t - op.restart_after_s;
   if (op.target == KillTarget::kVoter) {

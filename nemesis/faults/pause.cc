@@ -89,8 +89,12 @@ class PauseKind final : public FaultKind {
     Op op;
     op.offset_s = Millis(draw.t);
     op.kind = OpKind::kPause;
-    op.target =
-        PickOf<KillTarget>(draw.rng, {{0.5, KillTarget::kLeader}, {0.5, KillTarget::kRandom}});
+    // Mostly the leader or one node; now and then a group, rarely every node.
+    op.target = PickOf<KillTarget>(draw.rng, {{0.45, KillTarget::kLeader},
+                                              {0.35, KillTarget::kRandom},
+                                              {0.10, KillTarget::kMinority},
+                                              {0.06, KillTarget::kMajority},
+                                              {0.04, KillTarget::kAll}});
     // Around an election timeout or longer: a paused leader wakes up stale.
     op.resume_after_s =
         Millis(std::min(UniformReal(draw.rng, 0.2, 1.5 * draw.interval), draw.end - op.offset_s));

@@ -12,6 +12,14 @@
 // -> 1.947 s, 1.59 s earlier), with one more cycle where it now fits before
 // the quiet period. Runs recorded before then replay from their timeline.json,
 // not from the seed. The last digest pins a schedule of all nine nemeses.
+//
+// Re-pinned again when generated kills (and pauses) began to draw minority,
+// majority and all targets: the target draw still takes one random number,
+// so every offset and every other op is as before; only some kill targets
+// moved (seed 7: the kills at 27.634 and 47.205 s now hit a majority, the
+// one at 31.114 s a random node instead of the leader) and an all-node kill
+// restarts within 0.5 s. The partition-only and all-nine digests, and the
+// first ops of seed 7, did not move.
 #include <gtest/gtest.h>
 
 #include "nemesis/nft.h"
@@ -51,10 +59,10 @@ TEST(NemesisSchedulePin, PartitionKillSeedSevenStartsAsRecorded) {
 }
 
 TEST(NemesisSchedulePin, WholeSchedulesOfTheOriginalNemesesAreUnchanged) {
-  EXPECT_EQ(DigestOf(Options(7, {"partition", "kill"})), "feec7213da909feb");
-  EXPECT_EQ(DigestOf(Options(42, {"partition", "kill"})), "d31d9cc47f01bfd6");
-  EXPECT_EQ(DigestOf(Options(1000, {"partition", "kill"})), "89770bb2df73d14d");
-  EXPECT_EQ(DigestOf(Options(7, {"kill"}, 30, 2, 3)), "1a658a065265fe20");
+  EXPECT_EQ(DigestOf(Options(7, {"partition", "kill"})), "c46fb95e70e68569");
+  EXPECT_EQ(DigestOf(Options(42, {"partition", "kill"})), "af837a704bfe6fc4");
+  EXPECT_EQ(DigestOf(Options(1000, {"partition", "kill"})), "58a527b4e65b9f83");
+  EXPECT_EQ(DigestOf(Options(7, {"kill"}, 30, 2, 3)), "912534f7f6d7adfa");
   EXPECT_EQ(DigestOf(Options(7, {"partition"}, 30, 2, 3)), "693d62c86cf1ba6a");
   // The nine nemeses the digest was taken with; a kind added later changes
   // nothing while it is off.

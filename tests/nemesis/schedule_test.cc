@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <iterator>
+#include <map>
+#include <utility>
 #include <stdexcept>
 
 namespace schism::nemesis {
@@ -111,6 +113,47 @@ TEST(NemesisSchedule, DefaultRunsNeverStarve) {
       EXPECT_GE(faults, duration == 30.0 ? 4 : 8) << "seed " << seed << ", " << duration << " s";
     }
   }
+}
+
+// How often each target was drawn for the kills and the pauses of 200
+// generated 60 s schedules.
+std::map<std::pair<OpKind, KillTarget>, int> GroupTargetCounts() {
+  std::map<std::pair<OpKind, KillTarget>, int> counts;
+  for (std::uint64_t seed = 0; seed < 200; ++seed) {
+    auto options = Options(seed);
+    options.nemeses = {"partition", "kill", "pause"};
+    for (const auto& op : Generate(options)) {
+      if (op.kind == OpKind::kKill || op.kind == OpKind::kPause) ++counts[{op.kind, op.target}];
+    }
+  }
+  return counts;
+}
+
+TEST(NemesisSchedule, KillsAndPausesSometimesHitAMinorityAMajorityOrEveryNode) {
+  auto counts = GroupTargetCounts();
+  for (OpKind kind : {OpKind::kKill, OpKind::kPause}) {
+    for (KillTarget target : {KillTarget::kMinority, KillTarget::kMajority, KillTarget::kAll}) {
+      EXPECT_GT((counts[{kind, target}]), 0) << ToString(kind) << " " << ToString(target);
+    }
+  }
+}
+
+TEST(NemesisSchedule, AKillOfEveryNodeIsRareAndTheClusterIsBackWithinASecond) {
+  int kills = 0;
+  int all = 0;
+  for (std::uint64_t seed = 0; seed < 200; ++seed) {
+    auto options = Options(seed);
+    options.nemeses = {"kill"};
+    for (const auto& op : Generate(options)) {
+      if (op.kind != OpKind::kKill) continue;
+      ++kills;
+      if (op.target != KillTarget::kAll) continue;
+      ++all;
+      EXPECT_GE(op.restart_after_s, 0.05) << ToJson(op);
+      EXPECT_LT(op.restart_after_s, 1.0) << ToJson(op);
+    }
+  }
+  EXPECT_LT(all * 20, kills) << all << " of " << kills << " kills hit every node";
 }
 
 TEST(NemesisSchedule, FaultsAndHealsAlternate) {
