@@ -10,7 +10,9 @@
 // AllFaultKinds() (nemesis/faults/list.cc) is the one list that Generate,
 // Resolve, Describe, the timeline codec, FromAppliedTimeline, EndsFaults,
 // kNemesisNames, `schism run --help` and the docs table all read. Adding a
-// kind is a file, a line in that list and its OpKind values.
+// kind is a file (plus its CMake line), a line in that list (plus its
+// accessor's declaration in faults/faults.h), its OpKind values appended to
+// the enum, and the case the harness's switch over OpKind then asks for.
 //
 // Descriptors are stateless and immutable; AllFaultKinds() owns them for the
 // whole program. They apply nothing: the mechanisms (nft.h, cgroup.h,
