@@ -38,6 +38,7 @@
 #include "nemesis/cgroup.h"
 #include "nemesis/clock.h"
 #include "nemesis/delay.h"
+#include "nemesis/duplicate.h"
 #include "nemesis/nft.h"
 #include "nemesis/proof.h"
 #include "nemesis/resolve.h"
@@ -101,6 +102,8 @@ class Run {
   void RestartAfter(std::size_t k, double delay_s);
   void RestartNode(std::size_t k);
   void EndLoss();
+  void StartDuplicate(const nemesis::ResolvedOp& resolved);
+  void EndDuplicate();
   void StartDelay(const nemesis::ResolvedOp& resolved);
   void EndDelay();
   void LimitBandwidth(const nemesis::ResolvedOp& resolved);
@@ -167,6 +170,8 @@ class Run {
   // Made on first use: a delay binds a packet queue in every node namespace.
   std::unique_ptr<nemesis::PacketDelayer> delayer_;
   std::unique_ptr<nemesis::BandwidthLimiter> bandwidth_;
+  // Made on first use: a netdev table of its own in the hub.
+  std::unique_ptr<nemesis::PacketDuplicator> duplicator_;
   // Clock faults: libfaketime when the elector takes it and the self-test
   // passed; otherwise clock ops are recorded as unsupported, and each node
   // starts in a time namespace with a monotonic offset of its own.
@@ -246,6 +251,9 @@ class Run {
   bool partitioned_ = false;
   bool lossy_ = false;
   bool delayed_ = false;
+  bool duplicating_ = false;
+  std::uint64_t duplicate_of_ = 0;
+  std::uint64_t duplicate_forwarded_ = 0;
   bool stopping_ = false;
   bool interrupted_ = false;
 };

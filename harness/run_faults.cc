@@ -93,9 +93,10 @@ void Run::ApplyResolved(const nemesis::ResolvedOp& resolved) {
       for (const std::string& node : resolved.resume) ResumeNode(IndexOf(node));
       break;
     case nemesis::OpKind::kDuplicate:
-    case nemesis::OpKind::kDuplicateEnd:  // vocabulary only: recorded, never applied
-      Note(EventType::kNemesis, std::string(nemesis::ToString(resolved.op.kind)), resolved.node,
-           {{"unsupported", "no duplicate mechanism in this build"}});
+      StartDuplicate(resolved);
+      break;
+    case nemesis::OpKind::kDuplicateEnd:
+      EndDuplicate();
       break;
   }
 }
@@ -115,6 +116,38 @@ void Run::EndLoss() {
   lossy_ = false;
   Note(EventType::kNemesis, "loss", "", {{"phase", "end"}, {"achieved", achieved}});
   NoteVerified(loss_of_, "loss", "", proof);
+}
+
+// Replaces the duplication in force; the one it replaces is judged on its own counters.
+void Run::StartDuplicate(const nemesis::ResolvedOp& resolved) {
+  if (!duplicator_) {
+    nemesis::DuplicateNodes nodes;
+    for (const SandboxNode& n : sandbox_->nodes()) nodes[n.name] = {n.port, n.address};
+    duplicator_ = std::make_unique<nemesis::PacketDuplicator>(sandbox_->hub().fd(), nodes);
+  }
+  EndDuplicate();
+  duplicator_->Set(resolved.loss);
+  duplicating_ = true;
+  duplicate_of_ = NoteFaultStart("duplicate", resolved);
+  duplicate_forwarded_ = BridgeForwarded();
+}
+
+// Clears every duplication, recording what each pair actually got.
+void Run::EndDuplicate() {
+  if (!duplicating_) return;
+  std::vector<nemesis::PairCount> counts;
+  nlohmann::json achieved = nlohmann::json::array();
+  for (const auto& [pair, count] : duplicator_->ReadCounts()) {
+    counts.push_back({count.percent, count.seen, count.duplicated});
+    achieved.push_back({{"from", pair.first}, {"to", pair.second}, {"percent", count.percent},
+                        {"seen", count.seen}, {"duplicated", count.duplicated}});
+  }
+  const nemesis::Proof proof =
+      nemesis::JudgeRandomShare(counts, "duplicated", BridgeForwarded() - duplicate_forwarded_);
+  duplicator_->Clear();
+  duplicating_ = false;
+  Note(EventType::kNemesis, "duplicate", "", {{"phase", "end"}, {"achieved", achieved}});
+  NoteVerified(duplicate_of_, "duplicate", "", proof);
 }
 
 // Replaces the delays in force (as a partition replaces the grudge).
@@ -359,6 +392,7 @@ void Run::FinalHeal() {
   }
   EndFlap();  // after the heal, which proves its last partition
   EndLoss();
+  EndDuplicate();
   EndDelay();
   EndBandwidth("");
   EndClock("");

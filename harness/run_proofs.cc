@@ -10,6 +10,7 @@
 #include <chrono>
 #include <fstream>
 #include <string>
+#include <system_error>
 #include <thread>
 
 #include "harness/run.h"
@@ -105,7 +106,13 @@ nemesis::Proof Run::ProveTreeGone(std::size_t k, pid_t pid, double since_s) {
   const std::string took = Millis(Now() - since_s);
   nemesis::Proof proof;
   if (cgroups_) {
-    const std::size_t left = cgroups_->Pids(node).size();
+    std::size_t left = 0;
+    try {
+      left = cgroups_->Pids(node).size();
+    } catch (const std::system_error& e) {
+      proof.how = node + "'s processes cannot be listed: " + e.what();
+      return proof;
+    }
     proof.measured = {{"left", left}, {"took_ms", (Now() - since_s) * 1000.0}};
     proof.proven = left == 0;
     proof.how = proof.proven ? "every process of " + node + "'s cgroup gone after " + took
@@ -132,7 +139,13 @@ nemesis::Proof Run::ProvePaused(std::size_t k, bool freeze, bool frozen, double 
   }
   // SIGSTOP is delivered asynchronously: wait (briefly) until it has landed.
   const auto deadline = std::chrono::steady_clock::now() + kStopDeadline;
-  std::vector<pid_t> pids = cgroups_ ? cgroups_->Pids(node) : std::vector<pid_t>{nodes_[k]->pid()};
+  std::vector<pid_t> pids = {nodes_[k]->pid()};
+  try {
+    if (cgroups_) pids = cgroups_->Pids(node);
+  } catch (const std::system_error& e) {
+    proof.how = node + "'s processes cannot be listed: " + e.what();
+    return proof;
+  }
   pid_t running = 0;
   do {
     running = 0;

@@ -24,9 +24,11 @@ class BandwidthKind final : public FaultKind {
         "the victims send and receive at most `rate_kbit` each way: tbf on both ends of the "
         "node's veth; `bandwidth-end` lifts that node's limit, or every limit (`tc qdisc "
         "del`)",
-        "bytes sent through the limit no more than the rate allows (plus one burst), and "
-        "some passed",
-        "nothing passed the limit, or more than the rate allows"};
+        "`tc -s` bytes of both token buckets, read before they go: no more than rate × time "
+        "(+2%) + one burst + one frame per bucket, and some passed (or the node was idle "
+        "while frames crossed the bridge)",
+        "more than the rate allows passed, or nothing passed while no frame crossed the "
+        "bridge"};
   }
 
   double DrawCycle(CycleDraw& draw) const override {

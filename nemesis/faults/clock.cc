@@ -34,10 +34,12 @@ class ClockKind final : public FaultKind {
         "(realtime and monotonic, changed at run time through a file); for other binaries "
         "the op is recorded as unsupported. `clock-end` restores that node's clock, or every "
         "clock",
-        "a probe in the node's own environment (its faketime settings or time namespace) "
-        "reads the asked offset or rate when the op applies",
-        "the elector is not a glibc program (the op is unsupported), or the probe reads "
-        "another offset or rate"};
+        "a probe started in the node's namespace with its faketime settings as the op applies "
+        "reads the asked offset (within 2 ms + the reading's spread, realtime and monotonic) "
+        "or rate (within 0.5%) ([mechanisms/clock.md](mechanisms/clock.md))",
+        "the elector is not a glibc program (the op is unsupported), the probe reads another "
+        "offset or rate (libfaketime not loaded), or a rate op was overtaken before its second "
+        "reading"};
   }
 
   // A bump of up to ±5 s, a strobe between two offsets, or a rate of ×0.5 ..

@@ -30,8 +30,9 @@ class DelayKind final : public FaultKind {
         "`jitter_ms` (uniform), which reorders packets when jitter > 0. An NFQUEUE per "
         "receiving node namespace and a thread of the controller; `delay-end` clears every "
         "delay and records what each pair got",
-        "the mean delay of the held packets within 20% + 5 ms of delay_ms",
-        "no packet held, or the mean outside the bound"};
+        "the delay thread's hold times: the held packets' mean within 20% + 5 ms of "
+        "`delay_ms` (or its pairs idle while frames crossed the bridge between others)",
+        "the mean outside the bound, or nothing held while no frame crossed the bridge"};
   }
 
   // 5 to 200 ms, with no jitter or up to half of it: slow links, and

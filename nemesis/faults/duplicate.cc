@@ -1,6 +1,5 @@
 // duplicate: a share of the packets of some directed pairs is delivered
-// twice, until a duplicate-end. Vocabulary only so far: the harness records
-// these ops as unsupported until a mechanism applies them.
+// twice, until a duplicate-end (mechanism: nemesis/duplicate.h).
 #include <stdexcept>
 #include <string>
 
@@ -37,11 +36,14 @@ class DuplicateKind final : public FaultKind {
         "packets delivered twice); `target`/`node`/`pairs` as for `loss`. `duplicate-end`: "
         "no field",
         "replaces the duplication in force: that share of the packets of each pair, drawn at "
-        "random, reaches its receiver twice; meant as an nft `dup` rule per pair on the hub's "
-        "bridge. This build has no mechanism yet: both ops are recorded as unsupported, so "
-        "faults-applied says unknown",
-        "the nft dup rule's counter: packets duplicated within a 4-sigma binomial bound",
-        "no packet duplicated"};
+        "random, reaches its receiver twice: an nft `dup` rule per pair on the egress of the "
+        "receiver's bridge port, in a netdev table of the hub ([mechanisms/duplicate.md]"
+        "(mechanisms/duplicate.md)); `duplicate-end` clears it",
+        "the dup rules' seen/duplicated counters per pair, read before they go: the total "
+        "duplicated within 4 sigma (+1) of the sum of seen × percent, and packets seen (or its "
+        "pairs idle while frames crossed the bridge between others)",
+        "the duplicated share outside the bound, or nothing seen while no frame crossed the "
+        "bridge"};
   }
 
   // As loss: a pair, the pairs into a node or every pair, at 10 to 100 %.

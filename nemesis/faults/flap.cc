@@ -25,10 +25,8 @@ class FlapKind final : public FaultKind {
         "partition and heal in turn, each phase a random `min`…`max` long, for `hold` seconds; "
         "ends healed. Each partition and heal is one nft transaction, resolved and recorded as "
         "its own `partition`/`heal` entry (a replay repeats them, not the `flap`)",
-        "the kernel's set read back at install equals the grudge; after the heal, drop counters "
-        "per cut pair: ≥1 packet dropped between cut pairs, or packets passed on uncut pairs "
-        "while it held",
-        "the kernel holds other pairs, or no packet crossed the bridge while it held"};
+        "every `partition` it made was proven, as a partition is",
+        "any of its partitions was not proven"};
   }
 
   double DrawCycle(CycleDraw& draw) const override {

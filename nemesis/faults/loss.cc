@@ -31,9 +31,10 @@ class LossKind final : public FaultKind {
         "replaces the loss rules in force: that share of the packets of each pair is dropped "
         "at random. One nft transaction on the `loss` chain, with two named counters per "
         "pair; `loss-end` clears every rule",
-        "packets seen and dropped per pair (named nft counters) within a 4-sigma binomial "
-        "bound of the asked percent",
-        "no packet seen, or the drop share outside the bound"};
+        "the named seen/drop counters per pair, read before the rules go: the total dropped "
+        "within 4 sigma (+1) of the sum of seen × percent, and packets seen (or its pairs idle "
+        "while frames crossed the bridge between others)",
+        "the drop share outside the bound, or nothing seen while no frame crossed the bridge"};
   }
 
   double DrawCycle(CycleDraw& draw) const override {

@@ -79,10 +79,12 @@ class PartitionKind final : public FaultKind {
         "replaces the grudge in force: every directed pair of the grudge is cut; `heal` cuts no "
         "pair any more (loss stays). One nft transaction each: flush and refill the `drop_pairs` "
         "set on the hub's bridge",
-        "the kernel's set read back at install equals the grudge; after the heal, drop counters "
-        "per cut pair: ≥1 packet dropped between cut pairs, or packets passed on uncut pairs "
-        "while it held",
-        "the kernel holds other pairs, or no packet crossed the bridge while it held"};
+        "the set's elements read back from the kernel at install equal the grudge (the start "
+        "records a digest of the kernel's listing); before the heal or the next grudge, each "
+        "cut pair's own counter shows ≥1 packet dropped between cut pairs, or, the cut pairs "
+        "being idle, the bridge's `forwarded` counter shows frames passed between other pairs",
+        "the kernel held other pairs, or no frame crossed the bridge while it held (\"does this "
+        "elector talk over the network?\")"};
   }
 
   double DrawCycle(CycleDraw& draw) const override {

@@ -81,8 +81,8 @@ class PauseKind final : public FaultKind {
         "(`cgroup.freeze`), which the node cannot observe. `resume` continues that node, "
         "or every paused node, as it was paused",
         "freeze: cgroup.events says frozen 1; stop: every process of the group in state T",
-        "freeze: cgroup.events does not say frozen within 2 s; stop: a process of the group "
-        "not in state T, or the states cannot be read"};
+        "freeze: cgroup.events does not say frozen within 2 s; stop: a process of the node "
+        "not in state T within 200 ms (it left the process group: use `\"how\":\"freeze\"`)"};
   }
 
   double DrawCycle(CycleDraw& draw) const override {
