@@ -101,7 +101,7 @@ TEST(Replay, AnElectorFlagReplacesTheRecordedElectorWhole) {
 TEST(CheckTimelineFits, EveryOpThatEndsAFaultMayFallInTheQuietPeriod) {
   RunConfig config;
   config.time_s = 30;  // quiet from 24 s
-  for (int k = 0; k <= static_cast<int>(nemesis::OpKind::kClockEnd); ++k) {
+  for (int k = 0; k <= static_cast<int>(nemesis::OpKind::kDuplicateEnd); ++k) {
     nemesis::Op op;
     op.kind = static_cast<nemesis::OpKind>(k);
     op.offset_s = 27;
@@ -113,10 +113,10 @@ TEST(CheckTimelineFits, EveryOpThatEndsAFaultMayFallInTheQuietPeriod) {
     }
   }
   for (const char* ender : {"heal", "restart", "resume", "loss-end", "delay-end", "bandwidth-end",
-                            "clock-end"}) {
+                            "clock-end", "duplicate-end"}) {
     nemesis::Op op;
     bool found = false;
-    for (int k = 0; k <= static_cast<int>(nemesis::OpKind::kClockEnd); ++k) {
+    for (int k = 0; k <= static_cast<int>(nemesis::OpKind::kDuplicateEnd); ++k) {
       op.kind = static_cast<nemesis::OpKind>(k);
       if (nemesis::ToString(op.kind) == ender) found = true;
       if (found) break;

@@ -104,10 +104,16 @@ std::vector<std::string> AppliedFaults(const std::filesystem::path& run_dir) {
     std::string f = applied["f"];
     if (f == "heal" || f == "restart" || f == "resume" || f == "loss-end") continue;  // also final heal
     if (applied.contains("awaiting") || applied.contains("skipped")) continue;        // did nothing
-    json what = {{"f", f}, {"node", applied.value("node", "")},
-                 {"components", applied.value("components", json())},
-                 {"grudge", applied.value("grudge", json())}, {"pairs", applied.value("pairs", json())}};
-    out.push_back(what.dump());
+    // A group kill or pause is one entry naming its victims; its replay is one entry per victim.
+    std::vector<std::string> nodes = {applied.value("node", "")};
+    if (applied.contains("victims")) nodes = applied["victims"].get<std::vector<std::string>>();
+    for (const std::string& node : nodes) {
+      json what = {{"f", f}, {"node", node},
+                   {"components", applied.value("components", json())},
+                   {"grudge", applied.value("grudge", json())},
+                   {"pairs", applied.value("pairs", json())}};
+      out.push_back(what.dump());
+    }
   }
   return out;
 }
@@ -203,7 +209,9 @@ TEST(Replay, EveryNewFaultIsAppliedAndRecorded) {
     {"t":7.2,"f":"clock","target":"node","node":"n2","mode":"bump","offset_ms":2000},
     {"t":7.6,"f":"clock","target":"node","node":"n1","mode":"strobe","offset_ms":0,"offset2_ms":-700,"period":0.2},
     {"t":8.5,"f":"clock-end"},
-    {"t":9.0,"f":"term","target":"minority","grace":1,"restart_after":0.3}
+    {"t":9.0,"f":"term","target":"minority","grace":1,"restart_after":0.3},
+    {"t":10.5,"f":"duplicate","target":"all","percent":50},
+    {"t":11.5,"f":"duplicate-end"}
   ])");
   Outcome o = RunSchism(tmp, {"replay", timeline, "--time", "16", "--seed", "2", "--store",
                               (tmp.path() / "store").string()},
@@ -235,6 +243,7 @@ TEST(Replay, EveryNewFaultIsAppliedAndRecorded) {
   ASSERT_EQ(Starts(clocks), 2u);
   EXPECT_EQ(clocks[0]["setting"]["offset_ms"], 2000.0);
   EXPECT_EQ(Starts(EventsOf(o.run_dir, "nemesis", "term")), 2u) << "a minority of 5";
+  EXPECT_EQ(Starts(EventsOf(o.run_dir, "nemesis", "duplicate")), 1u);
   EXPECT_EQ(EventsOf(o.run_dir, "process", "term").size(), 2u);
   // Every fault start has exactly one proof, and every proof holds.
   std::map<std::uint64_t, int> proofs;
