@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "nemesis/faults/faults.h"
+#include "nemesis/timeline_parse.h"
 
 namespace schism::nemesis::faults {
 namespace {
@@ -68,6 +69,15 @@ nlohmann::json AppliedPairs(const nlohmann::json& applied, const std::string& wh
     throw std::invalid_argument(where + "\"applied\" lacks its \"pairs\"");
   }
   return *pairs;
+}
+
+void RebuildAsPairs(const Op& op, const nlohmann::json& applied, const std::string& where,
+                    std::vector<Op>& out) {
+  nlohmann::json spec = ToJson(op);
+  spec["target"] = "pairs";
+  spec["pairs"] = AppliedPairs(applied, where);
+  spec.erase("node");
+  out.push_back(internal::ParseOp(spec, where + "applied: ", nullptr));
 }
 
 }  // namespace schism::nemesis::faults

@@ -85,15 +85,11 @@ class DelayKind final : public FaultKind {
   // A delay replays as the pairs it held.
   void Rebuild(const Op& op, const nlohmann::json& applied, const std::string& where,
                std::vector<Op>& out) const override {
-    if (op.kind != OpKind::kDelay) {
+    if (op.kind == OpKind::kDelay) {
+      RebuildAsPairs(op, applied, where, out);
+    } else {
       out.push_back(op);
-      return;
     }
-    nlohmann::json spec = ToJson(op);
-    spec["target"] = "pairs";
-    spec["pairs"] = AppliedPairs(applied, where);
-    spec.erase("node");
-    out.push_back(internal::ParseOp(spec, where + "applied: ", nullptr));
   }
 };
 

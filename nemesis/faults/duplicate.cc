@@ -81,26 +81,16 @@ class DuplicateKind final : public FaultKind {
     for (const auto& pair : ResolvePairs(out, view, rng)) out.loss[pair] = out.op.loss_percent;
   }
   void Describe(const ResolvedOp& resolved, nlohmann::json& out) const override {
-    if (resolved.op.kind != OpKind::kDuplicate) return;
-    out["target"] = ToString(resolved.op.loss_target);
-    if (!resolved.node.empty()) out["node"] = resolved.node;
-    out["percent"] = resolved.op.loss_percent;
-    nlohmann::json list = nlohmann::json::array();
-    for (const auto& [pair, percent] : resolved.loss) list.push_back({pair.first, pair.second});
-    out["pairs"] = std::move(list);
+    if (resolved.op.kind == OpKind::kDuplicate) DescribePairShare(resolved, out);
   }
   // A duplicate replays as the pairs it hit, at the percent it asked.
   void Rebuild(const Op& op, const nlohmann::json& applied, const std::string& where,
                std::vector<Op>& out) const override {
-    if (op.kind != OpKind::kDuplicate) {
+    if (op.kind == OpKind::kDuplicate) {
+      RebuildAsPairs(op, applied, where, out);
+    } else {
       out.push_back(op);
-      return;
     }
-    nlohmann::json spec = ToJson(op);
-    spec["target"] = "pairs";
-    spec["pairs"] = AppliedPairs(applied, where);
-    spec.erase("node");
-    out.push_back(internal::ParseOp(spec, where + "applied: ", nullptr));
   }
 };
 

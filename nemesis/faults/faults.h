@@ -131,6 +131,10 @@ std::vector<std::pair<std::string, std::string>> ResolvePairs(ResolvedOp& out,
                                                               const ClusterView& view,
                                                               std::mt19937_64& rng);
 
+// Describes an op that hits a share of the packets of some directed pairs
+// (loss, duplicate): its target, node, percent and the pairs of out.loss.
+void DescribePairShare(const ResolvedOp& resolved, nlohmann::json& out);
+
 // out.victims for a minority, majority or all target among `pool` (sized
 // against the whole cluster, so a majority is a majority of N).
 void ResolveGroup(ResolvedOp& out, const ClusterView& view, const std::vector<std::string>& pool,
@@ -161,5 +165,9 @@ void RebuildPerNode(const Op& op, const nlohmann::json& applied, const std::stri
                     std::vector<Op>& out);
 // The entry's resolved "pairs" of a per-packet fault.
 nlohmann::json AppliedPairs(const nlohmann::json& applied, const std::string& where);
+// Rebuilds a per-packet start op (delay, duplicate) to hit exactly the pairs
+// it hit when recorded: target "pairs" with the entry's pairs.
+void RebuildAsPairs(const Op& op, const nlohmann::json& applied, const std::string& where,
+                    std::vector<Op>& out);
 
 }  // namespace schism::nemesis::faults

@@ -71,13 +71,7 @@ class LossKind final : public FaultKind {
     for (const auto& pair : ResolvePairs(out, view, rng)) out.loss[pair] = out.op.loss_percent;
   }
   void Describe(const ResolvedOp& resolved, nlohmann::json& out) const override {
-    if (resolved.op.kind != OpKind::kLoss) return;
-    out["target"] = ToString(resolved.op.loss_target);
-    if (!resolved.node.empty()) out["node"] = resolved.node;
-    out["percent"] = resolved.op.loss_percent;
-    nlohmann::json list = nlohmann::json::array();
-    for (const auto& [pair, percent] : resolved.loss) list.push_back({pair.first, pair.second});
-    out["pairs"] = std::move(list);
+    if (resolved.op.kind == OpKind::kLoss) DescribePairShare(resolved, out);
   }
   // A loss replays as the pairs it hit, at the percent it applied.
   void Rebuild(const Op& op, const nlohmann::json& applied, const std::string& where,

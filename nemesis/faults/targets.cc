@@ -172,4 +172,13 @@ void DescribeSpecAndTargets(const ResolvedOp& resolved, nlohmann::json& out) {
   if (!resolved.victims.empty()) out["victims"] = resolved.victims;
 }
 
+void DescribePairShare(const ResolvedOp& resolved, nlohmann::json& out) {
+  out["target"] = ToString(resolved.op.loss_target);
+  if (!resolved.node.empty()) out["node"] = resolved.node;
+  out["percent"] = resolved.op.loss_percent;
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& [pair, percent] : resolved.loss) list.push_back({pair.first, pair.second});
+  out["pairs"] = std::move(list);
+}
+
 }  // namespace schism::nemesis::faults
