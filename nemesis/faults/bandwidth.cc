@@ -5,7 +5,7 @@
 namespace schism::nemesis::faults {
 namespace {
 
-class BandwidthKind final : public FaultKind {
+class BandwidthKind final : public AnyNodeFault {
  public:
   std::string_view Name() const override { return "bandwidth"; }
   double DefaultWeight() const override { return 0.10; }
@@ -62,29 +62,6 @@ class BandwidthKind final : public FaultKind {
     }
     WriteTarget(op, out);
     out["rate_kbit"] = op.rate_kbit;
-  }
-
-  void Resolve(const ClusterView& view, std::mt19937_64& rng, ResolvedOp& out) const override {
-    if (out.op.kind == OpKind::kBandwidthEnd) {
-      ResolveOptionalNode(out, view);
-    } else {
-      ResolveAnyNode(out, view, rng);
-    }
-  }
-  void Describe(const ResolvedOp& resolved, nlohmann::json& out) const override {
-    if (resolved.op.kind == OpKind::kBandwidthEnd) {
-      if (!resolved.node.empty()) out["node"] = resolved.node;
-    } else {
-      DescribeSpecAndTargets(resolved, out);
-    }
-  }
-  void Rebuild(const Op& op, const nlohmann::json& applied, const std::string& where,
-               std::vector<Op>& out) const override {
-    if (op.kind == OpKind::kBandwidthEnd) {
-      out.push_back(op);
-    } else {
-      RebuildPerVictim(op, applied, where, out);
-    }
   }
 };
 

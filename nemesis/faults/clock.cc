@@ -9,7 +9,7 @@
 namespace schism::nemesis::faults {
 namespace {
 
-class ClockKind final : public FaultKind {
+class ClockKind final : public AnyNodeFault {
  public:
   std::string_view Name() const override { return "clock"; }
   double DefaultWeight() const override { return 0.15; }
@@ -119,29 +119,6 @@ class ClockKind final : public FaultKind {
       case ClockMode::kRate:
         out["rate"] = op.clock_rate;
         break;
-    }
-  }
-
-  void Resolve(const ClusterView& view, std::mt19937_64& rng, ResolvedOp& out) const override {
-    if (out.op.kind == OpKind::kClockEnd) {
-      ResolveOptionalNode(out, view);
-    } else {
-      ResolveAnyNode(out, view, rng);
-    }
-  }
-  void Describe(const ResolvedOp& resolved, nlohmann::json& out) const override {
-    if (resolved.op.kind == OpKind::kClockEnd) {
-      if (!resolved.node.empty()) out["node"] = resolved.node;
-    } else {
-      DescribeSpecAndTargets(resolved, out);
-    }
-  }
-  void Rebuild(const Op& op, const nlohmann::json& applied, const std::string& where,
-               std::vector<Op>& out) const override {
-    if (op.kind == OpKind::kClockEnd) {
-      out.push_back(op);
-    } else {
-      RebuildPerVictim(op, applied, where, out);
     }
   }
 };

@@ -170,4 +170,35 @@ nlohmann::json AppliedPairs(const nlohmann::json& applied, const std::string& wh
 void RebuildAsPairs(const Op& op, const nlohmann::json& applied, const std::string& where,
                     std::vector<Op>& out);
 
+// ---- A shape two kinds share.
+
+// A fault on nodes whose process need not run (bandwidth, clock): its start
+// hits any node or group, its end op (EndOp()) one node or every node, and a
+// recorded start replays once per victim.
+class AnyNodeFault : public FaultKind {
+ public:
+  void Resolve(const ClusterView& view, std::mt19937_64& rng, ResolvedOp& out) const override {
+    if (out.op.kind == EndOp()) {
+      ResolveOptionalNode(out, view);
+    } else {
+      ResolveAnyNode(out, view, rng);
+    }
+  }
+  void Describe(const ResolvedOp& resolved, nlohmann::json& out) const override {
+    if (resolved.op.kind != EndOp()) {
+      DescribeSpecAndTargets(resolved, out);
+    } else if (!resolved.node.empty()) {
+      out["node"] = resolved.node;
+    }
+  }
+  void Rebuild(const Op& op, const nlohmann::json& applied, const std::string& where,
+               std::vector<Op>& out) const override {
+    if (op.kind == EndOp()) {
+      out.push_back(op);
+    } else {
+      RebuildPerVictim(op, applied, where, out);
+    }
+  }
+};
+
 }  // namespace schism::nemesis::faults
