@@ -6,6 +6,7 @@
 
 #include "nemesis/resolve.h"
 #include "nemesis/schedule.h"
+#include "tests/nemesis/timeline_error.h"
 
 namespace schism::nemesis {
 namespace {
@@ -13,14 +14,7 @@ using nlohmann::json;
 
 const std::vector<std::string> kNodes = {"n1", "n2", "n3", "n4", "n5"};
 
-std::string Error(std::string_view text) {
-  try {
-    FromJson(json::parse(text), kNodes);
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "no error";
-}
+std::string Error(std::string_view text) { return testing::TimelineError(text, kNodes); }
 
 Op Duplicate(LossTarget target, int percent) {
   Op op;

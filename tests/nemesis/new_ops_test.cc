@@ -9,6 +9,7 @@
 
 #include "nemesis/resolve.h"
 #include "nemesis/schedule.h"
+#include "tests/nemesis/timeline_error.h"
 
 namespace schism::nemesis {
 namespace {
@@ -16,14 +17,7 @@ using nlohmann::json;
 
 const std::vector<std::string> kNodes = {"n1", "n2", "n3", "n4", "n5"};
 
-std::string Error(std::string_view text) {
-  try {
-    FromJson(json::parse(text), kNodes);
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "no error";
-}
+std::string Error(std::string_view text) { return testing::TimelineError(text, kNodes); }
 
 const char* kEveryNewOp = R"([
   {"t":1,"f":"pause","target":"leader","resume_after":1.5,"how":"freeze"},
