@@ -143,8 +143,9 @@ class Run {
   void ProveTermEnded(std::size_t k, pid_t pid);
   // Frames the bridge has forwarded between node ports since the sandbox was made.
   std::uint64_t BridgeForwarded();
-  nemesis::Proof ProveLoss();
-  nemesis::Proof ProveDelay();
+  // Judge the counts read once at the fault's end (and recorded with it).
+  nemesis::Proof ProveLoss(const nemesis::LossCounts& counts);
+  nemesis::Proof ProveDelay(const std::vector<nemesis::PacketDelayer::PairStats>& stats);
   nemesis::Proof ProveBandwidth(const std::string& node);
   void Flap(const nemesis::ResolvedOp& resolved);
   void FlapPhase(nemesis::Op partition, double until_s, bool partition_next);

@@ -105,9 +105,10 @@ void Run::ApplyResolved(const nemesis::ResolvedOp& resolved) {
 // (read from the rules' counters just before they go).
 void Run::EndLoss() {
   if (!lossy_) return;
-  const nemesis::Proof proof = ProveLoss();
+  const nemesis::LossCounts counts = partitioner_->ReadLoss();  // one read: proof and record agree
+  const nemesis::Proof proof = ProveLoss(counts);
   nlohmann::json achieved = nlohmann::json::array();
-  for (const auto& [pair, count] : partitioner_->ReadLoss()) {
+  for (const auto& [pair, count] : counts) {
     double pct = count.seen ? 100.0 * static_cast<double>(count.dropped) / static_cast<double>(count.seen) : 0.0;
     achieved.push_back({{"from", pair.first}, {"to", pair.second}, {"percent", count.percent},
                         {"seen", count.seen}, {"dropped", count.dropped}, {"achieved_percent", pct}});
@@ -173,9 +174,10 @@ void Run::StartDelay(const nemesis::ResolvedOp& resolved) {
 // Clears every delay, recording what each pair actually got.
 void Run::EndDelay() {
   if (!delayed_) return;
-  const nemesis::Proof proof = ProveDelay();
+  const std::vector<nemesis::PacketDelayer::PairStats> stats = delayer_->Stats();
+  const nemesis::Proof proof = ProveDelay(stats);
   nlohmann::json achieved = nlohmann::json::array();
-  for (const auto& p : delayer_->Stats()) {
+  for (const auto& p : stats) {
     achieved.push_back({{"from", p.from}, {"to", p.to}, {"packets", p.packets},
                         {"mean_ms", p.mean_ms}, {"p50_ms", p.p50_ms}, {"p95_ms", p.p95_ms},
                         {"max_ms", p.max_ms}, {"reordered", p.reordered}});

@@ -176,17 +176,17 @@ void Run::ProveTermEnded(std::size_t k, pid_t pid) {
 
 std::uint64_t Run::BridgeForwarded() { return partitioner_->ReadPartition().forwarded; }
 
-nemesis::Proof Run::ProveLoss() {
+nemesis::Proof Run::ProveLoss(const nemesis::LossCounts& counts) {
   std::vector<nemesis::PairCount> pairs;
-  for (const auto& [pair, count] : partitioner_->ReadLoss()) {
+  for (const auto& [pair, count] : counts) {
     pairs.push_back({count.percent, count.seen, count.dropped});
   }
   return nemesis::JudgeRandomShare(pairs, "dropped", BridgeForwarded() - loss_forwarded_);
 }
 
-nemesis::Proof Run::ProveDelay() {
+nemesis::Proof Run::ProveDelay(const std::vector<nemesis::PacketDelayer::PairStats>& stats) {
   std::vector<nemesis::DelayCount> pairs;
-  for (const auto& p : delayer_->Stats()) pairs.push_back({p.packets, p.mean_ms});
+  for (const auto& p : stats) pairs.push_back({p.packets, p.mean_ms});
   return nemesis::JudgeDelay(pairs, delay_ms_, BridgeForwarded() - delay_forwarded_);
 }
 
