@@ -73,10 +73,6 @@ checkers::CheckOptions CheckOptionsFor(const RunConfig& c) {
 
 namespace {
 
-Clock::duration Seconds(double s) {
-  return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
-}
-
 // How long nodes get to exit after SIGTERM at the end of a run.
 constexpr auto kStopGrace = std::chrono::milliseconds(1500);
 // run/start says every fault start in this history is followed by its
@@ -129,102 +125,6 @@ nemesis::ScheduleOptions ScheduleOptionsFor(const RunConfig& c) {
 
 }  // namespace
 
-std::uint64_t Run::Record(Event e) {
-  e.time = Now();
-  return history_->Append(std::move(e));
-}
-
-void Run::Note(EventType type, std::string f, std::string node, nlohmann::json detail) {
-  Event e;
-  e.type = type;
-  e.f = std::move(f);
-  e.node = std::move(node);
-  e.detail = std::move(detail);
-  Record(std::move(e));
-}
-
-std::uint64_t Run::NoteFaultStart(const std::string& f, const nemesis::ResolvedOp& resolved,
-                                  nlohmann::json extra) {
-  nlohmann::json detail = resolved.Describe();
-  detail.erase("f");
-  detail.erase("node");  // the event's own field
-  detail["phase"] = "start";
-  detail.update(extra);
-  Event e;
-  e.type = EventType::kNemesis;
-  e.f = f;
-  e.node = resolved.node;
-  e.detail = std::move(detail);
-  return Record(std::move(e));
-}
-
-void Run::NoteVerified(std::uint64_t of, const std::string& f, const std::string& node,
-                       const nemesis::Proof& proof) {
-  nlohmann::json detail = proof.ToJson();
-  detail["phase"] = "verified";
-  detail["of"] = of;
-  if (!proof.proven) progress_ << "schism: " << f << (node.empty() ? "" : " on " + node)
-                               << " not proven: " << proof.how << "\n";
-  Note(EventType::kNemesis, f, node, std::move(detail));
-}
-
-std::uint64_t Run::NoteFaultStartOn(const std::string& f, const nemesis::ResolvedOp& resolved,
-                                    const std::string& node, nlohmann::json extra) {
-  nemesis::ResolvedOp one = resolved;
-  one.node = node;
-  one.victims.clear();
-  extra["victims"] = resolved.victims;
-  if (resolved.victims.empty()) extra.erase("victims");
-  return NoteFaultStart(f, one, std::move(extra));
-}
-
-void Run::NoteSkipped(const nemesis::ResolvedOp& resolved) {
-  nlohmann::json detail = resolved.Describe();
-  detail.erase("f");
-  detail.erase("node");  // the event's own field
-  Note(EventType::kNemesis, std::string(nemesis::ToString(resolved.op.kind)), resolved.node,
-       std::move(detail));
-}
-
-void Run::AddToTimeline(const nemesis::ResolvedOp& resolved) {
-  timeline_.push_back(
-      {{"t", Now()}, {"op", nemesis::ToJson(resolved.op)}, {"applied", resolved.Describe()}});
-}
-
-void Run::After(double delay_s, std::function<void()> then) {
-  auto timer = std::make_unique<asio::steady_timer>(io_, Seconds(delay_s));
-  timer->async_wait([this, then = std::move(then)](boost::system::error_code ec) {
-    if (!ec && !stopping_) then();
-  });
-  timers_.push_back(std::move(timer));
-}
-
-std::size_t Run::IndexOf(const std::string& node) const {
-  auto it = std::find(names_.begin(), names_.end(), node);
-  if (it == names_.end()) throw std::logic_error("no node named " + node);
-  return static_cast<std::size_t>(it - names_.begin());
-}
-
-std::optional<std::string> Run::CurrentLeader() const {
-  std::optional<std::string> leader;
-  std::uint64_t best = 0;
-  for (std::size_t k = 0; k < nodes_.size(); ++k) {
-    if (!nodes_[k]->running() || state_[k].role != Role::kLeader) continue;
-    if (!leader || state_[k].term >= best) {
-      leader = names_[k];
-      best = state_[k].term;
-    }
-  }
-  return leader;
-}
-
-void Run::StartNode(std::size_t k) {
-  if (clocks_) clocks_->PrepareStart(names_[k]);
-  pid_t pid = nodes_[k]->Start();
-  state_[k] = NodeState{};
-  Note(EventType::kProcess, "start", names_[k], {{"pid", pid}});
-}
-
 void Run::Ignore(std::size_t k, const std::string& line, const std::string& reason) {
   nodes_[k]->Log("schism: ignored a contract line (" + reason + "): " + line);
   IgnoredLines& ignored = ignored_[k];
@@ -259,27 +159,14 @@ void Run::OnLine(std::size_t k, const std::string& line) {
   }
   e->node = names_[k];
   spoke_[k] = true;
-  if (e->type == EventType::kRole) {
-    state_[k].role = e->role;
-    if (e->term) state_[k].term = *e->term;
-  }
-  bool voted_for_other = e->type == EventType::kVote && e->vote_for != names_[k];
-  Record(std::move(*e));
-  if (voted_for_other && pending_voter_kill_ && !stopping_) {
-    nemesis::ResolvedOp kill = nemesis::WithVoter(*pending_voter_kill_, names_[k]);
-    pending_voter_kill_.reset();
-    AddToTimeline(kill);
-    KillNode(kill, kill.node);
-  }
+  const Event seen = *e;
+  recorder_->Record(std::move(*e));
+  if (!stopping_) faults_->OnEvent(k, seen);
 }
 
 void Run::OnExit(std::size_t k, pid_t pid, int code) {
   if (expected_exits_.erase(pid)) return;
-  if (terminating_.erase(pid)) {  // a term op: it exited within its grace
-    Note(EventType::kProcess, "exit", names_[k], {{"pid", pid}, {"code", code}, {"after", "term"}});
-    ProveTermEnded(k, pid);
-    return;
-  }
+  if (faults_->OnExit(k, pid, code)) return;  // a term op: it exited within its grace
   Note(EventType::kProcess, "exit", names_[k], {{"pid", pid}, {"code", code}});
   if (stopping_) return;
   if (!spoke_[k]) {
@@ -295,28 +182,27 @@ void Run::OnExit(std::size_t k, pid_t pid, int code) {
             << dir_->NodeLog(names_[k]).string() << "\n";
 }
 
+void Run::MakeFaultRunner() {
+  timers_ = std::make_unique<AsioTimers>(io_, Clock::now());
+  recorder_ = std::make_unique<Recorder>(*history_, *timers_, progress_);
+  processes_ = std::make_unique<NodeProcesses>(nodes_);
+  if (cgroups_) cgroup_seam_ = std::make_unique<NodeCgroupSeam>(*cgroups_);
+  if (clocks_) {
+    clock_faults_ = std::make_unique<FaketimeClockFaults>(io_, *clocks_, config_.node_binary,
+                                                          *sandbox_, names_);
+  }
+  faults_ = std::make_unique<FaultRunner>(
+      names_, config_.seed,
+      FaultSeams{*timers_, *processes_, *network_, cgroup_seam_.get(), clock_faults_.get(),
+                 clock_unsupported_},
+      *recorder_);
+}
+
 void Run::ScheduleOps() {
-  auto at = [this](double s) { return start_ + Seconds(s); };
-  for (const nemesis::Op& op : schedule_) {
-    auto timer = std::make_unique<asio::steady_timer>(io_, at(op.offset_s));
-    timer->async_wait([this, op](boost::system::error_code ec) {
-      if (!ec) ApplyOp(op);
-    });
-    timers_.push_back(std::move(timer));
-  }
-  if (HasFaults(config_)) {
-    auto heal =
-        std::make_unique<asio::steady_timer>(io_, at(config_.time_s - QuietPeriod(config_)));
-    heal->async_wait([this](boost::system::error_code ec) {
-      if (!ec && !stopping_) FinalHeal();
-    });
-    timers_.push_back(std::move(heal));
-  }
-  auto end = std::make_unique<asio::steady_timer>(io_, at(config_.time_s));
-  end->async_wait([this](boost::system::error_code ec) {
-    if (!ec) Stop(false);
-  });
-  timers_.push_back(std::move(end));
+  std::optional<double> final_heal;
+  if (HasFaults(config_)) final_heal = config_.time_s - QuietPeriod(config_);
+  faults_->Schedule(schedule_, final_heal);
+  timers_->After(config_.time_s - timers_->Now(), [this] { Stop(false); });
 }
 
 // Ends the run: SIGTERM to every node, a grace period to drain their last
@@ -328,7 +214,8 @@ void Run::Stop(bool interrupted) {
   // From here on the nodes are being stopped on purpose: checkers judge up to this line.
   Note(EventType::kRun, "stopping", "",
        {{"why", interrupted ? "interrupted" : !setup_error_.empty() ? "setup error" : "end of run"}});
-  for (auto& t : timers_) t->cancel();
+  timers_->CancelAll();
+  faults_->Stop();  // no op fires from here, and paused nodes resume
   signals_.cancel();
   for (auto& n : nodes_) {
     if (n->running()) {
@@ -337,7 +224,6 @@ void Run::Stop(bool interrupted) {
       n->Signal(SIGCONT);  // a paused node must run to act on SIGTERM
     }
   }
-  for (std::size_t k = 0; k < nodes_.size(); ++k) ResumeNode(k);  // and a frozen one
   auto grace = std::make_shared<asio::steady_timer>(io_, kStopGrace);
   auto poll = std::make_shared<std::function<void(boost::system::error_code)>>();
   *poll = [this, grace, poll](boost::system::error_code) {
@@ -348,7 +234,7 @@ void Run::Stop(bool interrupted) {
       return;
     }
     for (std::size_t k = 0; k < nodes_.size(); ++k) {
-      KillTree(k);
+      faults_->KillTree(k);
       Note(EventType::kProcess, "stop", names_[k]);
     }
     nlohmann::json end = nlohmann::json::object();
@@ -403,9 +289,8 @@ RunResult Run::Execute() {
   progress_ << "schism: run dir " << dir.path().string() << "\n";
 
   sandbox_ = Sandbox::Create(config_.nodes);
-  std::map<std::string, std::string> ports;
-  for (const SandboxNode& n : sandbox_->nodes()) ports[n.name] = n.port;
-  partitioner_ = std::make_unique<nemesis::NftPartitioner>(sandbox_->hub().fd(), ports);
+  network_ = std::make_unique<SandboxNetwork>(
+      *sandbox_, nemesis::StreamSeed(config_.seed, nemesis::Stream::kDelayJitter));
   std::string no_cgroups;
   cgroups_ = nemesis::NodeCgroups::Create(names_, &no_cgroups);
   if (!cgroups_) {
@@ -414,11 +299,9 @@ RunResult Run::Execute() {
   }
   if (WantsClockFaults()) SetUpClocks(command[0]);
   history_ = std::make_unique<histories::HistoryWriter>(dir.History());
-  resolve_rng_.seed(nemesis::StreamSeed(config_.seed, nemesis::Stream::kResolve));
-  state_.resize(config_.nodes);
   spoke_.assign(config_.nodes, false);
 
-  start_ = Clock::now();
+  MakeFaultRunner();  // time 0 of the run
   nlohmann::json mechanisms = {{"cgroups", cgroups_ ? nlohmann::json(cgroups_->run_dir())
                                                      : nlohmann::json(nullptr)}};
   if (!cgroups_) mechanisms["cgroups_unavailable"] = no_cgroups;
@@ -443,7 +326,7 @@ RunResult Run::Execute() {
         [this, k](const std::string& line) { OnLine(k, line); },
         [this, k](pid_t pid, int code) { OnExit(k, pid, code); }));
   }
-  for (std::size_t k = 0; k < config_.nodes; ++k) StartNode(k);
+  for (std::size_t k = 0; k < config_.nodes; ++k) faults_->StartNode(k);
   signals_.async_wait([this](boost::system::error_code ec, int) {
     if (!ec) {
       progress_ << "\nschism: interrupted; stopping the nodes and cleaning up\n";
@@ -455,17 +338,9 @@ RunResult Run::Execute() {
             << " s with nemesis seed " << config_.seed << "\n";
   io_.run();
 
-  // Teardown before checking: nothing of the run outlives this point.
-  nodes_.clear();
-  clock_proofs_.clear();  // kills and reaps a clock probe still running
-  cgroups_.reset();
-  delayer_.reset();
-  bandwidth_.reset();
-  clocks_.reset();
-  partitioner_.reset();
-  sandbox_.reset();
-  history_.reset();
-  dir.WriteFile("timeline.json", nlohmann::json{{"seed", config_.seed}, {"ops", timeline_}}.dump(2) + "\n");
+  const nlohmann::json timeline = faults_->timeline();
+  TearDown();
+  dir.WriteFile("timeline.json", nlohmann::json{{"seed", config_.seed}, {"ops", timeline}}.dump(2) + "\n");
 
   if (!setup_error_.empty()) FailSetup(dir);
 
@@ -481,6 +356,22 @@ RunResult Run::Execute() {
   result.warnings = outcome.warnings;
   result.evidence_events = outcome.evidence_events;
   return result;
+}
+
+// Nothing of the run outlives this, and the history is complete.
+void Run::TearDown() {
+  faults_.reset();
+  clock_faults_.reset();  // kills and reaps a clock probe still running
+  processes_.reset();
+  nodes_.clear();
+  cgroup_seam_.reset();
+  cgroups_.reset();
+  network_.reset();
+  clocks_.reset();
+  sandbox_.reset();
+  recorder_.reset();
+  history_.reset();
+  timers_.reset();
 }
 
 namespace {

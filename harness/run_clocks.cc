@@ -1,4 +1,4 @@
-// Run: choosing the clock mechanism, and applying clock faults.
+// Run: choosing the clock mechanism before any node starts.
 #include <signal.h>
 
 #include <algorithm>
@@ -23,7 +23,7 @@ bool Run::WantsClockFaults() const {
 // elector's binary can take it and a probe under the same wrapper reads the
 // offset it was given; otherwise time namespaces (monotonic only, fixed at
 // spawn), and every clock op is recorded as unsupported. This self-test only
-// chooses: each clock op of the run is proven on its own (ProveClock).
+// chooses: each clock op of the run is proven on its own (FaketimeClockFaults).
 void Run::SetUpClocks(const std::filesystem::path& elector) {
   nemesis::ClockSupport support = nemesis::CheckClockSupport(elector);
   if (support.faketime) {
@@ -77,65 +77,6 @@ void Run::SetUpTimeNamespaces() {
   time_offsets_ns_ = offsets;
   clock_mechanism_["clock"] = "time-namespace";
   clock_mechanism_["monotonic_offsets_s"] = shown;
-}
-
-void Run::SkewClock(const nemesis::ResolvedOp& resolved, const std::string& node) {
-  if (!clocks_) {
-    nlohmann::json detail = resolved.Describe();
-    detail.erase("f");
-    detail.erase("node");
-    detail["unsupported"] = clock_unsupported_;
-    Note(EventType::kNemesis, "clock", node, std::move(detail));
-    return;
-  }
-  std::size_t k = IndexOf(node);
-  const nemesis::Op& op = resolved.op;
-  std::uint64_t generation = ++clock_generation_;  // stops a strobe already running
-  skewed_[k] = generation;
-  ClockRewritten(k);
-  nemesis::ClockSetting setting;
-  switch (op.clock_mode) {
-    case nemesis::ClockMode::kBump:
-      setting = clocks_->Bump(node, op.clock_offset_ms);
-      break;
-    case nemesis::ClockMode::kRate:
-      setting = clocks_->SetRate(node, op.clock_rate);
-      break;
-    case nemesis::ClockMode::kStrobe:
-      setting = clocks_->SetOffset(node, op.clock_offset_ms);
-      After(op.clock_period_s, [this, k, generation, op] { Strobe(k, generation, op, true); });
-      break;
-  }
-  const std::uint64_t of =
-      NoteFaultStartOn("clock", resolved, node,
-                       {{"setting", {{"offset_ms", setting.offset_ms}, {"rate", setting.rate}}}});
-  ProveClock(k, of, op);
-}
-
-// One flip of a strobe; flips until a newer clock op or a clock-end.
-void Run::Strobe(std::size_t k, std::uint64_t generation, nemesis::Op op, bool second) {
-  auto it = skewed_.find(k);
-  if (it == skewed_.end() || it->second != generation || !clocks_) return;
-  ClockRewritten(k);
-  clocks_->SetOffset(names_[k], second ? op.clock_offset2_ms : op.clock_offset_ms);
-  After(op.clock_period_s, [this, k, generation, op, second] { Strobe(k, generation, op, !second); });
-}
-
-// Restores the clock of `node`, or of every skewed node when empty.
-void Run::EndClock(const std::string& node) {
-  for (auto it = skewed_.begin(); it != skewed_.end();) {
-    const std::string& name = names_[it->first];
-    if (!node.empty() && name != node) {
-      ++it;
-      continue;
-    }
-    if (clocks_) {
-      ClockRewritten(it->first);
-      clocks_->Set(name, {});
-    }
-    Note(EventType::kNemesis, "clock", name, {{"phase", "end"}});
-    it = skewed_.erase(it);
-  }
 }
 
 }  // namespace schism::harness

@@ -1,0 +1,78 @@
+// The real network rules of a run, in its sandbox (harness/real_seams.h).
+#include "harness/real_seams.h"
+
+namespace schism::harness {
+namespace {
+
+nemesis::PortMap Ports(const Sandbox& sandbox) {
+  nemesis::PortMap ports;
+  for (const SandboxNode& n : sandbox.nodes()) ports[n.name] = n.port;
+  return ports;
+}
+
+}  // namespace
+
+SandboxNetwork::SandboxNetwork(const Sandbox& sandbox, std::uint64_t delay_seed)
+    : sandbox_(sandbox),
+      delay_seed_(delay_seed),
+      partitioner_(sandbox.hub().fd(), Ports(sandbox)) {}
+
+// The mechanisms go in reverse order of their making; the partitioner last.
+SandboxNetwork::~SandboxNetwork() {
+  bandwidth_.reset();
+  delayer_.reset();
+  duplicator_.reset();
+}
+
+void SandboxNetwork::SetDuplicate(const nemesis::DuplicateMap& pairs) {
+  if (!duplicator_) {
+    nemesis::DuplicateNodes nodes;
+    for (const SandboxNode& n : sandbox_.nodes()) nodes[n.name] = {n.port, n.address};
+    duplicator_ = std::make_unique<nemesis::PacketDuplicator>(sandbox_.hub().fd(), nodes);
+  }
+  duplicator_->Set(pairs);
+}
+
+nemesis::DuplicateCounts SandboxNetwork::ReadDuplicate() {
+  return duplicator_ ? duplicator_->ReadCounts() : nemesis::DuplicateCounts{};
+}
+
+void SandboxNetwork::ClearDuplicate() {
+  if (duplicator_) duplicator_->Clear();
+}
+
+void SandboxNetwork::SetDelay(const std::vector<nemesis::PairDelay>& pairs) {
+  if (!delayer_) {
+    std::vector<nemesis::DelayNode> nodes;
+    for (const SandboxNode& n : sandbox_.nodes()) nodes.push_back({n.name, n.netns.fd(), n.address});
+    delayer_ = std::make_unique<nemesis::PacketDelayer>(nodes, delay_seed_);
+  }
+  delayer_->Set(pairs);
+}
+
+std::vector<nemesis::PacketDelayer::PairStats> SandboxNetwork::ReadDelay() {
+  return delayer_ ? delayer_->Stats() : std::vector<nemesis::PacketDelayer::PairStats>{};
+}
+
+void SandboxNetwork::ClearDelay() {
+  if (delayer_) delayer_->Clear();
+}
+
+void SandboxNetwork::SetBandwidth(const std::string& node, std::uint64_t kbit_per_s) {
+  if (!bandwidth_) {
+    std::vector<nemesis::BandwidthNode> nodes;
+    for (const SandboxNode& n : sandbox_.nodes()) nodes.push_back({n.name, n.netns.fd(), n.port});
+    bandwidth_ = std::make_unique<nemesis::BandwidthLimiter>(sandbox_.hub().fd(), nodes);
+  }
+  bandwidth_->Set(node, kbit_per_s);
+}
+
+std::uint64_t SandboxNetwork::BandwidthSent(const std::string& node) {
+  return bandwidth_ ? bandwidth_->SentBytes(node) : 0;
+}
+
+void SandboxNetwork::ClearBandwidth(const std::string& node) {
+  if (bandwidth_) bandwidth_->Clear(node);
+}
+
+}  // namespace schism::harness

@@ -1,0 +1,436 @@
+// The run's fault logic (harness/fault_runner.h) on fake seams: what it asks
+// of the OS, when, and what it records, with no root and no waiting.
+#include "harness/fault_runner.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include "harness/recorder.h"
+#include "histories/reader.h"
+#include "histories/writer.h"
+#include "nemesis/schedule.h"
+#include "tests/harness/fake_seams.h"
+#include "tests/harness/run_support.h"
+
+namespace schism::harness {
+namespace {
+
+using histories::Event;
+using histories::EventType;
+using testing::FakeCgroups;
+using testing::FakeClocks;
+using testing::FakeNetwork;
+using testing::FakeProcesses;
+using testing::FakeTimers;
+
+constexpr std::size_t kNodes = 5;
+
+class FaultRunnerTest : public ::testing::Test {
+ protected:
+  // Makes the runner (with or without cgroups and clock support) and starts every node.
+  void Make(bool with_cgroups = true, bool with_clocks = true) {
+    history_ = std::make_unique<histories::HistoryWriter>(dir_.path() / "history.jsonl");
+    recorder_ = std::make_unique<Recorder>(*history_, timers_, progress_);
+    std::vector<std::string> names;
+    for (std::size_t i = 1; i <= kNodes; ++i) names.push_back("n" + std::to_string(i));
+    runner_ = std::make_unique<FaultRunner>(
+        names, 42,
+        FaultSeams{timers_, processes_, network_, with_cgroups ? &cgroups_ : nullptr,
+                   with_clocks ? &clocks_ : nullptr,
+                   with_clocks ? "" : "the elector is a Go binary"},
+        *recorder_);
+    for (std::size_t k = 0; k < kNodes; ++k) runner_->StartNode(k);
+  }
+
+  // Applies one op written as a timeline entry, e.g. {"f":"kill",...}, now.
+  void Apply(nlohmann::json entry) {
+    entry["t"] = timers_.Now();
+    runner_->ApplyOp(nemesis::FromJson(nlohmann::json::array({entry})).at(0));
+  }
+
+  std::vector<Event> History() const {
+    std::ifstream in(dir_.path() / "history.jsonl");
+    histories::HistoryReader reader(in, "history.jsonl");
+    std::vector<Event> events;
+    for (Event e; reader.Next(e);) events.push_back(e);
+    return events;
+  }
+
+  // Events of `type` and `f` (and, when given, of that "phase").
+  std::vector<Event> Find(EventType type, const std::string& f, const std::string& phase = "") const {
+    std::vector<Event> found;
+    for (const Event& e : History()) {
+      if (e.type != type || e.f != f) continue;
+      if (!phase.empty() && (!e.detail.is_object() || e.detail.value("phase", "") != phase)) continue;
+      found.push_back(e);
+    }
+    return found;
+  }
+  std::vector<Event> Verified(const std::string& f) const {
+    return Find(EventType::kNemesis, f, "verified");
+  }
+
+  testing::TempDir dir_;
+  std::ostringstream progress_;
+  FakeTimers timers_;
+  FakeProcesses processes_{kNodes};
+  FakeNetwork network_;
+  FakeCgroups cgroups_;
+  FakeClocks clocks_{timers_};
+  std::unique_ptr<histories::HistoryWriter> history_;
+  std::unique_ptr<Recorder> recorder_;
+  std::unique_ptr<FaultRunner> runner_;
+};
+
+TEST_F(FaultRunnerTest, AKillTakesTheWholeTreeProvesItAndRestartsOnTime) {
+  Make();
+  Apply({{"f", "kill"}, {"target", "node"}, {"node", "n2"}, {"restart_after", 2}});
+  EXPECT_FALSE(processes_.Running(1));
+  EXPECT_EQ(cgroups_.killed, std::vector<std::string>{"n2"});
+  const auto start = Find(EventType::kNemesis, "kill", "start");
+  ASSERT_EQ(start.size(), 1u);
+  const auto verified = Verified("kill");
+  ASSERT_EQ(verified.size(), 1u);
+  EXPECT_EQ(verified[0].detail["of"], start[0].index);
+  EXPECT_EQ(verified[0].detail["proven"], true);
+  EXPECT_EQ(verified[0].detail["left"], 0);
+
+  timers_.RunUntil(1.99);
+  EXPECT_FALSE(processes_.Running(1));
+  timers_.RunUntil(2.0);
+  EXPECT_TRUE(processes_.Running(1));
+  EXPECT_EQ(processes_.starts[1], 2);
+  const auto end = Find(EventType::kNemesis, "kill", "end");
+  ASSERT_EQ(end.size(), 1u);
+  EXPECT_DOUBLE_EQ(end[0].time, 2.0);
+}
+
+TEST_F(FaultRunnerTest, AKillIsNotProvenWhileTheCgroupStillHoldsAProcess) {
+  Make();
+  cgroups_.left["n2"] = {4242};
+  Apply({{"f", "kill"}, {"target", "node"}, {"node", "n2"}});
+  const auto verified = Verified("kill");
+  ASSERT_EQ(verified.size(), 1u);
+  EXPECT_EQ(verified[0].detail["proven"], false);
+  EXPECT_NE(verified[0].detail["why"].get<std::string>().find("n2's cgroup still holds 1 process"),
+            std::string::npos);
+  EXPECT_NE(progress_.str().find("kill on n2 not proven"), std::string::npos);
+}
+
+TEST_F(FaultRunnerTest, WithoutCgroupsAKillIsProvenByItsProcessGroup) {
+  Make(/*with_cgroups=*/false);
+  const pid_t pid = processes_.Pid(2);
+  processes_.lingering.insert(pid);
+  Apply({{"f", "kill"}, {"target", "node"}, {"node", "n3"}});
+  const auto verified = Verified("kill");
+  ASSERT_EQ(verified.size(), 1u);
+  EXPECT_EQ(verified[0].detail["proven"], false);
+  EXPECT_EQ(verified[0].detail["why"],
+            "n3's process group " + std::to_string(pid) + " still has processes");
+}
+
+TEST_F(FaultRunnerTest, ATermEscalatesToAKillWhenItsGraceRunsOut) {
+  Make();
+  Apply({{"f", "term"}, {"target", "node"}, {"node", "n3"}, {"grace", 2}, {"restart_after", 1}});
+  ASSERT_EQ(processes_.signals.size(), 1u);
+  EXPECT_EQ(processes_.signals[0], (std::pair<std::size_t, int>{2, SIGTERM}));
+  timers_.RunUntil(1.99);
+  EXPECT_TRUE(processes_.Running(2));  // the node ignores SIGTERM
+  EXPECT_TRUE(Verified("term").empty());
+  timers_.RunUntil(2.0);
+  EXPECT_FALSE(processes_.Running(2));
+  EXPECT_EQ(processes_.kills[2], 1);
+  const auto escalated = Find(EventType::kProcess, "kill");
+  ASSERT_EQ(escalated.size(), 1u);
+  EXPECT_EQ(escalated[0].detail["escalated"], "term grace over");
+  const auto verified = Verified("term");
+  ASSERT_EQ(verified.size(), 1u);
+  EXPECT_EQ(verified[0].detail["proven"], true);
+  EXPECT_DOUBLE_EQ(verified[0].detail["took_ms"].get<double>(), 2000.0);
+  timers_.RunUntil(2.99);
+  EXPECT_FALSE(processes_.Running(2));
+  timers_.RunUntil(3.0);
+  EXPECT_TRUE(processes_.Running(2));
+  EXPECT_EQ(Find(EventType::kNemesis, "term", "end").size(), 1u);
+}
+
+TEST_F(FaultRunnerTest, ATermThatEndsTheNodeWithinItsGraceIsNotEscalated) {
+  Make();
+  Apply({{"f", "term"}, {"target", "node"}, {"node", "n3"}, {"grace", 2}, {"restart_after", 1}});
+  const pid_t pid = processes_.Pid(2);
+  timers_.RunUntil(0.5);
+  processes_.Exit(2);
+  EXPECT_TRUE(runner_->OnExit(2, pid, 0));
+  const auto exits = Find(EventType::kProcess, "exit");
+  ASSERT_EQ(exits.size(), 1u);
+  EXPECT_EQ(exits[0].detail["after"], "term");
+  const auto verified = Verified("term");
+  ASSERT_EQ(verified.size(), 1u);
+  EXPECT_EQ(verified[0].detail["proven"], true);
+  EXPECT_DOUBLE_EQ(verified[0].detail["took_ms"].get<double>(), 500.0);
+  timers_.RunUntil(2.5);
+  EXPECT_EQ(processes_.kills[2], 0);  // nothing left to escalate
+  EXPECT_FALSE(processes_.Running(2));
+  timers_.RunUntil(3.0);  // restarted restart_after after the grace
+  EXPECT_TRUE(processes_.Running(2));
+  EXPECT_FALSE(runner_->OnExit(2, processes_.Pid(2), 1));  // no term waits for this one
+}
+
+TEST_F(FaultRunnerTest, AFlapAlternatesItsPhasesAndEndsHealed) {
+  Make();
+  Apply({{"f", "flap"}, {"grouping", "n1,n2|n3,n4,n5"}, {"hold", 3}, {"every", {0.5, 0.5}}});
+  EXPECT_EQ(network_.cut.size(), 12u);  // 2 x 3 nodes, both ways
+  timers_.RunUntil(0.5);
+  EXPECT_TRUE(network_.cut.empty());
+  timers_.RunUntil(1.0);
+  EXPECT_EQ(network_.cut.size(), 12u);
+  timers_.RunUntil(10);
+  EXPECT_TRUE(network_.cut.empty());
+  EXPECT_EQ(network_.partitions, 3);
+  EXPECT_EQ(network_.heals, 3);
+  EXPECT_EQ(Verified("partition").size(), 3u);
+  const auto flap = Verified("flap");
+  ASSERT_EQ(flap.size(), 1u);
+  EXPECT_EQ(flap[0].detail["proven"], true);
+  EXPECT_EQ(flap[0].detail["by"], "each of its 3 partitions was proven");
+  EXPECT_DOUBLE_EQ(Find(EventType::kNemesis, "flap", "end").at(0).time, 3.0);
+  // The flap, its 3 partitions and 4 heals: one after each, and one at its end.
+  EXPECT_EQ(runner_->timeline().size(), 8u);
+}
+
+TEST_F(FaultRunnerTest, AFlapIsNotProvenWhenItsPartitionsCutNothing) {
+  Make();
+  network_.drops_per_pair = 0;
+  network_.forwarded_per_read = 0;  // and no frame crossed the bridge
+  Apply({{"f", "flap"}, {"grouping", "n1,n2|n3,n4,n5"}, {"hold", 1}, {"every", {0.5, 0.5}}});
+  timers_.RunUntil(5);
+  const auto flap = Verified("flap");
+  ASSERT_EQ(flap.size(), 1u);
+  EXPECT_EQ(flap[0].detail["proven"], false);
+  const std::string why = flap[0].detail["why"];
+  EXPECT_EQ(why.rfind("1 of its 1 partitions not proven: partition at 0", 0), 0u) << why;
+  EXPECT_NE(why.find("does this elector talk over the network?"), std::string::npos) << why;
+}
+
+TEST_F(FaultRunnerTest, APartitionIsProvenByItsDropsAndNotWhenTheKernelHeldOtherPairs) {
+  Make();
+  Apply({{"f", "partition"}, {"grouping", "n1|n2,n3,n4,n5"}});
+  Apply({{"f", "heal"}});
+  network_.installs_other_pairs = true;
+  Apply({{"f", "partition"}, {"grouping", "n1|n2,n3,n4,n5"}});
+  Apply({{"f", "heal"}});
+  const auto verified = Verified("partition");
+  ASSERT_EQ(verified.size(), 2u);
+  EXPECT_EQ(verified[0].detail["proven"], true);
+  EXPECT_EQ(verified[1].detail["proven"], false);
+  const auto starts = Find(EventType::kNemesis, "partition", "start");
+  ASSERT_EQ(starts.size(), 2u);
+  EXPECT_EQ(starts[0].detail["digest"], "fake-8");  // what the kernel listed
+  EXPECT_EQ(verified[1].detail["of"], starts[1].index);
+}
+
+TEST_F(FaultRunnerTest, ALossIsJudgedOnTheShareItActuallyDropped) {
+  Make();
+  Apply({{"f", "loss"}, {"percent", 30}, {"target", "all"}});
+  EXPECT_EQ(network_.loss.size(), 20u);
+  Apply({{"f", "loss-end"}});
+  EXPECT_TRUE(network_.loss.empty());
+  network_.share_factor = 0.5;  // the rules dropped half what they should
+  Apply({{"f", "loss"}, {"percent", 30}, {"target", "all"}});
+  Apply({{"f", "loss"}, {"percent", 10}, {"target", "all"}});  // replaces it: judged on its own
+  const auto verified = Verified("loss");
+  ASSERT_EQ(verified.size(), 2u);
+  EXPECT_EQ(verified[0].detail["proven"], true);
+  EXPECT_EQ(verified[1].detail["proven"], false);
+  const auto ends = Find(EventType::kNemesis, "loss", "end");
+  ASSERT_EQ(ends.size(), 2u);
+  EXPECT_EQ(ends[1].detail["achieved"][0]["dropped"], 150);
+}
+
+TEST_F(FaultRunnerTest, ADelayIsJudgedOnItsMeanHold) {
+  Make();
+  network_.delay_factor = 2.0;
+  Apply({{"f", "delay"}, {"delay_ms", 100}, {"target", "pair"}});
+  EXPECT_EQ(network_.delay.size(), 1u);
+  Apply({{"f", "delay-end"}});
+  EXPECT_TRUE(network_.delay.empty());
+  const auto verified = Verified("delay");
+  ASSERT_EQ(verified.size(), 1u);
+  EXPECT_EQ(verified[0].detail["proven"], false);
+}
+
+TEST_F(FaultRunnerTest, APauseFreezesProvesAndResumesOnTime) {
+  Make();
+  Apply({{"f", "pause"}, {"target", "node"}, {"node", "n4"}, {"how", "freeze"}, {"resume_after", 1}});
+  EXPECT_EQ(cgroups_.frozen, std::set<std::string>{"n4"});
+  ASSERT_EQ(Verified("pause").size(), 1u);
+  EXPECT_EQ(Verified("pause")[0].detail["proven"], true);
+  timers_.RunUntil(1.0);
+  EXPECT_TRUE(cgroups_.frozen.empty());
+  const auto resumed = Find(EventType::kProcess, "resume");
+  ASSERT_EQ(resumed.size(), 1u);
+  EXPECT_EQ(resumed[0].detail["how"], "thaw");
+
+  cgroups_.freezes = false;  // cgroup.events never says frozen
+  Apply({{"f", "pause"}, {"target", "node"}, {"node", "n4"}, {"how", "freeze"}});
+  ASSERT_EQ(Verified("pause").size(), 2u);
+  EXPECT_EQ(Verified("pause")[1].detail["proven"], false);
+}
+
+TEST_F(FaultRunnerTest, WithoutCgroupsAFreezeFallsBackToSigstopAndIsProvenByProcessStates) {
+  Make(/*with_cgroups=*/false);
+  processes_.not_stopping.insert(processes_.Pid(0));
+  Apply({{"f", "pause"}, {"target", "node"}, {"node", "n1"}, {"how", "freeze"}});
+  EXPECT_EQ(processes_.signals.back(), (std::pair<std::size_t, int>{0, SIGSTOP}));
+  const auto start = Find(EventType::kNemesis, "pause", "start");
+  ASSERT_EQ(start.size(), 1u);
+  EXPECT_EQ(start[0].detail["fallback"], "no cgroup v2: SIGSTOP instead of a freeze");
+  const auto verified = Verified("pause");
+  ASSERT_EQ(verified.size(), 1u);
+  EXPECT_EQ(verified[0].detail["proven"], false);
+  Apply({{"f", "resume"}, {"node", "n1"}});
+  EXPECT_EQ(processes_.signals.back(), (std::pair<std::size_t, int>{0, SIGCONT}));
+}
+
+TEST_F(FaultRunnerTest, AVoterKillWaitsForTheNextVoteForAnotherNode) {
+  Make();
+  Apply({{"f", "kill"}, {"target", "voter"}, {"voter_wait", 5}, {"restart_after", 1}});
+  Event own;
+  own.type = EventType::kVote;
+  own.vote_for = "n2";
+  runner_->OnEvent(1, own);  // n2 votes for itself: not a voter for another
+  EXPECT_TRUE(processes_.Running(1));
+  Event vote = own;
+  vote.vote_for = "n1";
+  runner_->OnEvent(2, vote);
+  EXPECT_FALSE(processes_.Running(2));
+  ASSERT_EQ(Verified("kill").size(), 1u);
+  EXPECT_EQ(Verified("kill")[0].node, "n3");
+
+  Apply({{"f", "kill"}, {"target", "voter"}, {"voter_wait", 5}});
+  timers_.RunUntil(timers_.Now() + 5);
+  const auto skipped = Find(EventType::kNemesis, "kill");
+  ASSERT_FALSE(skipped.empty());
+  EXPECT_TRUE(skipped.back().detail.contains("skipped")) << skipped.back().detail.dump();
+  EXPECT_EQ(Verified("kill").size(), 1u);
+}
+
+TEST_F(FaultRunnerTest, ClockOpsOnAnElectorThatCannotTakeThemAreRecordedUnsupported) {
+  Make(/*with_cgroups=*/true, /*with_clocks=*/false);
+  Apply({{"f", "clock"}, {"target", "node"}, {"node", "n1"}, {"mode", "bump"}, {"offset_ms", 500}});
+  const auto clock = Find(EventType::kNemesis, "clock");
+  ASSERT_EQ(clock.size(), 1u);
+  EXPECT_EQ(clock[0].detail["unsupported"], "the elector is a Go binary");
+  EXPECT_TRUE(Verified("clock").empty());
+}
+
+TEST_F(FaultRunnerTest, AClockOpIsProvenWhenItsProbeAnswers) {
+  Make();
+  Apply({{"f", "clock"}, {"target", "node"}, {"node", "n2"}, {"mode", "bump"}, {"offset_ms", 500}});
+  EXPECT_DOUBLE_EQ(clocks_.settings["n2"].offset_ms, 500);
+  EXPECT_TRUE(Verified("clock").empty());  // the probe answers later
+  timers_.RunUntil(0);
+  ASSERT_EQ(Verified("clock").size(), 1u);
+  EXPECT_EQ(Verified("clock")[0].detail["proven"], true);
+  clocks_.proves = false;
+  Apply({{"f", "clock"}, {"target", "node"}, {"node", "n3"}, {"mode", "rate"}, {"rate", 2}});
+  timers_.RunUntil(0);
+  ASSERT_EQ(Verified("clock").size(), 2u);
+  EXPECT_EQ(Verified("clock")[1].detail["proven"], false);
+}
+
+TEST_F(FaultRunnerTest, AStrobeFlipsEveryPeriodUntilItsClockEnds) {
+  Make();
+  Apply({{"f", "clock"}, {"target", "node"}, {"node", "n2"}, {"mode", "strobe"},
+         {"offset_ms", 100}, {"offset2_ms", -100}, {"period", 0.5}});
+  timers_.RunUntil(1.6);
+  ASSERT_EQ(clocks_.flips.size(), 3u);
+  EXPECT_EQ(clocks_.flips[0], (std::pair<double, double>{0.5, -100}));
+  EXPECT_EQ(clocks_.flips[1], (std::pair<double, double>{1.0, 100}));
+  EXPECT_EQ(clocks_.flips[2], (std::pair<double, double>{1.5, -100}));
+  Apply({{"f", "clock-end"}, {"node", "n2"}});
+  EXPECT_FALSE(clocks_.settings.count("n2"));
+  timers_.RunUntil(5);
+  EXPECT_EQ(clocks_.flips.size(), 3u);
+}
+
+TEST_F(FaultRunnerTest, TheFinalHealEndsEveryOpenFaultWithItsProof) {
+  Make();
+  Apply({{"f", "partition"}, {"grouping", "n1,n2|n3,n4,n5"}});
+  Apply({{"f", "loss"}, {"percent", 20}, {"target", "all"}});
+  Apply({{"f", "duplicate"}, {"percent", 50}, {"target", "all"}});
+  Apply({{"f", "delay"}, {"delay_ms", 50}, {"target", "all"}});
+  Apply({{"f", "bandwidth"}, {"target", "node"}, {"node", "n1"}, {"rate_kbit", 800}});
+  Apply({{"f", "clock"}, {"target", "node"}, {"node", "n2"}, {"mode", "bump"}, {"offset_ms", 50}});
+  Apply({{"f", "pause"}, {"target", "node"}, {"node", "n3"}});
+  Apply({{"f", "kill"}, {"target", "node"}, {"node", "n4"}});
+  timers_.RunUntil(5);
+  runner_->FinalHeal();
+
+  EXPECT_TRUE(network_.cut.empty());
+  EXPECT_TRUE(network_.loss.empty());
+  EXPECT_TRUE(network_.duplicate.empty());
+  EXPECT_TRUE(network_.delay.empty());
+  EXPECT_TRUE(network_.limits.empty());
+  EXPECT_TRUE(clocks_.settings.empty());
+  for (std::size_t k = 0; k < kNodes; ++k) EXPECT_TRUE(processes_.Running(k)) << k;
+  EXPECT_EQ(processes_.signals.back(), (std::pair<std::size_t, int>{2, SIGCONT}));
+  // Every fault that started has ended, and has its proof.
+  std::size_t starts = 0, ends = 0, verified = 0;
+  for (const Event& e : History()) {
+    if (e.type != EventType::kNemesis || !e.detail.is_object()) continue;
+    const std::string phase = e.detail.value("phase", "");
+    starts += phase == "start";
+    ends += phase == "end" && e.f != "final-heal";
+    verified += phase == "verified";
+  }
+  EXPECT_EQ(starts, 8u);
+  EXPECT_EQ(ends, 8u);
+  EXPECT_EQ(verified, 8u);
+  for (const std::string f : {"partition", "loss", "duplicate", "delay", "bandwidth", "clock",
+                              "pause", "kill"}) {
+    const auto v = Verified(f);
+    ASSERT_EQ(v.size(), 1u) << f;
+    EXPECT_EQ(v[0].detail["proven"], true) << f << ": " << v[0].detail.dump();
+  }
+  ASSERT_EQ(Find(EventType::kNemesis, "final-heal").size(), 1u);
+  EXPECT_DOUBLE_EQ(Find(EventType::kNemesis, "final-heal")[0].time, 5.0);
+}
+
+TEST_F(FaultRunnerTest, AScheduleAppliesEachOpAtItsOffsetAndHealsAtTheQuietPeriod) {
+  Make();
+  const std::vector<nemesis::Op> ops = nemesis::FromJson(nlohmann::json::parse(R"([
+    {"t": 1.0, "f": "kill", "target": "node", "node": "n1"},
+    {"t": 2.5, "f": "restart", "node": "n1"},
+    {"t": 3.25, "f": "partition", "grouping": "n1|n2,n3,n4,n5"}
+  ])"));
+  runner_->Schedule(ops, 8.0);
+  timers_.RunUntil(10);
+  EXPECT_DOUBLE_EQ(Find(EventType::kNemesis, "kill", "start").at(0).time, 1.0);
+  EXPECT_DOUBLE_EQ(Find(EventType::kNemesis, "kill", "end").at(0).time, 2.5);
+  EXPECT_DOUBLE_EQ(Find(EventType::kNemesis, "partition", "start").at(0).time, 3.25);
+  EXPECT_DOUBLE_EQ(Find(EventType::kNemesis, "partition", "end").at(0).time, 8.0);
+  EXPECT_DOUBLE_EQ(Find(EventType::kNemesis, "final-heal").at(0).time, 8.0);
+  const nlohmann::json& timeline = runner_->timeline();
+  ASSERT_EQ(timeline.size(), 4u);  // the three ops and the final heal's heal
+  EXPECT_DOUBLE_EQ(timeline[2]["t"].get<double>(), 3.25);
+}
+
+TEST_F(FaultRunnerTest, AfterStopNoOpFiresAndPausedNodesRun) {
+  Make();
+  Apply({{"f", "pause"}, {"target", "node"}, {"node", "n5"}});
+  runner_->Schedule(nemesis::FromJson(nlohmann::json::parse(
+                        R"([{"t": 2, "f": "kill", "target": "node", "node": "n1"}])")),
+                    4.0);
+  runner_->Stop();
+  EXPECT_EQ(processes_.signals.back(), (std::pair<std::size_t, int>{4, SIGCONT}));
+  timers_.RunUntil(10);
+  EXPECT_TRUE(processes_.Running(0));
+  EXPECT_TRUE(Find(EventType::kNemesis, "final-heal").empty());
+}
+
+}  // namespace
+}  // namespace schism::harness
