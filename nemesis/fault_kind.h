@@ -12,11 +12,12 @@
 // kNemesisNames, `schism run --help` and the docs table all read. Adding a
 // kind is a file (plus its CMake line), a line in that list (plus its
 // accessor's declaration in faults/faults.h), its OpKind values appended to
-// the enum, and the case the harness's switch over OpKind then asks for.
+// the enum, and its mechanism: a file and a line in harness/faults/list.cc.
 //
 // Descriptors are stateless and immutable; AllFaultKinds() owns them for the
-// whole program. They apply nothing: the mechanisms (nft.h, cgroup.h,
-// clock.h, ...) and the harness do, and their words here (FaultDoc) are
+// whole program. They apply nothing: each kind's mechanism in
+// harness/faults/ does (apply, verify, undo), on the OS mechanisms here
+// (nft.h, cgroup.h, clock.h, ...); their words here (FaultDoc) are
 // documentation only.
 
 #include <cstddef>

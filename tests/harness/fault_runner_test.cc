@@ -6,11 +6,13 @@
 
 #include <fstream>
 #include <memory>
+#include <set>
 #include <sstream>
 
 #include "harness/recorder.h"
 #include "histories/reader.h"
 #include "histories/writer.h"
+#include "nemesis/fault_kind.h"
 #include "nemesis/schedule.h"
 #include "tests/harness/fake_seams.h"
 #include "tests/harness/run_support.h"
@@ -400,6 +402,36 @@ TEST_F(FaultRunnerTest, TheFinalHealEndsEveryOpenFaultWithItsProof) {
   EXPECT_DOUBLE_EQ(Find(EventType::kNemesis, "final-heal")[0].time, 5.0);
 }
 
+TEST_F(FaultRunnerTest, TheFinalHealMakesTheNetworkWholeBeforeItStartsNodes) {
+  Make();
+  Apply({{"f", "kill"}, {"target", "node"}, {"node", "n1"}});
+  Apply({{"f", "loss"}, {"percent", 20}, {"target", "all"}});
+  Apply({{"f", "partition"}, {"grouping", "n1,n2|n3,n4,n5"}});
+  runner_->FinalHeal();
+  std::vector<std::string> order;
+  for (const Event& e : History()) {
+    if (e.type == EventType::kNemesis && e.detail.is_object() && e.detail.value("phase", "") == "end") {
+      order.push_back(e.f);
+    }
+  }
+  EXPECT_EQ(order, (std::vector<std::string>{"partition", "loss", "kill", "final-heal"}));
+}
+
+TEST_F(FaultRunnerTest, ANewFlapEndsTheOneStillFlapping) {
+  Make();
+  Apply({{"f", "flap"}, {"grouping", "n1,n2|n3,n4,n5"}, {"hold", 10}, {"every", {0.5, 0.5}}});
+  timers_.RunUntil(1.2);  // partitions at 0 and 1.0
+  Apply({{"f", "flap"}, {"grouping", "n1|n2,n3,n4,n5"}, {"hold", 1}, {"every", {0.5, 0.5}}});
+  const auto first = Verified("flap");
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first[0].detail["by"], "each of its 1 partitions was proven");  // its second still held
+  timers_.RunUntil(20);
+  ASSERT_EQ(Verified("flap").size(), 2u);
+  EXPECT_EQ(Find(EventType::kNemesis, "flap", "end").size(), 2u);
+  EXPECT_TRUE(network_.cut.empty());
+  EXPECT_DOUBLE_EQ(Find(EventType::kNemesis, "flap", "end").back().time, 2.2);
+}
+
 TEST_F(FaultRunnerTest, AScheduleAppliesEachOpAtItsOffsetAndHealsAtTheQuietPeriod) {
   Make();
   const std::vector<nemesis::Op> ops = nemesis::FromJson(nlohmann::json::parse(R"([
@@ -415,7 +447,7 @@ TEST_F(FaultRunnerTest, AScheduleAppliesEachOpAtItsOffsetAndHealsAtTheQuietPerio
   EXPECT_DOUBLE_EQ(Find(EventType::kNemesis, "partition", "end").at(0).time, 8.0);
   EXPECT_DOUBLE_EQ(Find(EventType::kNemesis, "final-heal").at(0).time, 8.0);
   const nlohmann::json& timeline = runner_->timeline();
-  ASSERT_EQ(timeline.size(), 4u);  // the three ops and the final heal's heal
+  ASSERT_EQ(timeline.size(), 3u);  // the final heal is no op of the timeline
   EXPECT_DOUBLE_EQ(timeline[2]["t"].get<double>(), 3.25);
 }
 
@@ -430,6 +462,30 @@ TEST_F(FaultRunnerTest, AfterStopNoOpFiresAndPausedNodesRun) {
   timers_.RunUntil(10);
   EXPECT_TRUE(processes_.Running(0));
   EXPECT_TRUE(Find(EventType::kNemesis, "final-heal").empty());
+}
+
+}  // namespace
+}  // namespace schism::harness
+
+namespace schism::harness {
+namespace {
+
+// Every fault kind of the vocabulary has exactly one mechanism.
+TEST(Mechanisms, OnePerFaultKind) {
+  FakeTimers timers;
+  FakeProcesses processes(3);
+  FakeNetwork network;
+  testing::TempDir dir;
+  std::ostringstream progress;
+  histories::HistoryWriter history(dir.path() / "history.jsonl");
+  Recorder recorder(history, timers, progress);
+  FaultContext context({"n1", "n2", "n3"}, FaultSeams{timers, processes, network, nullptr, nullptr, ""},
+                       recorder, 1);
+  NodeLives lives(context);
+  std::multiset<std::string> kinds, mechanisms;
+  for (const nemesis::FaultKind* kind : nemesis::AllFaultKinds()) kinds.emplace(kind->Name());
+  for (const auto& m : MakeMechanisms(context, lives)) mechanisms.emplace(m->Kind());
+  EXPECT_EQ(mechanisms, kinds);
 }
 
 }  // namespace

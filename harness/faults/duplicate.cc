@@ -1,0 +1,26 @@
+// duplicate: a random share of each chosen pair's packets delivered twice
+// (an nft dup rule per pair on the receiver's bridge port, netdev egress).
+// The steps are RandomShareMechanism's.
+#include "harness/faults/list.h"
+#include "harness/faults/random_share.h"
+
+namespace schism::harness {
+
+std::unique_ptr<Mechanism> MakeDuplicateMechanism(FaultContext& context, NodeLives&) {
+  NetworkRules& network = context.network();
+  RandomShareRules rules;
+  rules.kind = "duplicate";
+  rules.hit = "duplicated";
+  rules.set = [&network](const nemesis::LossMap& pairs) { network.SetDuplicate(pairs); };
+  rules.read = [&network] {
+    std::vector<PairShare> shares;
+    for (const auto& [pair, c] : network.ReadDuplicate()) {
+      shares.push_back({pair, {c.percent, c.seen, c.duplicated}});
+    }
+    return shares;
+  };
+  rules.clear = [&network] { network.ClearDuplicate(); };
+  return std::make_unique<RandomShareMechanism>(context, std::move(rules));
+}
+
+}  // namespace schism::harness

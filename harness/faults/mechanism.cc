@@ -1,0 +1,32 @@
+#include "harness/faults/mechanism.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "nemesis/random.h"
+
+namespace schism::harness {
+
+FaultContext::FaultContext(std::vector<std::string> names, FaultSeams seams, Recorder& recorder,
+                           std::uint64_t seed)
+    : names_(std::move(names)),
+      seams_(std::move(seams)),
+      recorder_(recorder),
+      rng_(nemesis::StreamSeed(seed, nemesis::Stream::kResolve)) {}
+
+std::size_t FaultContext::IndexOf(const std::string& node) const {
+  return static_cast<std::size_t>(std::find(names_.begin(), names_.end(), node) - names_.begin());
+}
+
+void FaultContext::After(double delay_s, std::function<void()> then) {
+  seams_.timers.After(delay_s, [this, then = std::move(then)] {
+    if (!stopping_) then();
+  });
+}
+
+void FaultContext::AddToTimeline(const nemesis::ResolvedOp& resolved) {
+  timeline_.push_back(
+      {{"t", Now()}, {"op", nemesis::ToJson(resolved.op)}, {"applied", resolved.Describe()}});
+}
+
+}  // namespace schism::harness

@@ -1,0 +1,103 @@
+#pragma once
+// The OS half of a fault kind. nemesis/fault_kind.h says what a kind's ops
+// mean (the pure vocabulary); a Mechanism does them to a running cluster,
+// through the seams of harness/seams.h, in three steps in the spirit of
+// Jepsen's setup!/invoke!/teardown!:
+//
+//   apply   the kind's start op: change the OS, record the fault's start;
+//   verify  read back what the OS did and judge it (nemesis/proof.h),
+//           recording the fault's "verified" event: at once for a kill or a
+//           pause, just before the rules go for a partition, loss, delay...;
+//   undo    the kind's end op, or everything still in force at the final heal.
+//
+// One file per kind in harness/faults/, one line per kind in
+// harness/faults/list.cc; the FaultRunner routes each op to the mechanism of
+// the kind that owns it (nemesis::OwnerOf).
+
+#include <cstddef>
+#include <functional>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/recorder.h"
+#include "harness/seams.h"
+#include "nemesis/proof.h"
+#include "nemesis/resolve.h"
+#include "nemesis/schedule.h"
+
+namespace schism::harness {
+
+// The seams a runner acts through. Those that may be missing are pointers.
+struct FaultSeams {
+  Timers& timers;
+  Processes& processes;
+  NetworkRules& network;
+  Cgroups* cgroups = nullptr;     // null: no cgroup v2; signals to process groups instead
+  ClockFaults* clocks = nullptr;  // null: clock ops are recorded as unsupported
+  std::string clock_unsupported;  // why, when clocks is null
+};
+
+// What every mechanism of one run shares: the seams, the history, the
+// timeline, and a way back into the runner.
+class FaultContext {
+ public:
+  FaultContext(std::vector<std::string> names, FaultSeams seams, Recorder& recorder,
+               std::uint64_t seed);
+
+  const std::vector<std::string>& names() const { return names_; }
+  std::size_t IndexOf(const std::string& node) const;
+  double Now() const { return seams_.timers.Now(); }
+  // Calls `then` after `delay_s`, unless the run is stopping by then.
+  void After(double delay_s, std::function<void()> then);
+
+  FaultSeams& seams() { return seams_; }
+  NetworkRules& network() { return seams_.network; }
+  Recorder& recorder() { return recorder_; }
+  // The resolve stream of the run's seed: targets, and flap phase lengths.
+  std::mt19937_64& rng() { return rng_; }
+  // Appends an op as applied (its time, the op, its resolved targets) to the timeline.
+  void AddToTimeline(const nemesis::ResolvedOp& resolved);
+  // The timeline entry of the op being applied (a mechanism may add what it
+  // applied, e.g. a partition's kernel digest, to its "applied").
+  nlohmann::json& current_entry() { return timeline_.back(); }
+  // Every op as applied: {"t", "op", "applied"} (timeline.json's "ops").
+  const nlohmann::json& timeline() const { return timeline_; }
+  bool stopping() const { return stopping_; }
+  void set_stopping() { stopping_ = true; }
+
+  // Set by the runner: resolves and applies an op now, as a scheduled one
+  // (a flap applies its partitions and heals so).
+  std::function<void(const nemesis::Op&)> apply_op;
+  // Called with each partition's proof as it is recorded (a flap counts them); may be empty.
+  std::function<void(const nemesis::Proof&)> partition_proven;
+
+ private:
+  const std::vector<std::string> names_;
+  FaultSeams seams_;
+  Recorder& recorder_;
+  std::mt19937_64 rng_;
+  nlohmann::json timeline_ = nlohmann::json::array();
+  bool stopping_ = false;
+};
+
+class Mechanism {
+ public:
+  virtual ~Mechanism() = default;
+  // The name of the vocabulary kind this is the mechanism of (FaultKind::Name()).
+  virtual std::string_view Kind() const = 0;
+  // apply: the kind's start op, resolved.
+  virtual void Apply(const nemesis::ResolvedOp& resolved) = 0;
+  // undo: an end op the kind owns (it verifies what it ends first). Kinds
+  // whose end op another kind owns (a flap's heal, a term's restart) get none.
+  virtual void Undo(const nemesis::ResolvedOp& end) = 0;
+  // undo everything of the kind still in force: the final heal.
+  virtual void UndoAll() = 0;
+  // Node k granted a vote to another node (a kill may be waiting for one).
+  virtual void OnVote(std::size_t /*k*/) {}
+};
+
+}  // namespace schism::harness

@@ -1,0 +1,35 @@
+#include "harness/faults/random_share.h"
+
+namespace schism::harness {
+
+void RandomShareMechanism::Apply(const nemesis::ResolvedOp& resolved) {
+  UndoAll();  // judged on its own counters
+  rules_.set(resolved.loss);
+  const std::uint64_t of = context_.recorder().NoteFaultStart(rules_.kind, resolved);
+  open_ = Open{of, context_.network().ReadPartition().forwarded};
+}
+
+void RandomShareMechanism::UndoAll() {
+  if (!open_) return;
+  const Open open = *open_;
+  open_.reset();
+  std::vector<nemesis::PairCount> counts;
+  nlohmann::json achieved = nlohmann::json::array();
+  for (const PairShare& p : rules_.read()) {  // one read: the proof and the record agree
+    counts.push_back(p.count);
+    const double pct = p.count.seen ? 100.0 * static_cast<double>(p.count.hit) /
+                                          static_cast<double>(p.count.seen)
+                                    : 0.0;
+    achieved.push_back({{"from", p.pair.first}, {"to", p.pair.second},
+                        {"percent", p.count.percent}, {"seen", p.count.seen},
+                        {rules_.hit, p.count.hit}, {"achieved_percent", pct}});
+  }
+  const std::uint64_t forwarded = context_.network().ReadPartition().forwarded - open.forwarded;
+  const nemesis::Proof proof = nemesis::JudgeRandomShare(counts, rules_.hit, forwarded);
+  rules_.clear();
+  context_.recorder().Note(histories::EventType::kNemesis, rules_.kind, "",
+                           {{"phase", "end"}, {"achieved", achieved}});
+  context_.recorder().NoteVerified(open.of, rules_.kind, "", proof);
+}
+
+}  // namespace schism::harness
