@@ -1,77 +1,70 @@
 #include "nodes/codec.h"
 
-#include <array>
-#include <nlohmann/json.hpp>
+#include <cassert>
 #include <utility>
 
 namespace schism::nodes {
 namespace {
 
-constexpr std::array kMessageTypes = {
-    MessageType::kPreVote,     MessageType::kPreVoteResponse,
-    MessageType::kRequestVote, MessageType::kRequestVoteResponse,
-    MessageType::kHeartbeat,   MessageType::kHeartbeatResponse,
-};
+constexpr const char* kEnvelopeKeys[] = {"type", "from", "to"};
 
-bool IsResponse(MessageType type) {
-  return type == MessageType::kPreVoteResponse || type == MessageType::kRequestVoteResponse;
-}
-
-std::optional<MessageType> ParseMessageType(std::string_view name) {
-  for (MessageType type : kMessageTypes) {
-    if (ToString(type) == name) return type;
+std::string_view ToString(ContractEvent::Role role) {
+  switch (role) {
+    case ContractEvent::Role::kFollower:
+      return "follower";
+    case ContractEvent::Role::kCandidate:
+      return "candidate";
+    case ContractEvent::Role::kLeader:
+      return "leader";
   }
-  return std::nullopt;
-}
-
-// Returns the string field `key` of `object`, or nullopt if absent or not a string.
-std::optional<std::string> StringField(const nlohmann::json& object, const char* key) {
-  auto it = object.find(key);
-  if (it == object.end() || !it->is_string()) return std::nullopt;
-  return it->get<std::string>();
+  return "?";
 }
 
 }  // namespace
 
-std::string EncodeMessage(const Message& message) {
-  nlohmann::ordered_json json = {
-      {"type", ToString(message.type)},
-      {"from", message.from},
-      {"to", message.to},
-      {"term", message.term},
-  };
-  if (IsResponse(message.type)) json["granted"] = message.granted;
+std::string EncodeEnvelope(const Envelope& envelope) {
+  Json json = {{"type", envelope.type}, {"from", envelope.from}, {"to", envelope.to}};
+  for (const auto& [key, value] : envelope.fields.items()) {
+    assert(json.find(key) == json.end());  // A field would overwrite the envelope.
+    json[key] = value;
+  }
   return json.dump();
 }
 
-std::optional<Message> DecodeMessage(std::string_view datagram) {
-  const nlohmann::json json = nlohmann::json::parse(datagram, nullptr, /*allow_exceptions=*/false);
+std::optional<Envelope> DecodeEnvelope(std::string_view datagram) {
+  Json json = Json::parse(datagram, nullptr, /*allow_exceptions=*/false);
   if (!json.is_object()) return std::nullopt;  // Also covers parse failures (discarded).
-  const auto type_name = StringField(json, "type");
-  auto from = StringField(json, "from");
-  auto to = StringField(json, "to");
-  auto term = json.find("term");
-  if (!type_name || !from || !to || term == json.end() || !term->is_number_unsigned()) {
-    return std::nullopt;
+  std::string parts[3];
+  for (int i = 0; i < 3; ++i) {
+    const auto it = json.find(kEnvelopeKeys[i]);
+    if (it == json.end() || !it->is_string()) return std::nullopt;
+    parts[i] = it->get<std::string>();
+    json.erase(it);
   }
-  const auto type = ParseMessageType(*type_name);
-  if (!type) return std::nullopt;
-  Message message{*type, std::move(*from), std::move(*to), term->get<std::uint64_t>(), false};
-  if (IsResponse(*type)) {
-    auto granted = json.find("granted");
-    if (granted == json.end() || !granted->is_boolean()) return std::nullopt;
-    message.granted = granted->get<bool>();
-  }
-  return message;
+  return Envelope{std::move(parts[1]), std::move(parts[2]), std::move(parts[0]), std::move(json)};
 }
 
-std::string FormatReport(const Report& report) {
-  nlohmann::ordered_json json;
-  if (report.kind == Report::Kind::kVote) {
-    json = {{"event", "vote"}, {"term", report.term}, {"for", report.node}};
-  } else {
-    json = {{"event", "role"}, {"role", ToString(report.role)}, {"term", report.term}};
-    if (report.role == Role::kFollower && !report.node.empty()) json["leader"] = report.node;
+std::string FormatEvent(const ContractEvent& event) {
+  Json json;
+  switch (event.kind) {
+    case ContractEvent::Kind::kRole:
+      json = {{"event", "role"}, {"role", ToString(event.role)}};
+      if (event.term) json["term"] = *event.term;
+      if (event.role == ContractEvent::Role::kFollower && !event.node.empty()) {
+        json["leader"] = event.node;
+      }
+      break;
+    case ContractEvent::Kind::kVote:
+      json = {{"event", "vote"}};
+      if (event.term) json["term"] = *event.term;
+      json["for"] = event.node;
+      break;
+    case ContractEvent::Kind::kLease:
+      json = {{"event", "lease"}};
+      if (event.term) json["term"] = *event.term;
+      json["token"] = event.token;
+      json["lease_ms"] = event.lease_ms;
+      break;
   }
   return json.dump();
 }

@@ -1,10 +1,14 @@
 // schism-node: the built-in electors of schism behind the elector contract v1.
 //
-//   schism-node raft --id n1 --listen 10.1.0.2:7000 --peers n2=10.1.0.3:7000,n3=10.1.0.4:7000
-//                    --data /path/dir [--seed 7] [--tick-ms 10] [--election-min-ms 150]
-//                    [--election-max-ms 300] [--heartbeat-ms 50] [--pre-vote]
-//                    [--no-check-quorum] [--bug double-vote|forget-vote]
+//   schism-node ELECTOR --id n1 --listen 10.1.0.2:7000 --peers n2=10.1.0.3:7000,n3=10.1.0.4:7000
+//                       --data /path/dir [--seed 7] [--tick-ms 10] [ELECTOR'S OPTIONS]
+//                       [--bug NAME]
 //   schism-node clock-probe [--watch MS] [--count N]
+//
+// One subcommand per row of the table in nodes/electors.cc, with the common
+// flags above plus the elector's own options and bugs, e.g. for raft:
+// [--election-min-ms 150] [--election-max-ms 300] [--heartbeat-ms 50]
+// [--pre-vote] [--no-check-quorum] [--bug double-vote|forget-vote].
 //
 // clock-probe prints {"realtime_ns":...,"monotonic_ns":...,"raw_realtime_ns":...,
 // "raw_monotonic_ns":...,"raw_spread_ns":...} N times (default once), MS ms
@@ -30,10 +34,14 @@
 #include <cstdint>
 #include <cstdio>
 #include <ctime>
+#include <map>
+#include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "nodes/address.h"
-#include "nodes/raft.h"
+#include "nodes/electors.h"
 #include "nodes/udp_runtime.h"
 
 namespace {
@@ -61,9 +69,6 @@ std::uint64_t MixSeed(std::uint64_t seed, const std::string& id) {
   for (unsigned char c : id) hash = (hash ^ c) * 1099511628211ull;
   return seed ^ hash;
 }
-
-// Ticks needed to cover `ms` (rounded up, at least one).
-int ToTicks(int ms, int tick_ms) { return std::max(1, (ms + tick_ms - 1) / tick_ms); }
 
 long long ClockNs(clockid_t clock) {
   timespec ts{};
@@ -132,89 +137,86 @@ int RunClockProbe(int watch_ms, int count) {
   return 0;
 }
 
-int Usage(const std::string& message, const char* command = "raft") {
-  std::fprintf(stderr, "schism-node: %s (see schism-node %s --help)\n", message.c_str(), command);
+int Usage(const std::string& message, const std::string& command) {
+  std::fprintf(stderr, "schism-node: %s (see schism-node %s--help)\n", message.c_str(),
+               command.empty() ? "" : (command + " ").c_str());
   return kExitUsage;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  using schism::nodes::Bug;
-
-  CLI::App app{"schism-node: built-in leader electors for schism (elector contract v1)"};
-  app.require_subcommand(1);
-  CLI::App* raft = app.add_subcommand("raft", "Raft leader election over UDP");
-  std::string id, listen, peers_text, data_dir, bug = "none";
+// What one elector's subcommand parses into.
+struct ElectorCommand {
+  const schism::nodes::ElectorSpec* spec = nullptr;
+  CLI::App* app = nullptr;
+  schism::nodes::ElectorSetup setup;  // Options bound by CLI11; the rest filled in after.
+  std::map<std::string, bool> flags;  // Flag options, copied into setup.options after.
+  std::string listen, peers, data_dir, bug = "none";
   std::uint64_t seed = 0;
-  int tick_ms = 10, election_min_ms = 150, election_max_ms = 300, heartbeat_ms = 50;
-  bool pre_vote = false, no_check_quorum = false;
-  raft->add_option("--id", id, "This node's id, e.g. n1")->required();
-  raft->add_option("--listen", listen, "IPv4 ADDRESS:PORT to bind")->required();
-  raft->add_option("--peers", peers_text, "The other nodes: n2=ADDRESS:PORT,n3=...");
-  raft->add_option("--data", data_dir, "Existing directory for raft-state.json")->required();
-  raft->add_option("--seed", seed, "Seed of the election-timeout RNG (mixed with --id)");
-  raft->add_option("--tick-ms", tick_ms, "Length of one tick")->check(CLI::Range(1, 60000));
-  raft->add_option("--election-min-ms", election_min_ms, "Shortest election timeout")
-      ->check(CLI::Range(1, 3600000));
-  raft->add_option("--election-max-ms", election_max_ms, "Longest election timeout")
-      ->check(CLI::Range(1, 3600000));
-  raft->add_option("--heartbeat-ms", heartbeat_ms, "Leader heartbeat and vote re-send interval")
-      ->check(CLI::Range(1, 3600000));
-  raft->add_flag("--pre-vote", pre_vote, "Ask for a pre-vote before raising the term");
-  raft->add_flag("--no-check-quorum", no_check_quorum, "Leaders never step down on their own");
-  raft->add_option("--bug", bug, "Deliberate defect: double-vote or forget-vote")
-      ->check(CLI::IsMember({"none", "double-vote", "forget-vote"}));
-  CLI::App* clock_probe = app.add_subcommand(
-      "clock-probe", "Print this process's clocks as JSON lines (clock self-test)");
-  int watch_ms = 0, count = 1;
-  clock_probe->add_option("--watch", watch_ms, "Milliseconds of real time between lines")
-      ->check(CLI::Range(0, 60000));
-  clock_probe->add_option("--count", count, "Number of lines")->check(CLI::Range(1, 100000));
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);  // Prints the help of the right (sub)command on stdout, returns 0.
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    return Usage(e.what(), clock_probe->parsed() ? "clock-probe" : "raft");
-  }
+};
 
-  if (*clock_probe) {
-    InstallSignalHandlers();
-    return RunClockProbe(watch_ms, count);
+// Adds the subcommand of `command.spec` to `app`: the common flags, then the
+// elector's own options, then --bug if it has any.
+void AddElectorCommand(CLI::App& app, ElectorCommand& command) {
+  using schism::nodes::OptionSpec;
+  const schism::nodes::ElectorSpec& spec = *command.spec;
+  command.setup = schism::nodes::DefaultSetup(spec);
+  CLI::App* sub = app.add_subcommand(std::string(spec.name), std::string(spec.description));
+  command.app = sub;
+  sub->add_option("--id", command.setup.id, "This node's id, e.g. n1")->required();
+  sub->add_option("--listen", command.listen, "IPv4 ADDRESS:PORT to bind")->required();
+  sub->add_option("--peers", command.peers, "The other nodes: n2=ADDRESS:PORT,n3=...");
+  sub->add_option("--data", command.data_dir,
+                  "Existing directory for " + std::string(spec.name) + "-state.json")
+      ->required();
+  sub->add_option("--seed", command.seed, "Seed of the elector's RNG (mixed with --id)");
+  sub->add_option("--tick-ms", command.setup.tick_ms, "Length of one tick")
+      ->check(CLI::Range(1, 60000));
+  for (const OptionSpec& option : spec.options) {
+    const std::string flag = "--" + std::string(option.name);
+    const std::string description(option.description);
+    if (option.kind == OptionSpec::Kind::kFlag) {
+      sub->add_flag(flag, command.flags[std::string(option.name)], description);
+    } else {
+      sub->add_option(flag, command.setup.options.find(option.name)->second, description)
+          ->check(CLI::Range(option.min, option.max));
+    }
   }
-  if (election_min_ms > election_max_ms) {
-    return Usage("--election-min-ms must not exceed --election-max-ms");
+  if (spec.bugs.empty()) return;
+  std::vector<std::string> names = {"none"};
+  std::string listed;
+  for (const schism::nodes::BugSpec& bug : spec.bugs) {
+    names.emplace_back(bug.name);
+    listed += (listed.empty() ? "" : " or ") + std::string(bug.name);
   }
-  if (heartbeat_ms >= election_min_ms) {
-    return Usage("--heartbeat-ms must be shorter than --election-min-ms");
-  }
+  sub->add_option("--bug", command.bug, "Deliberate defect: " + listed)
+      ->check(CLI::IsMember(names));
+}
+
+// Runs the parsed elector command until SIGTERM/SIGINT; returns the exit code.
+int RunElector(ElectorCommand& command) {
+  const std::string name(command.spec->name);
   schism::nodes::RuntimeOptions options;
-  std::string error;
-  auto endpoint = schism::nodes::ParseEndpoint(listen, &error);
-  if (!endpoint) return Usage("--listen: " + error);
-  auto peers = schism::nodes::ParsePeers(peers_text, &error);
-  if (!peers) return Usage("--peers: " + error);
-  for (const auto& peer : *peers) {
-    if (peer.id == id) return Usage("--peers: lists this node's own id " + id);
-    options.raft.peers.push_back(peer.id);
+  options.elector = command.spec;
+  options.setup = std::move(command.setup);
+  for (const auto& [flag, set] : command.flags) options.setup.options[flag] = set ? 1 : 0;
+  options.setup.bug = command.bug == "none" ? "" : command.bug;
+  if (command.spec->check != nullptr) {
+    if (std::string why = command.spec->check(options.setup); !why.empty()) return Usage(why, name);
   }
-  options.raft.id = id;
-  options.raft.election_min_ticks = ToTicks(election_min_ms, tick_ms);
-  options.raft.election_max_ticks = ToTicks(election_max_ms, tick_ms);
-  options.raft.heartbeat_ticks = ToTicks(heartbeat_ms, tick_ms);
-  options.raft.pre_vote = pre_vote;
-  options.raft.check_quorum = !no_check_quorum;
-  options.raft.bug = bug == "double-vote"   ? Bug::kDoubleVote
-                     : bug == "forget-vote" ? Bug::kForgetVote
-                                            : Bug::kNone;
-  options.raft.seed = MixSeed(seed, id);
+  std::string error;
+  auto endpoint = schism::nodes::ParseEndpoint(command.listen, &error);
+  if (!endpoint) return Usage("--listen: " + error, name);
+  auto peers = schism::nodes::ParsePeers(command.peers, &error);
+  if (!peers) return Usage("--peers: " + error, name);
+  for (const auto& peer : *peers) {
+    if (peer.id == options.setup.id) {
+      return Usage("--peers: lists this node's own id " + peer.id, name);
+    }
+    options.setup.peers.push_back(peer.id);
+  }
+  options.setup.seed = MixSeed(command.seed, options.setup.id);
   options.listen = *endpoint;
   options.peers = std::move(*peers);
-  options.data_dir = data_dir;
-  options.tick_ms = tick_ms;
+  options.data_dir = command.data_dir;
 
   InstallSignalHandlers();
   auto runtime = schism::nodes::UdpRuntime::Open(std::move(options), &error);
@@ -227,4 +229,51 @@ int main(int argc, char** argv) {
     return kExitEnvironment;
   }
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"schism-node: built-in leader electors for schism (elector contract v1)"};
+  app.require_subcommand(1);
+  // Held by pointer: CLI11 keeps references into each command's fields.
+  std::vector<std::unique_ptr<ElectorCommand>> electors;
+  for (const schism::nodes::ElectorSpec& spec : schism::nodes::BuiltInElectors()) {
+    electors.push_back(std::make_unique<ElectorCommand>());
+    electors.back()->spec = &spec;
+    AddElectorCommand(app, *electors.back());
+  }
+  CLI::App* clock_probe = app.add_subcommand(
+      "clock-probe", "Print this process's clocks as JSON lines (clock self-test)");
+  int watch_ms = 0, count = 1;
+  clock_probe->add_option("--watch", watch_ms, "Milliseconds of real time between lines")
+      ->check(CLI::Range(0, 60000));
+  clock_probe->add_option("--count", count, "Number of lines")->check(CLI::Range(1, 100000));
+  // CLI11 would only say "A subcommand is required": name the choices instead.
+  if (argc > 1 && argv[1][0] != '-' && std::string_view(argv[1]) != "clock-probe" &&
+      schism::nodes::FindElector(argv[1]) == nullptr) {
+    return Usage("unknown elector \"" + std::string(argv[1]) +
+                     "\"; built-in: " + schism::nodes::ElectorNames() + " (or clock-probe)",
+                 "");
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);  // Prints the help of the right (sub)command on stdout, returns 0.
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::string command;
+    for (const CLI::App* sub : app.get_subcommands()) command = sub->get_name();
+    return Usage(e.what(), command);
+  }
+
+  if (*clock_probe) {
+    InstallSignalHandlers();
+    return RunClockProbe(watch_ms, count);
+  }
+  for (const auto& elector : electors) {
+    if (*elector->app) return RunElector(*elector);
+  }
+  return Usage("no elector given", "");  // Unreachable: require_subcommand(1).
 }

@@ -1,12 +1,10 @@
 #include "nodes/state_file.h"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-#include <nlohmann/json.hpp>
 
 #include "histories/atomic_file.h"
 
@@ -19,12 +17,17 @@ std::string ErrnoText(const std::string& path, const char* call, int err) {
 
 }  // namespace
 
-bool LoadHardState(const std::string& dir, HardState* state, std::string* error) {
-  const std::string path = dir + "/" + kStateFileName;
+std::string StateFilePath(std::string_view dir, std::string_view elector) {
+  return std::string(dir) + "/" + std::string(elector) + "-state.json";
+}
+
+bool LoadState(std::string_view dir, std::string_view elector, std::optional<Json>* state,
+               std::string* error) {
+  const std::string path = StateFilePath(dir, elector);
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ENOENT) {
-      *state = HardState{};
+      state->reset();
       return true;
     }
     *error = ErrnoText(path, "open", errno);
@@ -44,31 +47,19 @@ bool LoadHardState(const std::string& dir, HardState* state, std::string* error)
     text.append(buffer, static_cast<std::size_t>(n));
   }
   ::close(fd);
-  const nlohmann::json json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  const auto corrupt = [&](const char* why) {
-    *error = path + ": corrupt state file: " + why;
+  Json json = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!json.is_object()) {
+    *error = path + ": corrupt state file: not a JSON object";
     return false;
-  };
-  if (!json.is_object()) return corrupt("not a JSON object");
-  const auto term = json.find("term");
-  if (term == json.end() || !term->is_number_unsigned()) {
-    return corrupt("\"term\" is not an unsigned integer");
   }
-  HardState loaded{term->get<std::uint64_t>(), ""};
-  const auto vote = json.find("votedFor");
-  if (vote != json.end() && !vote->is_null()) {
-    if (!vote->is_string()) return corrupt("\"votedFor\" is neither a string nor null");
-    loaded.voted_for = vote->get<std::string>();
-  }
-  *state = std::move(loaded);
+  *state = std::move(json);
   return true;
 }
 
-bool SaveHardState(const std::string& dir, const HardState& state, std::string* error) {
-  nlohmann::ordered_json json = {{"term", state.term}, {"votedFor", nullptr}};
-  if (!state.voted_for.empty()) json["votedFor"] = state.voted_for;
-  // Durable before any vote leaves: a restarted node must remember it.
-  *error = histories::WriteFileAtomically(dir + "/" + kStateFileName, json.dump() + "\n",
+bool SaveState(std::string_view dir, std::string_view elector, const Json& state,
+               std::string* error) {
+  // Durable before anything leaves the node: a restarted node must remember it.
+  *error = histories::WriteFileAtomically(StateFilePath(dir, elector), state.dump() + "\n",
                                           histories::Durability::kFileAndDirectory);
   return error->empty();
 }

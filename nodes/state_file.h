@@ -1,24 +1,31 @@
 #pragma once
-// Durable storage of a Raft node's hard state in <data dir>/raft-state.json:
-//   {"term":7,"votedFor":"n2"}      ("votedFor" is null when there is no vote)
+// Durable storage of an elector's state in <data dir>/<elector>-state.json,
+// e.g. raft-state.json: {"term":7,"votedFor":"n2"}. The runtime keeps the
+// file; what the JSON object holds is the elector's business.
 
+#include <optional>
 #include <string>
+#include <string_view>
 
-#include "nodes/raft.h"
+#include "nodes/elector.h"
 
 namespace schism::nodes {
 
-inline constexpr char kStateFileName[] = "raft-state.json";
+// Returns "<dir>/<elector>-state.json".
+std::string StateFilePath(std::string_view dir, std::string_view elector);
 
-// Reads the hard state from `dir`. A missing file is a fresh node: *state is
-// set to {} and true is returned. Returns false and sets *error to one line
-// naming the file and the problem when it cannot be read or is corrupt.
-bool LoadHardState(const std::string& dir, HardState* state, std::string* error);
+// Reads the state of `elector` from `dir` into *state: nullopt when there is
+// no file yet (a fresh node), else the JSON object it holds. Returns false and
+// sets *error to one line naming the file and the problem when it cannot be
+// read or holds no JSON object.
+bool LoadState(std::string_view dir, std::string_view elector, std::optional<Json>* state,
+               std::string* error);
 
-// Durably replaces the hard state in `dir`: writes a temporary file, fsyncs it,
-// renames it over the state file and fsyncs the directory, so that after a
-// crash the file holds either the old or the new state. Returns false and sets
-// *error to one line naming the path, the failed call and the errno text.
-bool SaveHardState(const std::string& dir, const HardState& state, std::string* error);
+// Durably replaces the state of `elector` in `dir` with `state` (one line of
+// compact JSON): after a crash, even a power cut, the file holds either the old
+// or the new state. Returns false and sets *error to one line naming the path,
+// the failed call and the errno text.
+bool SaveState(std::string_view dir, std::string_view elector, const Json& state,
+               std::string* error);
 
 }  // namespace schism::nodes

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <bit>
+#include <cassert>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -42,8 +43,16 @@ std::unique_ptr<UdpRuntime> UdpRuntime::Open(RuntimeOptions options, std::string
     *error = ErrnoText(options.data_dir, "access", errno);
     return nullptr;
   }
-  HardState restored;
-  if (!LoadHardState(options.data_dir, &restored, error)) return nullptr;
+  assert(options.elector != nullptr);
+  std::optional<Json> restored;
+  if (!LoadState(options.data_dir, options.elector->name, &restored, error)) return nullptr;
+  std::string why;
+  std::unique_ptr<Elector> elector = options.elector->make(options.setup, restored, &why);
+  if (!elector) {
+    *error =
+        StateFilePath(options.data_dir, options.elector->name) + ": corrupt state file: " + why;
+    return nullptr;
+  }
 
   const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
@@ -56,29 +65,27 @@ std::unique_ptr<UdpRuntime> UdpRuntime::Open(RuntimeOptions options, std::string
     ::close(fd);
     return nullptr;
   }
-  return std::unique_ptr<UdpRuntime>(new UdpRuntime(std::move(options), std::move(restored), fd));
+  UdpRuntime* runtime = new UdpRuntime(std::move(options), std::move(elector), fd);
+  runtime->Log("listening on " + runtime->options_.listen.ToString() + ", " +
+               (restored ? "restored " + restored->dump() : std::string("fresh state")));
+  return std::unique_ptr<UdpRuntime>(runtime);
 }
 
-UdpRuntime::UdpRuntime(RuntimeOptions options, HardState restored, int fd)
+UdpRuntime::UdpRuntime(RuntimeOptions options, std::unique_ptr<Elector> elector, int fd)
     : options_(std::move(options)),
-      raft_(options_.raft, restored),
+      elector_(std::move(elector)),
       fd_(fd),
-      receive_buffer_(kMaxDatagramBytes) {
-  Log("listening on " + options_.listen.ToString() + ", restored term " +
-      std::to_string(restored.term) +
-      (restored.voted_for.empty() ? std::string(", no vote")
-                                  : ", voted for " + restored.voted_for));
-}
+      receive_buffer_(kMaxDatagramBytes) {}
 
 UdpRuntime::~UdpRuntime() { ::close(fd_); }
 
 void UdpRuntime::Log(const std::string& line) {
-  std::fprintf(options_.diagnostics, "%s: %s\n", options_.raft.id.c_str(), line.c_str());
+  std::fprintf(options_.diagnostics, "%s: %s\n", options_.setup.id.c_str(), line.c_str());
   std::fflush(options_.diagnostics);
 }
 
 bool UdpRuntime::Run(const volatile std::sig_atomic_t* stop, std::string* error) {
-  const auto tick = std::chrono::milliseconds(options_.tick_ms);
+  const auto tick = std::chrono::milliseconds(options_.setup.tick_ms);
   auto next_tick = Clock::now() + tick;
   if (!Apply(error)) return false;  // The initial role report.
   while (*stop == 0) {
@@ -92,7 +99,7 @@ bool UdpRuntime::Run(const volatile std::sig_atomic_t* stop, std::string* error)
     if (ready > 0) ReceiveAll();
     const auto now = Clock::now();
     if (now >= next_tick) {
-      raft_.Tick();
+      elector_->Tick();
       // Like a Go ticker, missed ticks are dropped rather than replayed: a node
       // that was stopped (SIGSTOP) resumes with one tick, not a burst.
       next_tick += tick;
@@ -116,43 +123,41 @@ void UdpRuntime::ReceiveAll() {
       return;  // EAGAIN: drained. Other errors (e.g. a late ICMP) are not fatal.
     }
     ++stats_.received;
-    std::optional<Message> message;
+    std::optional<Envelope> message;
     if (static_cast<std::size_t>(n) <= buffer.size()) {  // Longer ones were truncated.
-      message = DecodeMessage(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
+      message = DecodeEnvelope(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
     }
-    if (!message || message->to != options_.raft.id) {
+    if (!message || message->to != options_.setup.id || !elector_->Step(*message)) {
       // Log the 1st, 2nd, 4th, 8th, ... so that a flood cannot drown the log.
       if (std::has_single_bit(++stats_.undecodable)) {
         Log("dropped an undecodable datagram (" + std::to_string(stats_.undecodable) + " so far)");
       }
-      continue;
     }
-    raft_.Step(*message);
   }
 }
 
 bool UdpRuntime::Apply(std::string* error) {
-  if (!raft_.HasReady()) return true;
-  Ready ready = raft_.TakeReady();
-  if (ready.hard_state) {
-    if (!SaveHardState(options_.data_dir, *ready.hard_state, error)) return false;
+  if (!elector_->HasReady()) return true;
+  ElectorReady ready = elector_->TakeReady();
+  if (ready.state) {
+    if (!SaveState(options_.data_dir, options_.elector->name, *ready.state, error)) return false;
     ++stats_.persists;
   }
-  for (const Report& report : ready.reports) {
-    std::fprintf(options_.reports, "%s\n", FormatReport(report).c_str());
+  for (const ContractEvent& event : ready.events) {
+    std::fprintf(options_.reports, "%s\n", FormatEvent(event).c_str());
   }
-  if (!ready.reports.empty()) std::fflush(options_.reports);
-  for (const Message& message : ready.messages) {
+  if (!ready.events.empty()) std::fflush(options_.reports);
+  for (const Envelope& message : ready.messages) {
     const Peer* peer = nullptr;
     for (const Peer& p : options_.peers) {
       if (p.id == message.to) peer = &p;
     }
-    if (peer == nullptr) continue;  // Raft only addresses configured peers.
-    const std::string datagram = EncodeMessage(message);
+    if (peer == nullptr) continue;  // Electors only address configured peers.
+    const std::string datagram = EncodeEnvelope(message);
     const sockaddr_in addr = peer->endpoint.ToSockaddr();
     if (::sendto(fd_, datagram.data(), datagram.size(), 0, reinterpret_cast<const sockaddr*>(&addr),
                  sizeof(addr)) < 0) {
-      ++stats_.send_errors;  // Partitions make peers unreachable; Raft re-sends.
+      ++stats_.send_errors;  // Partitions make peers unreachable; electors re-send.
     } else {
       ++stats_.sent;
     }

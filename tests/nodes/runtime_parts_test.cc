@@ -1,5 +1,6 @@
-// Tests of the pieces around the state machine that schism-node uses: the
-// datagram codec, report lines, address parsing and the state file.
+// Tests of the pieces around the electors that schism-node uses: the datagram
+// codec, contract lines, address parsing, the state file, and Raft's
+// translation to and from them.
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -8,15 +9,64 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <optional>
 #include <random>
 #include <string>
 
 #include "nodes/address.h"
 #include "nodes/codec.h"
+#include "nodes/raft_elector.h"
 #include "nodes/state_file.h"
+#include "nodes/udp_runtime.h"
 
 namespace schism::nodes {
 namespace {
+
+// Raft's messages and reports as they travel: through its translation and the codec.
+std::string EncodeMessage(const Message& m) { return EncodeEnvelope(ToEnvelope(m)); }
+std::optional<Message> DecodeMessage(std::string_view datagram) {
+  const std::optional<Envelope> envelope = DecodeEnvelope(datagram);
+  return envelope ? FromEnvelope(*envelope) : std::nullopt;
+}
+std::string FormatReport(const Report& report) { return FormatEvent(ToContractEvent(report)); }
+
+TEST(NodesCodec, AGenericMessageRoundTrips) {
+  const Envelope m{"n3", "n1", "coordinator",
+                   Json{{"ids", {"n3", "n2"}},
+                        {"round", 18446744073709551615ull},
+                        {"nested", {{"ok", true}, {"why", nullptr}}}}};
+  EXPECT_EQ(EncodeEnvelope(m), R"({"type":"coordinator","from":"n3","to":"n1","ids":["n3","n2"],)"
+                               R"("round":18446744073709551615,"nested":{"ok":true,"why":null}})");
+  EXPECT_EQ(DecodeEnvelope(EncodeEnvelope(m)), m);
+  const Envelope bare{"n1", "n2", "election", Json::object()};
+  EXPECT_EQ(EncodeEnvelope(bare), R"({"type":"election","from":"n1","to":"n2"})");
+  EXPECT_EQ(DecodeEnvelope(EncodeEnvelope(bare)), bare);
+}
+
+TEST(NodesCodec, AnEnvelopeNeedsStringTypeFromAndTo) {
+  for (const char* text :
+       {"", "[]", "7", R"({"from":"n1","to":"n2"})", R"({"type":"election","to":"n2"})",
+        R"({"type":"election","from":"n1"})", R"({"type":3,"from":"n1","to":"n2"})",
+        R"({"type":"election","from":"n1","to":["n2"]})"}) {
+    EXPECT_EQ(DecodeEnvelope(text), std::nullopt) << text;
+  }
+}
+
+TEST(NodesCodec, EventsWithoutTermsAndLeasesAreContractV1Lines) {
+  using R = ContractEvent::Role;
+  EXPECT_EQ(FormatEvent(ContractEvent::RoleChange(R::kLeader, std::nullopt, "n3")),
+            R"({"event":"role","role":"leader"})");
+  EXPECT_EQ(FormatEvent(ContractEvent::RoleChange(R::kFollower, std::nullopt, "n3")),
+            R"({"event":"role","role":"follower","leader":"n3"})");
+  EXPECT_EQ(FormatEvent(ContractEvent::RoleChange(R::kCandidate, std::nullopt, "")),
+            R"({"event":"role","role":"candidate"})");
+  EXPECT_EQ(FormatEvent(ContractEvent::Vote(std::nullopt, "n2")), R"({"event":"vote","for":"n2"})");
+  EXPECT_EQ(FormatEvent(ContractEvent::Lease(8, 42, 2000)),
+            R"({"event":"lease","term":8,"token":42,"lease_ms":2000})");
+  EXPECT_EQ(FormatEvent(ContractEvent::Lease(std::nullopt, 1, 500)),
+            R"({"event":"lease","token":1,"lease_ms":500})");
+}
 
 TEST(NodesCodec, EveryMessageTypeRoundTrips) {
   for (MessageType type : {MessageType::kPreVote, MessageType::kPreVoteResponse,
@@ -114,37 +164,83 @@ class NodesStateFile : public ::testing::Test {
 };
 
 TEST_F(NodesStateFile, MissingFileIsAFreshNode) {
-  HardState state{9, "n9"};
+  std::optional<Json> state = Json{{"term", 9}};
   std::string error;
-  ASSERT_TRUE(LoadHardState(dir_, &state, &error)) << error;
-  EXPECT_EQ(state, HardState{});
+  ASSERT_TRUE(LoadState(dir_, "raft", &state, &error)) << error;
+  EXPECT_EQ(state, std::nullopt);
 }
 
-TEST_F(NodesStateFile, SavedStateLoadsBack) {
+TEST_F(NodesStateFile, RaftStateLoadsBackFromRaftStateJson) {
   std::string error;
   for (const HardState& saved : {HardState{3, "n2"}, HardState{4, ""}}) {
-    ASSERT_TRUE(SaveHardState(dir_, saved, &error)) << error;
-    HardState loaded;
-    ASSERT_TRUE(LoadHardState(dir_, &loaded, &error)) << error;
-    EXPECT_EQ(loaded, saved);
+    ASSERT_TRUE(SaveState(dir_, "raft", ToJson(saved), &error)) << error;
+    std::optional<Json> loaded;
+    ASSERT_TRUE(LoadState(dir_, "raft", &loaded, &error)) << error;
+    ASSERT_TRUE(loaded);
+    HardState state;
+    ASSERT_TRUE(FromJson(*loaded, &state, &error)) << error;
+    EXPECT_EQ(state, saved);
   }
+  // The file existing data dirs hold, byte for byte.
+  std::ifstream in(dir_ + "/raft-state.json");
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}),
+            "{\"term\":4,\"votedFor\":null}\n");
   EXPECT_FALSE(std::filesystem::exists(dir_ + "/raft-state.json.tmp"));
 }
 
-TEST_F(NodesStateFile, CorruptFileIsAnErrorNamingTheFile) {
-  for (const char* text : {"{\"term\":", "[]", "{\"votedFor\":\"n1\"}", "{\"term\":-3}",
-                           "{\"term\":1,\"votedFor\":7}"}) {
-    std::ofstream(dir_ + "/raft-state.json") << text;
-    HardState state;
+TEST_F(NodesStateFile, AnotherElectorsStateLivesInItsOwnFile) {
+  std::string error;
+  const Json saved = {{"coordinator", "n3"}, {"epoch", 2}};
+  ASSERT_TRUE(SaveState(dir_, "bully", saved, &error)) << error;
+  EXPECT_EQ(StateFilePath(dir_, "bully"), dir_ + "/bully-state.json");
+  EXPECT_TRUE(std::filesystem::exists(dir_ + "/bully-state.json"));
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/raft-state.json"));
+  std::optional<Json> loaded;
+  ASSERT_TRUE(LoadState(dir_, "bully", &loaded, &error)) << error;
+  EXPECT_EQ(loaded, saved);
+  ASSERT_TRUE(LoadState(dir_, "raft", &loaded, &error)) << error;
+  EXPECT_EQ(loaded, std::nullopt);
+}
+
+TEST_F(NodesStateFile, AFileWithoutAJsonObjectIsAnErrorNamingTheFile) {
+  for (const char* text : {"{\"term\":", "[]", "", "null"}) {
+    std::ofstream(dir_ + "/bully-state.json") << text;
+    std::optional<Json> state;
     std::string error;
-    EXPECT_FALSE(LoadHardState(dir_, &state, &error)) << text;
-    EXPECT_NE(error.find(dir_ + "/raft-state.json"), std::string::npos) << error;
+    EXPECT_FALSE(LoadState(dir_, "bully", &state, &error)) << text;
+    EXPECT_NE(error.find(dir_ + "/bully-state.json"), std::string::npos) << error;
+  }
+}
+
+TEST(NodesRaftState, MalformedHardStatesAreRejectedWithAReason) {
+  for (const char* text :
+       {"[]", "{\"votedFor\":\"n1\"}", "{\"term\":-3}", "{\"term\":1,\"votedFor\":7}"}) {
+    HardState state;
+    std::string why;
+    EXPECT_FALSE(FromJson(Json::parse(text), &state, &why)) << text;
+    EXPECT_FALSE(why.empty()) << text;
+  }
+}
+
+TEST_F(NodesStateFile, ACorruptRaftStateStopsTheRuntimeNamingTheFile) {
+  for (const char* text : {"{\"term\":", "{\"votedFor\":\"n1\"}", "{\"term\":1,\"votedFor\":7}"}) {
+    std::ofstream(dir_ + "/raft-state.json") << text;
+    RuntimeOptions options;
+    options.elector = FindElector("raft");
+    ASSERT_NE(options.elector, nullptr);
+    options.setup = DefaultSetup(*options.elector);
+    options.setup.id = "n1";
+    options.data_dir = dir_;
+    std::string error;
+    EXPECT_EQ(UdpRuntime::Open(std::move(options), &error), nullptr) << text;
+    EXPECT_NE(error.find(dir_ + "/raft-state.json: corrupt state file"), std::string::npos)
+        << error;
   }
 }
 
 TEST_F(NodesStateFile, UnwritableDirectoryIsAnErrorWithErrnoText) {
   std::string error;
-  EXPECT_FALSE(SaveHardState(dir_ + "/missing", HardState{1, "n1"}, &error));
+  EXPECT_FALSE(SaveState(dir_ + "/missing", "raft", ToJson(HardState{1, "n1"}), &error));
   EXPECT_NE(error.find("No such file or directory"), std::string::npos) << error;
 }
 

@@ -1,0 +1,56 @@
+#include "nodes/electors.h"
+
+#include "nodes/raft_elector.h"
+
+namespace schism::nodes {
+namespace {
+
+using Kind = OptionSpec::Kind;
+
+constexpr BugSpec kRaftBugs[] = {
+    {"double-vote", "Grants every vote request of the current term, ignoring votedFor"},
+    {"forget-vote", "Never persists votedFor, so a restarted node may vote twice in a term"},
+};
+
+constexpr OptionSpec kRaftOptions[] = {
+    {"election-min-ms", "Shortest election timeout", Kind::kInteger, 150, 1, 3600000},
+    {"election-max-ms", "Longest election timeout", Kind::kInteger, 300, 1, 3600000},
+    {"heartbeat-ms", "Leader heartbeat and vote re-send interval", Kind::kInteger, 50, 1, 3600000},
+    {"pre-vote", "Ask for a pre-vote before raising the term", Kind::kFlag},
+    {"no-check-quorum", "Leaders never step down on their own", Kind::kFlag},
+};
+
+constexpr ElectorSpec kBuiltIn[] = {
+    {"raft", "Raft leader election over UDP", kRaftBugs, kRaftOptions, &CheckRaftSetup,
+     &MakeRaftElector},
+};
+
+}  // namespace
+
+std::span<const ElectorSpec> BuiltInElectors() { return kBuiltIn; }
+
+const ElectorSpec* FindElector(std::string_view name) {
+  for (const ElectorSpec& spec : kBuiltIn) {
+    if (spec.name == name) return &spec;
+  }
+  return nullptr;
+}
+
+std::string ElectorNames() {
+  std::string names;
+  for (const ElectorSpec& spec : kBuiltIn) {
+    if (!names.empty()) names += ", ";
+    names += spec.name;
+  }
+  return names;
+}
+
+ElectorSetup DefaultSetup(const ElectorSpec& spec) {
+  ElectorSetup setup;
+  for (const OptionSpec& option : spec.options) {
+    setup.options.emplace(option.name, option.default_value);
+  }
+  return setup;
+}
+
+}  // namespace schism::nodes

@@ -1,0 +1,69 @@
+#pragma once
+// The table of schism-node's built-in electors: for each, its name (the
+// schism-node subcommand and the state file's prefix), a one-line description,
+// its deliberate bugs, its own options, and how to build it. schism-node's
+// command line is generated from this table, and the harness may list it.
+//
+// Adding an elector: its state machine in nodes/<name>.{h,cc} implementing
+// nodes/elector.h, one row in electors.cc, its tests in tests/nodes/ and a
+// paragraph in docs/running.md.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "nodes/elector.h"
+
+namespace schism::nodes {
+
+// A deliberate defect, chosen with --bug NAME, that lets a harness prove that
+// its checkers bite.
+struct BugSpec {
+  std::string_view name;  // e.g. "double-vote"
+  std::string_view description;
+};
+
+// One option of an elector's subcommand beyond the common ones.
+struct OptionSpec {
+  enum class Kind { kFlag, kInteger };
+  std::string_view name;  // Without "--", e.g. "election-min-ms".
+  std::string_view description;
+  Kind kind = Kind::kInteger;
+  std::int64_t default_value = 0;  // A flag defaults to 0 (absent).
+  std::int64_t min = 0;            // kInteger: the accepted range.
+  std::int64_t max = 0;
+};
+
+struct ElectorSpec {
+  std::string_view name;         // e.g. "raft"
+  std::string_view description;  // One line, for --help.
+  std::span<const BugSpec> bugs;
+  std::span<const OptionSpec> options;
+  // Returns "" or a one-line usage error about option values that contradict
+  // each other (ranges are checked already); nullptr when there is nothing to check.
+  std::string (*check)(const ElectorSetup& setup);
+  // Builds the elector from `setup` (which passed check) and the state it last
+  // asked to persist (nullopt for a fresh node). Returns nullptr and sets
+  // *error to the reason when `restored` is not such a state.
+  std::unique_ptr<Elector> (*make)(const ElectorSetup& setup, const std::optional<Json>& restored,
+                                   std::string* error);
+};
+
+// Returns every built-in elector, in the order schism-node lists them.
+std::span<const ElectorSpec> BuiltInElectors();
+
+// Returns the built-in elector called `name`, or nullptr.
+const ElectorSpec* FindElector(std::string_view name);
+
+// Returns the names of the built-in electors, comma-separated ("raft, bully"),
+// for error messages.
+std::string ElectorNames();
+
+// Returns a setup for `spec` with every option at its default and no bug;
+// the caller fills in id, peers, seed and tick_ms.
+ElectorSetup DefaultSetup(const ElectorSpec& spec);
+
+}  // namespace schism::nodes
