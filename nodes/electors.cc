@@ -1,5 +1,6 @@
 #include "nodes/electors.h"
 
+#include "nodes/bully.h"
 #include "nodes/raft_elector.h"
 
 namespace schism::nodes {
@@ -20,9 +21,27 @@ constexpr OptionSpec kRaftOptions[] = {
     {"no-check-quorum", "Leaders never step down on their own", Kind::kFlag},
 };
 
+constexpr BugSpec kBullyBugs[] = {
+    {"stubborn-leader", "A leader never steps down, even for a coordinator that outranks it"},
+    {"no-answer", "Never answers an election, so lower candidates win theirs too"},
+};
+
+constexpr OptionSpec kBullyOptions[] = {
+    {"heartbeat-ms", "Leader coordinator and candidate election re-send interval", Kind::kInteger,
+     50, 1, 3600000},
+    {"answer-timeout-ms", "How long a candidate waits for an answer before it leads",
+     Kind::kInteger, 100, 1, 3600000},
+    {"leader-timeout-min-ms", "Shortest wait for a coordinator before an election", Kind::kInteger,
+     150, 1, 3600000},
+    {"leader-timeout-max-ms", "Longest wait for a coordinator before an election", Kind::kInteger,
+     300, 1, 3600000},
+};
+
 constexpr ElectorSpec kBuiltIn[] = {
     {"raft", "Raft leader election over UDP", kRaftBugs, kRaftOptions, &CheckRaftSetup,
      &MakeRaftElector},
+    {"bully", "Bully election over UDP: the highest live id leads (no terms)", kBullyBugs,
+     kBullyOptions, &bully::CheckSetup, &bully::Make},
 };
 
 }  // namespace

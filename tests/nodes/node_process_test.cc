@@ -254,6 +254,54 @@ TEST(NodesProcess, ThreeNodesElectExactlyOneLeader) {
   }
 }
 
+TEST(NodesProcess, ThreeBullyNodesFollowTheHighestId) {
+  TempDir dir;
+  const std::vector<int> ports = FreePorts(3);
+  const auto addr = [&](int i) { return "127.0.0.1:" + std::to_string(ports[i]); };
+  std::vector<std::unique_ptr<Child>> nodes;
+  for (int i = 0; i < 3; ++i) {
+    std::string peers;
+    for (int j = 0; j < 3; ++j) {
+      if (j != i) peers += (peers.empty() ? "n" : ",n") + std::to_string(j + 1) + "=" + addr(j);
+    }
+    const std::string data = dir.path() + "/n" + std::to_string(i + 1);
+    std::filesystem::create_directory(data);
+    nodes.push_back(std::make_unique<Child>(
+        std::vector<std::string>{SCHISM_NODE_BINARY, "bully", "--id", "n" + std::to_string(i + 1),
+                                 "--listen", addr(i), "--peers", peers, "--data", data, "--tick-ms",
+                                 "5", "--leader-timeout-min-ms", "100", "--leader-timeout-max-ms",
+                                 "200", "--heartbeat-ms", "25"},
+        data + ".stderr"));
+  }
+  // Each node's latest role line, until n3 leads and n1, n2 follow it (at most 5 s).
+  std::vector<nlohmann::json> last(3, nlohmann::json::object());
+  const auto settled = [&] {
+    return last[2].value("role", "") == "leader" && last[0].value("leader", "") == "n3" &&
+           last[1].value("leader", "") == "n3";
+  };
+  for (const auto deadline = Clock::now() + 5000ms; Clock::now() < deadline && !settled();) {
+    std::vector<pollfd> fds;
+    for (const auto& node : nodes) fds.push_back({node->stdout_fd(), POLLIN, 0});
+    ::poll(fds.data(), fds.size(), 20);
+    for (int i = 0; i < 3; ++i) {
+      if ((fds[i].revents & (POLLIN | POLLHUP)) == 0) continue;
+      for (const std::string& line : nodes[i]->ReadLines()) {
+        const auto json = nlohmann::json::parse(line, nullptr, false);
+        ASSERT_TRUE(json.is_object()) << "n" << i + 1 << " printed a non-JSON line: " << line;
+        EXPECT_FALSE(json.contains("term")) << "Bully has no terms: " << line;
+        if (json.value("event", "") == "role") last[i] = json;
+      }
+    }
+  }
+  EXPECT_TRUE(settled()) << last[0] << " " << last[1] << " " << last[2] << "; logs in "
+                         << dir.path();
+  for (int i = 0; i < 3; ++i) {
+    const int status = nodes[i]->SignalAndWait(SIGTERM, 2000ms);
+    ASSERT_TRUE(WIFEXITED(status)) << "n" << i + 1 << " status " << status;
+    EXPECT_EQ(WEXITSTATUS(status), 0) << "n" << i + 1;
+  }
+}
+
 TEST(NodesProcess, BadFlagsExitWith64AndOneLine) {
   TempDir data;
   const std::vector<std::vector<std::string>> cases = {
@@ -265,6 +313,10 @@ TEST(NodesProcess, BadFlagsExitWith64AndOneLine) {
        "500", "--election-max-ms", "100"},
       {"raft", "--listen", "127.0.0.1:1", "--data", data.path()},
       {"paxos"},
+      {"bully", "--id", "n1", "--listen", "127.0.0.1:1", "--data", data.path(), "--bug",
+       "double-vote"},
+      {"bully", "--id", "n1", "--listen", "127.0.0.1:1", "--data", data.path(), "--heartbeat-ms",
+       "500"},
   };
   for (const auto& args : cases) {
     const auto [code, err] = RunToExit(args);
