@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "checkers/report.h"
+#include "harness/built_in.h"
 #include "harness/check.h"
 #include "harness/clock_probe.h"
 #include "harness/elector.h"
@@ -87,7 +88,7 @@ std::vector<std::string> NodeCommandTemplate(const RunConfig& c) {
       throw UsageError(std::string("--node-cmd: ") + e.what());
     }
   }
-  if (c.elector != "raft") throw UsageError("unknown elector \"" + c.elector + "\"; built-in: raft");
+  CheckBuiltInElector(c.elector);
   std::vector<std::string> words = {c.node_binary.string(), c.elector, "--id",   "{node}",
                                     "--listen", "{addr}:{port}", "--peers", "{peers}",
                                     "--data",   "{data_dir}",    "--seed",  "{seed}"};

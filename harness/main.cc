@@ -22,6 +22,7 @@
 #include "checkers/report.h"
 #include "harness/check.h"
 #include "harness/controller.h"
+#include "harness/built_in.h"
 #include "harness/elector.h"
 #include "harness/errors.h"
 #include "harness/replay.h"
@@ -168,6 +169,7 @@ struct ElectorChoice {
   bool node_cmd_given = false;
   std::string bug;
   bool pre_vote = false;
+  std::vector<std::string> options;  // --elector-opt NAME=VALUE
 };
 
 void ApplyElectorChoice(const ElectorChoice& choice, RunConfig& config) {
@@ -182,6 +184,10 @@ void ApplyElectorChoice(const ElectorChoice& choice, RunConfig& config) {
     }
     if (!choice.bug.empty()) throw UsageError("--bug applies to built-in electors only");
     if (choice.pre_vote) throw UsageError("--pre-vote applies to the built-in Raft only");
+    if (!choice.options.empty()) {
+      throw UsageError("--elector-opt applies to built-in electors only; put your elector's "
+                       "options in --node-cmd");
+    }
     try {
       config.node_cmd = WithAbsoluteProgram(config.node_cmd);
     } catch (const std::invalid_argument& e) {
@@ -190,10 +196,17 @@ void ApplyElectorChoice(const ElectorChoice& choice, RunConfig& config) {
     config.elector = "custom";
     return;
   }
-  if (!choice.bug.empty() && choice.bug != "none") {
-    config.elector_args.insert(config.elector_args.end(), {"--bug", choice.bug});
+  CheckBuiltInElector(config.elector);
+  for (const std::string& arg : BugArgs(config.elector, choice.bug)) {
+    config.elector_args.push_back(arg);
   }
-  if (choice.pre_vote) config.elector_args.push_back("--pre-vote");
+  if (choice.pre_vote) {
+    if (config.elector != "raft") throw UsageError("--pre-vote applies to the built-in raft only");
+    config.elector_args.push_back("--pre-vote");
+  }
+  for (const std::string& arg : OptionArgs(config.elector, choice.options)) {
+    config.elector_args.push_back(arg);
+  }
 }
 
 int DoRun(RunConfig config, const std::string& nemesis, const ElectorChoice& choice) {
@@ -253,8 +266,8 @@ int main(int argc, char** argv) {
   ElectorChoice choice;
   CLI::App* run_cmd = app.add_subcommand("run", "start a cluster, break it, check the history");
   CLI::Option* elector_opt =
-      run_cmd->add_option("--elector", run.elector, "built-in elector (default raft)")
-          ->check(CLI::IsMember({"raft"}));
+      run_cmd->add_option("--elector", run.elector,
+                          "built-in elector (default raft; `schism list` shows them all)");
   CLI::Option* node_cmd_opt =
       run_cmd->add_option("--node-cmd", run.node_cmd, "elector command template (contract v1)");
   run_cmd->add_option("--nodes", run.nodes, "cluster size")->capture_default_str();
@@ -275,8 +288,10 @@ int main(int argc, char** argv) {
                       "checkers to run (repeatable or comma-separated; default all)")
       ->delimiter(',')
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  run_cmd->add_option("--bug", choice.bug, "built-in raft bug to inject")
-      ->check(CLI::IsMember({"double-vote", "forget-vote", "none"}));
+  run_cmd->add_option("--bug", choice.bug, "the built-in elector's bug to inject (schism list)");
+  run_cmd->add_option("--elector-opt", choice.options,
+                      "NAME=VALUE: an option of the built-in elector (repeatable; schism list)")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   run_cmd->add_flag("--pre-vote", choice.pre_vote, "built-in raft: use pre-vote");
   bool run_split_brain_allowed = false, check_split_brain_allowed = false;
   run_cmd->add_flag("--split-brain-allowed", run_split_brain_allowed,
@@ -298,13 +313,12 @@ int main(int argc, char** argv) {
                          "run length in seconds (default: the recorded run's, or just long enough)");
   replay_cmd->add_option("--seed", replay.seed, "node seed (default: the recorded run's, or random)")
       ->check(kSeed);
-  replay_cmd->add_option("--elector", replay.elector, "built-in elector")
-      ->check(CLI::IsMember({"raft"}));
+  replay_cmd->add_option("--elector", replay.elector, "built-in elector (schism list)");
   replay_cmd->add_option("--node-cmd", replay.node_cmd,
                          "elector command template (contract v1), instead of the recorded elector");
   replay_cmd->add_option("--bug", replay.bug,
-                         "built-in raft bug instead of the recorded one (none: the fixed build)")
-      ->check(CLI::IsMember({"double-vote", "forget-vote", "none"}));
+                         "the built-in elector's bug instead of the recorded one (none: the "
+                         "fixed build)");
   replay_cmd->add_option("--port", replay.port, "elector port");
   replay_cmd->add_option("--store", replay.store, "run store root")->capture_default_str();
   replay_cmd->add_option("--test", replay.test, "test name (run store folder)");
@@ -316,6 +330,8 @@ int main(int argc, char** argv) {
   std::string file;
   CheckSettings check;
   bool json = false;
+  CLI::App* list_cmd = app.add_subcommand(
+      "list", "the built-in electors with their bugs and options, the fault kinds, the checkers");
   CLI::App* check_cmd = app.add_subcommand("check", "check a history.jsonl");
   check_cmd->add_option("history", file, "history.jsonl to check")->required();
   check_cmd->add_option("--checker", check.checkers,
@@ -344,10 +360,12 @@ int main(int argc, char** argv) {
   check_cmd->add_flag("--json", json, "print results as JSON");
   check_cmd->add_flag("--lenient", check.lenient, "skip malformed lines; verdict at best unknown");
 
-  if (argc > 1 && argv[1][0] != '-' && std::string_view(argv[1]) != "run" &&
-      std::string_view(argv[1]) != "check" && std::string_view(argv[1]) != "replay") {
+  const auto commands = app.get_subcommands([](const CLI::App*) { return true; });
+  if (argc > 1 && argv[1][0] != '-' &&
+      std::none_of(commands.begin(), commands.end(),
+                   [&](const CLI::App* command) { return command->get_name() == argv[1]; })) {
     std::cerr << "schism: unknown command \"" << argv[1]
-              << "\"; use run, replay or check (see schism --help)\n";
+              << "\"; use run, replay, check or list (see schism --help)\n";
     return kExitUsage;
   }
   try {
@@ -378,6 +396,10 @@ int main(int argc, char** argv) {
     if (*replay_cmd) {
       if (replay_split_brain_allowed) replay.split_brain_fails = false;
       return DoReplay(replay_path, replay);
+    }
+    if (*list_cmd) {
+      std::cout << ListText();
+      return 0;
     }
     return DoCheck(file, check, json);
   } catch (const UsageError& e) {

@@ -6,6 +6,7 @@
 #include <random>
 #include <sstream>
 
+#include "harness/built_in.h"
 #include "harness/elector.h"
 #include "harness/errors.h"
 
@@ -61,6 +62,8 @@ void Apply(const ReplayOverrides& o, RunConfig& c) {
     throw UsageError("--elector and --node-cmd both given: pick one");
   }
   if (o.elector) {  // the built-in elector, without a recorded command template
+    CheckBuiltInElector(*o.elector);
+    if (*o.elector != c.elector) c.elector_args.clear();  // the recorded ones are another's
     c.elector = *o.elector;
     c.node_cmd.clear();
   }
@@ -84,7 +87,7 @@ void Apply(const ReplayOverrides& o, RunConfig& c) {
     if (it != c.elector_args.end()) {
       c.elector_args.erase(it, it + std::min<std::ptrdiff_t>(2, c.elector_args.end() - it));
     }
-    if (*o.bug != "none") c.elector_args.insert(c.elector_args.end(), {"--bug", *o.bug});
+    for (const std::string& arg : BugArgs(c.elector, *o.bug)) c.elector_args.push_back(arg);
   }
   if (o.test) c.test = *o.test;
   if (o.port) c.port = *o.port;

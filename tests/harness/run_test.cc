@@ -319,6 +319,31 @@ TEST(Run, TermEscalatesToSigkillWhenTheNodeIgnoresIt) {
   EXPECT_NEAR(kills[0]["t"].get<double>() - terms[0]["t"].get<double>(), 0.5, 0.2);
 }
 
+// The built-in Bully has no quorum: cut the highest node's side from the
+// rest and each side leads itself. Its row of docs/electors.md, for one
+// timeline: invalid by split-brain (and only by what that implies).
+TEST(Run, BullySplitsBrainUnderAPartition) {
+  if (!IsRoot()) GTEST_SKIP() << "needs root";
+  TempDir tmp;
+  std::string timeline = Timeline(tmp, "cut", R"([
+    {"t":2.0,"f":"partition","grouping":"n1,n2|n3,n4,n5"},
+    {"t":6.0,"f":"heal"}
+  ])");
+  Outcome o = RunSchism(tmp, {"replay", timeline, "--elector", "bully", "--time", "12", "--store",
+                              (tmp.path() / "store").string()},
+                        60s);
+  ASSERT_EQ(o.code, 1) << o.output;
+  json results = json::parse(ReadFile(o.run_dir / "results.json"));
+  EXPECT_EQ(results["run"]["elector"], "bully");
+  std::map<std::string, std::string> verdicts;
+  for (const json& c : results["checkers"]) verdicts[c["checker"]] = c["verdict"];
+  EXPECT_EQ(verdicts["split-brain"], "invalid") << o.output;
+  EXPECT_EQ(verdicts["partition-quorum"], "invalid") << o.output;  // n2 leads the minority
+  for (const char* holds : {"liveness", "agreement", "faults-applied"}) {
+    EXPECT_EQ(verdicts[holds], "valid") << holds << ": " << o.output;
+  }
+}
+
 TEST(Run, BadInputGetsOneClearLineAndUsageExit) {
   TempDir tmp;
   std::string store = (tmp.path() / "store").string();
@@ -361,6 +386,16 @@ TEST(Run, BadInputGetsOneClearLineAndUsageExit) {
       {{"run", "--pre-vote", "--node-cmd", "/bin/true", "--store", store}, 64,
        "--pre-vote applies to the built-in Raft only"},
       {{"run", "--seed", "-1", "--store", store}, 64, "--seed: must be a whole number from 0 up"},
+      {{"run", "--elector", "paxos", "--store", store}, 64,
+       "unknown elector \"paxos\"; built-in: raft, bully"},
+      {{"run", "--elector", "bully", "--bug", "double-vote", "--store", store}, 64,
+       "--bug: bully has no bug \"double-vote\"; its bugs: stubborn-leader, no-answer, none"},
+      {{"run", "--elector", "bully", "--pre-vote", "--store", store}, 64,
+       "--pre-vote applies to the built-in raft only"},
+      {{"run", "--elector-opt", "heartbeat-ms=0", "--store", store}, 64,
+       "--elector-opt heartbeat-ms=0: heartbeat-ms takes a whole number from 1 to 3600000"},
+      {{"run", "--elector-opt", "hartbeat-ms=50", "--store", store}, 64,
+       "raft has no option \"hartbeat-ms\"; its options: election-min-ms"},
       {{"run", "--nemesis", "partition,none", "--store", store}, 64, "cannot be combined"},
       {{"run", "--nemesis", "", "--store", store}, 64, "--nemesis is empty"},
       {{"run", "--node-cmd", noexec.string(), "--store", store}, 64,
