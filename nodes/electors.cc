@@ -11,6 +11,7 @@ using Kind = OptionSpec::Kind;
 constexpr BugSpec kRaftBugs[] = {
     {"double-vote", "Grants every vote request of the current term, ignoring votedFor"},
     {"forget-vote", "Never persists votedFor, so a restarted node may vote twice in a term"},
+    {"no-step-down", "A leader never steps down, not even cut off from a majority or for a higher term"},
 };
 
 constexpr OptionSpec kRaftOptions[] = {

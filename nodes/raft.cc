@@ -188,7 +188,7 @@ void Raft::TickHeartbeat() {
   ++heartbeat_elapsed_;
   if (election_elapsed_ >= config_.election_min_ticks) {
     election_elapsed_ = 0;
-    if (config_.check_quorum) {
+    if (config_.check_quorum && config_.bug != Bug::kNoStepDown) {
       if (static_cast<int>(recent_active_.size()) + 1 < Quorum()) {
         BecomeFollower(term_, "");  // Cannot reach a majority: stop claiming leadership.
         return;
@@ -224,6 +224,9 @@ void Raft::SendVoteRequests(bool only_unanswered) {
 void Raft::Step(const Message& m) {
   if (m.to != config_.id || !IsPeer(m.from)) return;
 
+  if (m.term > term_ && role_ == Role::kLeader && config_.bug == Bug::kNoStepDown) {
+    return;  // The bug: a higher term does not demote this leader; it does not listen.
+  }
   if (m.term > term_) {
     // A pre-vote request, or a grant of our own pre-vote, carries a term that
     // nobody holds yet; every other message from a higher term demotes us.

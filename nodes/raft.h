@@ -46,6 +46,10 @@ enum class Bug {
   // Never includes votedFor in the persisted hard state (the term still is), so
   // a restarted node may vote a second time in a term it already voted in.
   kForgetVote,
+  // A leader never steps down: not when check-quorum finds it cut off from a
+  // majority, and not for a message of a higher term (which it ignores), so
+  // a leader left on a minority side goes on claiming leadership.
+  kNoStepDown,
 };
 
 enum class MessageType {

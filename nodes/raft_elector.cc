@@ -138,9 +138,10 @@ std::unique_ptr<Elector> MakeRaftElector(const ElectorSetup& setup,
   config.heartbeat_ticks = TicksFor(setup.option("heartbeat-ms"), setup.tick_ms);
   config.pre_vote = setup.option("pre-vote") != 0;
   config.check_quorum = setup.option("no-check-quorum") == 0;
-  config.bug = setup.bug == "double-vote"   ? Bug::kDoubleVote
-               : setup.bug == "forget-vote" ? Bug::kForgetVote
-                                            : Bug::kNone;
+  config.bug = setup.bug == "double-vote"    ? Bug::kDoubleVote
+               : setup.bug == "forget-vote"  ? Bug::kForgetVote
+               : setup.bug == "no-step-down" ? Bug::kNoStepDown
+                                             : Bug::kNone;
   assert(setup.bug.empty() || config.bug != Bug::kNone);  // The table names no other bug.
   config.seed = setup.seed;
   return std::make_unique<RaftElector>(std::move(config), std::move(state));

@@ -179,6 +179,24 @@ TEST(NodesRaft, WithoutCheckQuorumAnIsolatedLeaderKeepsLeading) {
   EXPECT_EQ(net.node(leader).role(), Role::kLeader);
 }
 
+TEST(NodesRaft, NoStepDownBugKeepsAnIsolatedLeaderLeadingBesideTheNewOne) {
+  Config config = BaseConfig();
+  config.bug = Bug::kNoStepDown;
+  Network net(3, config);
+  const std::string old_leader = ElectLeader(net);
+  const std::uint64_t old_term = net.node(old_leader).term();
+  net.Isolate(old_leader);
+  net.Run(10 * config.election_max_ticks);  // check-quorum does not demote it; the others elect
+  EXPECT_EQ(net.node(old_leader).role(), Role::kLeader);
+  ASSERT_EQ(net.Leaders().size(), 2u);
+  // Healed, it hears the new leader's higher term, and still leads its own.
+  net.Heal();
+  net.Run(2 * config.heartbeat_ticks);
+  EXPECT_EQ(net.node(old_leader).role(), Role::kLeader);
+  EXPECT_EQ(net.node(old_leader).term(), old_term);
+  EXPECT_EQ(net.Leaders().size(), 2u);
+}
+
 TEST(NodesRaft, CandidateResendsVoteRequestsToPeersThatHaveNotAnswered) {
   const Config config = BaseConfig();
   Network net(3, config);
