@@ -2,6 +2,7 @@
 
 #include "nodes/bully.h"
 #include "nodes/raft_elector.h"
+#include "nodes/ring.h"
 
 namespace schism::nodes {
 namespace {
@@ -38,11 +39,29 @@ constexpr OptionSpec kBullyOptions[] = {
      300, 1, 3600000},
 };
 
+constexpr OptionSpec kRingOptions[] = {
+    {"heartbeat-ms", "Leader re-announcement interval around the ring", Kind::kInteger, 50, 1,
+     3600000},
+    {"ack-timeout-ms", "How long a hop waits for an ack before it skips its successor",
+     Kind::kInteger, 40, 1, 3600000},
+    {"leader-timeout-min-ms", "Shortest wait for the leader's announcement before an election",
+     Kind::kInteger, 300, 1, 3600000},
+    {"leader-timeout-max-ms", "Longest wait for the leader's announcement before an election",
+     Kind::kInteger, 600, 1, 3600000},
+};
+
 constexpr ElectorSpec kBuiltIn[] = {
     {"raft", "Raft leader election over UDP", kRaftBugs, kRaftOptions, &CheckRaftSetup,
      &MakeRaftElector},
     {"bully", "Bully election over UDP: the highest live id leads (no terms)", kBullyBugs,
      kBullyOptions, &bully::CheckSetup, &bully::Make},
+    // Ring splits under partitions by design, so it needs no bug to fail a check.
+    {"ring",
+     "Chang-Roberts ring election over UDP: the highest live id leads (no terms)",
+     {},
+     kRingOptions,
+     &ring::CheckSetup,
+     &ring::Make},
 };
 
 }  // namespace

@@ -58,7 +58,7 @@ std::span<const ElectorSpec> BuiltInElectors();
 // Returns the built-in elector called `name`, or nullptr.
 const ElectorSpec* FindElector(std::string_view name);
 
-// Returns the names of the built-in electors, comma-separated ("raft, bully"),
+// Returns the names of the built-in electors, comma-separated ("raft, bully, ring"),
 // for error messages.
 std::string ElectorNames();
 
