@@ -254,7 +254,11 @@ TEST(NodesProcess, ThreeNodesElectExactlyOneLeader) {
   }
 }
 
-TEST(NodesProcess, ThreeBullyNodesFollowTheHighestId) {
+// Starts three `schism-node ELECTOR` nodes with `options` and expects n3 to
+// lead and n1, n2 to follow it within 5 s, with no term on any line (the
+// elector has none), and every node to exit 0 on SIGTERM.
+void ExpectThreeTermlessNodesFollowN3(const std::string& elector,
+                                      const std::vector<std::string>& options) {
   TempDir dir;
   const std::vector<int> ports = FreePorts(3);
   const auto addr = [&](int i) { return "127.0.0.1:" + std::to_string(ports[i]); };
@@ -266,12 +270,12 @@ TEST(NodesProcess, ThreeBullyNodesFollowTheHighestId) {
     }
     const std::string data = dir.path() + "/n" + std::to_string(i + 1);
     std::filesystem::create_directory(data);
-    nodes.push_back(std::make_unique<Child>(
-        std::vector<std::string>{SCHISM_NODE_BINARY, "bully", "--id", "n" + std::to_string(i + 1),
-                                 "--listen", addr(i), "--peers", peers, "--data", data, "--tick-ms",
-                                 "5", "--leader-timeout-min-ms", "100", "--leader-timeout-max-ms",
-                                 "200", "--heartbeat-ms", "25"},
-        data + ".stderr"));
+    std::vector<std::string> args = {
+        SCHISM_NODE_BINARY, elector, "--id",      "n" + std::to_string(i + 1),
+        "--listen",         addr(i), "--peers",   peers,
+        "--data",           data,    "--tick-ms", "5"};
+    args.insert(args.end(), options.begin(), options.end());
+    nodes.push_back(std::make_unique<Child>(args, data + ".stderr"));
   }
   // Each node's latest role line, until n3 leads and n1, n2 follow it (at most 5 s).
   std::vector<nlohmann::json> last(3, nlohmann::json::object());
@@ -288,7 +292,7 @@ TEST(NodesProcess, ThreeBullyNodesFollowTheHighestId) {
       for (const std::string& line : nodes[i]->ReadLines()) {
         const auto json = nlohmann::json::parse(line, nullptr, false);
         ASSERT_TRUE(json.is_object()) << "n" << i + 1 << " printed a non-JSON line: " << line;
-        EXPECT_FALSE(json.contains("term")) << "Bully has no terms: " << line;
+        EXPECT_FALSE(json.contains("term")) << elector << " has no terms: " << line;
         if (json.value("event", "") == "role") last[i] = json;
       }
     }
@@ -300,6 +304,18 @@ TEST(NodesProcess, ThreeBullyNodesFollowTheHighestId) {
     ASSERT_TRUE(WIFEXITED(status)) << "n" << i + 1 << " status " << status;
     EXPECT_EQ(WEXITSTATUS(status), 0) << "n" << i + 1;
   }
+}
+
+TEST(NodesProcess, ThreeBullyNodesFollowTheHighestId) {
+  ExpectThreeTermlessNodesFollowN3(
+      "bully",
+      {"--leader-timeout-min-ms", "100", "--leader-timeout-max-ms", "200", "--heartbeat-ms", "25"});
+}
+
+TEST(NodesProcess, ThreeRingNodesFollowTheHighestId) {
+  ExpectThreeTermlessNodesFollowN3(
+      "ring", {"--leader-timeout-min-ms", "100", "--leader-timeout-max-ms", "200", "--heartbeat-ms",
+               "25", "--ack-timeout-ms", "20"});
 }
 
 TEST(NodesProcess, BadFlagsExitWith64AndOneLine) {
@@ -316,6 +332,8 @@ TEST(NodesProcess, BadFlagsExitWith64AndOneLine) {
       {"bully", "--id", "n1", "--listen", "127.0.0.1:1", "--data", data.path(), "--bug",
        "double-vote"},
       {"bully", "--id", "n1", "--listen", "127.0.0.1:1", "--data", data.path(), "--heartbeat-ms",
+       "500"},
+      {"ring", "--id", "n1", "--listen", "127.0.0.1:1", "--data", data.path(), "--ack-timeout-ms",
        "500"},
   };
   for (const auto& args : cases) {
