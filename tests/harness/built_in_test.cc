@@ -18,9 +18,10 @@ std::string UsageMessage(const std::function<void()>& call) {
 }
 
 TEST(BuiltIn, NamesEveryElectorOfTheTable) {
-  EXPECT_EQ(BuiltInElectorNames(), (std::vector<std::string>{"raft", "bully"}));
-  EXPECT_EQ(UsageMessage([] { CheckBuiltInElector("zab"); }),
-            "unknown elector \"zab\"; built-in: raft, bully (or run your own with --node-cmd)");
+  EXPECT_EQ(BuiltInElectorNames(), (std::vector<std::string>{"raft", "bully", "ring"}));
+  EXPECT_EQ(
+      UsageMessage([] { CheckBuiltInElector("zab"); }),
+      "unknown elector \"zab\"; built-in: raft, bully, ring (or run your own with --node-cmd)");
 }
 
 TEST(BuiltIn, ABugIsOneOfItsElectorsBugs) {
@@ -51,7 +52,7 @@ TEST(BuiltIn, OptionsAreCheckedAgainstTheElectorsOwn) {
 TEST(BuiltIn, TheListShowsElectorsBugsOptionsFaultKindsAndCheckers) {
   const std::string list = ListText();
   for (const std::string shown :
-       {"  raft: ", "  bully: ", "--bug double-vote", "--bug stubborn-leader",
+       {"  raft: ", "  bully: ", "  ring: ", "--bug double-vote", "--bug stubborn-leader",
         "--elector-opt heartbeat-ms=50", "--elector-opt pre-vote ", "  duplicate  ",
         "  faults-applied\n", "  split-brain\n"}) {
     EXPECT_NE(list.find(shown), std::string::npos) << shown << " in:\n" << list;
