@@ -3,6 +3,7 @@
 #include "nodes/bully.h"
 #include "nodes/raft_elector.h"
 #include "nodes/ring.h"
+#include "nodes/zab.h"
 
 namespace schism::nodes {
 namespace {
@@ -50,6 +51,24 @@ constexpr OptionSpec kRingOptions[] = {
      Kind::kInteger, 600, 1, 3600000},
 };
 
+constexpr BugSpec kZabBugs[] = {
+    {"accept-old-epoch",
+     "Followers ack an epoch not greater than the one they accepted, so two leaders share one"},
+    {"no-quorum", "Two agreeing nodes are a quorum, so each side of a partition elects a leader"},
+};
+
+constexpr OptionSpec kZabOptions[] = {
+    {"heartbeat-ms", "Leader ping, looking node's vote and follower's info re-send interval",
+     Kind::kInteger, 50, 1, 3600000},
+    {"finalize-ms", "How long a node waits for a better vote once a quorum agrees", Kind::kInteger,
+     100, 1, 3600000},
+    {"leader-timeout-min-ms",
+     "Shortest wait for the leader's ping before looking again (a leader's wait for ping-acks)",
+     Kind::kInteger, 300, 1, 3600000},
+    {"leader-timeout-max-ms", "Longest wait for the leader's ping before looking again",
+     Kind::kInteger, 600, 1, 3600000},
+};
+
 constexpr ElectorSpec kBuiltIn[] = {
     {"raft", "Raft leader election over UDP", kRaftBugs, kRaftOptions, &CheckRaftSetup,
      &MakeRaftElector},
@@ -62,6 +81,8 @@ constexpr ElectorSpec kBuiltIn[] = {
      kRingOptions,
      &ring::CheckSetup,
      &ring::Make},
+    {"zab", "ZooKeeper's Fast Leader Election and ZAB epochs over UDP", kZabBugs, kZabOptions,
+     &zab::CheckSetup, &zab::Make},
 };
 
 }  // namespace
