@@ -180,7 +180,7 @@ void Zab::Tick() {
     case State::kLeading:
       if (heartbeat && established_) {
         for (const std::string& follower : acks_) {
-          Send(kPing, follower, {{"epoch", durable_.current_epoch}, {"zxid", durable_.last_zxid}});
+          if (follower != config_.id) SendPing(follower);
         }
       }
       TickLeader();
@@ -393,7 +393,7 @@ void Zab::OnAckEpoch(const std::string& from, std::uint64_t epoch) {
   acks_.insert(from);
   last_heard_[from] = now_;
   if (established_) {
-    Send(kPing, from, {{"epoch", durable_.current_epoch}, {"zxid", durable_.last_zxid}});
+    SendPing(from);  // A late follower: sync it now.
   } else {
     MaybeEstablish();
   }
@@ -409,7 +409,7 @@ void Zab::MaybeEstablish() {
   for (const std::string& follower : acks_) {
     if (follower == config_.id) continue;
     last_heard_[follower] = now_;
-    Send(kPing, follower, {{"epoch", durable_.current_epoch}, {"zxid", durable_.last_zxid}});
+    SendPing(follower);
   }
 }
 
@@ -444,6 +444,10 @@ void Zab::SendNotification(const std::string& to) {
   fields["round"] = durable_.round;
   fields["state"] = StateName(state_);
   Send(kNotification, to, std::move(fields));
+}
+
+void Zab::SendPing(const std::string& to) {
+  Send(kPing, to, {{"epoch", durable_.current_epoch}, {"zxid", durable_.last_zxid}});
 }
 
 void Zab::BroadcastNotification() {

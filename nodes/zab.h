@@ -194,6 +194,7 @@ class Zab final : public Elector {
   // Output.
   void SendNotification(const std::string& to);
   void BroadcastNotification();
+  void SendPing(const std::string& to);
   void Send(std::string_view type, const std::string& to, Json fields);
   void Persist();
   void ReportRoleIfChanged();

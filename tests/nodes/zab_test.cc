@@ -124,6 +124,9 @@ n2: {"event":"role","role":"follower","term":1,"leader":"n3"}
 n2 -> n3 ping-ack {"epoch":1}
 )");
   ExpectLeads(s, "n3", 1, {"n1", "n2"});
+  EXPECT_EQ(s.Run("tick n3 5\n"), R"(n3 -> n1 ping {"epoch":1,"zxid":4294967296}
+n3 -> n2 ping {"epoch":1,"zxid":4294967296}
+)");
 }
 
 TEST(NodesZab, AFiveNodeClusterElectsTheNewestEpochBeforeTheHighestId) {
@@ -233,7 +236,10 @@ TEST_P(NodesZabStaleEpoch, AFollowerAcksOnlyOneLeaderPerEpochUnlessTheBugIsOn) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Bugs, NodesZabStaleEpoch,
-                         ::testing::Values(zab::Bug::kNone, zab::Bug::kAcceptOldEpoch));
+                         ::testing::Values(zab::Bug::kNone, zab::Bug::kAcceptOldEpoch),
+                         [](const ::testing::TestParamInfo<zab::Bug>& param) {
+                           return param.param == zab::Bug::kNone ? "Correct" : "AcceptOldEpoch";
+                         });
 
 }  // namespace
 }  // namespace schism::nodes
