@@ -302,6 +302,9 @@ void Zab::OnDecidedPeer(const std::string& from, const Notification& n) {
   const bool leads = leader != out_of_election_.end() && leader->second.state == State::kLeading &&
                      leader->second.vote == n.vote;
   if (agree < Quorum() || !leads || n.vote.leader == config_.id) return;
+  // A leader this node found stale stays stale until it is re-elected (with a
+  // new vote): joining it again would only loop through rejections.
+  if (rejected_ == n.vote) return;
   durable_.round = n.round;
   Decide(n.vote);
 }
@@ -320,6 +323,7 @@ void Zab::Propose(const Vote& vote) {
 }
 
 void Zab::Decide(const Vote& vote) {
+  rejected_.reset();
   durable_.vote = vote;
   Persist();
   received_.clear();
@@ -376,7 +380,9 @@ bool Zab::MayAck(const std::string& leader, std::uint64_t epoch) const {
 void Zab::OnLeaderInfo(const std::string& from, std::uint64_t epoch) {
   if (state_ != State::kFollowing || from != leader_ || established_) return;
   if (!MayAck(from, epoch)) {
+    const Vote stale = durable_.vote;
     StartLooking();  // A stale leader: ZooKeeper's follower gives up on it too.
+    rejected_ = stale;
     return;
   }
   if (epoch != durable_.accepted_epoch || durable_.acked_leader != from) {

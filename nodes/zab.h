@@ -27,7 +27,8 @@
 // "leader-info". A follower acks ("ack-epoch") an epoch greater than the one it
 // accepted, or the same epoch from the same leader again; it accepts it first,
 // durably, and prints a vote for the leader in that epoch. Any other epoch
-// means that leader is stale: the follower looks again. So a node acks at most
+// means that leader is stale: the follower looks again (and does not rejoin
+// that leader through its followers' answers). So a node acks at most
 // one leader per epoch, and an epoch has at most one leader. The leader that
 // holds the acks of a quorum is established: the epoch becomes its current
 // epoch and the term of its role events, its last zxid becomes epoch << 32 (a
@@ -217,6 +218,7 @@ class Zab final : public Elector {
   std::map<std::string, Vote> received_;
   std::map<std::string, Notification> out_of_election_;
   std::optional<int> finalize_elapsed_;  // Set while the finalize window runs.
+  std::optional<Vote> rejected_;  // The decided vote of a leader that proposed a stale epoch.
 
   // Leading: accepted epochs by follower (self included), the epoch proposed,
   // who acked it, and when each follower was last heard (in now_ ticks).

@@ -226,6 +226,13 @@ TEST_P(NodesZabStaleEpoch, AFollowerAcksOnlyOneLeaderPerEpochUnlessTheBugIsOn) {
     EXPECT_EQ(node_->state(), Zab::State::kLooking);
     for (const Envelope& m : ready.messages) EXPECT_NE(m.type, "ack-epoch");
     EXPECT_EQ(node_->durable().acked_leader, "n2");
+    // Nor does it rejoin n3 when n3 and its followers answer its notifications.
+    for (const auto& [from, state] : {std::pair{"n2", "following"}, {"n3", "leading"}}) {
+      Json answer = {{"leader", "n3"}, {"zxid", 1ULL << 32}, {"epoch", 1u}, {"round", 5u}};
+      answer["state"] = state;
+      EXPECT_TRUE(node_->Step({from, "n1", "notification", answer}));
+    }
+    EXPECT_EQ(node_->state(), Zab::State::kLooking);
   } else {
     // n1 acks a second leader in epoch 1: with n3's own, a quorum of 3.
     ASSERT_TRUE(ready.state);
