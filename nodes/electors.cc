@@ -1,6 +1,7 @@
 #include "nodes/electors.h"
 
 #include "nodes/bully.h"
+#include "nodes/lease.h"
 #include "nodes/raft_elector.h"
 #include "nodes/ring.h"
 #include "nodes/zab.h"
@@ -69,6 +70,20 @@ constexpr OptionSpec kZabOptions[] = {
      Kind::kInteger, 600, 1, 3600000},
 };
 
+constexpr BugSpec kLeaseBugs[] = {
+    {"long-lease", "A leader claims 3x the lease its granters promised, overlapping the next holder"},
+    {"no-fencing", "A new holder reuses its predecessor's token instead of a greater one"},
+};
+
+constexpr OptionSpec kLeaseOptions[] = {
+    {"lease-ms", "The lease a leader asks a majority for", Kind::kInteger, 1000, 1, 3600000},
+    {"renew-ms", "How often a leader renews its lease", Kind::kInteger, 250, 1, 3600000},
+    {"election-min-ms", "Shortest election timeout", Kind::kInteger, 150, 1, 3600000},
+    {"election-max-ms", "Longest election timeout", Kind::kInteger, 300, 1, 3600000},
+    {"margin-ms", "Clock drift allowance: safe while clock rates differ by under margin/lease",
+     Kind::kInteger, 100, 0, 3600000},
+};
+
 constexpr ElectorSpec kBuiltIn[] = {
     {"raft", "Raft leader election over UDP", kRaftBugs, kRaftOptions, &CheckRaftSetup,
      &MakeRaftElector},
@@ -83,6 +98,8 @@ constexpr ElectorSpec kBuiltIn[] = {
      &ring::Make},
     {"zab", "ZooKeeper's Fast Leader Election and ZAB epochs over UDP", kZabBugs, kZabOptions,
      &zab::CheckSetup, &zab::Make},
+    {"lease", "Quorum leader leases with fencing tokens over UDP", kLeaseBugs, kLeaseOptions,
+     &lease::CheckSetup, &lease::Make},
 };
 
 }  // namespace
