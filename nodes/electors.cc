@@ -71,7 +71,8 @@ constexpr OptionSpec kZabOptions[] = {
 };
 
 constexpr BugSpec kLeaseBugs[] = {
-    {"long-lease", "A leader claims 3x the lease its granters promised, overlapping the next holder"},
+    {"long-lease",
+     "A leader claims 3x the lease its granters promised, overlapping the next holder"},
     {"no-fencing", "A new holder reuses its predecessor's token instead of a greater one"},
 };
 

@@ -195,7 +195,7 @@ bool Lease::MayGrant(const std::string& holder, std::uint64_t term) const {
   if (term < state_.term) return false;  // Never back to an older term.
   const bool other = !state_.grantee.empty() && state_.grantee != holder;
   if (other && term == state_.term) return false;  // One holder per term.
-  return !other || grant_until_ <= now_;            // The last holder's lease may still run.
+  return !other || grant_until_ <= now_;           // The last holder's lease may still run.
 }
 
 void Lease::HandleRequest(const Envelope& m, std::uint64_t term, std::uint64_t round,
@@ -208,16 +208,14 @@ void Lease::HandleRequest(const Envelope& m, std::uint64_t term, std::uint64_t r
     ResetElectionTimer(grant_until_);
     ReportRoleIfChanged();
   }
-  ready_.messages.push_back(Envelope{config_.id,
-                                     m.from,
-                                     std::string(kGrant),
-                                     {{"term", granted ? term : state_.term},
-                                      {"round", round},
-                                      {"granted", granted}}});
+  ready_.messages.push_back(
+      Envelope{config_.id,
+               m.from,
+               std::string(kGrant),
+               {{"term", granted ? term : state_.term}, {"round", round}, {"granted", granted}}});
 }
 
-void Lease::HandleGrant(const Envelope& m, std::uint64_t term, std::uint64_t round,
-                        bool granted) {
+void Lease::HandleGrant(const Envelope& m, std::uint64_t term, std::uint64_t round, bool granted) {
   if (!granted) {
     highest_seen_ = std::max(highest_seen_, term);  // Campaign above it next time.
     return;
@@ -243,15 +241,17 @@ void Lease::Grant(const std::string& holder, std::uint64_t term, std::int64_t le
 void Lease::Persist() { ready_.state = ToJson(state_); }
 
 void Lease::ReportRoleIfChanged() {
-  ContractEvent event = ContractEvent::RoleChange(
-      ToContractRole(role_), state_.term, role_ == Role::kCandidate ? "" : leader_);
+  ContractEvent event = ContractEvent::RoleChange(ToContractRole(role_), state_.term,
+                                                  role_ == Role::kCandidate ? "" : leader_);
   if (last_role_event_ && *last_role_event_ == event) return;
   last_role_event_ = event;
   ready_.events.push_back(std::move(event));
 }
 
 Json ToJson(const HardState& state) {
-  Json json = {{"term", state.term}, {"grantee", nullptr}, {"leaseMs", static_cast<std::uint64_t>(state.lease_ms)}};
+  Json json = {{"term", state.term},
+               {"grantee", nullptr},
+               {"leaseMs", static_cast<std::uint64_t>(state.lease_ms)}};
   if (!state.grantee.empty()) json["grantee"] = state.grantee;
   return json;
 }

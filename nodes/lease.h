@@ -170,11 +170,11 @@ class Lease final : public Elector {
   Role role_ = Role::kFollower;
   std::string leader_;
   std::int64_t now_ = 0;
-  std::int64_t grant_until_ = 0;       // The last grant binds until this tick.
-  std::int64_t own_lease_guard_ = 0;   // A lease this node held binds it until here.
+  std::int64_t grant_until_ = 0;        // The last grant binds until this tick.
+  std::int64_t own_lease_guard_ = 0;    // A lease this node held binds it until here.
   std::int64_t election_deadline_ = 0;  // Follower: campaign; candidate: give up.
-  std::uint64_t highest_seen_ = 0;     // The highest term in any rejection.
-  std::uint64_t last_other_term_ = 0;  // The term of the last grant to another node.
+  std::uint64_t highest_seen_ = 0;      // The highest term in any rejection.
+  std::uint64_t last_other_term_ = 0;   // The term of the last grant to another node.
 
   Round round_;
   std::uint64_t next_round_ = 1;
