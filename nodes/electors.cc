@@ -73,7 +73,7 @@ constexpr OptionSpec kZabOptions[] = {
 constexpr BugSpec kLeaseBugs[] = {
     {"long-lease",
      "A leader claims 3x the lease its granters promised, overlapping the next holder"},
-    {"no-fencing", "A new holder reuses its predecessor's token instead of a greater one"},
+    {"no-fencing", "A new holder reuses the token of the leader it last followed"},
 };
 
 constexpr OptionSpec kLeaseOptions[] = {

@@ -107,7 +107,7 @@ void Lease::BecomeFollower(std::string leader) {
 void Lease::BecomeLeader() {
   role_ = Role::kLeader;
   leader_ = config_.id;
-  token_ = config_.bug == Bug::kNoFencing ? last_other_term_ : state_.term;
+  token_ = config_.bug == Bug::kNoFencing ? last_leader_term_ : state_.term;
   ReportRoleIfChanged();
 }
 
@@ -176,6 +176,7 @@ bool Lease::Step(const Envelope& m) {
   if (m.type == kRequest) {
     const auto lease_ms = Unsigned(m.fields, "lease_ms");
     const auto from_leader = Boolean(m.fields, "leader");
+    // Longer than the lease-ms option allows is no request of a lease elector.
     if (!lease_ms || !from_leader || *lease_ms == 0 || *lease_ms > 3600000) return false;
     if (IsPeer(m.from)) {
       HandleRequest(m, *term, *round, static_cast<std::int64_t>(*lease_ms), *from_leader);
@@ -204,7 +205,10 @@ void Lease::HandleRequest(const Envelope& m, std::uint64_t term, std::uint64_t r
   if (granted) {
     if (term != state_.term) leader_.clear();
     Grant(m.from, term, lease_ms);
-    if (from_leader) leader_ = m.from;
+    if (from_leader) {
+      leader_ = m.from;
+      last_leader_term_ = term;  // Its token, for Bug::kNoFencing.
+    }
     ResetElectionTimer(grant_until_);
     ReportRoleIfChanged();
   }
@@ -228,7 +232,6 @@ void Lease::HandleGrant(const Envelope& m, std::uint64_t term, std::uint64_t rou
 void Lease::Grant(const std::string& holder, std::uint64_t term, std::int64_t lease_ms) {
   const HardState next{term, holder, lease_ms};
   const bool new_holder = term != state_.term || holder != state_.grantee;
-  if (holder != config_.id) last_other_term_ = term;
   grant_until_ = std::max(grant_until_, now_ + HoldTicks(lease_ms));
   if (next == state_) return;  // A renewal: nothing new to persist or report.
   state_ = next;

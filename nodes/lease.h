@@ -63,8 +63,9 @@ enum class Bug {
   // The leader claims and acts on 3 x lease_ms (less the margin) while its
   // granters promised lease_ms only, so its claim overlaps the next holder's.
   kLongLease,
-  // A new holder does not take its term as token but reuses the term of the
-  // last lease it granted to another node: its predecessor's token.
+  // A new holder does not take its term as token but reuses the token of the
+  // last leader whose renewal it granted (0 if none since it started): its
+  // predecessor's token.
   kNoFencing,
 };
 
@@ -174,7 +175,7 @@ class Lease final : public Elector {
   std::int64_t own_lease_guard_ = 0;    // A lease this node held binds it until here.
   std::int64_t election_deadline_ = 0;  // Follower: campaign; candidate: give up.
   std::uint64_t highest_seen_ = 0;      // The highest term in any rejection.
-  std::uint64_t last_other_term_ = 0;   // The term of the last grant to another node.
+  std::uint64_t last_leader_term_ = 0;  // The term of the last leader it renewed.
 
   Round round_;
   std::uint64_t next_round_ = 1;
