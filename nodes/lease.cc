@@ -107,7 +107,7 @@ void Lease::BecomeFollower(std::string leader) {
 void Lease::BecomeLeader() {
   role_ = Role::kLeader;
   leader_ = config_.id;
-  token_ = config_.bug == Bug::kNoFencing ? last_leader_term_ : state_.term;
+  token_ = config_.bug == Bug::kNoFencing ? last_leader_token_ : state_.term;
   ReportRoleIfChanged();
 }
 
@@ -150,7 +150,8 @@ void Lease::SendRound() {
                                        {{"term", state_.term},
                                         {"round", round_.id},
                                         {"lease_ms", static_cast<std::uint64_t>(config_.lease_ms)},
-                                        {"leader", role_ == Role::kLeader}}});
+                                        {"leader", role_ == Role::kLeader},
+                                        {"token", token_}}});
   }
   if (static_cast<int>(round_.grants.size()) >= Quorum()) Extend(round_);
 }
@@ -176,10 +177,11 @@ bool Lease::Step(const Envelope& m) {
   if (m.type == kRequest) {
     const auto lease_ms = Unsigned(m.fields, "lease_ms");
     const auto from_leader = Boolean(m.fields, "leader");
+    const auto token = Unsigned(m.fields, "token");
     // Longer than the lease-ms option allows is no request of a lease elector.
-    if (!lease_ms || !from_leader || *lease_ms == 0 || *lease_ms > 3600000) return false;
+    if (!lease_ms || !from_leader || !token || *lease_ms == 0 || *lease_ms > 3600000) return false;
     if (IsPeer(m.from)) {
-      HandleRequest(m, *term, *round, static_cast<std::int64_t>(*lease_ms), *from_leader);
+      HandleRequest(m, *term, *round, static_cast<std::int64_t>(*lease_ms), *from_leader, *token);
     }
     return true;
   }
@@ -200,14 +202,14 @@ bool Lease::MayGrant(const std::string& holder, std::uint64_t term) const {
 }
 
 void Lease::HandleRequest(const Envelope& m, std::uint64_t term, std::uint64_t round,
-                          std::int64_t lease_ms, bool from_leader) {
+                          std::int64_t lease_ms, bool from_leader, std::uint64_t token) {
   const bool granted = MayGrant(m.from, term);
   if (granted) {
     if (term != state_.term) leader_.clear();
     Grant(m.from, term, lease_ms);
     if (from_leader) {
       leader_ = m.from;
-      last_leader_term_ = term;  // Its token, for Bug::kNoFencing.
+      last_leader_token_ = token;  // For Bug::kNoFencing.
     }
     ResetElectionTimer(grant_until_);
     ReportRoleIfChanged();

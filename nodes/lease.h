@@ -64,14 +64,15 @@ enum class Bug {
   // granters promised lease_ms only, so its claim overlaps the next holder's.
   kLongLease,
   // A new holder does not take its term as token but reuses the token of the
-  // last leader whose renewal it granted (0 if none since it started): its
-  // predecessor's token.
+  // last leader whose renewal it granted (0 if none since it started), so the
+  // token never grows.
   kNoFencing,
 };
 
 // The message types on the wire.
-// {"term":T,"round":R,"lease_ms":D,"leader":false}: grant me a lease of D ms
-// in term T; "leader" is true on a leader's renewals.
+// {"term":T,"round":R,"lease_ms":D,"leader":false,"token":0}: grant me a
+// lease of D ms in term T; "leader" is true on a leader's renewals, which
+// carry its fencing token (0 from a candidate).
 inline constexpr std::string_view kRequest = "lease-request";
 // {"term":T,"round":R,"granted":true}: the answer to round R; when rejected,
 // "term" is the granter's own term.
@@ -154,7 +155,7 @@ class Lease final : public Elector {
   void Extend(const Round& round);
 
   void HandleRequest(const Envelope& m, std::uint64_t term, std::uint64_t round,
-                     std::int64_t lease_ms, bool from_leader);
+                     std::int64_t lease_ms, bool from_leader, std::uint64_t token);
   void HandleGrant(const Envelope& m, std::uint64_t term, std::uint64_t round, bool granted);
   bool MayGrant(const std::string& holder, std::uint64_t term) const;
   // Records a grant of `term` to `holder` (itself included), persisting and
@@ -171,11 +172,11 @@ class Lease final : public Elector {
   Role role_ = Role::kFollower;
   std::string leader_;
   std::int64_t now_ = 0;
-  std::int64_t grant_until_ = 0;        // The last grant binds until this tick.
-  std::int64_t own_lease_guard_ = 0;    // A lease this node held binds it until here.
-  std::int64_t election_deadline_ = 0;  // Follower: campaign; candidate: give up.
-  std::uint64_t highest_seen_ = 0;      // The highest term in any rejection.
-  std::uint64_t last_leader_term_ = 0;  // The term of the last leader it renewed.
+  std::int64_t grant_until_ = 0;         // The last grant binds until this tick.
+  std::int64_t own_lease_guard_ = 0;     // A lease this node held binds it until here.
+  std::int64_t election_deadline_ = 0;   // Follower: campaign; candidate: give up.
+  std::uint64_t highest_seen_ = 0;       // The highest term in any rejection.
+  std::uint64_t last_leader_token_ = 0;  // The token of the last leader it renewed.
 
   Round round_;
   std::uint64_t next_round_ = 1;

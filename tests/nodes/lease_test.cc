@@ -48,8 +48,8 @@ TEST(NodesLease, ALeaderHoldsALeaseWithItsTermAsToken) {
             R"(n1: persist {"term":1,"grantee":"n1","leaseMs":1000}
 n1: {"event":"vote","term":1,"for":"n1"}
 n1: {"event":"role","role":"candidate","term":1}
-n1 -> n2 lease-request {"term":1,"round":1,"lease_ms":1000,"leader":false}
-n1 -> n3 lease-request {"term":1,"round":1,"lease_ms":1000,"leader":false}
+n1 -> n2 lease-request {"term":1,"round":1,"lease_ms":1000,"leader":false,"token":0}
+n1 -> n3 lease-request {"term":1,"round":1,"lease_ms":1000,"leader":false,"token":0}
 n2: persist {"term":1,"grantee":"n1","leaseMs":1000}
 n2: {"event":"vote","term":1,"for":"n1"}
 n2: {"event":"role","role":"follower","term":1}
@@ -76,8 +76,8 @@ TEST(NodesLease, RenewalKeepsTheTokenAndNamesTheLeader) {
   ElectorScript s(Cluster());
   ElectN1(s);
   EXPECT_EQ(s.Run("tick n1 25\nstabilize\n"),
-            R"(n1 -> n2 lease-request {"term":1,"round":2,"lease_ms":1000,"leader":true}
-n1 -> n3 lease-request {"term":1,"round":2,"lease_ms":1000,"leader":true}
+            R"(n1 -> n2 lease-request {"term":1,"round":2,"lease_ms":1000,"leader":true,"token":1}
+n1 -> n3 lease-request {"term":1,"round":2,"lease_ms":1000,"leader":true,"token":1}
 n2: {"event":"role","role":"follower","term":1,"leader":"n1"}
 n2 -> n1 lease-grant {"term":1,"round":2,"granted":true}
 n3: {"event":"role","role":"follower","term":1,"leader":"n1"}
@@ -94,8 +94,8 @@ TEST(NodesLease, AGranterRefusesAnotherHolderUntilTheOldLeaseExpiredOnItsClock) 
             R"(n2: persist {"term":2,"grantee":"n2","leaseMs":1000}
 n2: {"event":"vote","term":2,"for":"n2"}
 n2: {"event":"role","role":"candidate","term":2}
-n2 -> n1 lease-request {"term":2,"round":1,"lease_ms":1000,"leader":false}
-n2 -> n3 lease-request {"term":2,"round":1,"lease_ms":1000,"leader":false}
+n2 -> n1 lease-request {"term":2,"round":1,"lease_ms":1000,"leader":false,"token":0}
+n2 -> n3 lease-request {"term":2,"round":1,"lease_ms":1000,"leader":false,"token":0}
 n3 -> n2 lease-grant {"term":1,"round":1,"granted":false}
 )");
   EXPECT_EQ(Node(s, "n2").role(), Role::kCandidate);
@@ -109,8 +109,8 @@ TEST(NodesLease, ANewLeaderComesOnlyAfterTheOldLeaseAndWithAGreaterToken) {
             R"(n2: persist {"term":2,"grantee":"n2","leaseMs":1000}
 n2: {"event":"vote","term":2,"for":"n2"}
 n2: {"event":"role","role":"candidate","term":2}
-n2 -> n1 lease-request {"term":2,"round":1,"lease_ms":1000,"leader":false}
-n2 -> n3 lease-request {"term":2,"round":1,"lease_ms":1000,"leader":false}
+n2 -> n1 lease-request {"term":2,"round":1,"lease_ms":1000,"leader":false,"token":0}
+n2 -> n3 lease-request {"term":2,"round":1,"lease_ms":1000,"leader":false,"token":0}
 n3: persist {"term":2,"grantee":"n2","leaseMs":1000}
 n3: {"event":"vote","term":2,"for":"n2"}
 n3: {"event":"role","role":"follower","term":2}
@@ -173,9 +173,10 @@ TEST(NodesLease, LongLeaseBugClaimsThreeLeasesAndOverlapsTheNextHolder) {
 TEST(NodesLease, NoFencingBugReusesThePredecessorsToken) {
   ElectorScript s(Cluster("no-fencing"));
   ElectN1(s);
+  EXPECT_EQ(Node(s, "n1").token(), 0u);  // It followed no leader before.
   s.Run("tick n1 25\nstabilize\ncrash n1\n");  // n2 follows n1 once it renews.
   EXPECT_TRUE(N2TakesOver(s).ends_with(
-      "n2: {\"event\":\"lease\",\"term\":2,\"token\":1,\"lease_ms\":890}\n"));
+      "n2: {\"event\":\"lease\",\"term\":2,\"token\":0,\"lease_ms\":890}\n"));
 }
 
 TEST(NodesLease, CheckRejectsContradictoryOptions) {
