@@ -18,10 +18,10 @@ std::string UsageMessage(const std::function<void()>& call) {
 }
 
 TEST(BuiltIn, NamesEveryElectorOfTheTable) {
-  EXPECT_EQ(BuiltInElectorNames(), (std::vector<std::string>{"raft", "bully", "ring", "zab"}));
+  EXPECT_EQ(BuiltInElectorNames(), (std::vector<std::string>{"raft", "bully", "ring", "zab", "lease"}));
   EXPECT_EQ(
       UsageMessage([] { CheckBuiltInElector("paxos"); }),
-      "unknown elector \"paxos\"; built-in: raft, bully, ring, zab (or run your own with --node-cmd)");
+      "unknown elector \"paxos\"; built-in: raft, bully, ring, zab, lease (or run your own with --node-cmd)");
 }
 
 TEST(BuiltIn, ABugIsOneOfItsElectorsBugs) {

@@ -387,7 +387,7 @@ TEST(Run, BadInputGetsOneClearLineAndUsageExit) {
        "--pre-vote applies to the built-in Raft only"},
       {{"run", "--seed", "-1", "--store", store}, 64, "--seed: must be a whole number from 0 up"},
       {{"run", "--elector", "paxos", "--store", store}, 64,
-       "unknown elector \"paxos\"; built-in: raft, bully, ring, zab"},
+       "unknown elector \"paxos\"; built-in: raft, bully, ring, zab, lease"},
       {{"run", "--elector", "bully", "--bug", "double-vote", "--store", store}, 64,
        "--bug: bully has no bug \"double-vote\"; its bugs: stubborn-leader, no-answer, none"},
       {{"run", "--elector", "bully", "--pre-vote", "--store", store}, 64,
