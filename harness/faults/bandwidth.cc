@@ -21,7 +21,7 @@ class BandwidthMechanism final : public Mechanism {
       if (limits_.count(node)) End(node);  // judged on its own bytes
       context_.network().SetBandwidth(node, rate);
       const std::uint64_t of = context_.recorder().NoteFaultStartOn("bandwidth", resolved, node);
-      limits_[node] = Open{of, context_.Now(), Forwarded(), rate};
+      limits_[node] = Open{of, context_.Now(), context_.Forwarded(), rate};
     }
   }
 
@@ -45,12 +45,10 @@ class BandwidthMechanism final : public Mechanism {
     std::uint64_t rate_kbit = 0;
   };
 
-  std::uint64_t Forwarded() { return context_.network().ReadPartition().forwarded; }
-
   nemesis::Proof Verify(const std::string& node, const Open& open) {
     nemesis::BandwidthMeasure m;
     m.held_s = context_.Now() - open.start_s;
-    m.forwarded = Forwarded() - open.forwarded;
+    m.forwarded = context_.Forwarded() - open.forwarded;
     m.rate_kbit = open.rate_kbit;
     m.burst_bytes = nemesis::TbfBurstBytes(m.rate_kbit);
     m.sent_bytes = context_.network().BandwidthSent(node);

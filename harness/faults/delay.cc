@@ -22,7 +22,7 @@ class DelayMechanism final : public Mechanism {
     }
     context_.network().SetDelay(pairs);
     const std::uint64_t of = context_.recorder().NoteFaultStart("delay", resolved);
-    open_ = Open{of, context_.network().ReadPartition().forwarded, resolved.op.delay_ms};
+    open_ = Open{of, context_.Forwarded(), resolved.op.delay_ms};
   }
 
   void Undo(const nemesis::ResolvedOp&) override { UndoAll(); }
@@ -40,8 +40,7 @@ class DelayMechanism final : public Mechanism {
                           {"mean_ms", p.mean_ms}, {"p50_ms", p.p50_ms}, {"p95_ms", p.p95_ms},
                           {"max_ms", p.max_ms}, {"reordered", p.reordered}});
     }
-    const std::uint64_t forwarded =
-        context_.network().ReadPartition().forwarded - open.forwarded;
+    const std::uint64_t forwarded = context_.Forwarded() - open.forwarded;
     const nemesis::Proof proof = nemesis::JudgeDelay(pairs, open.delay_ms, forwarded);
     context_.network().ClearDelay();
     context_.recorder().Note(histories::EventType::kNemesis, "delay", "",

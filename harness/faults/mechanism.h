@@ -56,6 +56,9 @@ class FaultContext {
 
   FaultSeams& seams() { return seams_; }
   NetworkRules& network() { return seams_.network; }
+  // Frames the bridge has forwarded between node ports so far: what shows
+  // that the nodes talked while a fault held, where its own counters are idle.
+  std::uint64_t Forwarded() { return seams_.network.ReadPartition().forwarded; }
   Recorder& recorder() { return recorder_; }
   // The resolve stream of the run's seed: targets, and flap phase lengths.
   std::mt19937_64& rng() { return rng_; }

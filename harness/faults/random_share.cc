@@ -6,7 +6,7 @@ void RandomShareMechanism::Apply(const nemesis::ResolvedOp& resolved) {
   UndoAll();  // judged on its own counters
   rules_.set(resolved.loss);
   const std::uint64_t of = context_.recorder().NoteFaultStart(rules_.kind, resolved);
-  open_ = Open{of, context_.network().ReadPartition().forwarded};
+  open_ = Open{of, context_.Forwarded()};
 }
 
 void RandomShareMechanism::UndoAll() {
@@ -24,7 +24,7 @@ void RandomShareMechanism::UndoAll() {
                         {"percent", p.count.percent}, {"seen", p.count.seen},
                         {rules_.hit, p.count.hit}, {"achieved_percent", pct}});
   }
-  const std::uint64_t forwarded = context_.network().ReadPartition().forwarded - open.forwarded;
+  const std::uint64_t forwarded = context_.Forwarded() - open.forwarded;
   const nemesis::Proof proof = nemesis::JudgeRandomShare(counts, rules_.hit, forwarded);
   rules_.clear();
   context_.recorder().Note(histories::EventType::kNemesis, rules_.kind, "",
