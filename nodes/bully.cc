@@ -40,9 +40,8 @@ bool Bully::IsPeer(const std::string& id) const {
 
 void Bully::ResetLeaderTimeout() {
   elapsed_ = 0;
-  const int span = config_.leader_timeout_max_ticks - config_.leader_timeout_min_ticks + 1;
   leader_timeout_ =
-      config_.leader_timeout_min_ticks + static_cast<int>(rng_() % static_cast<unsigned>(span));
+      DrawTicks(rng_, config_.leader_timeout_min_ticks, config_.leader_timeout_max_ticks);
 }
 
 ElectorReady Bully::TakeReady() {
@@ -155,22 +154,17 @@ void Bully::Send(std::string_view type, const std::string& to) {
 }
 
 void Bully::ReportRoleIfChanged() {
-  ContractEvent event = ContractEvent::RoleChange(ToContractRole(role_), std::nullopt, leader_);
-  if (last_role_event_ && *last_role_event_ == event) return;
-  last_role_event_ = event;
-  ready_.events.push_back(std::move(event));
+  nodes::ReportRoleIfChanged(
+      ContractEvent::RoleChange(ToContractRole(role_), std::nullopt, leader_), last_role_event_,
+      ready_);
 }
 
 // ---- the table's hooks ----
 
 std::string CheckSetup(const ElectorSetup& setup) {
-  if (setup.option("leader-timeout-min-ms") > setup.option("leader-timeout-max-ms")) {
-    return "--leader-timeout-min-ms must not exceed --leader-timeout-max-ms";
-  }
-  if (setup.option("heartbeat-ms") >= setup.option("leader-timeout-min-ms")) {
-    return "--heartbeat-ms must be shorter than --leader-timeout-min-ms";
-  }
-  return "";
+  std::string error = CheckNotAbove(setup, "leader-timeout-min-ms", "leader-timeout-max-ms");
+  if (error.empty()) error = CheckShorter(setup, "heartbeat-ms", "leader-timeout-min-ms");
+  return error;
 }
 
 std::unique_ptr<Elector> Make(const ElectorSetup& setup, const std::optional<Json>& /*restored*/,

@@ -26,6 +26,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <random>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -111,6 +112,36 @@ struct ElectorSetup {
 // Ticks needed to cover `ms` when one tick lasts `tick_ms` (rounded up, at least one).
 inline int TicksFor(std::int64_t ms, int tick_ms) {
   return static_cast<int>(std::max<std::int64_t>(1, (ms + tick_ms - 1) / tick_ms));
+}
+
+// A randomized timeout, drawn uniformly from [min_ticks, max_ticks] (min <= max).
+inline int DrawTicks(std::mt19937_64& rng, int min_ticks, int max_ticks) {
+  const int span = max_ticks - min_ticks + 1;
+  return min_ticks + static_cast<int>(rng() % static_cast<unsigned>(span));
+}
+
+// Adds the role event `event` to `ready` unless it repeats `last`, the role
+// event reported before (a role line is printed only when something changed).
+inline void ReportRoleIfChanged(ContractEvent event, std::optional<ContractEvent>& last,
+                                ElectorReady& ready) {
+  if (last && *last == event) return;
+  last = event;
+  ready.events.push_back(std::move(event));
+}
+
+// For an elector's check: "" when option `lower` (a name without "--") is at
+// most option `upper`, else the usage error saying so.
+inline std::string CheckNotAbove(const ElectorSetup& setup, std::string_view lower,
+                                 std::string_view upper) {
+  if (setup.option(lower) <= setup.option(upper)) return "";
+  return "--" + std::string(lower) + " must not exceed --" + std::string(upper);
+}
+
+// The same for option `shorter`, which must be below option `longer`.
+inline std::string CheckShorter(const ElectorSetup& setup, std::string_view shorter,
+                                std::string_view longer) {
+  if (setup.option(shorter) < setup.option(longer)) return "";
+  return "--" + std::string(shorter) + " must be shorter than --" + std::string(longer);
 }
 
 class Elector {

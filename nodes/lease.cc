@@ -66,9 +66,8 @@ std::int64_t Lease::ClaimTicks() const {
 }
 
 void Lease::ResetElectionTimer(std::int64_t from) {
-  const int span = config_.election_max_ticks - config_.election_min_ticks + 1;
-  election_deadline_ = std::max(from, now_) + config_.election_min_ticks +
-                       static_cast<int>(rng_() % static_cast<unsigned>(span));
+  election_deadline_ = std::max(from, now_) +
+                       DrawTicks(rng_, config_.election_min_ticks, config_.election_max_ticks);
 }
 
 ElectorReady Lease::TakeReady() {
@@ -246,11 +245,9 @@ void Lease::Grant(const std::string& holder, std::uint64_t term, std::int64_t le
 void Lease::Persist() { ready_.state = ToJson(state_); }
 
 void Lease::ReportRoleIfChanged() {
-  ContractEvent event = ContractEvent::RoleChange(ToContractRole(role_), state_.term,
-                                                  role_ == Role::kCandidate ? "" : leader_);
-  if (last_role_event_ && *last_role_event_ == event) return;
-  last_role_event_ = event;
-  ready_.events.push_back(std::move(event));
+  nodes::ReportRoleIfChanged(ContractEvent::RoleChange(ToContractRole(role_), state_.term,
+                                                       role_ == Role::kCandidate ? "" : leader_),
+                             last_role_event_, ready_);
 }
 
 Json ToJson(const HardState& state) {
@@ -284,8 +281,9 @@ bool FromJson(const Json& json, HardState* state, std::string* why) {
 std::string CheckSetup(const ElectorSetup& setup) {
   const std::int64_t lease = setup.option("lease-ms");
   const std::int64_t margin = setup.option("margin-ms");
-  if (setup.option("election-min-ms") > setup.option("election-max-ms")) {
-    return "--election-min-ms must not exceed --election-max-ms";
+  if (std::string error = CheckNotAbove(setup, "election-min-ms", "election-max-ms");
+      !error.empty()) {
+    return error;
   }
   if (margin >= lease || lease - margin < 3 * setup.tick_ms) {
     return "--lease-ms minus --margin-ms must be at least 3 ticks";

@@ -117,13 +117,9 @@ bool FromJson(const Json& json, HardState* state, std::string* why) {
 }
 
 std::string CheckRaftSetup(const ElectorSetup& setup) {
-  if (setup.option("election-min-ms") > setup.option("election-max-ms")) {
-    return "--election-min-ms must not exceed --election-max-ms";
-  }
-  if (setup.option("heartbeat-ms") >= setup.option("election-min-ms")) {
-    return "--heartbeat-ms must be shorter than --election-min-ms";
-  }
-  return "";
+  std::string error = CheckNotAbove(setup, "election-min-ms", "election-max-ms");
+  if (error.empty()) error = CheckShorter(setup, "heartbeat-ms", "election-min-ms");
+  return error;
 }
 
 std::unique_ptr<Elector> MakeRaftElector(const ElectorSetup& setup,

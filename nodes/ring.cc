@@ -58,9 +58,8 @@ bool Ring::InRing(const std::string& id) const {
 
 void Ring::ResetLeaderTimeout() {
   elapsed_ = 0;
-  const int span = config_.leader_timeout_max_ticks - config_.leader_timeout_min_ticks + 1;
   leader_timeout_ =
-      config_.leader_timeout_min_ticks + static_cast<int>(rng_() % static_cast<unsigned>(span));
+      DrawTicks(rng_, config_.leader_timeout_min_ticks, config_.leader_timeout_max_ticks);
 }
 
 ElectorReady Ring::TakeReady() {
@@ -220,26 +219,18 @@ void Ring::SendToAddressee(const Pending& pending) {
 }
 
 void Ring::ReportRoleIfChanged() {
-  ContractEvent event = ContractEvent::RoleChange(ToContractRole(role_), std::nullopt, leader_);
-  if (last_role_event_ && *last_role_event_ == event) return;
-  last_role_event_ = event;
-  ready_.events.push_back(std::move(event));
+  nodes::ReportRoleIfChanged(
+      ContractEvent::RoleChange(ToContractRole(role_), std::nullopt, leader_), last_role_event_,
+      ready_);
 }
 
 // ---- the table's hooks ----
 
 std::string CheckSetup(const ElectorSetup& setup) {
-  const std::int64_t min = setup.option("leader-timeout-min-ms");
-  if (min > setup.option("leader-timeout-max-ms")) {
-    return "--leader-timeout-min-ms must not exceed --leader-timeout-max-ms";
-  }
-  if (setup.option("heartbeat-ms") >= min) {
-    return "--heartbeat-ms must be shorter than --leader-timeout-min-ms";
-  }
-  if (setup.option("ack-timeout-ms") >= min) {
-    return "--ack-timeout-ms must be shorter than --leader-timeout-min-ms";
-  }
-  return "";
+  std::string error = CheckNotAbove(setup, "leader-timeout-min-ms", "leader-timeout-max-ms");
+  if (error.empty()) error = CheckShorter(setup, "heartbeat-ms", "leader-timeout-min-ms");
+  if (error.empty()) error = CheckShorter(setup, "ack-timeout-ms", "leader-timeout-min-ms");
+  return error;
 }
 
 std::unique_ptr<Elector> Make(const ElectorSetup& setup, const std::optional<Json>& /*restored*/,

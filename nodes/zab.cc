@@ -140,9 +140,8 @@ Vote Zab::SelfVote() const { return {config_.id, durable_.last_zxid, durable_.cu
 
 void Zab::ResetLeaderTimeout() {
   elapsed_ = 0;
-  const int span = config_.leader_timeout_max_ticks - config_.leader_timeout_min_ticks + 1;
   leader_timeout_ =
-      config_.leader_timeout_min_ticks + static_cast<int>(rng_() % static_cast<unsigned>(span));
+      DrawTicks(rng_, config_.leader_timeout_min_ticks, config_.leader_timeout_max_ticks);
 }
 
 ElectorReady Zab::TakeReady() {
@@ -481,25 +480,17 @@ void Zab::ReportRoleIfChanged() {
     event.role = ContractEvent::Role::kLeader;
     event.node = config_.id;
   }
-  if (last_role_event_ && *last_role_event_ == event) return;
-  last_role_event_ = event;
-  ready_.events.push_back(std::move(event));
+  nodes::ReportRoleIfChanged(std::move(event), last_role_event_, ready_);
 }
 
 // ---- the table's hooks ----
 
 std::string CheckSetup(const ElectorSetup& setup) {
-  if (setup.option("leader-timeout-min-ms") > setup.option("leader-timeout-max-ms")) {
-    return "--leader-timeout-min-ms must not exceed --leader-timeout-max-ms";
-  }
-  if (setup.option("heartbeat-ms") >= setup.option("leader-timeout-min-ms")) {
-    return "--heartbeat-ms must be shorter than --leader-timeout-min-ms";
-  }
-  if (setup.option("finalize-ms") >= setup.option("leader-timeout-min-ms")) {
-    // Else a follower gives up on its leader before the leader could decide.
-    return "--finalize-ms must be shorter than --leader-timeout-min-ms";
-  }
-  return "";
+  std::string error = CheckNotAbove(setup, "leader-timeout-min-ms", "leader-timeout-max-ms");
+  if (error.empty()) error = CheckShorter(setup, "heartbeat-ms", "leader-timeout-min-ms");
+  // Else a follower gives up on its leader before the leader could decide.
+  if (error.empty()) error = CheckShorter(setup, "finalize-ms", "leader-timeout-min-ms");
+  return error;
 }
 
 std::unique_ptr<Elector> Make(const ElectorSetup& setup, const std::optional<Json>& restored,
