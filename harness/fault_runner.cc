@@ -81,9 +81,12 @@ void FaultRunner::FinalHeal() {
 
 void FaultRunner::OnEvent(std::size_t k, const histories::Event& e) {
   if (e.type == EventType::kRole && e.role) lives_.OnRole(k, *e.role, e.term);
-  const bool voted_for_other = e.type == EventType::kVote && e.vote_for != context_.names()[k];
-  if (!voted_for_other || context_.stopping()) return;
-  for (const auto& mechanism : mechanisms_) mechanism->OnVote(k);
+  if (e.type != EventType::kVote || context_.stopping()) return;
+  const auto& names = context_.names();
+  const auto candidate = std::find(names.begin(), names.end(), e.vote_for);
+  if (candidate == names.end() || e.vote_for == names[k]) return;  // A self-vote, or an unknown node.
+  const auto c = static_cast<std::size_t>(candidate - names.begin());
+  for (const auto& mechanism : mechanisms_) mechanism->OnVote(k, c, e.term);
 }
 
 bool FaultRunner::OnExit(std::size_t k, pid_t pid, int code) {

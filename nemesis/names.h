@@ -26,10 +26,11 @@ inline constexpr std::array<std::pair<GrudgeKind, std::string_view>, 10> kGrudge
     {GrudgeKind::kOneWay, "one-way"},
     {GrudgeKind::kExplicit, "explicit"},
 }};
-inline constexpr std::array<std::pair<KillTarget, std::string_view>, 8> kTargetNames = {{
+inline constexpr std::array<std::pair<KillTarget, std::string_view>, 9> kTargetNames = {{
     {KillTarget::kRandom, "random"},
     {KillTarget::kLeader, "leader"},
     {KillTarget::kVoter, "voter"},
+    {KillTarget::kCandidate, "candidate"},
     {KillTarget::kNode, "node"},
     {KillTarget::kMinority, "minority"},
     {KillTarget::kMajority, "majority"},

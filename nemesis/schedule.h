@@ -9,6 +9,8 @@
 // Timeline JSON (one object per op, offsets in seconds from run start):
 //   [{"t":3.1,"f":"partition","grudge":"bridge"},
 //    {"t":4.0,"f":"kill","target":"voter","signal":9,"restart_after":0.08,"voter_wait":4.5},
+//    {"t":4.5,"f":"kill","target":"voter","signal":9,"restart_after":0.04,"voter_wait":2,
+//     "rival":true},
 //    {"t":6.2,"f":"heal"},
 //    {"t":8.0,"f":"partition","grudge":"components","components":[["n1","n2"],["n3"]]},
 //    {"t":9.0,"f":"partition","grouping":"n1,n2|n3"},             (input only: components)
@@ -103,7 +105,16 @@ enum class KillTarget {
   kMinority,  // max(1, floor((N-1)/2)) random live nodes.
   kMajority,  // floor(N/2)+1 random live nodes (fewer when fewer live).
   kAll,       // Every live node.
+  // The next node that another node grants a vote to after the op starts (kill
+  // only): a candidate or leader-elect, killed mid-election.
+  kCandidate,
 };
+
+// True for the targets a kill waits for a vote to name: the voter or the
+// candidate it voted for.
+inline bool AwaitsVote(KillTarget target) {
+  return target == KillTarget::kVoter || target == KillTarget::kCandidate;
+}
 
 // How a kClock op changes a node's clock.
 enum class ClockMode {
@@ -127,9 +138,13 @@ struct Op {
   // The killed node is restarted this long after it died; 0 means it stays
   // dead until a restart op.
   double restart_after_s = 0.0;
-  // For KillTarget::kVoter: give up (and record a skipped kill) when no vote
+  // For KillTarget::kVoter and kCandidate: give up (and record a skipped kill) when no vote
   // is granted within this many seconds.
   double voter_wait_s = 0.0;
+  // For KillTarget::kVoter: only a vote granted in a term in which another
+  // node (neither the voter nor its candidate) stands too, a contested
+  // election, whose rival may ask the voter again once it is back.
+  bool rival = false;
 
   // kKill, kTerm, kPause, kBandwidth or kClock with KillTarget::kNode,
   // kRestart, kResume, kBandwidthEnd or kClockEnd of one node (empty: every
@@ -231,7 +246,7 @@ std::vector<Op> Generate(const ScheduleOptions& options);
 // (OpSpec in fault_kind.h: "partition", "heal", "loss", "loss-end", ...; "?"
 // for a value no kind owns). The others: "halves"/"one"/"isolate-leader"/
 // "majorities-ring"/"bridge"/"components"/"random-halves"/"minority-third"/
-// "one-way"/"explicit"; "random" (read "one" too)/"leader"/"voter"/"node"/
+// "one-way"/"explicit"; "random" (read "one" too)/"leader"/"voter"/"candidate"/"node"/
 // "minority"/"majority"/"all"; "pair"/"into"/"all"/"pairs"; and
 // "bump"/"strobe"/"rate".
 std::string_view ToString(OpKind kind);

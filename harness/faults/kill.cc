@@ -1,11 +1,15 @@
 // kill: the victims die, their whole process tree (the node's cgroup, or its
 // process group without cgroups).
-//   apply   SIGKILL each victim's tree and reap it; or, for a voter target,
-//           arm a kill of the next node to grant a vote to another;
+//   apply   SIGKILL each victim's tree and reap it; or, for a voter or a
+//           candidate target, arm a kill of the next node to grant a vote to
+//           another, or of the node that vote is for;
 //   verify  at once: every process of the tree gone, with the time it took;
 //   undo    restart: start the node (any dead node when none is named), which
 //           also ends a term; at the final heal, every dead node.
 #include <signal.h>
+
+#include <algorithm>
+#include <vector>
 
 #include "harness/faults/list.h"
 
@@ -32,32 +36,45 @@ class KillMechanism final : public Mechanism {
   }
 
   void UndoAll() override {
-    pending_.reset();
+    armed_.clear();
     for (std::size_t k = 0; k < context_.names().size(); ++k) lives_.Restart(k);
   }
 
-  void OnVote(std::size_t k) override {
-    if (!pending_ || context_.stopping()) return;
-    nemesis::ResolvedOp kill = nemesis::WithVoter(*pending_, context_.names()[k]);
-    pending_.reset();
-    context_.AddToTimeline(kill);
-    Kill(kill, kill.node);
+  // Fires every armed kill that this vote satisfies, in the order they were armed.
+  void OnVote(std::size_t voter, std::size_t candidate,
+              std::optional<std::uint64_t> term) override {
+    if (context_.stopping()) return;
+    std::vector<nemesis::ResolvedOp> fire;
+    std::erase_if(armed_, [&](const Armed& armed) {
+      const nemesis::Op& op = armed.kill.op;
+      if (op.rival && !(term && lives_.StandsAgainst(voter, candidate, *term))) return false;
+      const bool of_candidate = op.target == nemesis::KillTarget::kCandidate;
+      fire.push_back(
+          nemesis::WithVoter(armed.kill, context_.names()[of_candidate ? candidate : voter]));
+      return true;
+    });
+    for (const nemesis::ResolvedOp& kill : fire) {
+      context_.AddToTimeline(kill);
+      Kill(kill, kill.node);
+    }
   }
 
  private:
-  // Arms a kill of the next node that grants a vote to another node; gives
-  // up after the op's voter_wait_s.
+  // Arms a kill of the next node that grants a vote to another node (or of
+  // that node's candidate); gives up after the op's voter_wait_s.
+  // Several kills may wait at once (an election race arms a voter's and a
+  // candidate's); each timer gives up on its own arming only.
   void Arm(const nemesis::ResolvedOp& resolved) {
-    pending_ = resolved;
-    // The timer gives up on this arming only: a kill that fired in time may
-    // have been followed by a new arming, which has a wait of its own.
-    const std::uint64_t arming = ++armings_;
-    context_.After(resolved.op.voter_wait_s, [this, arming] {
-      if (!pending_ || arming != armings_) return;
-      const nemesis::ResolvedOp timed_out = nemesis::VoterTimedOut(*pending_);
+    const std::uint64_t id = ++armings_;
+    armed_.push_back({id, resolved});
+    context_.After(resolved.op.voter_wait_s, [this, id] {
+      const auto it = std::find_if(armed_.begin(), armed_.end(),
+                                   [id](const Armed& armed) { return armed.id == id; });
+      if (it == armed_.end()) return;
+      const nemesis::ResolvedOp timed_out = nemesis::VoterTimedOut(it->kill);
+      armed_.erase(it);
       context_.AddToTimeline(timed_out);
       context_.recorder().NoteSkipped(timed_out);
-      pending_.reset();
     });
   }
 
@@ -82,8 +99,12 @@ class KillMechanism final : public Mechanism {
 
   FaultContext& context_;
   NodeLives& lives_;
-  std::optional<nemesis::ResolvedOp> pending_;  // an armed "kill the next voter"
-  std::uint64_t armings_ = 0;                   // which arming is pending
+  struct Armed {
+    std::uint64_t id;
+    nemesis::ResolvedOp kill;  // "kill the next voter" (or its candidate)
+  };
+  std::vector<Armed> armed_;  // waiting for a vote, oldest first
+  std::uint64_t armings_ = 0;
 };
 
 }  // namespace

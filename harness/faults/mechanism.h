@@ -15,7 +15,9 @@
 // the kind that owns it (nemesis::OwnerOf).
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
+#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
@@ -99,8 +101,11 @@ class Mechanism {
   virtual void Undo(const nemesis::ResolvedOp& end) = 0;
   // undo everything of the kind still in force: the final heal.
   virtual void UndoAll() = 0;
-  // Node k granted a vote to another node (a kill may be waiting for one).
-  virtual void OnVote(std::size_t /*k*/) {}
+  // Node `voter` granted a vote to node `candidate`, another node of the
+  // cluster, in `term` when the elector has terms (a kill may be waiting for
+  // one).
+  virtual void OnVote(std::size_t /*voter*/, std::size_t /*candidate*/,
+                      std::optional<std::uint64_t> /*term*/) {}
 };
 
 }  // namespace schism::harness

@@ -72,6 +72,15 @@ void NodeLives::OnRole(std::size_t k, histories::Role role, std::optional<std::u
 
 void NodeLives::ForgetRole(std::size_t k) { roles_.erase(k); }
 
+bool NodeLives::StandsAgainst(std::size_t voter, std::size_t candidate,
+                              std::uint64_t term) const {
+  for (const auto& [k, r] : roles_) {
+    if (k == voter || k == candidate || !context_.seams().processes.Running(k)) continue;
+    if (r.role == histories::Role::kCandidate && r.term == term) return true;
+  }
+  return false;
+}
+
 std::optional<std::string> NodeLives::Leader() const {
   std::optional<std::string> leader;
   std::uint64_t best = 0;

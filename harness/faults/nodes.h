@@ -40,6 +40,9 @@ class NodeLives {
   void OnRole(std::size_t k, histories::Role role, std::optional<std::uint64_t> term);
   // The running node that last said it leads in the highest term, if any.
   std::optional<std::string> Leader() const;
+  // Whether a running node other than `voter` and `candidate` last said it is
+  // a candidate in `term`: a rival of that term's election.
+  bool StandsAgainst(std::size_t voter, std::size_t candidate, std::uint64_t term) const;
   // Forgets node k's role (it died).
   void ForgetRole(std::size_t k);
 

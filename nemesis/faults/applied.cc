@@ -49,6 +49,7 @@ void RebuildPerVictim(const Op& op, const nlohmann::json& applied, const std::st
     Op one = op;
     one.target = KillTarget::kNode;
     one.voter_wait_s = 0;
+    one.rival = false;
     one.node = victim;
     out.push_back(std::move(one));
   }

@@ -39,11 +39,16 @@ void ReadTarget(const EntryReader& in, Op& op, bool voter_ok) {
   const auto target = ValueOf(kTargetNames, name);
   if (!target) {
     std::vector<std::string> choices = NamesOf(kTargetNames);
-    if (!voter_ok) std::erase(choices, std::string(ToString(KillTarget::kVoter)));
+    if (!voter_ok) {
+      std::erase(choices, std::string(ToString(KillTarget::kVoter)));
+      std::erase(choices, std::string(ToString(KillTarget::kCandidate)));
+    }
     in.Fail("unknown " + std::string(ToString(op.kind)) + " target \"" + name + "\"" +
             DidYouMean(name, choices));
   }
-  if (*target == KillTarget::kVoter && !voter_ok) in.Fail("only a kill can target \"voter\"");
+  if (AwaitsVote(*target) && !voter_ok) {
+    in.Fail("only a kill can target \"" + name + "\" (it waits for a vote)");
+  }
   if (*target == KillTarget::kNode) op.node = in.Node("node");
   op.target = *target;
 }

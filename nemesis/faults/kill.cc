@@ -7,9 +7,12 @@
 namespace schism::nemesis::faults {
 namespace {
 
-// Share of generated kills that wait for the next voter (never the first
-// fault: nothing may be electing then).
+// Shares of generated kills that wait for the next vote (never the first
+// fault: nothing may be electing then) and kill its voter or its candidate.
+// The candidate's share is carved from the end of the random node's, so the
+// draws that picked any other target still pick it.
 constexpr double kVoterShare = 0.35;
+constexpr double kCandidateShare = 0.10;
 
 // A restart op's nodes: the one it names, or every dead node.
 void ResolveRestart(ResolvedOp& out, const ClusterView& view) {
@@ -34,7 +37,7 @@ class KillKind final : public FaultKind {
   OpKind StartOp() const override { return OpKind::kKill; }
   OpKind EndOp() const override { return OpKind::kRestart; }
   std::vector<OpSpec> Ops() const override {
-    return {{OpKind::kKill, "kill", {"target", "node", "signal", "restart_after", "voter_wait"}},
+    return {{OpKind::kKill, "kill", {"target", "node", "signal", "restart_after", "voter_wait", "rival"}},
             {OpKind::kRestart, "restart", {"node"}}};
   }
   TailSlot Tail() const override { return {TailStage::kDead, /*always=*/true}; }
@@ -43,8 +46,10 @@ class KillKind final : public FaultKind {
   }
   FaultDoc Doc() const override {
     return {
-        "`kill`: `target` (+`node`, below, or `voter`: the next node to grant a vote to another); "
-        "`signal` (9); `restart_after` (s, 0 = stay dead); `voter_wait` (s, for `voter`). "
+        "`kill`: `target` (+`node`, below, `voter`: the next node to grant a vote to another, "
+        "or `candidate`: the node that vote is for); `signal` (9); `restart_after` (s, 0 = "
+        "stay dead); `voter_wait` (s, for `voter` and `candidate`); `rival` "
+        "(`voter` only: wait for a vote in a term another node stands in too). "
         "`restart`: `node` (optional)",
         "the victims die, their whole process tree: the node's cgroup (`cgroup.kill`), or "
         "its process group without cgroups; they start again `restart_after` later. "
@@ -73,6 +78,11 @@ class KillKind final : public FaultKind {
     op.signal = static_cast<int>(in.Number("signal", 9.0));
     op.restart_after_s = in.Number("restart_after", 0.0);
     op.voter_wait_s = in.Number("voter_wait", 0.0);
+    if (const nlohmann::json* rival = in.Find("rival")) {
+      if (!rival->is_boolean()) in.Fail("rival must be true or false");
+      if (op.target != KillTarget::kVoter) in.Fail("only a voter kill can wait for a rival");
+      op.rival = rival->get<bool>();
+    }
   }
   void Write(const Op& op, nlohmann::json& out) const override {
     if (op.kind == OpKind::kRestart) {
@@ -82,7 +92,8 @@ class KillKind final : public FaultKind {
     WriteTarget(op, out);
     out["signal"] = op.signal;
     out["restart_after"] = op.restart_after_s;
-    if (op.target == KillTarget::kVoter) out["voter_wait"] = op.voter_wait_s;
+    if (AwaitsVote(op.target)) out["voter_wait"] = op.voter_wait_s;
+    if (op.rival) out["rival"] = true;
   }
 
   void Resolve(const ClusterView& view, std::mt19937_64& rng, ResolvedOp& out) const override {
@@ -106,6 +117,7 @@ class KillKind final : public FaultKind {
     if (resolved.awaits_voter) {
       out["awaiting"] = "vote";
       out["voter_wait"] = op.voter_wait_s;
+      if (op.rival) out["rival"] = true;
     }
   }
   void Rebuild(const Op& op, const nlohmann::json& applied, const std::string& where,
@@ -130,7 +142,8 @@ std::optional<Op> DrawKill(std::mt19937_64& rng, double t, double end, double in
   // once (a whole-cluster crash and restart).
   op.target = PickOf<KillTarget>(rng, {{voter_ok ? kVoterShare : 0.0, KillTarget::kVoter},
                                        {0.30, KillTarget::kLeader},
-                                       {0.20, KillTarget::kRandom},
+                                       {voter_ok ? 0.20 - kCandidateShare : 0.20, KillTarget::kRandom},
+                                       {voter_ok ? kCandidateShare : 0.0, KillTarget::kCandidate},
                                        {0.07, KillTarget::kMinority},
                                        {0.05, KillTarget::kMajority},
                                        {0.03, KillTarget::kAll}});
@@ -148,7 +161,7 @@ std::optional<Op> DrawKill(std::mt19937_64& rng, double t, double end, double in
     op.restart_after_s = Millis(0.05 + std::fmod(op.restart_after_s, 0.45));
   }
   double room = end - t - op.restart_after_s;
-  if (op.target == KillTarget::kVoter) {
+  if (AwaitsVote(op.target)) {
     op.voter_wait_s = Millis(std::min({std::clamp(1.5 * interval, 1.0, 5.0), room - 0.1}));
     if (op.voter_wait_s < 0.2) {
       op.target = KillTarget::kLeader;

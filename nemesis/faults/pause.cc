@@ -26,7 +26,8 @@ void ResolvePause(ResolvedOp& out, const ClusterView& view, std::mt19937_64& rng
       if (out.victims.empty()) out.skipped = "no running node to pause";
       return;
     case KillTarget::kVoter:
-      out.skipped = "a pause cannot wait for a voter";
+    case KillTarget::kCandidate:
+      out.skipped = "a pause cannot wait for a vote";
       return;
     case KillTarget::kNode:
       CheckKnown(view, out.op.node);

@@ -136,10 +136,11 @@ void ResolveLiveTarget(ResolvedOp& out, const ClusterView& view, std::mt19937_64
       out.node = *LeaderOrRandom(view, view.alive, rng, out.fallback);
       break;
     case KillTarget::kVoter:
+    case KillTarget::kCandidate:
       if (may_await_voter) {
         out.awaits_voter = true;
       } else {
-        out.skipped = "only a kill can wait for a voter";
+        out.skipped = "only a kill can wait for a vote";
       }
       break;
     case KillTarget::kMinority:

@@ -320,6 +320,77 @@ TEST_F(FaultRunnerTest, AVoterKillWaitsForTheNextVoteForAnotherNode) {
   EXPECT_EQ(Verified("kill").size(), 1u);
 }
 
+TEST_F(FaultRunnerTest, ACandidateKillKillsTheNodeTheNextVoteIsFor) {
+  Make();
+  Apply({{"f", "kill"}, {"target", "candidate"}, {"voter_wait", 5}, {"restart_after", 1}});
+  Event vote;
+  vote.type = EventType::kVote;
+  vote.vote_for = "n9";
+  runner_->OnEvent(2, vote);  // a vote for no node of the cluster: nothing dies
+  vote.vote_for = "n1";
+  runner_->OnEvent(2, vote);  // n3 votes for n1: n1, the candidate, dies
+  EXPECT_FALSE(processes_.Running(0));
+  EXPECT_TRUE(processes_.Running(2));
+  ASSERT_EQ(Verified("kill").size(), 1u);
+  EXPECT_EQ(Verified("kill")[0].node, "n1");
+  timers_.RunUntil(timers_.Now() + 1);
+  EXPECT_TRUE(processes_.Running(0));  // back at exactly restart_after
+}
+
+TEST_F(FaultRunnerTest, ARivalVoterKillWaitsForAVoteInAContestedTerm) {
+  Make();
+  Apply({{"f", "kill"}, {"target", "voter"}, {"voter_wait", 5}, {"rival", true}});
+  Event role;
+  role.type = EventType::kRole;
+  role.role = histories::Role::kCandidate;
+  role.term = 3;
+  runner_->OnEvent(0, role);  // n1 stands in term 3
+  Event vote;
+  vote.type = EventType::kVote;
+  vote.vote_for = "n1";
+  vote.term = 3;
+  runner_->OnEvent(2, vote);  // n3 votes for n1, the only candidate: no kill
+  EXPECT_TRUE(processes_.Running(2));
+  role.term = 4;
+  runner_->OnEvent(0, role);  // n1 stands in term 4
+  runner_->OnEvent(3, role);  // and so does n4
+  vote.term = 4;
+  runner_->OnEvent(2, vote);  // n3 votes for n1 while n4 stands too: n3 dies
+  EXPECT_FALSE(processes_.Running(2));
+  ASSERT_EQ(Verified("kill").size(), 1u);
+  EXPECT_EQ(Verified("kill")[0].node, "n3");
+}
+
+TEST_F(FaultRunnerTest, TwoArmedKillsFireOnOneVoteAndTimeOutAlone) {
+  Make();
+  Apply({{"f", "kill"}, {"target", "candidate"}, {"voter_wait", 5}, {"restart_after", 1}});
+  Apply({{"f", "kill"}, {"target", "voter"}, {"voter_wait", 2}, {"restart_after", 0.05}});
+  Event vote;
+  vote.type = EventType::kVote;
+  vote.vote_for = "n2";
+  vote.term = 7;
+  runner_->OnEvent(3, vote);  // n4 votes for n2: both die, in the order armed
+  EXPECT_FALSE(processes_.Running(1));
+  EXPECT_FALSE(processes_.Running(3));
+  ASSERT_EQ(Verified("kill").size(), 2u);
+  EXPECT_EQ(Verified("kill")[0].node, "n2");
+  EXPECT_EQ(Verified("kill")[1].node, "n4");
+
+  // A voter kill times out on its own; the candidate kill armed with it waits on.
+  Apply({{"f", "kill"}, {"target", "candidate"}, {"voter_wait", 5}});
+  Apply({{"f", "kill"}, {"target", "voter"}, {"voter_wait", 2}});
+  timers_.RunUntil(timers_.Now() + 3);
+  const auto skipped = Find(EventType::kNemesis, "kill");
+  ASSERT_FALSE(skipped.empty());
+  EXPECT_EQ(skipped.back().detail.value("target", ""), "voter") << skipped.back().detail.dump();
+  EXPECT_TRUE(skipped.back().detail.contains("skipped"));
+  vote.vote_for = "n3";
+  runner_->OnEvent(4, vote);  // n5 votes for n3: the candidate kill still fires
+  EXPECT_FALSE(processes_.Running(2));
+  EXPECT_TRUE(processes_.Running(4));
+  EXPECT_EQ(Verified("kill").size(), 3u);
+}
+
 TEST_F(FaultRunnerTest, ClockOpsOnAnElectorThatCannotTakeThemAreRecordedUnsupported) {
   Make(/*with_cgroups=*/true, /*with_clocks=*/false);
   Apply({{"f", "clock"}, {"target", "node"}, {"node", "n1"}, {"mode", "bump"}, {"offset_ms", 500}});

@@ -84,6 +84,8 @@ const char* kEveryField = R"([
   {"t":0,"f":"partition","grudge":"components","components":[["n1"],["n2","n3"]]},
   {"t":1,"f":"heal"},
   {"t":1,"f":"kill","target":"voter","signal":15,"restart_after":0.1,"voter_wait":2},
+  {"t":1,"f":"kill","target":"voter","signal":9,"restart_after":0.04,"voter_wait":2,"rival":true},
+  {"t":1,"f":"kill","target":"candidate","signal":9,"restart_after":1,"voter_wait":3},
   {"t":1,"f":"kill","target":"node","node":"n2","signal":9,"restart_after":0},
   {"t":2,"f":"restart","node":"n2"},
   {"t":2,"f":"loss","target":"pairs","pairs":[["n1","n2"]],"percent":30},

@@ -74,7 +74,7 @@ TEST(NemesisNewOps, BadEntriesNameTheProblem) {
   EXPECT_EQ(Error(R"([{"t":1,"f":"clock","target":"node","node":"n7","mode":"bump","offset_ms":5}])"),
             "timeline[0]: unknown node \"n7\"");
   EXPECT_EQ(Error(R"([{"t":1,"f":"term","target":"voter"}])"),
-            "timeline[0]: only a kill can target \"voter\"");
+            "timeline[0]: only a kill can target \"voter\" (it waits for a vote)");
   EXPECT_EQ(Error(R"([{"t":1,"f":"pause","target":"all","how":"nap"}])"),
             "timeline[0]: \"how\" must be \"stop\" or \"freeze\"");
 }

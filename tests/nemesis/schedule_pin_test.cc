@@ -20,6 +20,13 @@
 // one at 31.114 s a random node instead of the leader) and an all-node kill
 // restarts within 0.5 s. The partition-only and all-nine digests, and the
 // first ops of seed 7, did not move.
+//
+// Re-pinned a third time when kills began to target the next vote's
+// candidate (10 %, carved from the top of the random node's 20 %, so only
+// draws that picked a random node may move: seed 7's kill-only schedule
+// changed, the three partition+kill digests did not) and, with kill on, half
+// the delays became an election race (a delay of every link with a leader
+// kill and a voter kill inside it: the all-nine digest).
 #include <gtest/gtest.h>
 
 #include "nemesis/nft.h"
@@ -62,13 +69,13 @@ TEST(NemesisSchedulePin, WholeSchedulesOfTheOriginalNemesesAreUnchanged) {
   EXPECT_EQ(DigestOf(Options(7, {"partition", "kill"})), "c46fb95e70e68569");
   EXPECT_EQ(DigestOf(Options(42, {"partition", "kill"})), "af837a704bfe6fc4");
   EXPECT_EQ(DigestOf(Options(1000, {"partition", "kill"})), "58a527b4e65b9f83");
-  EXPECT_EQ(DigestOf(Options(7, {"kill"}, 30, 2, 3)), "912534f7f6d7adfa");
+  EXPECT_EQ(DigestOf(Options(7, {"kill"}, 30, 2, 3)), "bc940de3a8d45547");
   EXPECT_EQ(DigestOf(Options(7, {"partition"}, 30, 2, 3)), "693d62c86cf1ba6a");
   // The nine nemeses the digest was taken with; a kind added later changes
   // nothing while it is off.
   const std::vector<std::string> nine = {"partition", "kill",  "loss", "pause",    "delay",
                                          "clock",     "flap",  "term", "bandwidth"};
-  EXPECT_EQ(DigestOf(Options(7, nine, 30)), "75e83bfb2e719fe1");
+  EXPECT_EQ(DigestOf(Options(7, nine, 30)), "97e11f0619572713");
 }
 
 }  // namespace

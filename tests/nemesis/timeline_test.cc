@@ -116,7 +116,7 @@ TEST(NemesisTimelineFile, ErrorsNameTheEntryAndTheProblem) {
   EXPECT_EQ(Error(R"([{"t":1,"f":"loss","target":"pairs","pairs":[["n1","n1"]],"percent":5}])"),
             "timeline[0]: pair [\"n1\", \"n1\"] in pairs names one node twice");
   EXPECT_EQ(Error(R"([{"t":1,"f":"pause","target":"voter"}])"),
-            "timeline[0]: only a kill can target \"voter\"");
+            "timeline[0]: only a kill can target \"voter\" (it waits for a vote)");
   EXPECT_EQ(Error(R"([{"t":1,"f":"loss","target":"some","percent":5}])"),
             "timeline[0]: unknown loss target \"some\"");
   EXPECT_EQ(Error(R"({"seed":1})"),
@@ -172,6 +172,12 @@ TEST(NemesisTimelineFile, UnknownNamesSuggestTheNearestChoice) {
             "timeline[0]: unknown kill target \"leadr\"; did you mean \"leader\"?");
   EXPECT_EQ(Error(R"([{"t":1,"f":"kill","target":"votr"}])"),
             "timeline[0]: unknown kill target \"votr\"; did you mean \"voter\"?");
+  EXPECT_EQ(Error(R"([{"t":1,"f":"kill","target":"leader","rival":true}])"),
+            "timeline[0]: only a voter kill can wait for a rival");
+  EXPECT_EQ(Error(R"([{"t":1,"f":"kill","target":"voter","rival":1}])"),
+            "timeline[0]: rival must be true or false");
+  EXPECT_EQ(Error(R"([{"t":1,"f":"pause","target":"candidate"}])"),
+            "timeline[0]: only a kill can target \"candidate\" (it waits for a vote)");
   // Only a kill may target a voter, so nothing is near for a pause.
   EXPECT_EQ(Error(R"([{"t":1,"f":"pause","target":"votr"}])"),
             "timeline[0]: unknown pause target \"votr\"");
