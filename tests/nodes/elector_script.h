@@ -1,5 +1,6 @@
 #pragma once
-// Script-style tests for any built-in elector, in the spirit of etcd-io/raft's
+// Script-style tests for any built-in elector, a thin parser over the
+// simulator of tests/sim/cluster.h, in the spirit of etcd-io/raft's
 // interaction tests: a short text script says which node ticks and which
 // in-flight message is delivered or dropped, and the test compares the
 // transcript (every contract line printed and every message sent) with the
@@ -21,48 +22,32 @@
 
 #include <gtest/gtest.h>
 
-#include <deque>
-#include <map>
-#include <memory>
-#include <set>
 #include <sstream>
-#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "nodes/codec.h"
-#include "nodes/electors.h"
+#include "tests/sim/cluster.h"
 
 namespace schism::nodes::testing {
 
 // The cluster a script runs on.
-struct ScriptCluster {
-  std::string elector;                          // A built-in elector's name, e.g. "bully".
-  int size = 3;                                 // Nodes n1..n<size>.
-  std::string bug;                              // "" or one of the elector's bugs.
-  std::map<std::string, std::int64_t> options;  // Overrides of the elector's defaults.
-  std::uint64_t seed = 1;                       // Node i gets seed + i.
-  int tick_ms = 10;
-};
+using ScriptCluster = sim::ClusterSpec;
 
 class ElectorScript {
  public:
-  explicit ElectorScript(ScriptCluster cluster)
-      : cluster_(std::move(cluster)), spec_(FindElector(cluster_.elector)) {
-    if (spec_ == nullptr) throw std::invalid_argument("no built-in elector " + cluster_.elector);
-    for (int i = 1; i <= cluster_.size; ++i) ids_.push_back("n" + std::to_string(i));
-    for (const std::string& id : ids_) Start(id);
-  }
+  // Throws std::invalid_argument for an unknown elector or bug.
+  explicit ElectorScript(ScriptCluster cluster) : cluster_(std::move(cluster)) {}
 
   // What the nodes printed and sent while they were built.
-  std::string TakeStartTranscript() { return std::exchange(transcript_, ""); }
+  std::string TakeStartTranscript() { return Transcript(); }
 
-  Elector& node(const std::string& id) { return *nodes_.at(id); }
+  Elector& node(const std::string& id) { return cluster_.node(id); }
 
   // Runs `script` and returns its transcript.
   std::string Run(const std::string& script) {
-    transcript_.clear();
+    Transcript();  // Forget what happened between scripts.
     std::istringstream lines(script);
     for (std::string line; std::getline(lines, line);) {
       std::istringstream words(line);
@@ -70,116 +55,60 @@ class ElectorScript {
       for (std::string word; words >> word;) w.push_back(word);
       if (w.empty() || w[0][0] == '#') continue;
       Command(w, line);
+      for (const std::string& complaint : cluster_.TakeComplaints()) ADD_FAILURE() << complaint;
     }
-    return transcript_;
+    return Transcript();
   }
 
  private:
   void Command(const std::vector<std::string>& w, const std::string& line) {
     const auto arg = [&](std::size_t i) { return i < w.size() ? w[i] : std::string("*"); };
+    const auto times = [&](std::size_t i) { return i < w.size() ? std::stoi(w[i]) : 1; };
+    const auto matches = [&](const Envelope& m) {
+      return Matches(m.from, arg(1)) && Matches(m.to, arg(2)) && Matches(m.type, arg(3));
+    };
     if (w[0] == "tick" && w.size() >= 2) {
-      const int times = w.size() > 2 ? std::stoi(w[2]) : 1;
-      for (int i = 0; i < times && !crashed_.count(w[1]); ++i) {
-        node(w[1]).Tick();
-        Collect(w[1]);
-      }
+      cluster_.Tick(w[1], times(2));
     } else if (w[0] == "tick-all") {
-      const int times = w.size() > 1 ? std::stoi(w[1]) : 1;
-      for (int i = 0; i < times; ++i) {
-        for (const std::string& id : ids_) {
-          if (crashed_.count(id)) continue;
-          node(id).Tick();
-          Collect(id);
-        }
-      }
-    } else if (w[0] == "deliver" || w[0] == "drop") {
-      std::deque<Envelope> batch;
-      std::swap(batch, in_flight_);
-      std::deque<Envelope> kept;
-      for (Envelope& m : batch) {
-        if (!Matches(m, arg(1), arg(2), arg(3))) {
-          kept.push_back(std::move(m));
-        } else if (w[0] == "deliver") {
-          Deliver(m);
-        }
-      }
-      for (Envelope& m : in_flight_) kept.push_back(std::move(m));
-      in_flight_ = std::move(kept);
+      cluster_.TickAll(times(1));
+    } else if (w[0] == "deliver") {
+      cluster_.DeliverIf(matches);
+    } else if (w[0] == "drop") {
+      cluster_.DropIf(matches);
     } else if (w[0] == "stabilize") {
-      while (!in_flight_.empty()) {
-        Envelope m = std::move(in_flight_.front());
-        in_flight_.pop_front();
-        Deliver(m);
-      }
+      cluster_.Stabilize();
     } else if (w[0] == "crash" && w.size() == 2) {
-      crashed_.insert(w[1]);
+      cluster_.Crash(w[1]);
     } else if (w[0] == "restart" && w.size() == 2) {
-      crashed_.erase(w[1]);
-      Start(w[1]);
+      cluster_.Restart(w[1]);
     } else {
       ADD_FAILURE() << "unknown script command: " << line;
     }
   }
 
-  static bool Matches(const Envelope& m, const std::string& from, const std::string& to,
-                      const std::string& type) {
-    return (from == "*" || from == m.from) && (to == "*" || to == m.to) &&
-           (type == "*" || type == m.type);
+  static bool Matches(const std::string& value, const std::string& pattern) {
+    return pattern == "*" || pattern == value;
   }
 
-  void Deliver(const Envelope& m) {
-    if (crashed_.count(m.to)) return;
-    // Every message an elector sends must survive the wire unchanged.
-    const auto wire = DecodeEnvelope(EncodeEnvelope(m));
-    EXPECT_EQ(wire, m) << EncodeEnvelope(m);
-    EXPECT_TRUE(node(m.to).Step(m)) << m.type;
-    Collect(m.to);
+  // The transcript of what the nodes did since the last call.
+  std::string Transcript() {
+    std::string out;
+    for (const sim::NodeOutput& output : cluster_.TakeOutputs()) {
+      const std::string& id = output.node;
+      if (output.ready.state) out += id + ": persist " + output.ready.state->dump() + "\n";
+      for (const ContractEvent& event : output.ready.events) {
+        out += id + ": " + FormatEvent(event) + "\n";
+      }
+      for (const Envelope& m : output.ready.messages) {
+        out += m.from + " -> " + m.to + " " + m.type;
+        if (!m.fields.empty()) out += " " + m.fields.dump();
+        out += "\n";
+      }
+    }
+    return out;
   }
 
-  void Start(const std::string& id) {
-    ElectorSetup setup = DefaultSetup(*spec_);
-    for (const auto& [name, value] : cluster_.options) setup.options[name] = value;
-    setup.bug = cluster_.bug;
-    setup.id = id;
-    for (const std::string& other : ids_) {
-      if (other != id) setup.peers.push_back(other);
-    }
-    setup.seed = cluster_.seed + static_cast<std::uint64_t>(std::stoi(id.substr(1)));
-    setup.tick_ms = cluster_.tick_ms;
-    std::optional<Json> restored;
-    if (auto it = persisted_.find(id); it != persisted_.end()) restored = it->second;
-    std::string error;
-    nodes_[id] = spec_->make(setup, restored, &error);
-    ASSERT_NE(nodes_[id], nullptr) << error;
-    Collect(id);
-  }
-
-  void Collect(const std::string& id) {
-    ElectorReady ready = node(id).TakeReady();
-    if (ready.state) {
-      persisted_[id] = *ready.state;
-      transcript_ += id + ": persist " + ready.state->dump() + "\n";
-    }
-    for (const ContractEvent& event : ready.events) {
-      transcript_ += id + ": " + FormatEvent(event) + "\n";
-    }
-    for (Envelope& m : ready.messages) {
-      transcript_ += m.from + " -> " + m.to + " " + m.type;
-      if (!m.fields.empty()) transcript_ += " " + m.fields.dump();
-      transcript_ += "\n";
-      in_flight_.push_back(std::move(m));
-    }
-  }
-
- private:
-  const ScriptCluster cluster_;
-  const ElectorSpec* spec_;
-  std::vector<std::string> ids_;
-  std::map<std::string, std::unique_ptr<Elector>> nodes_;
-  std::map<std::string, Json> persisted_;
-  std::set<std::string> crashed_;
-  std::deque<Envelope> in_flight_;
-  std::string transcript_;
+  sim::Cluster cluster_;
 };
 
 }  // namespace schism::nodes::testing
