@@ -344,6 +344,119 @@ TEST(Run, BullySplitsBrainUnderAPartition) {
   }
 }
 
+// Replays `timeline` (a JSON array) against the built-in `elector` for
+// `seconds` and returns the exit code with each checker's verdict.
+struct ElectorRow {
+  int code = -1;
+  std::map<std::string, std::string> verdicts;
+  std::string output;
+};
+ElectorRow ReplayElector(const std::string& elector, const std::string& ops, int seconds) {
+  TempDir tmp;
+  const std::string timeline = Timeline(tmp, elector, ops);
+  Outcome o = RunSchism(tmp, {"replay", timeline, "--elector", elector, "--time",
+                              std::to_string(seconds), "--store", (tmp.path() / "store").string()},
+                        90s);
+  ElectorRow row{o.code, {}, o.output};
+  if (!std::filesystem::exists(o.run_dir / "results.json")) return row;
+  json results = json::parse(ReadFile(o.run_dir / "results.json"));
+  EXPECT_EQ(results["run"]["elector"], elector);
+  for (const json& c : results["checkers"]) row.verdicts[c["checker"]] = c["verdict"];
+  return row;
+}
+
+// Ring (Chang-Roberts) has no quorum either: each side of a cut elects the
+// highest id it can reach. Its row: invalid by split-brain.
+TEST(Run, RingSplitsBrainUnderAPartition) {
+  if (!IsRoot()) GTEST_SKIP() << "needs root";
+  const ElectorRow row = ReplayElector("ring", R"([
+    {"t":2.0,"f":"partition","grouping":"n1,n2|n3,n4,n5"},
+    {"t":6.0,"f":"heal"}
+  ])", 12);
+  ASSERT_EQ(row.code, 1) << row.output;
+  EXPECT_EQ(row.verdicts.at("split-brain"), "invalid") << row.output;
+  EXPECT_EQ(row.verdicts.at("partition-quorum"), "invalid") << row.output;  // n2 leads n1, n2
+  for (const char* holds : {"liveness", "faults-applied"}) {
+    EXPECT_EQ(row.verdicts.at(holds), "valid") << holds << ": " << row.output;
+  }
+}
+
+// The timeline of the quorum electors' rows: the leader cut off, a minority
+// cut off while the leader is killed, and a pause of the leader.
+constexpr const char* kQuorumRowOps = R"([
+    {"t":2.0,"f":"partition","grudge":"isolate-leader"},
+    {"t":4.0,"f":"heal"},
+    {"t":5.0,"f":"partition","grouping":"n1,n2|n3,n4,n5"},
+    {"t":5.5,"f":"kill","target":"leader","restart_after":0.5},
+    {"t":7.0,"f":"heal"},
+    {"t":8.0,"f":"pause","target":"leader","resume_after":1.5,"how":"freeze"}
+  ])";
+
+// ZAB's row: valid under partitions, kills and pauses, with epochs as terms
+// and a vote (ack) per epoch, so every safety checker has something to judge.
+TEST(Run, ZabStaysValidUnderPartitionsKillsAndPauses) {
+  if (!IsRoot()) GTEST_SKIP() << "needs root";
+  const ElectorRow row = ReplayElector("zab", kQuorumRowOps, 16);
+  ASSERT_EQ(row.code, 0) << row.output;
+  for (const char* judged : {"election-safety", "quorum", "vote-once", "term-monotonic",
+                             "split-brain", "liveness", "faults-applied"}) {
+    EXPECT_EQ(row.verdicts.at(judged), "valid") << judged << ": " << row.output;
+  }
+}
+
+// Leader leases' row: valid under the same faults, with leases and fencing
+// tokens judged.
+TEST(Run, LeaseStaysValidUnderPartitionsKillsAndPauses) {
+  if (!IsRoot()) GTEST_SKIP() << "needs root";
+  const ElectorRow row = ReplayElector("lease", kQuorumRowOps, 16);
+  ASSERT_EQ(row.code, 0) << row.output;
+  for (const char* judged : {"lease", "fencing", "election-safety", "quorum", "vote-once",
+                             "liveness", "faults-applied"}) {
+    EXPECT_EQ(row.verdicts.at(judged), "valid") << judged << ": " << row.output;
+  }
+}
+
+// The bug rows of ZAB and leases, one timeline each. ZAB first elects n5
+// (votes rank by epoch, zxid, then id), so a cut of n1, n2 leaves a leaderless
+// pair that, counting two as a quorum, elects its own leader.
+TEST(Run, ZabWithoutAQuorumElectsInAMinority) {
+  if (!IsRoot()) GTEST_SKIP() << "needs root";
+  TempDir tmp;
+  const std::string timeline = Timeline(tmp, "zab", R"([
+    {"t":2.0,"f":"partition","grouping":"n1,n2|n3,n4,n5"},
+    {"t":6.0,"f":"heal"}
+  ])");
+  Outcome o = RunSchism(tmp, {"replay", timeline, "--elector", "zab", "--bug", "no-quorum",
+                              "--time", "12", "--store", (tmp.path() / "store").string()},
+                        90s);
+  ASSERT_EQ(o.code, 1) << o.output;
+  json results = json::parse(ReadFile(o.run_dir / "results.json"));
+  std::map<std::string, std::string> verdicts;
+  for (const json& c : results["checkers"]) verdicts[c["checker"]] = c["verdict"];
+  EXPECT_EQ(verdicts["quorum"], "invalid") << o.output;  // a leader acked by two of five
+  EXPECT_EQ(verdicts["partition-quorum"], "invalid") << o.output;
+}
+
+// A leader that claims 3x its lease and is then cut off still claims it when
+// the majority's new leader takes over.
+TEST(Run, ALongLeaseOverlapsTheNextHolder) {
+  if (!IsRoot()) GTEST_SKIP() << "needs root";
+  TempDir tmp;
+  const std::string timeline = Timeline(tmp, "lease", R"([
+    {"t":2.0,"f":"partition","grudge":"isolate-leader"},
+    {"t":6.0,"f":"heal"}
+  ])");
+  Outcome o = RunSchism(tmp, {"replay", timeline, "--elector", "lease", "--bug", "long-lease",
+                              "--time", "12", "--store", (tmp.path() / "store").string()},
+                        90s);
+  ASSERT_EQ(o.code, 1) << o.output;
+  json results = json::parse(ReadFile(o.run_dir / "results.json"));
+  std::map<std::string, std::string> verdicts;
+  for (const json& c : results["checkers"]) verdicts[c["checker"]] = c["verdict"];
+  EXPECT_EQ(verdicts["lease"], "invalid") << o.output;
+  EXPECT_EQ(verdicts["fencing"], "valid") << o.output;  // tokens still grow
+}
+
 TEST(Run, BadInputGetsOneClearLineAndUsageExit) {
   TempDir tmp;
   std::string store = (tmp.path() / "store").string();
