@@ -1,5 +1,6 @@
 // clock: a node's clock jumps (bump), flips between two offsets (strobe) or
 // runs at another rate, until a clock-end. Never the host's clock.
+#include <algorithm>
 #include <cmath>
 
 #include "nemesis/faults/faults.h"
@@ -8,6 +9,45 @@
 
 namespace schism::nemesis::faults {
 namespace {
+
+// Chance that a clock cycle is a lease race (partition on): every clock at
+// twice real speed, and the leader cut off while they run.
+constexpr double kLeaseRace = 0.5;
+// Twice real speed: far past any lease elector's drift bound (the built-in
+// lease's is 10 %), so granters count a promised lease out in half the time.
+constexpr double kRaceRate = 2.0;
+// The leader is cut off this long after the clocks sped up, once leases have
+// been granted and claimed on the fast clocks, for 1.5-3 s: longer than a
+// built-in lease (1 s) and a new election.
+constexpr double kRaceCutAfter = 0.5;
+
+// A lease race of `hold` seconds from draw.t: every clock at kRaceRate, the
+// leader isolated kRaceCutAfter later and healed before the clocks are
+// restored. Granters whose clocks run fast count their promise out early and
+// grant a new leader while the old one's claim still runs on real time: a
+// lease elector is safe only while drift stays under its bound. Returns
+// false, drawing nothing more, when it does not fit before draw.end.
+bool DrawLeaseRace(CycleDraw& draw, double hold) {
+  const double cut_at = draw.t + kRaceCutAfter;
+  const double heal_at = cut_at + UniformReal(draw.rng, 1.5, 3.0);
+  const double end_at = std::max(draw.t + hold, heal_at + 0.5);
+  if (end_at >= draw.end) return false;
+  Op clock;
+  clock.offset_s = Millis(draw.t);
+  clock.kind = OpKind::kClock;
+  clock.target = KillTarget::kAll;
+  clock.clock_mode = ClockMode::kRate;
+  clock.clock_rate = kRaceRate;
+  draw.ops.push_back(clock);
+  Op cut;
+  cut.offset_s = Millis(cut_at);
+  cut.kind = OpKind::kPartition;
+  cut.grudge = GrudgeKind::kIsolateLeader;
+  draw.ops.push_back(cut);
+  draw.ops.push_back(Simple(OpKind::kHeal, Millis(heal_at)));
+  draw.ops.push_back(Simple(OpKind::kClockEnd, Millis(end_at)));
+  return true;
+}
 
 class ClockKind final : public AnyNodeFault {
  public:
@@ -44,7 +84,16 @@ class ClockKind final : public AnyNodeFault {
 
   // A bump of up to ±5 s, a strobe between two offsets, or a rate of ×0.5 ..
   // ×2, on one node, the leader or a minority.
+  // With partition on, half the clock cycles are a lease race instead
+  // (DrawLeaseRace).
   double DrawCycle(CycleDraw& draw) const override {
+    if (draw.IsOn("partition") && Chance(draw.rng, kLeaseRace)) {
+      const double hold = draw.interval * UniformReal(draw.rng, 0.6, 1.4);
+      const std::size_t before = draw.ops.size();
+      if (DrawLeaseRace(draw, hold)) {
+        return draw.ops[before + 3].offset_s + draw.interval * UniformReal(draw.rng, 0.5, 1.5);
+      }
+    }
     return HeldCycle(draw, OpKind::kClockEnd, [&] {
       auto& rng = draw.rng;
       Op op;

@@ -26,7 +26,11 @@
 // draws that picked a random node may move: seed 7's kill-only schedule
 // changed, the three partition+kill digests did not) and, with kill on, half
 // the delays became an election race (a delay of every link with a leader
-// kill and a voter kill inside it: the all-nine digest).
+// kill and kills of the next vote's candidate and voter inside it); and with
+// partition on, half the clock cycles became a lease race (every clock at x2
+// and the leader cut off). The all-nine digest moved because its delay at
+// 7.037 s now draws whether to race (it does not); seed 7 draws no clock
+// cycle.
 #include <gtest/gtest.h>
 
 #include "nemesis/nft.h"

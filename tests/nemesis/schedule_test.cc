@@ -149,6 +149,44 @@ TEST(NemesisSchedule, WithKillOnHalfTheDelaysAreElectionRaces) {
   EXPECT_LT(races, delays * 3 / 5) << races << " of " << delays;
 }
 
+// The clock cycles of a clock+partition schedule: half are lease races (every
+// clock at x2, the leader cut off 0.5 s later for 1.5-3 s and healed before
+// the clocks are restored); without partition, none is.
+TEST(NemesisSchedule, WithPartitionOnHalfTheClockCyclesAreLeaseRaces) {
+  int races = 0, clocks = 0;
+  for (std::uint64_t seed = 1; seed <= 200; ++seed) {
+    auto options = Options(seed);
+    options.nemeses = {"partition", "clock"};
+    const auto ops = Generate(options);
+    for (std::size_t i = 0; i < ops.size(); ++i) {
+      if (ops[i].kind != OpKind::kClock) continue;
+      ++clocks;
+      // A plain clock fault is the only fault of its cycle: a cut right after it is a race.
+      ASSERT_LT(i + 1, ops.size());
+      if (ops[i + 1].kind != OpKind::kPartition) continue;
+      ++races;
+      EXPECT_EQ(ops[i].target, KillTarget::kAll);
+      EXPECT_EQ(ops[i].clock_mode, ClockMode::kRate);
+      EXPECT_EQ(ops[i].clock_rate, 2.0);
+      ASSERT_LT(i + 3, ops.size());
+      const Op& cut = ops[i + 1];
+      const Op& heal = ops[i + 2];
+      const Op& end = ops[i + 3];
+      EXPECT_EQ(cut.grudge, GrudgeKind::kIsolateLeader);
+      EXPECT_NEAR(cut.offset_s, ops[i].offset_s + 0.5, 1e-6);
+      EXPECT_EQ(heal.kind, OpKind::kHeal);
+      EXPECT_GE(heal.offset_s - cut.offset_s, 1.5 - 1e-6);
+      EXPECT_LE(heal.offset_s - cut.offset_s, 3.0 + 1e-6);
+      EXPECT_EQ(end.kind, OpKind::kClockEnd);
+      EXPECT_GE(end.offset_s, heal.offset_s + 0.5 - 1e-6);
+    }
+    options.nemeses = {"clock"};
+    for (const Op& op : Generate(options)) EXPECT_NE(op.kind, OpKind::kPartition);
+  }
+  EXPECT_GT(races, clocks * 2 / 5) << races << " of " << clocks;
+  EXPECT_LT(races, clocks * 3 / 5) << races << " of " << clocks;
+}
+
 TEST(NemesisSchedule, DefaultRunsNeverStarve) {
   // `schism run` with its defaults: --time 30, interval 3, quiet max(5, 20 %).
   // The minimum over these seeds is what docs/nemesis.md states.
