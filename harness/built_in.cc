@@ -102,7 +102,8 @@ std::vector<std::string> OptionArgs(const std::string& elector,
 
 std::string ListText() {
   std::ostringstream out;
-  out << "electors (--elector NAME, --bug BUG, --elector-opt NAME=VALUE):\n";
+  out << "electors (--elector NAME, --bug BUG, --elector-opt NAME=VALUE; defaults for up to "
+      << nodes::kScaleFromNodes << " nodes, N the cluster size):\n";
   for (const nodes::ElectorSpec& spec : nodes::BuiltInElectors()) {
     out << "  " << spec.name << ": " << spec.description << "\n";
     for (const nodes::BugSpec& bug : spec.bugs) {
@@ -110,10 +111,13 @@ std::string ListText() {
     }
     for (const nodes::OptionSpec& option : spec.options) {
       std::string shown(option.name);
+      std::string rule;
       if (option.kind == nodes::OptionSpec::Kind::kInteger) {
         shown += "=" + std::to_string(option.default_value);
+        rule = nodes::ScaleRule(option);
       }
-      out << "    --elector-opt " << Padded(shown, 22) << option.description << "\n";
+      out << "    --elector-opt " << Padded(shown, 22) << option.description
+          << (rule.empty() ? "" : " (default " + rule + ")") << "\n";
     }
   }
   out << "fault kinds (--nemesis NAME[:WEIGHT],...):\n";

@@ -53,6 +53,7 @@ ElectorReady Bully::TakeReady() {
 // ---- role transitions ----
 
 void Bully::BecomeFollower(const std::string& leader) {
+  answered_ = false;
   role_ = Role::kFollower;
   leader_ = leader;
   ResetLeaderTimeout();
@@ -60,6 +61,7 @@ void Bully::BecomeFollower(const std::string& leader) {
 }
 
 void Bully::BecomeLeader() {
+  answered_ = false;
   role_ = Role::kLeader;
   leader_ = config_.id;
   heartbeat_elapsed_ = 0;
@@ -68,6 +70,7 @@ void Bully::BecomeLeader() {
 }
 
 void Bully::StartElection() {
+  answered_ = false;
   role_ = Role::kCandidate;
   leader_.clear();
   elapsed_ = 0;
@@ -120,19 +123,22 @@ bool Bully::Step(const Envelope& m) {
     if (config_.bug != Bug::kNoAnswer) Send(kAnswer, m.from);
     if (role_ == Role::kLeader) {
       Send(kCoordinator, m.from);  // It missed us: tell it who leads.
-    } else if (role_ != Role::kCandidate) {
+    } else if (role_ != Role::kCandidate && !answered_) {
       StartElection();  // Having answered, we must see the election through.
     }
   } else if (m.type == kAnswer) {
     // Someone above is alive and takes over: wait for its coordinator.
-    if (from_above && role_ == Role::kCandidate) BecomeFollower("");
+    if (from_above && role_ == Role::kCandidate) {
+      BecomeFollower("");
+      answered_ = true;  // Our election goes on above us.
+    }
   } else if (from_above) {  // kCoordinator
     if (role_ == Role::kLeader && config_.bug == Bug::kStubbornLeader) return true;
     BecomeFollower(m.from);
   } else if (role_ == Role::kLeader) {
     Send(kCoordinator, m.from);  // A lower node claims leadership: bully it.
-  } else if (role_ != Role::kCandidate) {
-    StartElection();
+  } else if (role_ != Role::kCandidate && !answered_) {
+    StartElection();  // A lower claimant, while no election of ours is under way above.
   }
   return true;
 }

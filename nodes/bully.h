@@ -106,6 +106,12 @@ class Bully final : public Elector {
   int elapsed_ = 0;  // Ticks since the current role began (or the leader was last heard).
   int heartbeat_elapsed_ = 0;
   int leader_timeout_ = 0;  // The follower's randomized timeout, drawn at each reset.
+  // A higher node answered this node's election: until its coordinator comes or
+  // the leader timeout expires, this node answers elections from below without
+  // starting one of its own again. Without this, every election from below
+  // restarted one upwards, and a 101-node cluster drowned in N^2 elections per
+  // election (docs/electors.md, "101 nodes").
+  bool answered_ = false;
 
   ElectorReady ready_;
   std::optional<ContractEvent> last_role_event_;

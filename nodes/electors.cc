@@ -1,5 +1,9 @@
 #include "nodes/electors.h"
 
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+
 #include "nodes/bully.h"
 #include "nodes/lease.h"
 #include "nodes/raft_elector.h"
@@ -18,9 +22,11 @@ constexpr BugSpec kRaftBugs[] = {
 };
 
 constexpr OptionSpec kRaftOptions[] = {
-    {"election-min-ms", "Shortest election timeout", Kind::kInteger, 150, 1, 3600000},
-    {"election-max-ms", "Longest election timeout", Kind::kInteger, 300, 1, 3600000},
-    {"heartbeat-ms", "Leader heartbeat and vote re-send interval", Kind::kInteger, 50, 1, 3600000},
+    {"election-min-ms", "Shortest election timeout", Kind::kInteger, 150, 1, 3600000, Scale::kSqrt},
+    {"election-max-ms", "Longest election timeout", Kind::kInteger, 300, 1, 3600000,
+     Scale::kLinear},
+    {"heartbeat-ms", "Leader heartbeat and vote re-send interval", Kind::kInteger, 50, 1, 3600000,
+     Scale::kSqrt},
     {"pre-vote", "Ask for a pre-vote before raising the term", Kind::kFlag},
     {"no-check-quorum", "Leaders never step down on their own", Kind::kFlag},
 };
@@ -32,24 +38,24 @@ constexpr BugSpec kBullyBugs[] = {
 
 constexpr OptionSpec kBullyOptions[] = {
     {"heartbeat-ms", "Leader coordinator and candidate election re-send interval", Kind::kInteger,
-     50, 1, 3600000},
+     50, 1, 3600000, Scale::kLinear},
     {"answer-timeout-ms", "How long a candidate waits for an answer before it leads",
-     Kind::kInteger, 100, 1, 3600000},
+     Kind::kInteger, 100, 1, 3600000, Scale::kLinear},
     {"leader-timeout-min-ms", "Shortest wait for a coordinator before an election", Kind::kInteger,
-     150, 1, 3600000},
+     150, 1, 3600000, Scale::kLinear},
     {"leader-timeout-max-ms", "Longest wait for a coordinator before an election", Kind::kInteger,
-     300, 1, 3600000},
+     300, 1, 3600000, Scale::kLinear},
 };
 
 constexpr OptionSpec kRingOptions[] = {
     {"heartbeat-ms", "Leader re-announcement interval around the ring", Kind::kInteger, 50, 1,
-     3600000},
+     3600000, Scale::kSqrt},
     {"ack-timeout-ms", "How long a hop waits for an ack before it skips its successor",
-     Kind::kInteger, 40, 1, 3600000},
+     Kind::kInteger, 40, 1, 3600000, Scale::kSqrt},
     {"leader-timeout-min-ms", "Shortest wait for the leader's announcement before an election",
-     Kind::kInteger, 300, 1, 3600000},
+     Kind::kInteger, 300, 1, 3600000, Scale::kSqrt},
     {"leader-timeout-max-ms", "Longest wait for the leader's announcement before an election",
-     Kind::kInteger, 600, 1, 3600000},
+     Kind::kInteger, 600, 1, 3600000, Scale::kSqrt},
 };
 
 constexpr BugSpec kZabBugs[] = {
@@ -60,14 +66,14 @@ constexpr BugSpec kZabBugs[] = {
 
 constexpr OptionSpec kZabOptions[] = {
     {"heartbeat-ms", "Leader ping, looking node's vote and follower's info re-send interval",
-     Kind::kInteger, 50, 1, 3600000},
+     Kind::kInteger, 50, 1, 3600000, Scale::kSqrt},
     {"finalize-ms", "How long a node waits for a better vote once a quorum agrees", Kind::kInteger,
-     100, 1, 3600000},
+     100, 1, 3600000, Scale::kSqrt},
     {"leader-timeout-min-ms",
      "Shortest wait for the leader's ping before looking again (a leader's wait for ping-acks)",
-     Kind::kInteger, 300, 1, 3600000},
+     Kind::kInteger, 300, 1, 3600000, Scale::kSqrt},
     {"leader-timeout-max-ms", "Longest wait for the leader's ping before looking again",
-     Kind::kInteger, 600, 1, 3600000},
+     Kind::kInteger, 600, 1, 3600000, Scale::kLinear},
 };
 
 constexpr BugSpec kLeaseBugs[] = {
@@ -79,8 +85,9 @@ constexpr BugSpec kLeaseBugs[] = {
 constexpr OptionSpec kLeaseOptions[] = {
     {"lease-ms", "The lease a leader asks a majority for", Kind::kInteger, 1000, 1, 3600000},
     {"renew-ms", "How often a leader renews its lease", Kind::kInteger, 250, 1, 3600000},
-    {"election-min-ms", "Shortest election timeout", Kind::kInteger, 150, 1, 3600000},
-    {"election-max-ms", "Longest election timeout", Kind::kInteger, 300, 1, 3600000},
+    {"election-min-ms", "Shortest election timeout", Kind::kInteger, 150, 1, 3600000, Scale::kSqrt},
+    {"election-max-ms", "Longest election timeout", Kind::kInteger, 300, 1, 3600000,
+     Scale::kLinear},
     {"margin-ms", "Clock drift allowance: safe while clock rates differ by under margin/lease",
      Kind::kInteger, 100, 0, 3600000},
 };
@@ -123,12 +130,44 @@ std::string ElectorNames() {
   return names;
 }
 
-ElectorSetup DefaultSetup(const ElectorSpec& spec) {
-  ElectorSetup setup;
-  for (const OptionSpec& option : spec.options) {
-    setup.options.emplace(option.name, option.default_value);
+std::int64_t ScaledDefault(const OptionSpec& option, std::size_t nodes) {
+  const auto n = static_cast<std::int64_t>(nodes);
+  if (option.kind != Kind::kInteger || option.scale == Scale::kFixed || n <= kScaleFromNodes) {
+    return option.default_value;
   }
+  const double ratio = static_cast<double>(n) / static_cast<double>(kScaleFromNodes);
+  const double factor = option.scale == Scale::kSqrt ? std::sqrt(ratio) : ratio;
+  const auto scaled = std::llround(static_cast<double>(option.default_value) * factor);
+  return std::clamp<std::int64_t>(scaled, option.min, option.max);
+}
+
+std::string ScaleRule(const OptionSpec& option) {
+  if (option.kind != Kind::kInteger || option.scale == Scale::kFixed) return "";
+  const std::string base = std::to_string(kScaleFromNodes);
+  return (option.scale == Scale::kSqrt ? "x sqrt(N/" + base + ")" : "x N/" + base) + " above " +
+         base + " nodes";
+}
+
+ElectorSetup DefaultSetup(const ElectorSpec& spec) { return DefaultSetup(spec, 1); }
+
+ElectorSetup DefaultSetup(const ElectorSpec& spec, std::size_t nodes) {
+  ElectorSetup setup;
+  setup.options = OptionsFor(spec, nodes, {});
   return setup;
+}
+
+std::map<std::string, std::int64_t, std::less<>> OptionsFor(
+    const ElectorSpec& spec, std::size_t nodes,
+    const std::map<std::string, std::int64_t, std::less<>>& given) {
+  std::map<std::string, std::int64_t, std::less<>> options;
+  for (const OptionSpec& option : spec.options) {
+    const auto it = given.find(option.name);
+    options.emplace(option.name, it != given.end() ? it->second : ScaledDefault(option, nodes));
+  }
+  assert(options.size() == spec.options.size());  // No duplicate names in the table.
+  assert(std::all_of(given.begin(), given.end(),  // A caller's typo otherwise.
+                     [&](const auto& entry) { return options.count(entry.first) != 0; }));
+  return options;
 }
 
 }  // namespace schism::nodes

@@ -8,7 +8,10 @@
 // nodes/elector.h, one row in electors.cc, its tests in tests/nodes/ and a
 // paragraph in docs/running.md.
 
+#include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -26,16 +29,37 @@ struct BugSpec {
   std::string_view description;
 };
 
+// How an option's default grows with the cluster size N (nodes, this one
+// included). Up to kScaleFromNodes nodes every default is the table's
+// default_value; beyond, a scaled default is default_value times
+// sqrt(N / kScaleFromNodes) (kSqrt) or N / kScaleFromNodes (kLinear), rounded
+// to the nearest whole number. Timeouts and re-send intervals grow because a
+// cluster of N nodes sends up to N messages per broadcast (N^2 per round of an
+// election where everyone broadcasts), shares the same CPUs, and must spread
+// N randomized timeouts wide enough that they do not collide.
+enum class Scale { kFixed, kSqrt, kLinear };
+inline constexpr std::int64_t kScaleFromNodes = 9;
+
 // One option of an elector's subcommand beyond the common ones.
 struct OptionSpec {
   enum class Kind { kFlag, kInteger };
   std::string_view name;  // Without "--", e.g. "election-min-ms".
   std::string_view description;
   Kind kind = Kind::kInteger;
-  std::int64_t default_value = 0;  // A flag defaults to 0 (absent).
+  std::int64_t default_value = 0;  // A flag defaults to 0 (absent). For up to kScaleFromNodes.
   std::int64_t min = 0;            // kInteger: the accepted range.
   std::int64_t max = 0;
+  Scale scale = Scale::kFixed;  // kInteger: how the default grows with the cluster size.
 };
+
+// Returns the default of `option` in a cluster of `nodes` nodes: default_value
+// for nodes <= kScaleFromNodes or Scale::kFixed, else scaled as Scale says and
+// clamped to the option's range. An option given explicitly is not scaled.
+std::int64_t ScaledDefault(const OptionSpec& option, std::size_t nodes);
+
+// Returns how the default of `option` grows, for listings: "" for kFixed, else
+// e.g. "x sqrt(N/9) above 9 nodes".
+std::string ScaleRule(const OptionSpec& option);
 
 struct ElectorSpec {
   std::string_view name;         // e.g. "raft"
@@ -63,7 +87,18 @@ const ElectorSpec* FindElector(std::string_view name);
 std::string ElectorNames();
 
 // Returns a setup for `spec` with every option at its default and no bug;
-// the caller fills in id, peers, seed and tick_ms.
+// the caller fills in id, peers, seed and tick_ms. The defaults are those of a
+// small cluster (up to kScaleFromNodes nodes).
 ElectorSetup DefaultSetup(const ElectorSpec& spec);
+
+// The same for a cluster of `nodes` nodes: every option at ScaledDefault().
+ElectorSetup DefaultSetup(const ElectorSpec& spec, std::size_t nodes);
+
+// The options of `spec` in a cluster of `nodes` nodes, by name: the value in
+// `given` for each option it names (given explicitly, so never scaled), else
+// ScaledDefault(). `given` holds only options of `spec` (asserted).
+std::map<std::string, std::int64_t, std::less<>> OptionsFor(
+    const ElectorSpec& spec, std::size_t nodes,
+    const std::map<std::string, std::int64_t, std::less<>>& given);
 
 }  // namespace schism::nodes

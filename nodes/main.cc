@@ -8,7 +8,9 @@
 // One subcommand per row of the table in nodes/electors.cc, with the common
 // flags above plus the elector's own options and bugs, e.g. for raft:
 // [--election-min-ms 150] [--election-max-ms 300] [--heartbeat-ms 50]
-// [--pre-vote] [--no-check-quorum] [--bug double-vote|forget-vote].
+// [--pre-vote] [--no-check-quorum] [--bug double-vote|forget-vote]. Those
+// defaults are for up to 9 nodes: an option not given scales with the cluster
+// size (this node and its --peers), as nodes/electors.h's ScaledDefault() says.
 //
 // clock-probe prints {"realtime_ns":...,"monotonic_ns":...,"raw_realtime_ns":...,
 // "raw_monotonic_ns":...,"raw_spread_ns":...} N times (default once), MS ms
@@ -149,6 +151,9 @@ struct ElectorCommand {
   CLI::App* app = nullptr;
   schism::nodes::ElectorSetup setup;  // Options bound by CLI11; the rest filled in after.
   std::map<std::string, bool> flags;  // Flag options, copied into setup.options after.
+  // Integer options by name, to tell an option given from one left at its
+  // default, which then scales with the cluster size (ScaledDefault()).
+  std::map<std::string, const CLI::Option*> integers;
   std::string listen, peers, data_dir, bug = "none";
   std::uint64_t seed = 0;
 };
@@ -176,8 +181,12 @@ void AddElectorCommand(CLI::App& app, ElectorCommand& command) {
     if (option.kind == OptionSpec::Kind::kFlag) {
       sub->add_flag(flag, command.flags[std::string(option.name)], description);
     } else {
-      sub->add_option(flag, command.setup.options.find(option.name)->second, description)
-          ->check(CLI::Range(option.min, option.max));
+      const std::string rule = schism::nodes::ScaleRule(option);
+      command.integers[std::string(option.name)] =
+          sub->add_option(flag, command.setup.options.find(option.name)->second,
+                          description + " (default " + std::to_string(option.default_value) +
+                              (rule.empty() ? "" : ", " + rule) + ")")
+              ->check(CLI::Range(option.min, option.max));
     }
   }
   if (spec.bugs.empty()) return;
@@ -199,9 +208,6 @@ int RunElector(ElectorCommand& command) {
   options.setup = std::move(command.setup);
   for (const auto& [flag, set] : command.flags) options.setup.options[flag] = set ? 1 : 0;
   options.setup.bug = command.bug == "none" ? "" : command.bug;
-  if (command.spec->check != nullptr) {
-    if (std::string why = command.spec->check(options.setup); !why.empty()) return Usage(why, name);
-  }
   std::string error;
   auto endpoint = schism::nodes::ParseEndpoint(command.listen, &error);
   if (!endpoint) return Usage("--listen: " + error, name);
@@ -212,6 +218,17 @@ int RunElector(ElectorCommand& command) {
       return Usage("--peers: lists this node's own id " + peer.id, name);
     }
     options.setup.peers.push_back(peer.id);
+  }
+  // Options not given take their default for this cluster's size; flags are never scaled.
+  std::map<std::string, std::int64_t, std::less<>> given;
+  for (const auto& [option, value] : options.setup.options) {
+    const auto integer = command.integers.find(option);
+    if (integer == command.integers.end() || integer->second->count() > 0) given[option] = value;
+  }
+  options.setup.options =
+      schism::nodes::OptionsFor(*command.spec, options.setup.peers.size() + 1, given);
+  if (command.spec->check != nullptr) {
+    if (std::string why = command.spec->check(options.setup); !why.empty()) return Usage(why, name);
   }
   options.setup.seed = MixSeed(command.seed, options.setup.id);
   options.listen = *endpoint;

@@ -54,6 +54,8 @@ TEST(BuiltIn, TheListShowsElectorsBugsOptionsFaultKindsAndCheckers) {
   for (const std::string shown :
        {"  raft: ", "  bully: ", "  ring: ", "--bug double-vote", "--bug stubborn-leader",
         "--elector-opt heartbeat-ms=50", "--elector-opt pre-vote ", "  duplicate  ",
+        "Longest election timeout (default x N/9 above 9 nodes)\n",
+        "--elector-opt lease-ms=1000         The lease a leader asks a majority for\n",
         "  faults-applied\n", "  split-brain\n"}) {
     EXPECT_NE(list.find(shown), std::string::npos) << shown << " in:\n" << list;
   }

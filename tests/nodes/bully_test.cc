@@ -133,6 +133,40 @@ n2: {"event":"role","role":"follower","leader":"n3"}
 )");
 }
 
+TEST(NodesBully, AnAnsweredNodeAnswersElectionsWithoutStartingAnother) {
+  ElectorScript s(Cluster());
+  // n2 joins n1's election and is answered by n3, whose coordinator is late:
+  // n1's re-sent election gets an answer from n2, but no second election
+  // upwards (at 101 nodes, each such restart cost N^2 messages).
+  EXPECT_EQ(s.Run(R"(
+tick n1 15
+drop n1 n3
+deliver n1 n2 election
+drop n2 n1 answer
+deliver n2 n3 election
+drop n3 * coordinator
+deliver n3 n2 answer
+tick n1 5
+drop n1 n3
+deliver n1 n2 election
+)"),
+            R"(n1: {"event":"role","role":"candidate"}
+n1 -> n2 election
+n1 -> n3 election
+n2: {"event":"role","role":"candidate"}
+n2 -> n1 answer
+n2 -> n3 election
+n3: {"event":"role","role":"leader"}
+n3 -> n2 answer
+n3 -> n1 coordinator
+n3 -> n2 coordinator
+n2: {"event":"role","role":"follower"}
+n1 -> n2 election
+n1 -> n3 election
+n2 -> n1 answer
+)");
+}
+
 TEST(NodesBully, ALowerClaimantMeetsTheLeadersCoordinator) {
   ElectorScript s(Cluster());
   ElectN3(s);

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
 #include <string>
 
@@ -120,6 +121,87 @@ TEST(NodesElectors, StepRejectsMessagesOfUnknownTypes) {
         << spec.name;
     EXPECT_FALSE(elector->HasReady()) << spec.name;
   }
+}
+
+// The option table's defaults scale with the cluster size (docs/running.md,
+// "Elector options at scale"): unchanged up to 9 nodes, grown beyond.
+using Options = std::map<std::string, std::int64_t, std::less<>>;
+
+Options OptionsAt(std::string_view elector, std::size_t nodes, const Options& given = {}) {
+  const ElectorSpec* spec = FindElector(elector);
+  EXPECT_NE(spec, nullptr) << elector;
+  return spec == nullptr ? Options{} : OptionsFor(*spec, nodes, given);
+}
+
+TEST(NodesElectorsScale, DefaultsUpToNineNodesAreTheTables) {
+  for (const ElectorSpec& spec : BuiltInElectors()) {
+    for (const std::size_t nodes : {1, 3, 5, 9}) {
+      EXPECT_EQ(DefaultSetup(spec, nodes).options, DefaultSetup(spec).options)
+          << spec.name << " at " << nodes;
+    }
+    for (const OptionSpec& option : spec.options) {
+      EXPECT_EQ(DefaultSetup(spec).option(option.name), option.default_value)
+          << spec.name << " --" << option.name;
+    }
+  }
+  EXPECT_EQ(OptionsAt("raft", 5), (Options{{"election-max-ms", 300},
+                                           {"election-min-ms", 150},
+                                           {"heartbeat-ms", 50},
+                                           {"no-check-quorum", 0},
+                                           {"pre-vote", 0}}));
+}
+
+TEST(NodesElectorsScale, DefaultsAtAHundredAndOneNodes) {
+  // sqrt(101 / 9) = 3.35, 101 / 9 = 11.2.
+  EXPECT_EQ(OptionsAt("raft", 101), (Options{{"election-max-ms", 3367},
+                                             {"election-min-ms", 502},
+                                             {"heartbeat-ms", 167},
+                                             {"no-check-quorum", 0},
+                                             {"pre-vote", 0}}));
+  EXPECT_EQ(OptionsAt("bully", 101), (Options{{"answer-timeout-ms", 1122},
+                                              {"heartbeat-ms", 561},
+                                              {"leader-timeout-max-ms", 3367},
+                                              {"leader-timeout-min-ms", 1683}}));
+  EXPECT_EQ(OptionsAt("ring", 101), (Options{{"ack-timeout-ms", 134},
+                                             {"heartbeat-ms", 167},
+                                             {"leader-timeout-max-ms", 2010},
+                                             {"leader-timeout-min-ms", 1005}}));
+  EXPECT_EQ(OptionsAt("zab", 101), (Options{{"finalize-ms", 335},
+                                            {"heartbeat-ms", 167},
+                                            {"leader-timeout-max-ms", 6733},
+                                            {"leader-timeout-min-ms", 1005}}));
+  // The lease and its drift margin are a safety bound: they never scale.
+  EXPECT_EQ(OptionsAt("lease", 101), (Options{{"election-max-ms", 3367},
+                                              {"election-min-ms", 502},
+                                              {"lease-ms", 1000},
+                                              {"margin-ms", 100},
+                                              {"renew-ms", 250}}));
+  // Every scaled set of defaults still passes its elector's own check.
+  for (const ElectorSpec& spec : BuiltInElectors()) {
+    if (spec.check != nullptr) {
+      EXPECT_EQ(spec.check(DefaultSetup(spec, 101)), "") << spec.name;
+    }
+  }
+}
+
+TEST(NodesElectorsScale, AnExplicitOptionIsNeverScaled) {
+  const Options options = OptionsAt("raft", 101, {{"heartbeat-ms", 50}, {"pre-vote", 1}});
+  EXPECT_EQ(options.at("heartbeat-ms"), 50);
+  EXPECT_EQ(options.at("pre-vote"), 1);
+  EXPECT_EQ(options.at("election-min-ms"), 502);  // The others still scale.
+  EXPECT_EQ(OptionsAt("zab", 5, {{"finalize-ms", 7}}).at("finalize-ms"), 7);
+}
+
+TEST(NodesElectorsScale, AScaledDefaultStaysInTheOptionsRange) {
+  const OptionSpec option{"x-ms", "x", OptionSpec::Kind::kInteger, 100, 1, 500, Scale::kLinear};
+  EXPECT_EQ(ScaledDefault(option, 9), 100);
+  EXPECT_EQ(ScaledDefault(option, 18), 200);
+  EXPECT_EQ(ScaledDefault(option, 1000), 500);
+  EXPECT_EQ(ScaleRule(option), "x N/9 above 9 nodes");
+  const OptionSpec root{"y-ms", "y", OptionSpec::Kind::kInteger, 100, 1, 500, Scale::kSqrt};
+  EXPECT_EQ(ScaledDefault(root, 36), 200);
+  EXPECT_EQ(ScaleRule(root), "x sqrt(N/9) above 9 nodes");
+  EXPECT_EQ(ScaleRule(OptionSpec{"z", "z"}), "");
 }
 
 }  // namespace
