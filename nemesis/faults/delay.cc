@@ -1,7 +1,7 @@
 // delay: the packets of some directed pairs are held delay_ms ± jitter_ms,
 // until a delay-end.
-#include <algorithm>
 #include <stdexcept>
+#include <utility>
 
 #include "nemesis/faults/faults.h"
 #include "nemesis/timeline_parse.h"
@@ -9,67 +9,12 @@
 namespace schism::nemesis::faults {
 namespace {
 
-// Chance that a delay is an election race (kill on): every link slow, the
-// leader killed, then the first candidate to get a vote, and the voter of a
-// contested term, back within 20-60 ms.
-constexpr double kElectionRace = 0.5;
-// The race's links: 100 ± 50 ms, slow enough that two candidates of one term
-// overlap, and that the winner's first heartbeat reaches its rival well after
-// a killed voter is back (measured: at 60 ± 40 ms it often came first).
+// The election race's links: 100 ± 50 ms, slow enough that two candidates
+// of one term overlap, and that the winner's first heartbeat reaches its
+// rival well after a killed voter is back (measured: at 60 ± 40 ms it often
+// came first).
 constexpr double kRaceDelayMs = 100;
 constexpr double kRaceJitterMs = 50;
-// The leader dies this long after the links slowed down, so that the delay
-// is in force (proven) when the election starts.
-constexpr double kRaceKillAfter = 0.3;
-
-Op RaceKill(double t, KillTarget target, double restart_after) {
-  Op kill;
-  kill.offset_s = Millis(t);
-  kill.kind = OpKind::kKill;
-  kill.target = target;
-  kill.restart_after_s = Millis(restart_after);
-  return kill;
-}
-
-// An election race of `hold` seconds from draw.t: the delay, the leader's
-// kill, and two kills that wait (until the delay ends) for the next vote:
-// one kills the candidate it is for, the other the voter once the term is
-// contested (`rival`). Under slow links the rival still asks when the voter
-// is back, and with the first candidate dead nothing else answers it, so an
-// elector that forgot its vote votes twice (Raft's --bug forget-vote); a
-// leader-elect killed before its followers' acks came back leaves some of
-// them on an epoch the next leader may not see (ZAB's --bug
-// accept-old-epoch). Returns false, drawing nothing more, when it does not
-// fit before draw.end.
-bool DrawElectionRace(CycleDraw& draw, double hold) {
-  const double kill_at = draw.t + kRaceKillAfter;
-  const double voter_wait = Millis(hold - kRaceKillAfter - 0.2);
-  const double leader_back = UniformReal(draw.rng, 0.5, 1.5);
-  const double voter_back = UniformReal(draw.rng, 0.02, 0.06);
-  const double candidate_back = UniformReal(draw.rng, 0.5, 1.5);
-  if (voter_wait < 0.5 || draw.t + hold >= draw.end ||
-      kill_at + std::max({leader_back, voter_wait + candidate_back, voter_wait + voter_back}) >=
-          draw.end) {
-    return false;
-  }
-  Op delay;
-  delay.offset_s = Millis(draw.t);
-  delay.kind = OpKind::kDelay;
-  delay.loss_target = LossTarget::kAll;
-  delay.delay_ms = kRaceDelayMs;
-  delay.jitter_ms = kRaceJitterMs;
-  draw.ops.push_back(delay);
-  draw.ops.push_back(RaceKill(kill_at, KillTarget::kLeader, leader_back));
-  Op candidate = RaceKill(kill_at, KillTarget::kCandidate, candidate_back);
-  candidate.voter_wait_s = voter_wait;
-  draw.ops.push_back(candidate);
-  Op voter = RaceKill(kill_at, KillTarget::kVoter, voter_back);
-  voter.voter_wait_s = voter_wait;
-  voter.rival = true;
-  draw.ops.push_back(voter);
-  draw.ops.push_back(Simple(OpKind::kDelayEnd, Millis(draw.t + hold)));
-  return true;
-}
 
 class DelayKind final : public FaultKind {
  public:
@@ -103,10 +48,12 @@ class DelayKind final : public FaultKind {
   // are an election race instead (DrawElectionRace).
   double DrawCycle(CycleDraw& draw) const override {
     if (draw.IsOn("kill") && Chance(draw.rng, kElectionRace)) {
-      const double hold = std::max(2.0, draw.interval * UniformReal(draw.rng, 0.6, 1.4));
-      if (DrawElectionRace(draw, hold)) {
-        return draw.t + hold + draw.interval * UniformReal(draw.rng, 0.5, 1.5);
-      }
+      Op link;
+      link.kind = OpKind::kDelay;
+      link.loss_target = LossTarget::kAll;
+      link.delay_ms = kRaceDelayMs;
+      link.jitter_ms = kRaceJitterMs;
+      if (auto next = DrawElectionRace(draw, std::move(link), OpKind::kDelayEnd)) return *next;
     }
     return HeldCycle(draw, OpKind::kDelayEnd, [&] {
       Op op;

@@ -2,8 +2,8 @@
 // Internal to nemesis/: the fault kinds that faults/list.cc puts in order,
 // and the parts several kinds share: drawing a cycle (draw.cc, also used by
 // Generate), reading and writing target fields (fields.cc), resolving
-// targets (targets.cc) and rebuilding applied entries for replay
-// (applied.cc). Each kind's own file holds everything else about it.
+// targets (targets.cc), rebuilding applied entries for replay (applied.cc)
+// and drawing election races (race.cc). Each kind's own file holds everything else about it.
 
 #include <algorithm>
 #include <initializer_list>
@@ -87,6 +87,28 @@ double HeldCycle(CycleDraw& draw, OpKind end_kind, Make make) {
 // waits for a voter.
 std::optional<Op> DrawKill(std::mt19937_64& rng, double t, double end, double interval,
                            bool voter_ok);
+
+// ---- Election races (race.cc).
+
+// Chance that a delay or loss cycle is an election race when kill is on.
+inline constexpr double kElectionRace = 0.5;
+
+// An election race from draw.t (race.cc): `link`, a start op of a link fault
+// on every pair (its offset is set here), held max(2 s, 0.6-1.4 intervals)
+// and ended by `link_end`; the leader killed 0.3 s in (back after 0.5-1.5 s);
+// and three kills armed then, until shortly before the link fault ends, for
+// the next vote: one of its candidate (back after 2-3.5 s), one of its
+// voter once the term is contested (`rival`, back after 20-60 ms), and one
+// of its voter (back after 2-3.5 s). A rival then still asks the quickly
+// restarted voter, with the first candidate not there to win, so an elector
+// that forgot its vote votes twice (Raft's --bug forget-vote). A leader-elect
+// killed as its first follower accepts its epoch (others not reached on a
+// lossy link), both kept away while the rest elect, lets the
+// next leader choose the same epoch from followers that never saw it (ZAB's
+// --bug accept-old-epoch acks it on its return). Returns when
+// the next cycle starts, or nullopt, having drawn and pushed nothing more
+// than the random numbers, when it does not fit before draw.end.
+std::optional<double> DrawElectionRace(CycleDraw& draw, Op link, OpKind link_end);
 
 // ---- Fields shared by several kinds (fields.cc).
 

@@ -1,12 +1,18 @@
 // loss: a share of the packets of some directed pairs is dropped at random,
 // until a loss-end.
 #include <stdexcept>
+#include <utility>
 
 #include "nemesis/faults/faults.h"
 #include "nemesis/timeline_parse.h"
 
 namespace schism::nemesis::faults {
 namespace {
+
+// The election race's links lose this share of every pair's packets: requests
+// and answers go missing, so terms are contested and a leader-elect's epoch
+// reaches only some of its followers.
+constexpr int kRaceLossPercent = 50;
 
 class LossKind final : public FaultKind {
  public:
@@ -37,7 +43,16 @@ class LossKind final : public FaultKind {
         "the drop share outside the bound, or nothing seen while no frame crossed the bridge"};
   }
 
+  // With kill on, half the losses are an election race instead: half of
+  // every pair's packets lost (DrawElectionRace).
   double DrawCycle(CycleDraw& draw) const override {
+    if (draw.IsOn("kill") && Chance(draw.rng, kElectionRace)) {
+      Op link;
+      link.kind = OpKind::kLoss;
+      link.loss_target = LossTarget::kAll;
+      link.loss_percent = kRaceLossPercent;
+      if (auto next = DrawElectionRace(draw, std::move(link), OpKind::kLossEnd)) return *next;
+    }
     return HeldCycle(draw, OpKind::kLossEnd, [&] {
       Op op;
       op.offset_s = Millis(draw.t);

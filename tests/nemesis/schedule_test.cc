@@ -102,51 +102,67 @@ TEST(NemesisSchedule, TheFirstFaultComesOneToTwoSecondsInAndActsAtOnce) {
   }
 }
 
-// The delays of a delay+kill schedule: half are election races (every link
-// 100 +- 50 ms, the leader killed 0.3 s in, then kills armed for the next
-// vote's candidate and a contested term's voter, back within 20-60 ms, all
-// before the delay ends); without kill, none is.
-TEST(NemesisSchedule, WithKillOnHalfTheDelaysAreElectionRaces) {
-  int races = 0, delays = 0;
-  for (std::uint64_t seed = 1; seed <= 200; ++seed) {
-    auto options = Options(seed);
-    options.nemeses = {"delay", "kill"};
-    const auto ops = Generate(options);
-    for (std::size_t i = 0; i < ops.size(); ++i) {
-      if (ops[i].kind != OpKind::kDelay) continue;
-      ++delays;
-      // A plain delay is the only fault of its cycle: a kill right after it is a race.
-      ASSERT_LT(i + 1, ops.size());
-      if (ops[i + 1].kind != OpKind::kKill) continue;
-      ++races;
-      EXPECT_EQ(ops[i].loss_target, LossTarget::kAll);
-      EXPECT_EQ(ops[i].delay_ms, 100);
-      EXPECT_EQ(ops[i].jitter_ms, 50);
-      ASSERT_LT(i + 4, ops.size());
-      const Op& leader = ops[i + 1];
-      const Op& candidate = ops[i + 2];
-      const Op& voter = ops[i + 3];
-      EXPECT_EQ(leader.target, KillTarget::kLeader);
-      EXPECT_EQ(candidate.target, KillTarget::kCandidate);
-      EXPECT_EQ(candidate.offset_s, leader.offset_s);
-      EXPECT_EQ(candidate.voter_wait_s, voter.voter_wait_s);
-      EXPECT_EQ(voter.target, KillTarget::kVoter);
-      EXPECT_TRUE(voter.rival);
-      EXPECT_NEAR(leader.offset_s, ops[i].offset_s + 0.3, 1e-6);
-      EXPECT_EQ(voter.offset_s, leader.offset_s);
-      EXPECT_GE(voter.restart_after_s, 0.02);
-      EXPECT_LE(voter.restart_after_s, 0.06);
-      const auto end = std::find_if(ops.begin() + static_cast<std::ptrdiff_t>(i), ops.end(),
-                                    [](const Op& op) { return op.kind == OpKind::kDelayEnd; });
-      ASSERT_NE(end, ops.end());
-      EXPECT_LE(voter.offset_s + voter.voter_wait_s, end->offset_s);
+// The delays (losses) of a delay+kill (loss+kill) schedule: half are election
+// races (every link 100 +- 50 ms (50 % lost), the leader killed 0.3 s in,
+// then kills armed for the next vote's candidate, a contested term's voter
+// (back within 20-60 ms) and the next voter (back after 2 s or more), all
+// before the link fault ends); without kill, none is.
+TEST(NemesisSchedule, WithKillOnHalfTheDelaysAndLossesAreElectionRaces) {
+  for (const OpKind link : {OpKind::kDelay, OpKind::kLoss}) {
+    const std::string name = link == OpKind::kDelay ? "delay" : "loss";
+    const OpKind link_end = link == OpKind::kDelay ? OpKind::kDelayEnd : OpKind::kLossEnd;
+    int races = 0, faults = 0;
+    for (std::uint64_t seed = 1; seed <= 200; ++seed) {
+      auto options = Options(seed);
+      options.nemeses = {name, "kill"};
+      const auto ops = Generate(options);
+      for (std::size_t i = 0; i < ops.size(); ++i) {
+        if (ops[i].kind != link) continue;
+        ++faults;
+        // A plain link fault is the only fault of its cycle: a kill right after it is a race.
+        ASSERT_LT(i + 1, ops.size());
+        if (ops[i + 1].kind != OpKind::kKill) continue;
+        ++races;
+        EXPECT_EQ(ops[i].loss_target, LossTarget::kAll);
+        if (link == OpKind::kDelay) {
+          EXPECT_EQ(ops[i].delay_ms, 100);
+          EXPECT_EQ(ops[i].jitter_ms, 50);
+        } else {
+          EXPECT_EQ(ops[i].loss_percent, 50);
+        }
+        ASSERT_LT(i + 4, ops.size());
+        const Op& leader = ops[i + 1];
+        const Op& candidate = ops[i + 2];
+        const Op& voter = ops[i + 3];
+        EXPECT_EQ(leader.target, KillTarget::kLeader);
+        EXPECT_EQ(candidate.target, KillTarget::kCandidate);
+        EXPECT_EQ(candidate.offset_s, leader.offset_s);
+        EXPECT_EQ(candidate.voter_wait_s, voter.voter_wait_s);
+        EXPECT_GE(candidate.restart_after_s, 2.0);
+        EXPECT_EQ(voter.target, KillTarget::kVoter);
+        EXPECT_TRUE(voter.rival);
+        EXPECT_NEAR(leader.offset_s, ops[i].offset_s + 0.3, 1e-6);
+        EXPECT_EQ(voter.offset_s, leader.offset_s);
+        EXPECT_GE(voter.restart_after_s, 0.02);
+        EXPECT_LE(voter.restart_after_s, 0.06);
+        ASSERT_LT(i + 5, ops.size());
+        const Op& first_voter = ops[i + 4];
+        EXPECT_EQ(first_voter.target, KillTarget::kVoter);
+        EXPECT_FALSE(first_voter.rival);
+        EXPECT_EQ(first_voter.offset_s, leader.offset_s);
+        EXPECT_GE(first_voter.restart_after_s, 2.0);
+        const auto end = std::find_if(ops.begin() + static_cast<std::ptrdiff_t>(i), ops.end(),
+                                      [&](const Op& op) { return op.kind == link_end; });
+        ASSERT_NE(end, ops.end());
+        EXPECT_LE(voter.offset_s + voter.voter_wait_s, end->offset_s);
+      }
+      options.nemeses = {name};
+      for (const Op& op : Generate(options)) EXPECT_NE(op.kind, OpKind::kKill);
     }
-    options.nemeses = {"delay"};
-    for (const Op& op : Generate(options)) EXPECT_NE(op.kind, OpKind::kKill);
+    // About half of them (binomial over hundreds of faults: 40-60 % with margin).
+    EXPECT_GT(races, faults * 2 / 5) << name << ": " << races << " of " << faults;
+    EXPECT_LT(races, faults * 3 / 5) << name << ": " << races << " of " << faults;
   }
-  // About half of them (binomial over ~1000 delays: 40-60 % with margin).
-  EXPECT_GT(races, delays * 2 / 5) << races << " of " << delays;
-  EXPECT_LT(races, delays * 3 / 5) << races << " of " << delays;
 }
 
 // The clock cycles of a clock+partition schedule: half are lease races (every

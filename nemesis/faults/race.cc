@@ -1,0 +1,61 @@
+// Election races: a link fault of every pair with kills inside it, drawn by
+// the delay and loss kinds when kill is on (faults.h).
+#include <algorithm>
+#include <utility>
+
+#include "nemesis/faults/faults.h"
+
+namespace schism::nemesis::faults {
+namespace {
+
+// The leader dies this long after the links degraded, so that the link fault
+// is in force (and proven) when the election starts.
+constexpr double kRaceKillAfter = 0.3;
+
+Op RaceKill(double t, KillTarget target, double restart_after) {
+  Op kill;
+  kill.offset_s = Millis(t);
+  kill.kind = OpKind::kKill;
+  kill.target = target;
+  kill.restart_after_s = Millis(restart_after);
+  return kill;
+}
+
+}  // namespace
+
+std::optional<double> DrawElectionRace(CycleDraw& draw, Op link, OpKind link_end) {
+  const double hold = std::max(2.0, draw.interval * UniformReal(draw.rng, 0.6, 1.4));
+  const double kill_at = draw.t + kRaceKillAfter;
+  const double voter_wait = Millis(hold - kRaceKillAfter - 0.2);
+  const double leader_back = UniformReal(draw.rng, 0.5, 1.5);
+  const double voter_back = UniformReal(draw.rng, 0.02, 0.06);
+  // The candidate and the first voter are back well after the leader
+  // (0.5-1.5 s) and the election that follows: both know the epoch the
+  // candidate chose, which the next leader must not see.
+  const double candidate_back = UniformReal(draw.rng, 2.0, 3.5);
+  const double first_voter_back = UniformReal(draw.rng, 2.0, 3.5);
+  if (voter_wait < 0.5 || draw.t + hold >= draw.end ||
+      kill_at + std::max({leader_back, voter_wait + candidate_back, voter_wait + voter_back,
+                          voter_wait + first_voter_back}) >= draw.end) {
+    return std::nullopt;
+  }
+  link.offset_s = Millis(draw.t);
+  draw.ops.push_back(std::move(link));
+  draw.ops.push_back(RaceKill(kill_at, KillTarget::kLeader, leader_back));
+  Op candidate = RaceKill(kill_at, KillTarget::kCandidate, candidate_back);
+  candidate.voter_wait_s = voter_wait;
+  draw.ops.push_back(candidate);
+  Op voter = RaceKill(kill_at, KillTarget::kVoter, voter_back);
+  voter.voter_wait_s = voter_wait;
+  voter.rival = true;
+  draw.ops.push_back(voter);
+  // Armed after the rival's kill, so that when one vote fires both, the
+  // quick restart wins (the second finds the voter dead and is skipped).
+  Op first_voter = RaceKill(kill_at, KillTarget::kVoter, first_voter_back);
+  first_voter.voter_wait_s = voter_wait;
+  draw.ops.push_back(first_voter);
+  draw.ops.push_back(Simple(link_end, Millis(draw.t + hold)));
+  return draw.t + hold + draw.interval * UniformReal(draw.rng, 0.5, 1.5);
+}
+
+}  // namespace schism::nemesis::faults
