@@ -53,7 +53,10 @@ class DelayKind final : public FaultKind {
       link.loss_target = LossTarget::kAll;
       link.delay_ms = kRaceDelayMs;
       link.jitter_ms = kRaceJitterMs;
-      if (auto next = DrawElectionRace(draw, std::move(link), OpKind::kDelayEnd)) return *next;
+      if (auto next =
+              DrawElectionRace(draw, std::move(link), OpKind::kDelayEnd, RaceShape::kContested)) {
+        return *next;
+      }
     }
     return HeldCycle(draw, OpKind::kDelayEnd, [&] {
       Op op;

@@ -51,7 +51,10 @@ class LossKind final : public FaultKind {
       link.kind = OpKind::kLoss;
       link.loss_target = LossTarget::kAll;
       link.loss_percent = kRaceLossPercent;
-      if (auto next = DrawElectionRace(draw, std::move(link), OpKind::kLossEnd)) return *next;
+      if (auto next =
+              DrawElectionRace(draw, std::move(link), OpKind::kLossEnd, RaceShape::kKeepAway)) {
+        return *next;
+      }
     }
     return HeldCycle(draw, OpKind::kLossEnd, [&] {
       Op op;

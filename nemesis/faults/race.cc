@@ -23,17 +23,20 @@ Op RaceKill(double t, KillTarget target, double restart_after) {
 
 }  // namespace
 
-std::optional<double> DrawElectionRace(CycleDraw& draw, Op link, OpKind link_end) {
+std::optional<double> DrawElectionRace(CycleDraw& draw, Op link, OpKind link_end,
+                                       RaceShape shape) {
+  const bool keep_away = shape == RaceShape::kKeepAway;
   const double hold = std::max(2.0, draw.interval * UniformReal(draw.rng, 0.6, 1.4));
   const double kill_at = draw.t + kRaceKillAfter;
   const double voter_wait = Millis(hold - kRaceKillAfter - 0.2);
   const double leader_back = UniformReal(draw.rng, 0.5, 1.5);
   const double voter_back = UniformReal(draw.rng, 0.02, 0.06);
-  // The candidate and the first voter are back well after the leader
-  // (0.5-1.5 s) and the election that follows: both know the epoch the
-  // candidate chose, which the next leader must not see.
-  const double candidate_back = UniformReal(draw.rng, 2.0, 3.5);
-  const double first_voter_back = UniformReal(draw.rng, 2.0, 3.5);
+  // Kept away, the candidate and its first voter are back well after the
+  // leader (0.5-1.5 s) and the election that follows: both know the epoch
+  // the candidate chose, which the next leader must not see.
+  const double candidate_back =
+      keep_away ? UniformReal(draw.rng, 2.0, 3.5) : UniformReal(draw.rng, 0.5, 1.5);
+  const double first_voter_back = keep_away ? UniformReal(draw.rng, 2.0, 3.5) : 0.0;
   if (voter_wait < 0.5 || draw.t + hold >= draw.end ||
       kill_at + std::max({leader_back, voter_wait + candidate_back, voter_wait + voter_back,
                           voter_wait + first_voter_back}) >= draw.end) {
@@ -49,11 +52,13 @@ std::optional<double> DrawElectionRace(CycleDraw& draw, Op link, OpKind link_end
   voter.voter_wait_s = voter_wait;
   voter.rival = true;
   draw.ops.push_back(voter);
-  // Armed after the rival's kill, so that when one vote fires both, the
-  // quick restart wins (the second finds the voter dead and is skipped).
-  Op first_voter = RaceKill(kill_at, KillTarget::kVoter, first_voter_back);
-  first_voter.voter_wait_s = voter_wait;
-  draw.ops.push_back(first_voter);
+  if (keep_away) {
+    // Armed after the rival's kill, so that when one vote fires both, the
+    // quick restart wins (the second finds the voter dead and is skipped).
+    Op first_voter = RaceKill(kill_at, KillTarget::kVoter, first_voter_back);
+    first_voter.voter_wait_s = voter_wait;
+    draw.ops.push_back(first_voter);
+  }
   draw.ops.push_back(Simple(link_end, Millis(draw.t + hold)));
   return draw.t + hold + draw.interval * UniformReal(draw.rng, 0.5, 1.5);
 }

@@ -351,12 +351,15 @@ struct ElectorRow {
   std::map<std::string, std::string> verdicts;
   std::string output;
 };
-ElectorRow ReplayElector(const std::string& elector, const std::string& ops, int seconds) {
+ElectorRow ReplayElector(const std::string& elector, const std::string& ops, int seconds,
+                         const std::string& bug = "") {
   TempDir tmp;
   const std::string timeline = Timeline(tmp, elector, ops);
-  Outcome o = RunSchism(tmp, {"replay", timeline, "--elector", elector, "--time",
-                              std::to_string(seconds), "--store", (tmp.path() / "store").string()},
-                        90s);
+  std::vector<std::string> args = {"replay", timeline, "--elector", elector, "--time",
+                                   std::to_string(seconds), "--store",
+                                   (tmp.path() / "store").string()};
+  if (!bug.empty()) args.insert(args.end(), {"--bug", bug});
+  Outcome o = RunSchism(tmp, args, 90s);
   ElectorRow row{o.code, {}, o.output};
   if (!std::filesystem::exists(o.run_dir / "results.json")) return row;
   json results = json::parse(ReadFile(o.run_dir / "results.json"));
@@ -421,40 +424,26 @@ TEST(Run, LeaseStaysValidUnderPartitionsKillsAndPauses) {
 // pair that, counting two as a quorum, elects its own leader.
 TEST(Run, ZabWithoutAQuorumElectsInAMinority) {
   if (!IsRoot()) GTEST_SKIP() << "needs root";
-  TempDir tmp;
-  const std::string timeline = Timeline(tmp, "zab", R"([
+  const ElectorRow row = ReplayElector("zab", R"([
     {"t":2.0,"f":"partition","grouping":"n1,n2|n3,n4,n5"},
     {"t":6.0,"f":"heal"}
-  ])");
-  Outcome o = RunSchism(tmp, {"replay", timeline, "--elector", "zab", "--bug", "no-quorum",
-                              "--time", "12", "--store", (tmp.path() / "store").string()},
-                        90s);
-  ASSERT_EQ(o.code, 1) << o.output;
-  json results = json::parse(ReadFile(o.run_dir / "results.json"));
-  std::map<std::string, std::string> verdicts;
-  for (const json& c : results["checkers"]) verdicts[c["checker"]] = c["verdict"];
-  EXPECT_EQ(verdicts["quorum"], "invalid") << o.output;  // a leader acked by two of five
-  EXPECT_EQ(verdicts["partition-quorum"], "invalid") << o.output;
+  ])", 12, "no-quorum");
+  ASSERT_EQ(row.code, 1) << row.output;
+  EXPECT_EQ(row.verdicts.at("quorum"), "invalid") << row.output;  // a leader acked by two of five
+  EXPECT_EQ(row.verdicts.at("partition-quorum"), "invalid") << row.output;
 }
 
 // A leader that claims 3x its lease and is then cut off still claims it when
 // the majority's new leader takes over.
 TEST(Run, ALongLeaseOverlapsTheNextHolder) {
   if (!IsRoot()) GTEST_SKIP() << "needs root";
-  TempDir tmp;
-  const std::string timeline = Timeline(tmp, "lease", R"([
+  const ElectorRow row = ReplayElector("lease", R"([
     {"t":2.0,"f":"partition","grudge":"isolate-leader"},
     {"t":6.0,"f":"heal"}
-  ])");
-  Outcome o = RunSchism(tmp, {"replay", timeline, "--elector", "lease", "--bug", "long-lease",
-                              "--time", "12", "--store", (tmp.path() / "store").string()},
-                        90s);
-  ASSERT_EQ(o.code, 1) << o.output;
-  json results = json::parse(ReadFile(o.run_dir / "results.json"));
-  std::map<std::string, std::string> verdicts;
-  for (const json& c : results["checkers"]) verdicts[c["checker"]] = c["verdict"];
-  EXPECT_EQ(verdicts["lease"], "invalid") << o.output;
-  EXPECT_EQ(verdicts["fencing"], "valid") << o.output;  // tokens still grow
+  ])", 12, "long-lease");
+  ASSERT_EQ(row.code, 1) << row.output;
+  EXPECT_EQ(row.verdicts.at("lease"), "invalid") << row.output;
+  EXPECT_EQ(row.verdicts.at("fencing"), "valid") << row.output;  // tokens still grow
 }
 
 TEST(Run, BadInputGetsOneClearLineAndUsageExit) {
