@@ -84,7 +84,8 @@ void FaultRunner::OnEvent(std::size_t k, const histories::Event& e) {
   if (e.type != EventType::kVote || context_.stopping()) return;
   const auto& names = context_.names();
   const auto candidate = std::find(names.begin(), names.end(), e.vote_for);
-  if (candidate == names.end() || e.vote_for == names[k]) return;  // A self-vote, or an unknown node.
+  // A vote for an unknown node, or for itself, names no one to kill.
+  if (candidate == names.end() || e.vote_for == names[k]) return;
   const auto c = static_cast<std::size_t>(candidate - names.begin());
   for (const auto& mechanism : mechanisms_) mechanism->OnVote(k, c, e.term);
 }
