@@ -2,6 +2,7 @@
 // runs at another rate, until a clock-end. Never the host's clock.
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include "nemesis/faults/faults.h"
 #include "nemesis/names.h"
@@ -21,17 +22,19 @@ constexpr double kRaceRate = 2.0;
 // built-in lease (1 s) and a new election.
 constexpr double kRaceCutAfter = 0.5;
 
-// A lease race of `hold` seconds from draw.t: every clock at kRaceRate, the
-// leader isolated kRaceCutAfter later and healed before the clocks are
-// restored. Granters whose clocks run fast count their promise out early and
-// grant a new leader while the old one's claim still runs on real time: a
-// lease elector is safe only while drift stays under its bound. Returns
-// false, drawing nothing more, when it does not fit before draw.end.
-bool DrawLeaseRace(CycleDraw& draw, double hold) {
+// A lease race from draw.t, held 0.6-1.4 intervals: every clock at
+// kRaceRate, the leader isolated kRaceCutAfter later and healed before the
+// clocks are restored. Granters whose clocks run fast count their promise out
+// early and grant a new leader while the old one's claim still runs on real
+// time: a lease elector is safe only while drift stays under its bound.
+// Returns when the next cycle starts, or nullopt, having drawn and pushed
+// nothing more than the random numbers, when it does not fit before draw.end.
+std::optional<double> DrawLeaseRace(CycleDraw& draw) {
+  const double hold = draw.interval * UniformReal(draw.rng, 0.6, 1.4);
   const double cut_at = draw.t + kRaceCutAfter;
   const double heal_at = cut_at + UniformReal(draw.rng, 1.5, 3.0);
   const double end_at = std::max(draw.t + hold, heal_at + 0.5);
-  if (end_at >= draw.end) return false;
+  if (end_at >= draw.end) return std::nullopt;
   Op clock;
   clock.offset_s = Millis(draw.t);
   clock.kind = OpKind::kClock;
@@ -46,7 +49,7 @@ bool DrawLeaseRace(CycleDraw& draw, double hold) {
   draw.ops.push_back(cut);
   draw.ops.push_back(Simple(OpKind::kHeal, Millis(heal_at)));
   draw.ops.push_back(Simple(OpKind::kClockEnd, Millis(end_at)));
-  return true;
+  return Millis(end_at) + draw.interval * UniformReal(draw.rng, 0.5, 1.5);
 }
 
 class ClockKind final : public AnyNodeFault {
@@ -88,11 +91,7 @@ class ClockKind final : public AnyNodeFault {
   // (DrawLeaseRace).
   double DrawCycle(CycleDraw& draw) const override {
     if (draw.IsOn("partition") && Chance(draw.rng, kLeaseRace)) {
-      const double hold = draw.interval * UniformReal(draw.rng, 0.6, 1.4);
-      const std::size_t before = draw.ops.size();
-      if (DrawLeaseRace(draw, hold)) {
-        return draw.ops[before + 3].offset_s + draw.interval * UniformReal(draw.rng, 0.5, 1.5);
-      }
+      if (auto next = DrawLeaseRace(draw)) return *next;
     }
     return HeldCycle(draw, OpKind::kClockEnd, [&] {
       auto& rng = draw.rng;
