@@ -11,8 +11,8 @@ namespace {
 
 // The election race's links: 100 ± 50 ms, slow enough that two candidates
 // of one term overlap, and that the winner's first heartbeat reaches its
-// rival well after a killed voter is back (measured: at 60 ± 40 ms it often
-// came first).
+// rival well after a killed voter is back (at 60 ± 40 ms it came first in the
+// run inspected, and 0 of 6 seeds x 30 s were flagged).
 constexpr double kRaceDelayMs = 100;
 constexpr double kRaceJitterMs = 50;
 
