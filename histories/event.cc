@@ -186,8 +186,16 @@ bool SameDetail(const json& a, const json& b) {
   return a == b;
 }
 
-// Microseconds, the precision of "t" on disk.
-long long Micros(double seconds) { return std::llround(seconds * 1e6); }
+// "t" as FormatEvent writes it: microseconds, rounded in decimal. Rounding
+// seconds * 1e6 instead would disagree with the file for some times just
+// under a half microsecond (0.0000005 is 0.000000 on disk but 1 us).
+std::string Micros(double seconds) {
+  char buffer[400];  // Fixed notation of the largest double needs 316.
+  auto [end, ec] =
+      std::to_chars(buffer, buffer + sizeof buffer, seconds, std::chars_format::fixed, 6);
+  if (ec != std::errc()) return std::to_string(seconds);  // Not finite.
+  return std::string(buffer, end);
+}
 
 json ParseObject(std::string_view line) {
   if (line.find_first_not_of(" \t\r") == std::string_view::npos) Fail("not JSON: empty line");

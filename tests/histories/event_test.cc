@@ -131,6 +131,16 @@ TEST(EventEquality, ComparesTimeToTheMicrosecondAndEmptyDetail) {
   EXPECT_FALSE(a == b);
 }
 
+// Found by the fuzzer: 0.0000005 is written as 0.000000, so the event read
+// back from the file must equal the one that was written.
+TEST(EventEquality, RoundsTimeAsTheFileDoes) {
+  for (const char* t : {"0.0000005", "0.0000035", "7.0000085"}) {
+    const Event first =
+        ParseEventLine(std::string(R"({"i":1,"t":)") + t + R"(,"type":"nemesis"})");
+    EXPECT_EQ(ParseEventLine(FormatEvent(first)), first) << t;
+  }
+}
+
 struct BadLine {
   const char* line;
   const char* error;
