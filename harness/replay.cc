@@ -21,7 +21,7 @@ json ReadJson(const fs::path& file) {
   if (!in) throw UsageError(file.string() + ": cannot be read");
   try {
     return json::parse(in);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for 1e999.
     throw UsageError(file.string() + ": not JSON (" + e.what() +
                      "); pass a run dir, its timeline.json or a timeline file");
   }

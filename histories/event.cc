@@ -52,6 +52,13 @@ std::string Shown(const json& value) {
 // Turns nlohmann's "[json.exception.parse_error.101] parse error at line 1,
 // column 2: syntax error while parsing ..." into "syntax error while parsing
 // ... (at byte 2)".
+// Drops nlohmann's "[json.exception.out_of_range.406] " prefix.
+std::string ShortJsonReason(const json::exception& e) {
+  std::string_view what = e.what();
+  const std::size_t close = what.find("] ");
+  return std::string(close == std::string_view::npos ? what : what.substr(close + 2));
+}
+
 std::string ShortParseReason(const json::parse_error& e) {
   std::string_view what = e.what();
   std::size_t at = what.find("parse error");
@@ -204,6 +211,9 @@ json ParseObject(std::string_view line) {
     j = json::parse(line);
   } catch (const json::parse_error& e) {
     Fail("not JSON: " + ShortParseReason(e));
+  } catch (const json::exception& e) {
+    // E.g. out_of_range 406, "number overflow parsing '1e999'".
+    Fail("not JSON: " + ShortJsonReason(e));
   }
   if (!j.is_object()) Fail(std::string("not a JSON object but ") + j.type_name());
   return j;

@@ -141,6 +141,8 @@ TEST(Replay, BadFilesAreUsageErrorsNamingTheFile) {
   TempDir tmp;
   std::ofstream(tmp.path() / "junk.json") << "{not json";
   EXPECT_THROW(ReplayConfig(tmp.path() / "junk.json", {}), UsageError);
+  std::ofstream(tmp.path() / "huge.json") << "{\"seed\": 1e999}";
+  EXPECT_THROW(ReplayConfig(tmp.path() / "huge.json", {}), UsageError);
   EXPECT_THROW(ReplayConfig(tmp.path() / "none.json", {}), UsageError);
   json config = RecordedRunConfig();
   config.erase("elector_args");

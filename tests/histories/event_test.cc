@@ -159,6 +159,9 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         BadLine{"", "not JSON: empty line"}, BadLine{"{\"i\":1,", "not JSON: syntax error"},
         BadLine{"hello", "not JSON: syntax error"}, BadLine{"[1,2]", "not a JSON object but array"},
+        // Found by the fuzzer: nlohmann throws out_of_range here, not parse_error.
+        BadLine{R"({"i":1,"t":1,"type":"run","x":1.0e77777})",
+                "not JSON: number overflow parsing '1.0e77777'"},
         BadLine{R"({"t":1,"type":"run"})", R"(missing field "i")"},
         BadLine{R"({"i":1,"type":"run"})", R"(missing field "t")"},
         BadLine{R"({"i":1,"t":1})", R"(missing field "type")"},
