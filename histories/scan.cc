@@ -105,6 +105,7 @@ class Cursor {
       const char c = text_[pos_];
       if (in_string) {
         if (c == '\\') {
+          if (pos_ + 1 == text_.size()) return false;  // A line ending in a lone backslash.
           ++pos_;
         } else if (c == '"') {
           in_string = false;

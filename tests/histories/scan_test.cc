@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+#include <memory>
 #include <string>
+#include <string_view>
 
 namespace schism::histories {
 namespace {
@@ -68,6 +71,18 @@ TEST(Scan, GivesUpOnWhatItDoesNotKnow) {
     internal::SeenFields seen;
     EXPECT_FALSE(internal::ScanEventLine(line, e, seen)) << line;
   }
+}
+
+// Found by the fuzzer: a line that ends inside a string, on a backslash, was
+// read past its end. The bytes sit in a buffer of exactly their size, with no
+// terminator after them, so that AddressSanitizer sees any read beyond.
+TEST(Scan, StopsAtALineThatEndsOnABackslash) {
+  const std::string text = R"({"i":1,"t":1,"type":"run","x":"ab\)";
+  const auto bytes = std::make_unique<char[]>(text.size());
+  std::memcpy(bytes.get(), text.data(), text.size());
+  Event e;
+  internal::SeenFields seen;
+  EXPECT_FALSE(internal::ScanEventLine(std::string_view(bytes.get(), text.size()), e, seen));
 }
 
 }  // namespace
