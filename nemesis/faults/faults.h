@@ -100,24 +100,26 @@ enum class RaceShape {
   // candidate not there to win, so an elector that forgot its vote votes
   // twice (Raft's --bug forget-vote; measured 16 of 20 seeds x 60 s).
   kContested,
-  // A leader-elect's epoch (loss races): the candidate and a third kill, of
-  // the next vote's voter, are back after 2-3.5 s. A leader-elect killed as
-  // its first follower accepts its epoch (the others not reached on a lossy
-  // link), both kept away while the rest elect, lets the next leader choose
-  // that same epoch from followers that never saw it, which ZAB's
-  // --bug accept-old-epoch acks on their return. Kept away, the first voter
-  // is no longer there to vote twice, so delay races do not do this.
+  // A leader-elect's epoch (loss races): the candidate and the next vote's
+  // voter are back after 2-3.5 s, and the link fault ends 1.5-1.9 s in. A
+  // leader-elect killed as its first follower accepts its epoch (the others
+  // not reached on a lossy link), both kept away while the rest elect on
+  // clean links, lets the next leader choose that same epoch from followers
+  // that never saw it, which ZAB's --bug accept-old-epoch acks on their
+  // return. Kept away, the first voter is no longer there to vote twice, so
+  // delay races do not do this.
   kKeepAway,
 };
 
 // An election race from draw.t (race.cc): `link`, a start op of a link fault
 // on every pair (its offset is set here), held max(2 s, 0.6-1.4 intervals)
-// and ended by `link_end`; the leader killed 0.3 s in (back after 0.5-1.5 s);
-// and kills armed then, until shortly before the link fault ends, for the
-// next vote: one of its candidate, one of its voter once the term is
-// contested (`rival`, back after 20-60 ms), and as `shape` says. Returns when
-// the next cycle starts, or nullopt, having drawn and pushed nothing more
-// than the random numbers, when it does not fit before draw.end.
+// (kKeepAway: 1.5-1.9 s) and ended by `link_end`; the leader killed 0.3 s in
+// (back after 0.5-1.5 s); and kills armed then, until shortly before the link
+// fault ends, for the next vote: one of its candidate and as `shape` says
+// (kContested: one of its voter once the term is contested, `rival`, back
+// after 20-60 ms). Returns when the next cycle starts, or nullopt, having
+// drawn and pushed nothing more than the random numbers, when it does not fit
+// before draw.end.
 std::optional<double> DrawElectionRace(CycleDraw& draw, Op link, OpKind link_end,
                                        RaceShape shape);
 

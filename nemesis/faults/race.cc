@@ -26,7 +26,11 @@ Op RaceKill(double t, KillTarget target, double restart_after) {
 std::optional<double> DrawElectionRace(CycleDraw& draw, Op link, OpKind link_end,
                                        RaceShape shape) {
   const bool keep_away = shape == RaceShape::kKeepAway;
-  const double hold = std::max(2.0, draw.interval * UniformReal(draw.rng, 0.6, 1.4));
+  // Kept away, the link fault ends soon after the first election (1.5-1.9 s):
+  // the next leader then settles on clean links in the epoch it chose, and
+  // is still in it when the pair kept away comes back.
+  const double stretch = UniformReal(draw.rng, 0.6, 1.4);
+  const double hold = keep_away ? 1.2 + 0.5 * stretch : std::max(2.0, draw.interval * stretch);
   const double kill_at = draw.t + kRaceKillAfter;
   const double voter_wait = Millis(hold - kRaceKillAfter - 0.2);
   const double leader_back = UniformReal(draw.rng, 0.5, 1.5);
@@ -48,16 +52,17 @@ std::optional<double> DrawElectionRace(CycleDraw& draw, Op link, OpKind link_end
   Op candidate = RaceKill(kill_at, KillTarget::kCandidate, candidate_back);
   candidate.voter_wait_s = voter_wait;
   draw.ops.push_back(candidate);
-  Op voter = RaceKill(kill_at, KillTarget::kVoter, voter_back);
-  voter.voter_wait_s = voter_wait;
-  voter.rival = true;
-  draw.ops.push_back(voter);
   if (keep_away) {
-    // Armed after the rival's kill, so that when one vote fires both, the
-    // quick restart wins (the second finds the voter dead and is skipped).
+    // No rival's kill: its quick restart would win over this one, and armed
+    // until the next election it would unsettle the next leader.
     Op first_voter = RaceKill(kill_at, KillTarget::kVoter, first_voter_back);
     first_voter.voter_wait_s = voter_wait;
     draw.ops.push_back(first_voter);
+  } else {
+    Op voter = RaceKill(kill_at, KillTarget::kVoter, voter_back);
+    voter.voter_wait_s = voter_wait;
+    voter.rival = true;
+    draw.ops.push_back(voter);
   }
   draw.ops.push_back(Simple(link_end, Millis(draw.t + hold)));
   return draw.t + hold + draw.interval * UniformReal(draw.rng, 0.5, 1.5);
