@@ -49,9 +49,6 @@ std::string Shown(const json& value) {
 
 [[noreturn]] void Fail(std::string message) { throw HistoryError(std::move(message)); }
 
-// Turns nlohmann's "[json.exception.parse_error.101] parse error at line 1,
-// column 2: syntax error while parsing ..." into "syntax error while parsing
-// ... (at byte 2)".
 // Drops nlohmann's "[json.exception.out_of_range.406] " prefix.
 std::string ShortJsonReason(const json::exception& e) {
   std::string_view what = e.what();
@@ -59,6 +56,9 @@ std::string ShortJsonReason(const json::exception& e) {
   return std::string(close == std::string_view::npos ? what : what.substr(close + 2));
 }
 
+// Turns nlohmann's "[json.exception.parse_error.101] parse error at line 1,
+// column 2: syntax error while parsing ..." into "syntax error while parsing
+// ... (at byte 2)".
 std::string ShortParseReason(const json::parse_error& e) {
   std::string_view what = e.what();
   std::size_t at = what.find("parse error");
@@ -200,8 +200,7 @@ std::string Micros(double seconds) {
   char buffer[400];  // Fixed notation of the largest double needs 316.
   auto [end, ec] =
       std::to_chars(buffer, buffer + sizeof buffer, seconds, std::chars_format::fixed, 6);
-  if (ec != std::errc()) return std::to_string(seconds);  // Not finite.
-  return std::string(buffer, end);
+  return ec == std::errc() ? std::string(buffer, end) : std::to_string(seconds);
 }
 
 json ParseObject(std::string_view line) {
