@@ -1,6 +1,7 @@
 #include "harness/run_store.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -8,6 +9,7 @@
 #include <chrono>
 #include <ctime>
 #include <stdexcept>
+#include <string>
 #include <system_error>
 
 #include "histories/atomic_file.h"
@@ -29,6 +31,60 @@ std::string UtcStamp() {
   throw std::system_error(errno, std::generic_category(), std::string(what) + " " + path.string());
 }
 
+// Holds an exclusive flock on <root>/.latest.lock while it lives. Runs that
+// share a store take it around creating their run dir and repointing latest,
+// so latest ends at the run created last, whatever the order of the renames.
+class StoreLock {
+ public:
+  explicit StoreLock(const fs::path& root) {
+    const fs::path path = root / ".latest.lock";
+    fd_ = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) Fail(path, "cannot open");
+    while (flock(fd_, LOCK_EX) != 0) {
+      if (errno != EINTR) {
+        const int error = errno;
+        close(fd_);
+        errno = error;
+        Fail(path, "cannot lock");
+      }
+    }
+  }
+  ~StoreLock() { close(fd_); }  // Closing the last descriptor releases the lock.
+  StoreLock(const StoreLock&) = delete;
+  StoreLock& operator=(const StoreLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
+fs::path MakeRunDir(const fs::path& parent, std::uint64_t seed) {
+  const std::string base = UtcStamp() + "-s" + std::to_string(seed);
+  for (int attempt = 1;; ++attempt) {
+    fs::path dir = parent / (attempt == 1 ? base : base + "-" + std::to_string(attempt));
+    if (mkdir(dir.c_str(), 0755) == 0) return dir;
+    if (errno != EEXIST || attempt > 1000) Fail(dir, "cannot create run dir");
+  }
+}
+
+// Repoints <root>/latest atomically: makes the new link aside, under a name of
+// this run's own (a shared name would be removed from under a concurrent run),
+// then renames it over.
+void PointLatestAt(const fs::path& root, const fs::path& dir) {
+  const fs::path latest = root / "latest";
+  const fs::path tmp_link =
+      root / (".latest." + std::to_string(getpid()) + "." + dir.filename().string());
+  std::error_code ec;
+  fs::remove(tmp_link, ec);
+  fs::create_directory_symlink(fs::relative(dir, root), tmp_link, ec);
+  if (ec) return;  // A store without symlinks has no latest; the run goes on.
+  if (rename(tmp_link.c_str(), latest.c_str()) != 0) {
+    const int error = errno;
+    fs::remove(tmp_link, ec);
+    errno = error;
+    Fail(latest, "cannot update");
+  }
+}
+
 }  // namespace
 
 RunDir RunDir::Create(const fs::path& root, std::string_view test, std::uint64_t seed) {
@@ -36,22 +92,12 @@ RunDir RunDir::Create(const fs::path& root, std::string_view test, std::uint64_t
   std::error_code ec;
   fs::create_directories(parent, ec);
   if (ec) throw std::system_error(ec, "cannot create run store " + parent.string());
-  std::string base = UtcStamp() + "-s" + std::to_string(seed);
-  fs::path dir;
-  for (int attempt = 1;; ++attempt) {
-    dir = parent / (attempt == 1 ? base : base + "-" + std::to_string(attempt));
-    if (mkdir(dir.c_str(), 0755) == 0) break;
-    if (errno != EEXIST || attempt > 1000) Fail(dir, "cannot create run dir");
-  }
+  const StoreLock lock(root);
+  fs::path dir = MakeRunDir(parent, seed);
   for (const char* sub : {"nodes", "data"}) {
     if (mkdir((dir / sub).c_str(), 0755) != 0) Fail(dir / sub, "cannot create");
   }
-  // Repoint <root>/latest atomically: make the new link aside, then rename over.
-  fs::path latest = root / "latest";
-  fs::path tmp_link = root / ".latest.tmp";
-  fs::remove(tmp_link, ec);
-  fs::create_directory_symlink(fs::relative(dir, root), tmp_link, ec);
-  if (!ec && rename(tmp_link.c_str(), latest.c_str()) != 0) Fail(latest, "cannot update");
+  PointLatestAt(root, dir);
   return RunDir(dir);
 }
 

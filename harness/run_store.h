@@ -17,7 +17,9 @@ class RunDir {
   // Creates a fresh run directory for `test` under `root` (and nodes/, data/),
   // and points <root>/latest at it. Throws std::system_error naming the path
   // when it cannot. Two runs started within the same second get distinct
-  // directories (a -2, -3 ... suffix).
+  // directories (a -2, -3 ... suffix). Runs may share a store at once: they
+  // take turns (an flock on <root>/.latest.lock) to create their directory
+  // and repoint latest, which ends at the one created last.
   static RunDir Create(const std::filesystem::path& root, std::string_view test, std::uint64_t seed);
 
   const std::filesystem::path& path() const { return path_; }

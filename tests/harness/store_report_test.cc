@@ -1,6 +1,12 @@
 // The run store's layout and the HTML report, without root.
 #include <gtest/gtest.h>
 
+#include <iterator>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
 #include "harness/report_html.h"
 #include "harness/run_store.h"
 #include "histories/event.h"
@@ -23,6 +29,43 @@ TEST(RunDir, LaysOutARunAndPointsLatestAtIt) {
   RunDir b = RunDir::Create(tmp.path(), "raft", 7);  // same second, same seed
   EXPECT_NE(a.path(), b.path());
   EXPECT_EQ(fs::canonical(tmp.path() / "latest"), fs::canonical(b.path()));
+}
+
+// Concurrent runs in one store once lost a run: they all made their new link
+// under one name and removed it from under each other ("cannot update
+// store/latest"). Every one must now get its own dir, and latest one of them.
+TEST(RunDir, RunsThatShareAStoreAtOnceAllStart) {
+  testing::TempDir tmp;
+  constexpr int kRuns = 8;
+  std::vector<fs::path> dirs(kRuns);
+  std::vector<std::string> errors(kRuns);
+  {
+    std::vector<std::jthread> threads;
+    for (int k = 0; k < kRuns; ++k) {
+      threads.emplace_back([&, k] {
+        try {
+          for (int round = 0; round < 20; ++round) {
+            dirs[k] = RunDir::Create(tmp.path(), "raft", 7).path();  // Same names, same second.
+          }
+        } catch (const std::exception& e) {
+          errors[k] = e.what();
+        }
+      });
+    }
+  }
+  for (int k = 0; k < kRuns; ++k) EXPECT_EQ(errors[k], "") << "run " << k;
+  std::set<fs::path> distinct(dirs.begin(), dirs.end());
+  EXPECT_EQ(distinct.size(), static_cast<std::size_t>(kRuns));
+  EXPECT_EQ(std::distance(fs::directory_iterator(tmp.path() / "raft"), fs::directory_iterator()),
+            kRuns * 20);
+  const fs::path latest = fs::canonical(tmp.path() / "latest");
+  EXPECT_TRUE(fs::is_directory(latest / "nodes")) << latest;
+  // Nothing left but the runs, latest and the lock.
+  std::set<std::string> names;
+  for (const auto& entry : fs::directory_iterator(tmp.path())) {
+    names.insert(entry.path().filename().string());
+  }
+  EXPECT_EQ(names, (std::set<std::string>{".latest.lock", "latest", "raft"}));
 }
 
 TEST(RunDir, WritesFilesWhole) {
