@@ -1,10 +1,16 @@
 // pause: a node stops running (SIGSTOP, or a cgroup freeze when "how" is
 // "freeze") until resume_after has passed, or a resume op.
+#include <algorithm>
+
 #include "nemesis/faults/faults.h"
 #include "nemesis/suggest.h"
 
 namespace schism::nemesis::faults {
 namespace {
+
+// After a pause of every node, the next fault starts at least this long after
+// they resume.
+constexpr double kAfterEveryNodeResumes = 0.3;
 
 // Pauses pick among live nodes that are not paused already.
 void ResolvePause(ResolvedOp& out, const ClusterView& view, std::mt19937_64& rng) {
@@ -105,7 +111,14 @@ class PauseKind final : public FaultKind {
       op.freeze = Chance(draw.rng, 0.5);
       draw.ops.push_back(op);
     }
-    return draw.t + draw.interval * UniformReal(draw.rng, 0.7, 1.3);
+    const double next = draw.t + draw.interval * UniformReal(draw.rng, 0.7, 1.3);
+    // With every node paused no packet crosses the network, so a partition
+    // (or loss, delay...) started then could not be shown to take effect: the
+    // next fault waits until they run again.
+    if (op.target == KillTarget::kAll && op.resume_after_s >= 0.05) {
+      return std::max(next, draw.t + op.resume_after_s + kAfterEveryNodeResumes);
+    }
+    return next;
   }
 
   void Read(const EntryReader& in, Op& op) const override {

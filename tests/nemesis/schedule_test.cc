@@ -252,6 +252,27 @@ TEST(NemesisSchedule, KillsAndPausesSometimesHitAMinorityAMajorityOrEveryNode) {
   }
 }
 
+// With every node paused nothing crosses the network, so a fault started then
+// could not be proven (a raft run of seed 19 under partition,kill,pause,flap
+// ended unknown so: its flap's first partition held while all five slept).
+TEST(NemesisSchedule, NoFaultStartsWhileEveryNodeIsPaused) {
+  int pauses_of_all = 0;
+  for (std::uint64_t seed = 1; seed <= 300; ++seed) {
+    auto options = Options(seed);
+    options.nemeses = {"partition", "kill", "pause", "flap", "loss", "delay"};
+    const auto ops = Generate(options);
+    for (std::size_t i = 0; i < ops.size(); ++i) {
+      if (ops[i].kind != OpKind::kPause || ops[i].target != KillTarget::kAll) continue;
+      ++pauses_of_all;
+      const double awake = ops[i].offset_s + ops[i].resume_after_s;
+      for (std::size_t j = i + 1; j < ops.size() && ops[j].offset_s < awake + 0.3 - 1e-6; ++j) {
+        EXPECT_FALSE(IsFaultStart(ops[j].kind)) << "seed " << seed << ": " << ToJson(ops[j]);
+      }
+    }
+  }
+  EXPECT_GT(pauses_of_all, 10);
+}
+
 TEST(NemesisSchedule, AKillOfEveryNodeIsRareAndTheClusterIsBackWithinASecond) {
   int kills = 0;
   int all = 0;
