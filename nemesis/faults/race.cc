@@ -40,10 +40,12 @@ std::optional<double> DrawElectionRace(CycleDraw& draw, Op link, OpKind link_end
   // the candidate chose, which the next leader must not see.
   const double candidate_back =
       keep_away ? UniformReal(draw.rng, 2.0, 3.5) : UniformReal(draw.rng, 0.5, 1.5);
-  const double first_voter_back = keep_away ? UniformReal(draw.rng, 2.0, 3.5) : 0.0;
+  // The voter of a contested vote is back at once, for the rival to ask
+  // again; kept away, the first voter is back with the candidate.
+  const double voter_restart = keep_away ? UniformReal(draw.rng, 2.0, 3.5) : voter_back;
   if (voter_wait < 0.5 || draw.t + hold >= draw.end ||
-      kill_at + std::max({leader_back, voter_wait + candidate_back, voter_wait + voter_back,
-                          voter_wait + first_voter_back}) >= draw.end) {
+      kill_at + std::max({leader_back, voter_wait + candidate_back, voter_wait + voter_restart}) >=
+          draw.end) {
     return std::nullopt;
   }
   link.offset_s = Millis(draw.t);
@@ -52,18 +54,12 @@ std::optional<double> DrawElectionRace(CycleDraw& draw, Op link, OpKind link_end
   Op candidate = RaceKill(kill_at, KillTarget::kCandidate, candidate_back);
   candidate.voter_wait_s = voter_wait;
   draw.ops.push_back(candidate);
-  if (keep_away) {
-    // No rival's kill: its quick restart would win over this one, and armed
-    // until the next election it would unsettle the next leader.
-    Op first_voter = RaceKill(kill_at, KillTarget::kVoter, first_voter_back);
-    first_voter.voter_wait_s = voter_wait;
-    draw.ops.push_back(first_voter);
-  } else {
-    Op voter = RaceKill(kill_at, KillTarget::kVoter, voter_back);
-    voter.voter_wait_s = voter_wait;
-    voter.rival = true;
-    draw.ops.push_back(voter);
-  }
+  Op voter = RaceKill(kill_at, KillTarget::kVoter, voter_restart);
+  voter.voter_wait_s = voter_wait;
+  // Kept away, the first vote's voter, rival or not: what matters is the
+  // epoch it accepted, not a second vote.
+  voter.rival = !keep_away;
+  draw.ops.push_back(voter);
   draw.ops.push_back(Simple(link_end, Millis(draw.t + hold)));
   return draw.t + hold + draw.interval * UniformReal(draw.rng, 0.5, 1.5);
 }
