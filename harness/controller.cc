@@ -327,7 +327,7 @@ RunResult Run::Execute() {
         [this, k](const std::string& line) { OnLine(k, line); },
         [this, k](pid_t pid, int code) { OnExit(k, pid, code); }));
   }
-  for (std::size_t k = 0; k < config_.nodes; ++k) faults_->StartNode(k);
+  faults_->StartNodes();
   signals_.async_wait([this](boost::system::error_code ec, int) {
     if (!ec) {
       progress_ << "\nschism: interrupted; stopping the nodes and cleaning up\n";

@@ -49,8 +49,8 @@ class FaultRunner {
   // nodes started.
   void FinalHeal();
 
-  // Starts node k and records it.
-  void StartNode(std::size_t k) { lives_.Start(k); }
+  // Starts every node at once (NodeLives::StartAll) and records them.
+  void StartNodes() { lives_.StartAll(context_.names().size()); }
   // Call with each contract event node k printed, after it is recorded:
   // tracks roles (for "leader" targets) and fires an armed voter kill.
   void OnEvent(std::size_t k, const histories::Event& e);

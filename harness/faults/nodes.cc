@@ -23,6 +23,26 @@ void NodeLives::Start(std::size_t k) {
   context_.recorder().Note(EventType::kProcess, "start", node, {{"pid", pid}});
 }
 
+void NodeLives::StartAll(std::size_t count) {
+  FaultSeams& seams = context_.seams();
+  if (!seams.cgroups) {
+    for (std::size_t k = 0; k < count; ++k) Start(k);
+    return;
+  }
+  const std::vector<std::string>& names = context_.names();
+  std::vector<pid_t> pids;
+  for (std::size_t k = 0; k < count; ++k) {
+    if (seams.clocks) seams.clocks->BeforeStart(names[k]);
+    pids.push_back(seams.processes.Start(k));
+    seams.cgroups->Freeze(names[k]);  // not frozen in time: it runs a little longer, no harm
+  }
+  for (std::size_t k = 0; k < count; ++k) seams.cgroups->Thaw(names[k]);
+  for (std::size_t k = 0; k < count; ++k) {
+    ForgetRole(k);
+    context_.recorder().Note(EventType::kProcess, "start", names[k], {{"pid", pids[k]}});
+  }
+}
+
 void NodeLives::Restart(std::size_t k) {
   if (context_.seams().processes.Running(k)) return;
   Start(k);

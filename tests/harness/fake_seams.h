@@ -100,9 +100,13 @@ class FakeCgroups final : public harness::Cgroups {
  public:
   bool Freeze(const std::string& node) override {
     frozen.insert(node);
+    calls.push_back("freeze " + node);
     return freezes;
   }
-  void Thaw(const std::string& node) override { frozen.erase(node); }
+  void Thaw(const std::string& node) override {
+    frozen.erase(node);
+    calls.push_back("thaw " + node);
+  }
   void Kill(const std::string& node) override { killed.push_back(node); }
   std::vector<pid_t> Pids(const std::string& node) const override {
     if (list_fails) throw std::system_error(EACCES, std::generic_category(), "cgroup.procs");
@@ -114,6 +118,7 @@ class FakeCgroups final : public harness::Cgroups {
   bool list_fails = false;
   std::map<std::string, std::vector<pid_t>> left;  // processes a cgroup still holds
   std::set<std::string> frozen;
+  std::vector<std::string> calls;  // "freeze n1", "thaw n1", in order
   std::vector<std::string> killed;
 };
 

@@ -44,7 +44,7 @@ class FaultRunnerTest : public ::testing::Test {
                    with_clocks ? &clocks_ : nullptr,
                    with_clocks ? "" : "the elector is a Go binary"},
         *recorder_);
-    for (std::size_t k = 0; k < kNodes; ++k) runner_->StartNode(k);
+    runner_->StartNodes();
   }
 
   // Applies one op written as a timeline entry, e.g. {"f":"kill",...}, now.
@@ -86,6 +86,28 @@ class FaultRunnerTest : public ::testing::Test {
   std::unique_ptr<Recorder> recorder_;
   std::unique_ptr<FaultRunner> runner_;
 };
+
+TEST_F(FaultRunnerTest, NodesStartFrozenAndAreThawedTogether) {
+  Make();
+  const std::vector<std::string> expected = {"freeze n1", "freeze n2", "freeze n3", "freeze n4",
+                                             "freeze n5", "thaw n1",   "thaw n2",   "thaw n3",
+                                             "thaw n4",   "thaw n5"};
+  EXPECT_EQ(cgroups_.calls, expected);
+  EXPECT_TRUE(cgroups_.frozen.empty());
+  const auto starts = Find(EventType::kProcess, "start");
+  ASSERT_EQ(starts.size(), kNodes);
+  for (std::size_t k = 0; k < kNodes; ++k) {
+    EXPECT_TRUE(processes_.Running(k));
+    EXPECT_EQ(starts[k].node, "n" + std::to_string(k + 1));
+    EXPECT_EQ(starts[k].detail["pid"], processes_.Pid(k));
+  }
+}
+
+TEST_F(FaultRunnerTest, WithoutCgroupsNodesStartOneAfterTheOther) {
+  Make(/*with_cgroups=*/false);
+  EXPECT_TRUE(cgroups_.calls.empty());
+  EXPECT_EQ(Find(EventType::kProcess, "start").size(), kNodes);
+}
 
 TEST_F(FaultRunnerTest, AKillTakesTheWholeTreeProvesItAndRestartsOnTime) {
   Make();
