@@ -69,6 +69,10 @@ constexpr OptionSpec kZabOptions[] = {
      Kind::kInteger, 50, 1, 3600000, Scale::kSqrt},
     {"finalize-ms", "How long a node waits for a better vote once a quorum agrees", Kind::kInteger,
      100, 1, 3600000, Scale::kSqrt},
+    {"resend-max-ms",
+     "Longest interval between a looking node's re-sends of a vote that stands (from heartbeat-ms, "
+     "doubling; not above heartbeat-ms: every heartbeat)",
+     Kind::kInteger, 50, 1, 3600000, Scale::kLinear},
     {"leader-timeout-min-ms",
      "Shortest wait for the leader's ping before looking again (a leader's wait for ping-acks)",
      Kind::kInteger, 300, 1, 3600000, Scale::kSqrt},

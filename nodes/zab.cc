@@ -145,6 +145,7 @@ void Zab::ResetLeaderTimeout() {
 }
 
 ElectorReady Zab::TakeReady() {
+  FlushBroadcast();
   ElectorReady out = std::move(ready_);
   ready_ = ElectorReady{};
   return out;
@@ -155,7 +156,8 @@ ElectorReady Zab::TakeReady() {
 void Zab::Tick() {
   ++now_;
   ++elapsed_;
-  const bool heartbeat = ++heartbeat_elapsed_ >= config_.heartbeat_ticks;
+  const int interval = state_ == State::kLooking ? resend_ticks_ : config_.heartbeat_ticks;
+  const bool heartbeat = ++heartbeat_elapsed_ >= interval;
   if (heartbeat) heartbeat_elapsed_ = 0;
   switch (state_) {
     case State::kLooking:
@@ -167,7 +169,11 @@ void Zab::Tick() {
           return;
         }
       }
-      if (heartbeat) BroadcastNotification();  // Datagrams get lost: say it again.
+      if (heartbeat) {
+        BroadcastNotification();  // Datagrams get lost: say it again.
+        resend_ticks_ = std::min(2 * resend_ticks_, std::max(config_.resend_max_ticks,
+                                                             config_.heartbeat_ticks));
+      }
       break;
     case State::kFollowing:
       if (elapsed_ >= leader_timeout_) {
@@ -257,6 +263,7 @@ void Zab::StartLooking() {
   Persist();
   ReportRoleIfChanged();
   heartbeat_elapsed_ = 0;
+  resend_ticks_ = config_.heartbeat_ticks;
   BroadcastNotification();
   if (QuorumVotesFor(durable_.vote)) finalize_elapsed_ = 0;  // A cluster of one.
 }
@@ -316,6 +323,7 @@ bool Zab::QuorumVotesFor(const Vote& vote) const {
 
 void Zab::Propose(const Vote& vote) {
   durable_.vote = vote;
+  resend_ticks_ = config_.heartbeat_ticks;  // A new vote: re-send it soon, in case it is lost.
   finalize_elapsed_.reset();  // A better vote restarts the finalize window.
   Persist();
   BroadcastNotification();
@@ -455,7 +463,11 @@ void Zab::SendPing(const std::string& to) {
   Send(kPing, to, {{"epoch", durable_.current_epoch}, {"zxid", durable_.last_zxid}});
 }
 
-void Zab::BroadcastNotification() {
+void Zab::BroadcastNotification() { broadcast_pending_ = true; }
+
+void Zab::FlushBroadcast() {
+  if (!broadcast_pending_) return;
+  broadcast_pending_ = false;
   for (const std::string& peer : config_.peers) SendNotification(peer);
 }
 
@@ -502,6 +514,7 @@ std::unique_ptr<Elector> Make(const ElectorSetup& setup, const std::optional<Jso
   config.peers = setup.peers;
   config.heartbeat_ticks = TicksFor(setup.option("heartbeat-ms"), setup.tick_ms);
   config.finalize_ticks = TicksFor(setup.option("finalize-ms"), setup.tick_ms);
+  config.resend_max_ticks = TicksFor(setup.option("resend-max-ms"), setup.tick_ms);
   config.leader_timeout_min_ticks = TicksFor(setup.option("leader-timeout-min-ms"), setup.tick_ms);
   config.leader_timeout_max_ticks = TicksFor(setup.option("leader-timeout-max-ms"), setup.tick_ms);
   config.bug = setup.bug == "accept-old-epoch" ? Bug::kAcceptOldEpoch

@@ -8,7 +8,9 @@
 //
 // LOOKING (reported as candidate). A looking node bumps its round (FLE's
 // logical clock), proposes itself and sends a "notification" to every peer,
-// again every heartbeat since datagrams get lost. On a notification of a
+// again every heartbeat since datagrams get lost (backing off while its vote
+// stands, when resend_max_ticks allows: N nodes re-sending to N-1 peers every
+// heartbeat is what keeps 101 looking nodes busy). On a notification of a
 // looking peer in a higher round it jumps to that round, forgets the votes it
 // had and proposes the better of the peer's vote and its own; in its own round
 // it adopts (and re-sends) any better vote; a peer in a lower round gets this
@@ -127,6 +129,10 @@ struct Config {
   std::vector<std::string> peers;  // The other nodes' ids (not including id).
   // Leader: pings. Looking: notification re-sends. Following: follower-info re-sends.
   int heartbeat_ticks = 5;
+  // A looking node whose vote stands re-sends it at heartbeat_ticks, then at
+  // twice the last interval, up to this (a change of its vote starts again at
+  // heartbeat_ticks). Not above heartbeat_ticks: a re-send every heartbeat.
+  int resend_max_ticks = 5;
   // How long a looking node waits for a better vote once a quorum agrees.
   int finalize_ticks = 10;
   // See "Liveness" in the file comment.
@@ -150,7 +156,7 @@ class Zab final : public Elector {
   void Tick() override;
   bool Step(const Envelope& message) override;
   ElectorReady TakeReady() override;
-  bool HasReady() const override { return !ready_.empty(); }
+  bool HasReady() const override { return !ready_.empty() || broadcast_pending_; }
 
   State state() const { return state_; }
   // The leader this node decided for (itself when leading); "" while looking.
@@ -194,7 +200,12 @@ class Zab final : public Elector {
 
   // Output.
   void SendNotification(const std::string& to);
+  // Marks the vote for every peer; it goes out once, as it then is, with the
+  // next Ready: the changes of one batch of notifications cost N-1
+  // datagrams, not N-1 per change (at 101 nodes started together, each node
+  // changes its vote several times per batch).
   void BroadcastNotification();
+  void FlushBroadcast();
   void SendPing(const std::string& to);
   void Send(std::string_view type, const std::string& to, Json fields);
   void Persist();
@@ -211,6 +222,7 @@ class Zab final : public Elector {
   std::int64_t now_ = 0;  // Ticks since the node started.
   int elapsed_ = 0;       // Ticks since the leader timeout was reset.
   int heartbeat_elapsed_ = 0;
+  int resend_ticks_ = 0;  // Looking: the interval of the next re-send.
   int leader_timeout_ = 0;
 
   // Looking: the votes of looking peers in this round, and the decided votes
@@ -228,6 +240,7 @@ class Zab final : public Elector {
   std::map<std::string, std::int64_t> last_heard_;
 
   ElectorReady ready_;
+  bool broadcast_pending_ = false;  // See BroadcastNotification.
   std::optional<ContractEvent> last_role_event_;
 };
 

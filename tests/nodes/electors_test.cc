@@ -169,7 +169,8 @@ TEST(NodesElectorsScale, DefaultsAtAHundredAndOneNodes) {
   EXPECT_EQ(OptionsAt("zab", 101), (Options{{"finalize-ms", 335},
                                             {"heartbeat-ms", 167},
                                             {"leader-timeout-max-ms", 6733},
-                                            {"leader-timeout-min-ms", 1005}}));
+                                            {"leader-timeout-min-ms", 1005},
+                                            {"resend-max-ms", 561}}));
   // The lease and its drift margin are a safety bound: they never scale.
   EXPECT_EQ(OptionsAt("lease", 101), (Options{{"election-max-ms", 3367},
                                               {"election-min-ms", 502},

@@ -73,6 +73,59 @@ TEST(NodesZab, VotesOrderByEpochThenZxidThenId) {
   EXPECT_FALSE(zab::Better({"n3", 4, 1}, {"n3", 4, 1}));
 }
 
+// The ticks at which a lone looking node (its peers never answer) sends its
+// notifications, over `ticks` ticks.
+std::vector<int> NotificationTicks(int resend_max_ticks, int ticks) {
+  zab::Config config;
+  config.id = "n1";
+  config.peers = {"n2", "n3"};
+  config.resend_max_ticks = resend_max_ticks;  // heartbeat_ticks is 5
+  Zab node(config, {});
+  node.TakeReady();  // the first notifications, at tick 0
+  std::vector<int> sent;
+  for (int t = 1; t <= ticks; ++t) {
+    node.Tick();
+    const auto ready = node.TakeReady();
+    if (!ready.messages.empty()) {
+      EXPECT_EQ(ready.messages.size(), 2u) << t;
+      EXPECT_EQ(ready.messages[0].type, zab::kNotification) << t;
+      sent.push_back(t);
+    }
+  }
+  return sent;
+}
+
+TEST(NodesZab, ALookingNodeResendsItsVoteEveryHeartbeatByDefault) {
+  EXPECT_EQ(NotificationTicks(5, 30), (std::vector<int>{5, 10, 15, 20, 25, 30}));
+  EXPECT_EQ(NotificationTicks(1, 30), (std::vector<int>{5, 10, 15, 20, 25, 30}));
+}
+
+TEST(NodesZab, AStandingVoteIsResentLessOftenUpToTheLongestInterval) {
+  EXPECT_EQ(NotificationTicks(20, 80), (std::vector<int>{5, 15, 35, 55, 75}));
+}
+
+// Two better votes handled before the Ready is taken: one broadcast, of the last.
+TEST(NodesZab, VoteChangesOfOneBatchGoOutAsOneBroadcast) {
+  zab::Config config;
+  config.id = "n1";
+  config.peers = {"n2", "n3"};
+  Zab node(config, {});
+  node.TakeReady();
+  const auto notification = [](const std::string& from) {
+    return Envelope{from, "n1", std::string(zab::kNotification),
+                    {{"leader", from}, {"zxid", 0u}, {"epoch", 0u}, {"round", 1u}, {"state", "looking"}}};
+  };
+  ASSERT_TRUE(node.Step(notification("n2")));
+  ASSERT_TRUE(node.Step(notification("n3")));
+  const auto ready = node.TakeReady();
+  ASSERT_EQ(ready.messages.size(), 2u);
+  for (const Envelope& m : ready.messages) {
+    EXPECT_EQ(m.type, zab::kNotification);
+    EXPECT_EQ(m.fields["leader"], "n3") << m.to;
+  }
+  EXPECT_FALSE(node.HasReady());
+}
+
 TEST(NodesZab, DurableStateRoundTripsThroughJson) {
   const zab::Durable durable{3, 2, "n2", 2ULL << 32, 7, {"n2", 2ULL << 32, 2}};
   zab::Durable restored;
