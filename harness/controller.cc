@@ -24,6 +24,7 @@
 #include "harness/errors.h"
 #include "harness/node_process.h"
 #include "harness/run.h"
+#include "harness/sockets.h"
 #include "harness/run_store.h"
 #include "harness/sandbox.h"
 #include "harness/spawn.h"
@@ -208,6 +209,26 @@ void Run::ScheduleOps() {
 
 // Ends the run: SIGTERM to every node, a grace period to drain their last
 // lines, then SIGKILL for any that linger, then the final history line.
+void Run::NoteSockets() {
+  for (std::size_t k = 0; k < nodes_.size(); ++k) {
+    if (!nodes_[k]->running()) continue;
+    const pid_t pid = nodes_[k]->pid();
+    nlohmann::json detail = {{"pid", pid}};
+    try {
+      nlohmann::json bound = nlohmann::json::array(), foreign = nlohmann::json::array();
+      for (const BoundSocket& s : BoundSockets(pid)) {
+        bound.push_back(s.ToString());
+        if (!OnOwnAddress(s, NodeAddress(k + 1))) foreign.push_back(s.ToString());
+      }
+      detail["bound"] = std::move(bound);
+      detail["foreign"] = std::move(foreign);
+    } catch (const std::exception& e) {
+      detail["why"] = e.what();
+    }
+    Note(EventType::kProcess, "sockets", names_[k], std::move(detail));
+  }
+}
+
 void Run::Stop(bool interrupted) {
   if (stopping_) return;
   stopping_ = true;
@@ -218,6 +239,7 @@ void Run::Stop(bool interrupted) {
   timers_->CancelAll();
   faults_->Stop();  // no op fires from here, and paused nodes resume
   signals_.cancel();
+  NoteSockets();
   for (auto& n : nodes_) {
     if (n->running()) {
       expected_exits_.insert(n->pid());

@@ -21,6 +21,7 @@
 
 #include "checkers/report.h"
 #include "harness/check.h"
+#include "harness/conform.h"
 #include "harness/controller.h"
 #include "harness/built_in.h"
 #include "harness/elector.h"
@@ -327,6 +328,23 @@ int main(int argc, char** argv) {
   replay_cmd->add_flag("--split-brain-allowed", replay_split_brain_allowed,
                        "termless electors: report two simultaneous leaders without failing");
 
+  RunConfig conform = run;
+  conform.seed = 1;
+  conform.test = "conform";
+  CLI::App* conform_cmd = app.add_subcommand(
+      "conform", "a scripted minute that checks an elector keeps the contract, item by item");
+  conform_cmd->add_option("--node-cmd", conform.node_cmd, "elector command template (contract v1)")
+      ->required();
+  conform_cmd->add_option("--nodes", conform.nodes, "cluster size (at least 3)")
+      ->capture_default_str();
+  conform_cmd->add_option("--seed", conform.seed, "seed of the nodes and random targets")
+      ->check(kSeed)
+      ->capture_default_str();
+  conform_cmd->add_option("--port", conform.port, "elector port")->capture_default_str();
+  conform_cmd->add_option("--store", conform.store, "run store root")->capture_default_str();
+  conform_cmd->add_option("--test", conform.test, "test name (run store folder)")
+      ->capture_default_str();
+
   std::string file;
   CheckSettings check;
   bool json = false;
@@ -365,7 +383,7 @@ int main(int argc, char** argv) {
       std::none_of(commands.begin(), commands.end(),
                    [&](const CLI::App* command) { return command->get_name() == argv[1]; })) {
     std::cerr << "schism: unknown command \"" << argv[1]
-              << "\"; use run, replay, check or list (see schism --help)\n";
+              << "\"; use run, replay, check, conform or list (see schism --help)\n";
     return kExitUsage;
   }
   try {
@@ -396,6 +414,12 @@ int main(int argc, char** argv) {
     if (*replay_cmd) {
       if (replay_split_brain_allowed) replay.split_brain_fails = false;
       return DoReplay(replay_path, replay);
+    }
+    if (*conform_cmd) {
+      ElectorChoice custom;
+      custom.node_cmd_given = true;
+      ApplyElectorChoice(custom, conform);
+      return schism::harness::Conform(conform, std::cout, std::cerr);
     }
     if (*list_cmd) {
       std::cout << ListText();

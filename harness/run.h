@@ -73,6 +73,8 @@ class Run {
   void SetUpClocks(const std::filesystem::path& elector);
   void SetUpTimeNamespaces();
   void Stop(bool interrupted);
+  // Records what each running node's sockets are bound to (harness/sockets.h).
+  void NoteSockets();
   // Writes results.json for a run whose elector did not start, and throws SetupError.
   [[noreturn]] void FailSetup(const RunDir& dir);
   // Ends everything the run made, in order, before the history is checked.

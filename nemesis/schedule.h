@@ -141,7 +141,7 @@ struct Op {
   // For KillTarget::kVoter and kCandidate: give up (and record a skipped kill) when no vote
   // is granted within this many seconds.
   double voter_wait_s = 0.0;
-  // For KillTarget::kVoter: only a vote granted in a term in which another
+  // For KillTarget::kVoter and kCandidate: only a vote granted in a term in which another
   // node (neither the voter nor its candidate) stands too, a contested
   // election, whose rival may ask the voter again once it is back.
   bool rival = false;

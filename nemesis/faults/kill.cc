@@ -49,7 +49,7 @@ class KillKind final : public FaultKind {
         "`kill`: `target` (+`node`, below, `voter`: the next node to grant a vote to another, "
         "or `candidate`: the node that vote is for); `signal` (9); `restart_after` (s, 0 = "
         "stay dead); `voter_wait` (s, for `voter` and `candidate`); `rival` "
-        "(`voter` only: wait for a vote in a term another node stands in too). "
+        "(`voter` and `candidate` only: wait for a vote in a term another node stands in too). "
         "`restart`: `node` (optional)",
         "the victims die, their whole process tree: the node's cgroup (`cgroup.kill`), or "
         "its process group without cgroups; they start again `restart_after` later. "
@@ -80,7 +80,9 @@ class KillKind final : public FaultKind {
     op.voter_wait_s = in.Number("voter_wait", 0.0);
     if (const nlohmann::json* rival = in.Find("rival")) {
       if (!rival->is_boolean()) in.Fail("rival must be true or false");
-      if (op.target != KillTarget::kVoter) in.Fail("only a voter kill can wait for a rival");
+      if (op.target != KillTarget::kVoter && op.target != KillTarget::kCandidate) {
+        in.Fail("only a voter or candidate kill can wait for a rival");
+      }
       op.rival = rival->get<bool>();
     }
   }

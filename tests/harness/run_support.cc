@@ -155,4 +155,19 @@ std::vector<std::string> HistoryLines(const std::filesystem::path& history) {
   return lines;
 }
 
+Outcome RunSchism(const TempDir& tmp, std::vector<std::string> args, std::chrono::seconds timeout) {
+  std::vector<std::string> argv = {(BinaryDir() / "schism").string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  Outcome o;
+  {
+    Child child(argv, tmp.path() / "out.txt");
+    o.code = child.Wait(timeout);
+  }
+  o.output = ReadFile(tmp.path() / "out.txt");
+  std::error_code ec;
+  auto latest = std::filesystem::canonical(tmp.path() / "store" / "latest", ec);
+  if (!ec) o.run_dir = latest;
+  return o;
+}
+
 }  // namespace schism::testing

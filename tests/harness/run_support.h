@@ -72,6 +72,18 @@ namespace schism::testing {
 // Where the build put schism and schism-node.
 std::filesystem::path BinaryDir();
 
+// What one build/schism command did: its exit code, its stdout and stderr, and
+// the run dir `store/latest` of `tmp` points at (empty when there is none).
+struct Outcome {
+  int code = -1;
+  std::string output;
+  std::filesystem::path run_dir;
+};
+
+// Runs build/schism with `args` (whose --store is `tmp`/store, if any), its
+// output in `tmp`/out.txt; code -1 when it ran past `timeout` (it is killed).
+Outcome RunSchism(const TempDir& tmp, std::vector<std::string> args, std::chrono::seconds timeout);
+
 // The events of a history file, parsed loosely (one nlohmann::json per line;
 // a line that does not parse is skipped, for files still being written).
 std::vector<std::string> HistoryLines(const std::filesystem::path& history);

@@ -16,27 +16,6 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-struct Outcome {
-  int code = -1;
-  std::string output;
-  std::filesystem::path run_dir;
-};
-
-Outcome RunSchism(const TempDir& tmp, std::vector<std::string> args, std::chrono::seconds timeout) {
-  std::vector<std::string> argv = {(BinaryDir() / "schism").string()};
-  argv.insert(argv.end(), args.begin(), args.end());
-  Outcome o;
-  {
-    Child child(argv, tmp.path() / "out.txt");
-    o.code = child.Wait(timeout);
-  }
-  o.output = ReadFile(tmp.path() / "out.txt");
-  std::error_code ec;
-  auto latest = std::filesystem::canonical(tmp.path() / "store" / "latest", ec);
-  if (!ec) o.run_dir = latest;
-  return o;
-}
-
 // Writes a timeline file into `tmp` and returns its path.
 std::string Timeline(const TempDir& tmp, const std::string& name, const std::string& text) {
   std::filesystem::path path = tmp.path() / (name + ".json");

@@ -173,7 +173,7 @@ TEST(NemesisTimelineFile, UnknownNamesSuggestTheNearestChoice) {
   EXPECT_EQ(Error(R"([{"t":1,"f":"kill","target":"votr"}])"),
             "timeline[0]: unknown kill target \"votr\"; did you mean \"voter\"?");
   EXPECT_EQ(Error(R"([{"t":1,"f":"kill","target":"leader","rival":true}])"),
-            "timeline[0]: only a voter kill can wait for a rival");
+            "timeline[0]: only a voter or candidate kill can wait for a rival");
   EXPECT_EQ(Error(R"([{"t":1,"f":"kill","target":"voter","rival":1}])"),
             "timeline[0]: rival must be true or false");
   EXPECT_EQ(Error(R"([{"t":1,"f":"pause","target":"candidate"}])"),
