@@ -120,16 +120,18 @@ int Conform(RunConfig config, std::ostream& out, std::ostream& progress) {
   const auto items = checkers::ConformChecklist(history, result.verdicts);
   const int code = checkers::ConformExitCode(items);
   Print(items, history, out);
-  std::string failed;
+  // The items that decide the exit code: the failed ones, else the unknown ones.
+  std::string named;
+  const ItemStatus deciding = code == 1 ? ItemStatus::kFail : ItemStatus::kUnknown;
   for (const ConformItem& item : items) {
-    if (item.status == ItemStatus::kFail) failed += (failed.empty() ? "" : ", ") + item.name;
+    if (item.status == deciding) named += (named.empty() ? "" : ", ") + item.name;
   }
   const std::string written = histories::WriteFileAtomically(
       result.run_dir / "conform.json",
       json{{"items", ItemsJson(items)}, {"exit", code}}.dump(2) + "\n",
       histories::Durability::kFile);
   if (!written.empty()) progress << "schism: " << written << "\n";
-  out << "conform: " << (code == 0 ? "pass" : code == 1 ? "FAIL (" + failed + ")" : "unknown")
+  out << "conform: " << (code == 0 ? "pass" : (code == 1 ? "FAIL (" : "unknown (") + named + ")")
       << "\nreport: " << (result.run_dir / "report.html").string()
       << "\nrun dir: " << result.run_dir.string() << "\n";
   if (result.interrupted) return kExitInterrupted;
