@@ -134,7 +134,7 @@ int Conform(RunConfig config, std::ostream& out, std::ostream& progress) {
   out << "conform: " << (code == 0 ? "pass" : (code == 1 ? "FAIL (" : "unknown (") + named + ")")
       << "\nreport: " << (result.run_dir / "report.html").string()
       << "\nrun dir: " << result.run_dir.string() << "\n";
-  if (result.interrupted) return kExitInterrupted;
+  if (result.interrupted) return ExitForInterrupt(result.interrupt_signal);
   return code;
 }
 

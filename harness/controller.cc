@@ -262,6 +262,8 @@ void Run::Stop(bool interrupted) {
     }
     nlohmann::json end = nlohmann::json::object();
     if (interrupted_) end["interrupted"] = true;
+    if (interrupt_signal_ == SIGTERM) end["signal"] = "SIGTERM";
+    if (interrupt_signal_ == SIGINT) end["signal"] = "SIGINT";
     if (!setup_error_.empty()) end["error"] = setup_error_;
     for (const auto& [k, ignored] : ignored_) {
       end["ignored_lines"][names_[k]] = {
@@ -350,9 +352,11 @@ RunResult Run::Execute() {
         [this, k](pid_t pid, int code) { OnExit(k, pid, code); }));
   }
   faults_->StartNodes();
-  signals_.async_wait([this](boost::system::error_code ec, int) {
+  signals_.async_wait([this](boost::system::error_code ec, int signal) {
     if (!ec) {
-      progress_ << "\nschism: interrupted; stopping the nodes and cleaning up\n";
+      interrupt_signal_ = signal;
+      progress_ << "\nschism: interrupted (" << (signal == SIGTERM ? "SIGTERM" : "SIGINT")
+                << "); stopping the nodes and cleaning up\n";
       Stop(true);
     }
   });
@@ -376,6 +380,7 @@ RunResult Run::Execute() {
   result.overall = outcome.overall;
   result.verdicts = outcome.verdicts;
   result.interrupted = interrupted_;
+  result.interrupt_signal = interrupt_signal_;
   result.warnings = outcome.warnings;
   result.evidence_events = outcome.evidence_events;
   return result;

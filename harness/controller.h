@@ -50,6 +50,7 @@ struct RunResult {
   checkers::Validity overall = checkers::Validity::kUnknown;
   std::vector<checkers::Verdict> verdicts;
   bool interrupted = false;  // SIGINT or SIGTERM ended it early
+  int interrupt_signal = 0;  // which of the two
   std::vector<std::string> warnings;                      // how the nodes kept the contract
   std::map<std::uint64_t, std::string> evidence_events;  // history lines, by "i"
 };

@@ -27,6 +27,10 @@ inline constexpr int kExitInvalid = 1;
 inline constexpr int kExitUnknown = 2;
 inline constexpr int kExitUsage = 64;
 inline constexpr int kExitEnvironment = 70;  // environment or internal error
-inline constexpr int kExitInterrupted = 130;
+inline constexpr int kExitInterrupted = 130;  // SIGINT (Ctrl-C), as a shell reports it
+
+// The exit code of a run that `signal` interrupted: 128 + the signal, as a
+// shell reports a process the signal ended (130 for SIGINT, 143 for SIGTERM).
+inline int ExitForInterrupt(int signal) { return signal > 0 ? 128 + signal : kExitInterrupted; }
 
 }  // namespace schism::harness

@@ -158,7 +158,7 @@ int RunAndReport(const RunConfig& config) {
   PrintVerdicts(result.verdicts, result.overall, result.evidence_events, result.warnings);
   std::cout << "report: " << (result.run_dir / "report.html").string() << "\n"
             << "run dir: " << result.run_dir.string() << "\n";
-  if (result.interrupted) return kExitInterrupted;
+  if (result.interrupted) return ExitForInterrupt(result.interrupt_signal);
   return ExitCodeFor(result.overall);
 }
 

@@ -123,6 +123,7 @@ class Run {
   std::set<pid_t> expected_exits_;
   bool stopping_ = false;
   bool interrupted_ = false;
+  int interrupt_signal_ = 0;  // SIGINT or SIGTERM, when one interrupted the run
 };
 
 }  // namespace schism::harness

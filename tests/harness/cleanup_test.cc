@@ -104,19 +104,25 @@ TEST_F(Cleanup, AfterANormalRun) {
   ExpectNothingLeft(t, host_links_, host_tables_);
 }
 
-TEST_F(Cleanup, AfterCtrlC) {
+// A run interrupted by `signal` after a second: it exits 128 + signal, leaves
+// nothing behind, and every report says it did not run its course.
+class Interrupted : public Cleanup, public ::testing::WithParamInterface<int> {};
+
+TEST_P(Interrupted, CleansUpAndReportsThePartialRun) {
+  const int signal = GetParam();
   Child child(Args("30"), tmp_.path() / "out.txt");
   Traces t = WatchRun(child.pid(), tmp_.path() / "store", 3);
   std::this_thread::sleep_for(1s);  // let the nemesis start
-  kill(child.pid(), SIGINT);
+  kill(child.pid(), signal);
   int code = child.Wait(15s);
-  EXPECT_EQ(code, 130) << ReadFile(tmp_.path() / "out.txt");
+  EXPECT_EQ(code, 128 + signal) << ReadFile(tmp_.path() / "out.txt");
   ExpectNothingLeft(t, host_links_, host_tables_);
   auto lines = HistoryLines(tmp_.path() / "store" / "latest" / "history.jsonl");
   ASSERT_FALSE(lines.empty());
   auto last = nlohmann::json::parse(lines.back());
   EXPECT_EQ(last["f"], "end");
   EXPECT_EQ(last["interrupted"], true);
+  EXPECT_EQ(last["signal"], signal == SIGTERM ? "SIGTERM" : "SIGINT");
   // Every report says the run did not run its course; the verdict is at best unknown.
   const std::filesystem::path run_dir = tmp_.path() / "store" / "latest";
   auto results = nlohmann::json::parse(ReadFile(run_dir / "results.json"));
@@ -127,6 +133,11 @@ TEST_F(Cleanup, AfterCtrlC) {
   EXPECT_NE(ReadFile(run_dir / "junit.xml").find("type=\"interrupted\""), std::string::npos);
   EXPECT_NE(ReadFile(run_dir / "report.html").find("(interrupted at "), std::string::npos);
 }
+
+INSTANTIATE_TEST_SUITE_P(CtrlCAndSigterm, Interrupted, ::testing::Values(SIGINT, SIGTERM),
+                         [](const ::testing::TestParamInfo<int>& which) {
+                           return std::string(which.param == SIGTERM ? "Sigterm" : "CtrlC");
+                         });
 
 TEST_F(Cleanup, AfterSigkillOfTheController) {
   Child child(Args("30"), tmp_.path() / "out.txt");

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -276,6 +277,39 @@ TEST(Replay, ClockFaultsOnAGoBinaryAreUnknownNeverSilentlyValid) {
   EXPECT_EQ(EventsOf(o.run_dir, "nemesis", "clock").size(), 3u);
   json start = Events(o.run_dir).front();
   EXPECT_EQ(start["mechanisms"]["clock"], "time-namespace") << start.dump();
+}
+
+// Four runs started together in one store, with partitions: each gets its own
+// run dir, sandbox, rules and cgroups (all four valid), and `latest` ends at
+// one of them, whole.
+TEST(Run, FourRunsAtOnceInOneStoreAllRunAndKeepTheirOwnDirs) {
+  if (!IsRoot()) GTEST_SKIP() << "needs root";
+  TempDir tmp;
+  const std::filesystem::path store = tmp.path() / "store";
+  std::vector<std::unique_ptr<Child>> runs;
+  for (int k = 1; k <= 4; ++k) {
+    runs.push_back(std::make_unique<Child>(
+        std::vector<std::string>{(BinaryDir() / "schism").string(), "run", "--nodes", "3", "--time",
+                                 "10", "--seed", std::to_string(k), "--nemesis", "partition",
+                                 "--nemesis-interval", "1", "--store", store.string()},
+        tmp.path() / ("out" + std::to_string(k) + ".txt")));
+  }
+  std::set<std::filesystem::path> dirs;
+  for (int k = 1; k <= 4; ++k) {
+    const int code = runs[k - 1]->Wait(60s);
+    const std::string output = ReadFile(tmp.path() / ("out" + std::to_string(k) + ".txt"));
+    EXPECT_EQ(code, 0) << output;
+    const auto at = output.find("run dir: ");
+    ASSERT_NE(at, std::string::npos) << output;
+    const std::string dir = output.substr(at + 9, output.find('\n', at) - at - 9);
+    dirs.insert(dir);
+    EXPECT_EQ(json::parse(ReadFile(std::filesystem::path(dir) / "results.json"))["verdict"], "valid")
+        << dir;
+  }
+  EXPECT_EQ(dirs.size(), 4u);
+  const std::filesystem::path latest = std::filesystem::canonical(store / "latest");
+  EXPECT_EQ(dirs.count(latest), 1u) << latest;
+  EXPECT_TRUE(std::filesystem::exists(latest / "history.jsonl"));
 }
 
 TEST(Run, TermEscalatesToSigkillWhenTheNodeIgnoresIt) {
