@@ -695,6 +695,84 @@ TEST(Contract, AnUnflushedElectorIsToldItsOutputIsBuffered) {
   EXPECT_NE(o.output.find("its stdout is buffered"), std::string::npos) << o.output;
 }
 
+// Misbehaving electors (issue 18): each run ends on time, keeps every
+// well-formed line and leaves nothing behind.
+
+// Seconds `run` takes.
+template <typename F>
+double Timed(F&& run) {
+  const auto start = std::chrono::steady_clock::now();
+  run();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// The role events of `node` in the run's history.
+std::vector<json> RolesOf(const std::filesystem::path& run_dir, const std::string& node) {
+  std::vector<json> roles;
+  for (const json& e : Events(run_dir)) {
+    if (e["type"] == "role" && e["node"] == node) roles.push_back(e);
+  }
+  return roles;
+}
+
+TEST(Misbehaving, AHugeLineLosesOnlyTheLineItEnds) {
+  if (!IsRoot()) GTEST_SKIP() << "needs root";
+  TempDir tmp;
+  Outcome o;
+  const double took = Timed([&] {
+    o = RunSchism(tmp, {"run", "--nodes", "3", "--time", "4", "--nemesis", "none", "--node-cmd",
+                        BullyLines("--huge-line"), "--store", (tmp.path() / "store").string()},
+                  60s);
+  });
+  EXPECT_EQ(o.code, 0) << o.output;
+  EXPECT_LT(took, 4 + 8.0);
+  for (const std::string node : {"n1", "n2", "n3"}) {
+    // The candidate line before, the role line after; the one that ended the 20 MiB is gone.
+    const auto roles = RolesOf(o.run_dir, node);
+    ASSERT_EQ(roles.size(), 2u) << node;
+    EXPECT_EQ(roles[0]["role"], "candidate");
+    EXPECT_EQ(roles[1]["role"], node == "n3" ? "leader" : "follower");
+    EXPECT_NE(ReadFile(o.run_dir / "nodes" / (node + ".log"))
+                  .find("printed a line over 1048576 bytes; it was cut and ignored"),
+              std::string::npos)
+        << node;
+  }
+}
+
+TEST(Misbehaving, ANodeThatClosesItsStdoutIsStillJudgedAndStoppedOnTime) {
+  if (!IsRoot()) GTEST_SKIP() << "needs root";
+  TempDir tmp;
+  Outcome o;
+  const double took = Timed([&] {
+    o = RunSchism(tmp, {"run", "--nodes", "3", "--time", "4", "--nemesis", "none", "--node-cmd",
+                        BullyLines("--close-stdout"), "--store", (tmp.path() / "store").string()},
+                  60s);
+  });
+  EXPECT_EQ(o.code, 0) << o.output;
+  EXPECT_LT(took, 4 + 8.0);
+  EXPECT_EQ(RolesOf(o.run_dir, "n3").size(), 2u);
+}
+
+// Node and child ignore SIGTERM, the child in a session of its own: the
+// cgroup kill at the end of the stop grace takes both.
+TEST(Misbehaving, ASigtermProofTreeDiesAtTheStopGrace) {
+  if (!IsRoot()) GTEST_SKIP() << "needs root";
+  TempDir tmp;
+  Outcome o;
+  const double took = Timed([&] {
+    o = RunSchism(tmp, {"run", "--nodes", "3", "--time", "4", "--nemesis", "none", "--node-cmd",
+                        BullyLines("--ignore-term"), "--store", (tmp.path() / "store").string()},
+                  60s);
+  });
+  EXPECT_EQ(o.code, 0) << o.output;
+  EXPECT_LT(took, 4 + 1.5 + 8.0);
+  for (const std::string node : {"n1", "n2", "n3"}) {
+    const std::string pid = ReadFile(o.run_dir / "data" / node / "child.pid");
+    ASSERT_FALSE(pid.empty()) << node;
+    EXPECT_FALSE(PidAlive(static_cast<pid_t>(std::stol(pid)))) << node << " child " << pid;
+  }
+}
+
 // An elector whose nodes agree through a shared file: a partition cannot
 // touch it, so a run under partitions proves nothing and must say so.
 TEST(Proofs, APartitionOfAnElectorThatUsesNoNetworkIsNotProven) {
