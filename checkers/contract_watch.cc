@@ -34,6 +34,15 @@ void ContractWatch::Observe(const histories::Event& event) {
                               ": " + Text(ignored, "reason") + "); see nodes/" + node + ".log");
         }
       }
+      if (event.detail.is_object() && event.detail.contains("unkept_log") &&
+          event.detail["unkept_log"].is_object()) {
+        for (const auto& [node, unkept] : event.detail["unkept_log"].items()) {
+          if (!unkept.is_object()) continue;
+          warnings_.push_back(node + ": " + unkept.value("lines", nlohmann::json(0)).dump() +
+                              " lines of stdout (" + unkept.value("bytes", nlohmann::json(0)).dump() +
+                              " bytes) not kept: nodes/" + node + ".log was full");
+        }
+      }
     }
     return;
   }

@@ -269,6 +269,11 @@ void Run::Stop(bool interrupted) {
       end["ignored_lines"][names_[k]] = {
           {"count", ignored.count}, {"first", ignored.first}, {"reason", ignored.reason}};
     }
+    for (std::size_t k = 0; k < nodes_.size(); ++k) {
+      if (nodes_[k]->unkept_lines() == 0) continue;
+      end["unkept_log"][names_[k]] = {{"lines", nodes_[k]->unkept_lines()},
+                                      {"bytes", nodes_[k]->unkept_bytes()}};
+    }
     Note(EventType::kRun, "end", "", end.empty() ? nlohmann::json() : end);
     io_.stop();
   };

@@ -155,6 +155,17 @@ void NodeProcess::KillAndReap() {
 
 void NodeProcess::Log(const std::string& line) {
   std::string text = line + "\n";
+  if (logged_bytes_ + text.size() > kMaxLogBytes) {
+    if (unkept_lines_++ == 0) {
+      text = "schism: this log holds " + std::to_string(kMaxLogBytes >> 20) +
+             " MiB of the node's stdout; further lines are counted, not kept\n";
+      ssize_t ignored = write(log_fd_, text.data(), text.size());
+      (void)ignored;
+    }
+    unkept_bytes_ += line.size() + 1;
+    return;
+  }
+  logged_bytes_ += text.size();
   ssize_t ignored = write(log_fd_, text.data(), text.size());
   (void)ignored;
 }

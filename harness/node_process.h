@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -34,6 +35,11 @@ class NodeProcess {
 
   // Lines longer than this are cut, with a note in the log.
   static constexpr std::size_t kMaxLine = 1 << 20;
+  // Log() keeps this much of a node's stdout text and notes (all its
+  // incarnations together); beyond, lines are counted, not kept, so a node
+  // that floods stdout with junk cannot fill the disk. Its stderr goes to the
+  // log file directly and is not capped.
+  static constexpr std::uint64_t kMaxLogBytes = 32 << 20;
 
   // `argv[0]` must be an existing executable; `env` is added to the
   // controller's own environment, replacing variables of the same name. The
@@ -67,9 +73,13 @@ class NodeProcess {
   pid_t pid() const { return pid_; }
   const std::string& name() const { return name_; }
 
-  // Appends a line of the harness's own to the node log (e.g. a complaint about
-  // one of the node's lines).
+  // Appends a line to the node log: the node's plain text, or the harness's
+  // own note (e.g. a complaint about one of the node's lines). Once the log
+  // holds kMaxLogBytes, the line is only counted.
   void Log(const std::string& line);
+  // What Log() did not keep.
+  std::uint64_t unkept_lines() const { return unkept_lines_; }
+  std::uint64_t unkept_bytes() const { return unkept_bytes_; }
 
  private:
   struct Incarnation;
@@ -82,6 +92,9 @@ class NodeProcess {
   std::vector<std::string> environment_;  // "KEY=VALUE", the controller's plus the node's
   ChildSetup setup_;
   int log_fd_ = -1;
+  std::uint64_t logged_bytes_ = 0;
+  std::uint64_t unkept_lines_ = 0;
+  std::uint64_t unkept_bytes_ = 0;
   LineHandler on_line_;
   ExitHandler on_exit_;
   std::shared_ptr<Incarnation> current_;

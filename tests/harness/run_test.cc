@@ -753,6 +753,34 @@ TEST(Misbehaving, ANodeThatClosesItsStdoutIsStillJudgedAndStoppedOnTime) {
   EXPECT_EQ(RolesOf(o.run_dir, "n3").size(), 2u);
 }
 
+// 40 MiB of junk on stdout, then its role line, then junk until it is
+// stopped: the role lines are kept, the junk beyond the log's 32 MiB counted.
+TEST(Misbehaving, AFloodOfJunkOnStdoutIsCountedNotKept) {
+  if (!IsRoot()) GTEST_SKIP() << "needs root";
+  TempDir tmp;
+  Outcome o;
+  const double took = Timed([&] {
+    o = RunSchism(tmp, {"run", "--nodes", "3", "--time", "4", "--nemesis", "none", "--node-cmd",
+                        BullyLines("--flood"), "--store", (tmp.path() / "store").string()},
+                  60s);
+  });
+  EXPECT_EQ(o.code, 0) << o.output.substr(0, 2000);
+  EXPECT_LT(took, 4 + 8.0);
+  const json results = json::parse(ReadFile(o.run_dir / "results.json"));
+  std::string warnings = results["warnings"].dump();
+  for (const std::string node : {"n1", "n2", "n3"}) {
+    EXPECT_EQ(RolesOf(o.run_dir, node).size(), 2u) << node;
+    const auto log = o.run_dir / "nodes" / (node + ".log");
+    EXPECT_LE(std::filesystem::file_size(log), (32u << 20) + 200u) << node;
+    EXPECT_NE(ReadFile(log).find("schism: this log holds 32 MiB of the node's stdout; further "
+                                 "lines are counted, not kept"),
+              std::string::npos)
+        << node;
+    EXPECT_NE(warnings.find(node + ": "), std::string::npos) << warnings;
+  }
+  EXPECT_NE(warnings.find(" not kept: nodes/n1.log was full"), std::string::npos) << warnings;
+}
+
 // Node and child ignore SIGTERM, the child in a session of its own: the
 // cgroup kill at the end of the stop grace takes both.
 TEST(Misbehaving, ASigtermProofTreeDiesAtTheStopGrace) {
