@@ -781,6 +781,29 @@ TEST(Misbehaving, AFloodOfJunkOnStdoutIsCountedNotKept) {
   EXPECT_NE(warnings.find(" not kept: nodes/n1.log was full"), std::string::npos) << warnings;
 }
 
+// Every incarnation exits with status 3 half a second after its role line:
+// the run goes on, the final heal starts the nodes again, and liveness says
+// why the cluster is not live.
+TEST(Misbehaving, ACrashLoopIsALivenessFailureNamingTheExit) {
+  if (!IsRoot()) GTEST_SKIP() << "needs root";
+  TempDir tmp;
+  Outcome o;
+  const double took = Timed([&] {
+    o = RunSchism(tmp, {"run", "--nodes", "3", "--time", "6", "--nemesis", "kill",
+                        "--nemesis-interval", "1", "--seed", "1", "--node-cmd",
+                        BullyLines("--crash"), "--store", (tmp.path() / "store").string()},
+                  60s);
+  });
+  EXPECT_EQ(o.code, 1) << o.output;
+  EXPECT_LT(took, 6 + 8.0);
+  EXPECT_NE(o.output.find("schism: node n1 exited by itself (status 3)"), std::string::npos)
+      << o.output;
+  EXPECT_NE(o.output.find("after the final heal (i="), std::string::npos) << o.output;
+  EXPECT_NE(o.output.find("a node that dies once the faults are over is no live cluster"),
+            std::string::npos)
+      << o.output;
+}
+
 // Node and child ignore SIGTERM, the child in a session of its own: the
 // cgroup kill at the end of the stop grace takes both.
 TEST(Misbehaving, ASigtermProofTreeDiesAtTheStopGrace) {
