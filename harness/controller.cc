@@ -24,9 +24,9 @@
 #include "harness/errors.h"
 #include "harness/node_process.h"
 #include "harness/run.h"
-#include "harness/sockets.h"
 #include "harness/run_store.h"
 #include "harness/sandbox.h"
+#include "harness/sockets.h"
 #include "harness/spawn.h"
 #include "histories/writer.h"
 #include "nemesis/bandwidth.h"
@@ -207,8 +207,6 @@ void Run::ScheduleOps() {
   timers_->After(config_.time_s - timers_->Now(), [this] { Stop(false); });
 }
 
-// Ends the run: SIGTERM to every node, a grace period to drain their last
-// lines, then SIGKILL for any that linger, then the final history line.
 void Run::NoteSockets() {
   for (std::size_t k = 0; k < nodes_.size(); ++k) {
     if (!nodes_[k]->running()) continue;
@@ -229,6 +227,8 @@ void Run::NoteSockets() {
   }
 }
 
+// Ends the run: SIGTERM to every node, a grace period to drain their last
+// lines, then SIGKILL for any that linger, then the final history line.
 void Run::Stop(bool interrupted) {
   if (stopping_) return;
   stopping_ = true;
