@@ -108,6 +108,7 @@ nlohmann::json ConfigJson(const RunConfig& c, const std::vector<std::string>& co
           {"split_brain_fails", c.split_brain_fails},
           {"checkers", c.checkers},
           {"port", c.port},
+          {"fsync_every_s", c.fsync_every_s},
           {"node_cmd_template", c.node_cmd},
           {"elector_args", c.elector_args},
           {"replay_of", c.replay_of}};
@@ -200,6 +201,18 @@ void Run::MakeFaultRunner() {
       *recorder_);
 }
 
+void Run::ScheduleSync() {
+  if (config_.fsync_every_s <= 0 || stopping_) return;
+  if (!sync_timer_) sync_timer_ = std::make_unique<asio::steady_timer>(io_);
+  sync_timer_->expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      std::chrono::duration<double>(config_.fsync_every_s)));
+  sync_timer_->async_wait([this](boost::system::error_code ec) {
+    if (ec) return;
+    history_->Sync();
+    ScheduleSync();
+  });
+}
+
 void Run::ScheduleOps() {
   std::optional<double> final_heal;
   if (HasFaults(config_)) final_heal = config_.time_s - QuietPeriod(config_);
@@ -237,6 +250,7 @@ void Run::Stop(bool interrupted) {
   Note(EventType::kRun, "stopping", "",
        {{"why", interrupted ? "interrupted" : !setup_error_.empty() ? "setup error" : "end of run"}});
   timers_->CancelAll();
+  if (sync_timer_) sync_timer_->cancel();
   faults_->Stop();  // no op fires from here, and paused nodes resume
   signals_.cancel();
   NoteSockets();
@@ -275,6 +289,7 @@ void Run::Stop(bool interrupted) {
                                       {"bytes", nodes_[k]->unkept_bytes()}};
     }
     Note(EventType::kRun, "end", "", end.empty() ? nlohmann::json() : end);
+    if (config_.fsync_every_s > 0) history_->Sync();
     io_.stop();
   };
   (*poll)({});
@@ -366,6 +381,7 @@ RunResult Run::Execute() {
     }
   });
   ScheduleOps();
+  ScheduleSync();
   progress_ << "schism: " << config_.nodes << " nodes up; running " << config_.time_s
             << " s with nemesis seed " << config_.seed << "\n";
   io_.run();

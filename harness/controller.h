@@ -39,6 +39,10 @@ struct RunConfig {
   bool split_brain_fails = true;    // termless electors: two leaders at once is a failure
   std::uint16_t port = 7000;
   std::filesystem::path store = "store";
+  // Seconds between fdatasyncs of the history (0: none; every line is still
+  // written at once, which a crash of the controller cannot lose, but a crash
+  // of the machine may).
+  double fsync_every_s = 0;
   // A replay: these ops (a timeline) run instead of a schedule generated from
   // `nemeses` and `seed`; `seed` still seeds the nodes and any random target.
   std::optional<std::vector<nemesis::Op>> timeline;

@@ -299,6 +299,10 @@ int main(int argc, char** argv) {
                     "termless electors: report two simultaneous leaders without failing");
   run_cmd->add_option("--port", run.port, "elector port")->capture_default_str();
   run_cmd->add_option("--store", run.store, "run store root")->capture_default_str();
+  run_cmd->add_option("--fsync-every", run.fsync_every_s,
+                      "seconds between fdatasyncs of the history, so a crash of the machine "
+                      "loses at most that much of it (default: none)")
+      ->check(CLI::NonNegativeNumber);
   run_cmd->add_option("--test", run.test, "test name (run store folder)");
   run_cmd->add_option("--node-bin", run.node_binary, "path of schism-node");
 

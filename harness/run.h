@@ -69,6 +69,8 @@ class Run {
   // Makes the seams and the fault runner, once the sandbox and nodes exist.
   void MakeFaultRunner();
   void ScheduleOps();
+  // Every fsync_every_s, fdatasync of the history (when asked for).
+  void ScheduleSync();
   bool WantsClockFaults() const;
   void SetUpClocks(const std::filesystem::path& elector);
   void SetUpTimeNamespaces();
@@ -98,6 +100,7 @@ class Run {
   std::string clock_unsupported_;
   std::vector<std::int64_t> time_offsets_ns_;  // per node, when in time namespaces
   std::unique_ptr<histories::HistoryWriter> history_;
+  std::unique_ptr<boost::asio::steady_timer> sync_timer_;
   std::vector<std::unique_ptr<NodeProcess>> nodes_;
   std::vector<std::string> names_;
 

@@ -74,6 +74,13 @@ std::uint64_t HistoryWriter::next_index() const {
   return next_index_;
 }
 
+void HistoryWriter::Sync() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (::fdatasync(fd_) != 0) {
+    throw std::system_error(errno, std::generic_category(), "fdatasync " + path_.string());
+  }
+}
+
 void HistoryWriter::WriteAll(const std::string& data) {
   std::size_t done = 0;
   while (done < data.size()) {

@@ -13,7 +13,7 @@ namespace schism::histories {
 // Appends events to a history file, numbering them 0, 1, 2, ... Every line is
 // handed to the kernel with write(2) before Append() returns, so a crash of
 // the writing process never loses an appended event (a crash of the machine
-// may; there is no fsync).
+// may, unless Sync() was called after it).
 //
 // If the file already holds events, numbering continues after the last valid
 // one, and a last line without its '\n' (a write cut short by a crash) is cut
@@ -37,6 +37,11 @@ class HistoryWriter {
   // naming the path if the write fails, and HistoryError if the event cannot
   // be rendered (see FormatEvent); the index is not used up in either case.
   std::uint64_t Append(Event event);
+
+  // Asks the kernel to put every appended line on disk (fdatasync), so that a
+  // crash of the machine loses nothing appended before the call. Throws
+  // std::system_error naming the path when that fails.
+  void Sync();
 
   // The index the next Append() will assign.
   std::uint64_t next_index() const;

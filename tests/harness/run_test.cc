@@ -312,6 +312,17 @@ TEST(Run, FourRunsAtOnceInOneStoreAllRunAndKeepTheirOwnDirs) {
   EXPECT_TRUE(std::filesystem::exists(latest / "history.jsonl"));
 }
 
+TEST(Run, FsyncEveryKeepsARunValidAndIsRecorded) {
+  if (!IsRoot()) GTEST_SKIP() << "needs root";
+  TempDir tmp;
+  Outcome o = RunSchism(tmp, {"run", "--nodes", "3", "--time", "3", "--nemesis", "none",
+                              "--fsync-every", "0.05", "--store", (tmp.path() / "store").string()},
+                        60s);
+  EXPECT_EQ(o.code, 0) << o.output;
+  EXPECT_EQ(json::parse(ReadFile(o.run_dir / "config.json"))["fsync_every_s"], 0.05);
+  EXPECT_EQ(json::parse(HistoryLines(o.run_dir / "history.jsonl").back())["f"], "end");
+}
+
 TEST(Run, TermEscalatesToSigkillWhenTheNodeIgnoresIt) {
   if (!IsRoot()) GTEST_SKIP() << "needs root";
   TempDir tmp;

@@ -75,6 +75,17 @@ TEST_F(HistoryWriterTest, AppendsNumberedLinesVisibleAtOnce) {
   EXPECT_FALSE(reader.Next(e));
 }
 
+TEST_F(HistoryWriterTest, SyncKeepsTheLinesAndTheNumbering) {
+  HistoryWriter writer(path_);
+  writer.Append(Role(0.5, "n1"));
+  writer.Sync();
+  EXPECT_EQ(writer.Append(Role(0.75, "n2")), 1u);
+  writer.Sync();
+  EXPECT_EQ(Contents(),
+            "{\"i\":0,\"t\":0.500000,\"type\":\"role\",\"node\":\"n1\",\"role\":\"leader\",\"term\":1}\n"
+            "{\"i\":1,\"t\":0.750000,\"type\":\"role\",\"node\":\"n2\",\"role\":\"leader\",\"term\":1}\n");
+}
+
 TEST_F(HistoryWriterTest, ContinuesAnExistingHistoryAndCutsATornLine) {
   {
     HistoryWriter writer(path_);
