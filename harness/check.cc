@@ -35,12 +35,16 @@ class ReportTap : public checkers::Checker {
     if (report_ != nullptr) report_->Observe(e);
     contract_.Observe(e);
     last_time_ = e.time;
-    if (e.type == histories::EventType::kRun && e.f == "end" && e.detail.is_object()) {
-      interrupted_ = e.detail.value("interrupted", false);
+    if (e.type == histories::EventType::kRun && e.f == "start") started_ = true;
+    if (e.type == histories::EventType::kRun && e.f == "end") {
+      ended_ = true;
+      if (e.detail.is_object()) interrupted_ = e.detail.value("interrupted", false);
     }
   }
   checkers::Verdict Finish() override { return {}; }
   bool interrupted() const { return interrupted_; }
+  // The run's start is in the history, its end is not.
+  bool unfinished() const { return started_ && !ended_; }
   std::vector<std::string> warnings() const { return contract_.Warnings(); }
   double last_time() const { return last_time_; }
 
@@ -48,6 +52,8 @@ class ReportTap : public checkers::Checker {
   HtmlReport* report_;
   checkers::ContractWatch contract_;
   bool interrupted_ = false;
+  bool started_ = false;
+  bool ended_ = false;
   double last_time_ = 0;
 };
 
@@ -165,6 +171,7 @@ CheckOutcome CheckHistory(const std::filesystem::path& path, const CheckSettings
   out.skipped_lines = reader.skipped();
   out.events = reader.events();
   out.interrupted = run_end.interrupted();
+  out.partial = run_end.unfinished();
   out.warnings = run_end.warnings();
   std::set<std::uint64_t> evidence;
   for (const auto& v : out.verdicts) evidence.insert(v.evidence.begin(), v.evidence.end());
@@ -172,12 +179,13 @@ CheckOutcome CheckHistory(const std::filesystem::path& path, const CheckSettings
   out.ended_at_s = run_end.last_time();
   out.overall = checkers::Validity::kValid;
   for (const auto& v : out.verdicts) out.overall = checkers::Merge(out.overall, v.valid);
-  if (out.skipped_lines > 0 || out.interrupted) {
+  if (out.skipped_lines > 0 || out.interrupted || out.partial) {
     out.overall = checkers::Merge(out.overall, checkers::Validity::kUnknown);
   }
   if (settings.html) {
     std::string title = settings.title;
     if (out.interrupted) title += " (interrupted at " + Seconds(out.ended_at_s) + " s)";
+    if (out.partial) title += " (partial: the history ends at " + Seconds(out.ended_at_s) + " s)";
     out.html = report.Render(title, out.verdicts, out.overall, out.evidence_events, out.warnings);
   }
   return out;
@@ -189,6 +197,10 @@ nlohmann::json ResultsFor(const CheckOutcome& outcome) {
   nlohmann::json run = {{"interrupted", outcome.interrupted}, {"run", outcome.run},
                         {"checks", std::move(checks)}};
   if (outcome.interrupted) run["interrupted_at_s"] = outcome.ended_at_s;
+  if (outcome.partial) {
+    run["partial"] = true;
+    run["ended_at_s"] = outcome.ended_at_s;
+  }
   if (outcome.skipped_lines > 0) run["skipped_lines"] = outcome.skipped_lines;
   run["warnings"] = outcome.warnings;
   return checkers::ResultsJson(outcome.verdicts, outcome.overall, run);

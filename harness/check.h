@@ -38,7 +38,7 @@ struct CheckSettings {
 struct CheckOutcome {
   std::vector<checkers::Verdict> verdicts;
   // Merged over the checkers; unknown at best when lines were skipped or the
-  // run was interrupted (it did not run its course).
+  // run was interrupted or did not finish (it did not run its course).
   checkers::Validity overall = checkers::Validity::kUnknown;
   std::uint64_t events = 0;
   std::uint64_t skipped_lines = 0;
@@ -48,6 +48,10 @@ struct CheckOutcome {
   nlohmann::json run;  // the run's parameters (run/start "config"); null if not recorded
   // The run/end event says the run was interrupted; then at what time.
   bool interrupted = false;
+  // The history has the run's start but not its end: the run did not finish
+  // (its controller was killed, or it still runs). The verdict is at best
+  // unknown and covers only what was recorded.
+  bool partial = false;
   double ended_at_s = 0;  // "t" of the last event
   // How the nodes kept the contract: ignored lines, buffered output (checkers::ContractWatch).
   std::vector<std::string> warnings;

@@ -235,6 +235,11 @@ int DoCheck(const std::string& file, CheckSettings settings, bool json) {
     if (outcome.skipped_lines > 0) {
       std::cout << "skipped " << outcome.skipped_lines << " malformed line(s) (--lenient)\n";
     }
+    if (outcome.partial) {
+      std::cout << "partial: the history ends at " << outcome.ended_at_s
+                << " s without the run's end (its controller was killed, or it still runs): "
+                   "the verdict covers only what was recorded\n";
+    }
     if (outcome.interrupted) {
       std::cout << "the run was interrupted at " << outcome.ended_at_s
                 << " s: the verdict covers only what was recorded\n";

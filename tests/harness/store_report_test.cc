@@ -1,12 +1,14 @@
 // The run store's layout and the HTML report, without root.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <iterator>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "harness/check.h"
 #include "harness/report_html.h"
 #include "harness/run_store.h"
 #include "histories/event.h"
@@ -66,6 +68,32 @@ TEST(RunDir, RunsThatShareAStoreAtOnceAllStart) {
     names.insert(entry.path().filename().string());
   }
   EXPECT_EQ(names, (std::set<std::string>{".latest.lock", "latest", "raft"}));
+}
+
+// A history whose controller was killed has the run's start and no end:
+// checked, it is partial and its verdict at best unknown; with its end it is
+// judged as it stands.
+TEST(CheckHistory, AHistoryWithoutTheRunsEndIsPartial) {
+  schism::testing::TempDir tmp;
+  const fs::path file = tmp.path() / "history.jsonl";
+  const std::string lines =
+      "{\"i\":0,\"t\":0.0,\"type\":\"run\",\"f\":\"start\",\"nodes\":[\"n1\"]}\n"
+      "{\"i\":1,\"t\":0.1,\"type\":\"process\",\"f\":\"start\",\"node\":\"n1\",\"pid\":7}\n"
+      "{\"i\":2,\"t\":0.2,\"type\":\"role\",\"node\":\"n1\",\"role\":\"leader\",\"term\":1}\n";
+  std::ofstream(file) << lines;
+  CheckSettings settings;
+  settings.html = false;
+  settings.checkers = {"election-safety"};
+  CheckOutcome cut = CheckHistory(file, settings);
+  EXPECT_TRUE(cut.partial);
+  EXPECT_DOUBLE_EQ(cut.ended_at_s, 0.2);
+  EXPECT_EQ(checkers::ToString(cut.overall), "unknown");
+  EXPECT_EQ(ResultsFor(cut)["partial"], true);
+
+  std::ofstream(file) << lines << "{\"i\":3,\"t\":5.0,\"type\":\"run\",\"f\":\"end\"}\n";
+  CheckOutcome whole = CheckHistory(file, settings);
+  EXPECT_FALSE(whole.partial);
+  EXPECT_EQ(checkers::ToString(whole.overall), "valid");
 }
 
 TEST(RunDir, WritesFilesWhole) {
