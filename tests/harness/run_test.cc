@@ -709,12 +709,17 @@ TEST(Contract, AnUnflushedElectorIsToldItsOutputIsBuffered) {
 // Misbehaving electors (issue 18): each run ends on time, keeps every
 // well-formed line and leaves nothing behind.
 
-// Seconds `run` takes.
-template <typename F>
-double Timed(F&& run) {
+// A 3-node run of the bully_lines fixture with `flag`, `time` seconds long
+// under `nemesis` (seed 1); sets *took to the seconds it took.
+Outcome Misbehave(const TempDir& tmp, const std::string& flag, int time, const std::string& nemesis,
+                  double* took) {
   const auto start = std::chrono::steady_clock::now();
-  run();
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  Outcome o = RunSchism(tmp, {"run", "--nodes", "3", "--time", std::to_string(time), "--nemesis",
+                              nemesis, "--nemesis-interval", "1", "--seed", "1", "--node-cmd",
+                              BullyLines(flag), "--store", (tmp.path() / "store").string()},
+                        60s);
+  *took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return o;
 }
 
 // The role events of `node` in the run's history.
@@ -729,12 +734,8 @@ std::vector<json> RolesOf(const std::filesystem::path& run_dir, const std::strin
 TEST(Misbehaving, AHugeLineLosesOnlyTheLineItEnds) {
   if (!IsRoot()) GTEST_SKIP() << "needs root";
   TempDir tmp;
-  Outcome o;
-  const double took = Timed([&] {
-    o = RunSchism(tmp, {"run", "--nodes", "3", "--time", "4", "--nemesis", "none", "--node-cmd",
-                        BullyLines("--huge-line"), "--store", (tmp.path() / "store").string()},
-                  60s);
-  });
+  double took = 0;
+  const Outcome o = Misbehave(tmp, "--huge-line", 4, "none", &took);
   EXPECT_EQ(o.code, 0) << o.output;
   EXPECT_LT(took, 4 + 8.0);
   for (const std::string node : {"n1", "n2", "n3"}) {
@@ -753,12 +754,8 @@ TEST(Misbehaving, AHugeLineLosesOnlyTheLineItEnds) {
 TEST(Misbehaving, ANodeThatClosesItsStdoutIsStillJudgedAndStoppedOnTime) {
   if (!IsRoot()) GTEST_SKIP() << "needs root";
   TempDir tmp;
-  Outcome o;
-  const double took = Timed([&] {
-    o = RunSchism(tmp, {"run", "--nodes", "3", "--time", "4", "--nemesis", "none", "--node-cmd",
-                        BullyLines("--close-stdout"), "--store", (tmp.path() / "store").string()},
-                  60s);
-  });
+  double took = 0;
+  const Outcome o = Misbehave(tmp, "--close-stdout", 4, "none", &took);
   EXPECT_EQ(o.code, 0) << o.output;
   EXPECT_LT(took, 4 + 8.0);
   EXPECT_EQ(RolesOf(o.run_dir, "n3").size(), 2u);
@@ -769,12 +766,8 @@ TEST(Misbehaving, ANodeThatClosesItsStdoutIsStillJudgedAndStoppedOnTime) {
 TEST(Misbehaving, AFloodOfJunkOnStdoutIsCountedNotKept) {
   if (!IsRoot()) GTEST_SKIP() << "needs root";
   TempDir tmp;
-  Outcome o;
-  const double took = Timed([&] {
-    o = RunSchism(tmp, {"run", "--nodes", "3", "--time", "4", "--nemesis", "none", "--node-cmd",
-                        BullyLines("--flood"), "--store", (tmp.path() / "store").string()},
-                  60s);
-  });
+  double took = 0;
+  const Outcome o = Misbehave(tmp, "--flood", 4, "none", &took);
   EXPECT_EQ(o.code, 0) << o.output.substr(0, 2000);
   EXPECT_LT(took, 4 + 8.0);
   const json results = json::parse(ReadFile(o.run_dir / "results.json"));
@@ -798,13 +791,8 @@ TEST(Misbehaving, AFloodOfJunkOnStdoutIsCountedNotKept) {
 TEST(Misbehaving, ACrashLoopIsALivenessFailureNamingTheExit) {
   if (!IsRoot()) GTEST_SKIP() << "needs root";
   TempDir tmp;
-  Outcome o;
-  const double took = Timed([&] {
-    o = RunSchism(tmp, {"run", "--nodes", "3", "--time", "6", "--nemesis", "kill",
-                        "--nemesis-interval", "1", "--seed", "1", "--node-cmd",
-                        BullyLines("--crash"), "--store", (tmp.path() / "store").string()},
-                  60s);
-  });
+  double took = 0;
+  const Outcome o = Misbehave(tmp, "--crash", 6, "kill", &took);
   EXPECT_EQ(o.code, 1) << o.output;
   EXPECT_LT(took, 6 + 8.0);
   EXPECT_NE(o.output.find("schism: node n1 exited by itself (status 3)"), std::string::npos)
@@ -820,12 +808,8 @@ TEST(Misbehaving, ACrashLoopIsALivenessFailureNamingTheExit) {
 TEST(Misbehaving, ASigtermProofTreeDiesAtTheStopGrace) {
   if (!IsRoot()) GTEST_SKIP() << "needs root";
   TempDir tmp;
-  Outcome o;
-  const double took = Timed([&] {
-    o = RunSchism(tmp, {"run", "--nodes", "3", "--time", "4", "--nemesis", "none", "--node-cmd",
-                        BullyLines("--ignore-term"), "--store", (tmp.path() / "store").string()},
-                  60s);
-  });
+  double took = 0;
+  const Outcome o = Misbehave(tmp, "--ignore-term", 4, "none", &took);
   EXPECT_EQ(o.code, 0) << o.output;
   EXPECT_LT(took, 4 + 1.5 + 8.0);
   for (const std::string node : {"n1", "n2", "n3"}) {
