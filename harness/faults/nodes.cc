@@ -14,33 +14,33 @@ std::string Millis(double seconds) {
 
 NodeLives::NodeLives(FaultContext& context) : context_(context) {}
 
-void NodeLives::Start(std::size_t k) {
-  FaultSeams& seams = context_.seams();
-  const std::string& node = context_.names()[k];
-  if (seams.clocks) seams.clocks->BeforeStart(node);
-  const pid_t pid = seams.processes.Start(k);
-  ForgetRole(k);
-  context_.recorder().Note(EventType::kProcess, "start", node, {{"pid", pid}});
-}
+void NodeLives::Start(std::size_t k) { Started(k, Spawn(k)); }
 
 void NodeLives::StartAll(std::size_t count) {
-  FaultSeams& seams = context_.seams();
-  if (!seams.cgroups) {
+  Cgroups* cgroups = context_.seams().cgroups;
+  if (!cgroups) {
     for (std::size_t k = 0; k < count; ++k) Start(k);
     return;
   }
   const std::vector<std::string>& names = context_.names();
   std::vector<pid_t> pids;
   for (std::size_t k = 0; k < count; ++k) {
-    if (seams.clocks) seams.clocks->BeforeStart(names[k]);
-    pids.push_back(seams.processes.Start(k));
-    seams.cgroups->Freeze(names[k]);  // not frozen in time: it runs a little longer, no harm
+    pids.push_back(Spawn(k));
+    cgroups->Freeze(names[k]);  // not frozen in time: it runs a little longer, no harm
   }
-  for (std::size_t k = 0; k < count; ++k) seams.cgroups->Thaw(names[k]);
-  for (std::size_t k = 0; k < count; ++k) {
-    ForgetRole(k);
-    context_.recorder().Note(EventType::kProcess, "start", names[k], {{"pid", pids[k]}});
-  }
+  for (std::size_t k = 0; k < count; ++k) cgroups->Thaw(names[k]);
+  for (std::size_t k = 0; k < count; ++k) Started(k, pids[k]);
+}
+
+pid_t NodeLives::Spawn(std::size_t k) {
+  FaultSeams& seams = context_.seams();
+  if (seams.clocks) seams.clocks->BeforeStart(context_.names()[k]);
+  return seams.processes.Start(k);
+}
+
+void NodeLives::Started(std::size_t k, pid_t pid) {
+  ForgetRole(k);
+  context_.recorder().Note(EventType::kProcess, "start", context_.names()[k], {{"pid", pid}});
 }
 
 void NodeLives::Restart(std::size_t k) {

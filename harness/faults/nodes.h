@@ -69,6 +69,11 @@ class NodeLives {
   nemesis::Proof ProveTreeGone(std::size_t k, pid_t pid, double since_s);
 
  private:
+  // Starts node k's process (its clock prepared first); returns its pid.
+  pid_t Spawn(std::size_t k);
+  // Records node k's start as `pid`, with no role yet.
+  void Started(std::size_t k, pid_t pid);
+
   FaultContext& context_;
   struct Role {
     std::optional<histories::Role> role;
