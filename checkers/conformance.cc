@@ -1,10 +1,11 @@
 #include "checkers/conformance.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <map>
 #include <optional>
 #include <set>
+
+#include "checkers/reporting.h"
 
 namespace schism::checkers {
 namespace {
@@ -18,12 +19,6 @@ ConformItem Item(std::string name, std::string title) {
   item.name = std::move(name);
   item.title = std::move(title);
   return item;
-}
-
-std::string Seconds(double s) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.2f s", s);
-  return text;
 }
 
 bool IsContract(const Event& e) {
@@ -59,7 +54,7 @@ std::map<std::string, const Event*> FirstStarts(const std::vector<Event>& histor
 
 ConformItem Starts(const std::vector<Event>& history, const ConformLimits& limits) {
   ConformItem item = Item("starts", "every node starts and prints a contract line within " +
-                                 Seconds(limits.first_line_s));
+                                        Seconds(limits.first_line_s) + " s");
   const auto starts = FirstStarts(history);
   std::map<std::string, const Event*> first_line;
   for (const Event& e : history) {
@@ -72,7 +67,7 @@ ConformItem Starts(const std::vector<Event>& history, const ConformLimits& limit
     const double took = line == first_line.end() ? -1 : line->second->time - start->time;
     if (took < 0 || took > limits.first_line_s) {
       late += (late.empty() ? "" : ", ") + node +
-              (took < 0 ? " (never)" : " (after " + Seconds(took) + ")");
+              (took < 0 ? " (never)" : " (after " + Seconds(took) + " s)");
       item.evidence.push_back(start->index);
     } else {
       slowest = std::max(slowest, took);
@@ -83,7 +78,7 @@ ConformItem Starts(const std::vector<Event>& history, const ConformLimits& limit
   } else if (late.empty()) {
     item.status = ItemStatus::kPass;
     item.detail = std::to_string(starts.size()) + " nodes; the slowest spoke after " +
-                  Seconds(slowest);
+                  Seconds(slowest) + " s";
   } else {
     item.status = ItemStatus::kFail;
     item.detail = "no contract line in time from " + late;
@@ -97,9 +92,9 @@ ConformItem Lines(const std::vector<Event>& history) {
     if (e.type != EventType::kRun || e.f != "end") continue;
     item.status = ItemStatus::kPass;
     item.detail = "no line ignored";
-    const nlohmann::json ignored =
-        e.detail.is_object() ? e.detail.value("ignored_lines", nlohmann::json::object())
-                             : nlohmann::json::object();
+    const nlohmann::json ignored = e.detail.is_object()
+                                       ? e.detail.value("ignored_lines", nlohmann::json::object())
+                                       : nlohmann::json::object();
     if (ignored.empty()) return item;
     item.status = ItemStatus::kFail;
     item.evidence.push_back(e.index);
@@ -116,8 +111,8 @@ ConformItem Lines(const std::vector<Event>& history) {
 }
 
 ConformItem Leader(const std::vector<Event>& history, const ConformLimits& limits) {
-  ConformItem item = Item("leader", "a leader appears within " + Seconds(limits.leader_s) +
-                                 " of the last start");
+  ConformItem item = Item(
+      "leader", "a leader appears within " + Seconds(limits.leader_s) + " s of the last start");
   const auto starts = FirstStarts(history);
   double last_start = 0;
   for (const auto& [node, start] : starts) last_start = std::max(last_start, start->time);
@@ -125,7 +120,7 @@ ConformItem Leader(const std::vector<Event>& history, const ConformLimits& limit
     if (e.type != EventType::kRole || e.role != Role::kLeader) continue;
     const double took = std::max(0.0, e.time - last_start);
     item.status = took <= limits.leader_s ? ItemStatus::kPass : ItemStatus::kFail;
-    item.detail = e.node + " leads after " + Seconds(took);
+    item.detail = e.node + " leads after " + Seconds(took) + " s";
     if (item.status == ItemStatus::kFail) item.evidence.push_back(e.index);
     return item;
   }
@@ -135,8 +130,8 @@ ConformItem Leader(const std::vector<Event>& history, const ConformLimits& limit
 }
 
 ConformItem Failover(const std::vector<Event>& history, const ConformLimits& limits) {
-  ConformItem item = Item("failover", "a killed leader is replaced within " +
-                                   Seconds(limits.failover_s));
+  ConformItem item =
+      Item("failover", "a killed leader is replaced within " + Seconds(limits.failover_s) + " s");
   const Event* kill = nullptr;
   for (const Event& e : history) {
     if (IsFaultStart(e, "kill") && Target(e) == "leader") {
@@ -159,7 +154,7 @@ ConformItem Failover(const std::vector<Event>& history, const ConformLimits& lim
     }
     const double took = e.time - kill->time;
     item.status = took <= limits.failover_s ? ItemStatus::kPass : ItemStatus::kFail;
-    item.detail = kill->node + " killed; " + e.node + " leads after " + Seconds(took);
+    item.detail = kill->node + " killed; " + e.node + " leads after " + Seconds(took) + " s";
     if (item.status == ItemStatus::kFail) item.evidence = {kill->index, e.index};
     return item;
   }
@@ -170,8 +165,8 @@ ConformItem Failover(const std::vector<Event>& history, const ConformLimits& lim
 }
 
 ConformItem VoteMemory(const std::vector<Event>& history, const std::vector<Verdict>& verdicts) {
-  ConformItem item = Item("vote-memory",
-                   "a restarted node remembers its vote (never votes twice in a term)");
+  ConformItem item =
+      Item("vote-memory", "a restarted node remembers its vote (never votes twice in a term)");
   const auto votes = std::count_if(history.begin(), history.end(),
                                    [](const Event& e) { return e.type == EventType::kVote; });
   if (votes == 0) {
@@ -202,8 +197,8 @@ ConformItem VoteMemory(const std::vector<Event>& history, const std::vector<Verd
     return item;
   }
   if (voters.empty()) {
-    item.detail = "no voter was killed and restarted just after a vote (" +
-                  std::to_string(votes) + " vote lines): not exercised";
+    item.detail = "no voter was killed and restarted just after a vote (" + std::to_string(votes) +
+                  " vote lines): not exercised";
     return item;
   }
   item.status = ItemStatus::kPass;
@@ -252,13 +247,13 @@ ConformItem Sigterm(const std::vector<Event>& history) {
       if (e.f == "exit" && e.detail.value("after", "") == "term") {
         item.status = ItemStatus::kPass;
         item.detail = term.node + " exited " + Seconds(e.time - term.time) +
-                      " after SIGTERM (status " + std::to_string(e.detail.value("code", -1)) + ")";
+                      " s after SIGTERM (status " + std::to_string(e.detail.value("code", -1)) + ")";
         return item;
       }
       if (e.f == "kill") {
         item.status = ItemStatus::kFail;
         item.detail = term.node + " did not exit within " +
-                      Seconds(term.detail.value("grace", 0.0)) + " of SIGTERM and was killed";
+                      Seconds(term.detail.value("grace", 0.0)) + " s of SIGTERM and was killed";
         item.evidence = {term.index, e.index};
         return item;
       }
@@ -283,7 +278,8 @@ ConformItem OwnAddress(const std::vector<Event>& history) {
     }
     for (const auto& s : e.detail.value("foreign", nlohmann::json::array())) {
       foreign += (foreign.empty() ? "" : ", ") + e.node + " " + s.get<std::string>();
-      if (item.evidence.empty() || item.evidence.back() != e.index) item.evidence.push_back(e.index);
+      if (item.evidence.empty() || item.evidence.back() != e.index)
+        item.evidence.push_back(e.index);
     }
     const nlohmann::json bound = e.detail.value("bound", nlohmann::json::array());
     if (example.empty() && !bound.empty()) example = e.node + ": " + bound.dump();
@@ -297,16 +293,16 @@ ConformItem OwnAddress(const std::vector<Event>& history) {
     item.detail = "no node was running when the sockets were read";
   } else {
     item.status = ItemStatus::kPass;
-    item.detail = std::to_string(nodes) + " nodes read" + (example.empty() ? ", none bound a socket"
-                                                                            : "; " + example);
+    item.detail = std::to_string(nodes) + " nodes read" +
+                  (example.empty() ? ", none bound a socket" : "; " + example);
   }
   return item;
 }
 
 ConformItem Safety(const std::vector<Verdict>& verdicts) {
   ConformItem item = Item("safety", "the run's safety checkers find nothing");
-  const char* names[] = {"election-safety", "quorum",  "agreement", "split-brain",
-                         "partition-quorum", "lease", "fencing"};
+  const char* names[] = {"election-safety",  "quorum", "agreement", "split-brain",
+                         "partition-quorum", "lease",  "fencing"};
   std::string invalid, unknown;
   std::size_t ran = 0;
   for (const char* name : names) {

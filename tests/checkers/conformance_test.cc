@@ -79,8 +79,8 @@ TEST(Conformance, AnElectorThatKeepsTheContractPassesEveryItem) {
     EXPECT_TRUE(item.evidence.empty()) << item.name;
   }
   EXPECT_EQ(ConformExitCode(items), 0);
-  EXPECT_EQ(Get(items, "failover").detail, "n1 killed; n2 leads after 0.60 s");
-  EXPECT_EQ(Get(items, "sigterm").detail, "n3 exited 0.10 s after SIGTERM (status 0)");
+  EXPECT_EQ(Get(items, "failover").detail, "n1 killed; n2 leads after 0.600 s");
+  EXPECT_EQ(Get(items, "sigterm").detail, "n3 exited 0.100 s after SIGTERM (status 0)");
   EXPECT_THAT(Get(items, "vote-memory").detail, HasSubstr("restarted: n3"));
 }
 
@@ -166,7 +166,7 @@ TEST(Conformance, ANodeKilledAtTheEndOfItsGraceFailsSigterm) {
   const ConformItem sigterm =
       Get(ConformChecklist(Parse(kStart + kKill + term + kEnd), AllValid()), "sigterm");
   EXPECT_EQ(ToString(sigterm.status), "FAIL");
-  EXPECT_EQ(sigterm.detail, "n3 did not exit within 3.00 s of SIGTERM and was killed");
+  EXPECT_EQ(sigterm.detail, "n3 did not exit within 3.000 s of SIGTERM and was killed");
   EXPECT_EQ(sigterm.evidence, (std::vector<std::uint64_t>{16, 18}));
 }
 
