@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 
+#include "checkers/node_status.h"
 #include "checkers/reporting.h"
 #include "checkers/term_window.h"
 
@@ -25,7 +26,8 @@ void AgreementChecker::Observe(const histories::Event& event) {
   }
   if (event.role != histories::Role::kFollower || event.leader.empty()) return;
   ++references_;
-  const Reference reference{nodes_.Intern(event.node), event.index};
+  const Reference reference{nodes_.Intern(event.node), event.index,
+                            ProbeSent(event).has_value()};
   const NodeTable::Id leader = nodes_.Intern(event.leader);
   if (event.term) {
     Refer(*event.term, leader, reference);
@@ -76,6 +78,10 @@ void AgreementChecker::Prune() {
 }
 
 void AgreementChecker::AddPhantom(const Phantom& phantom) {
+  if (phantom.reference.sampled) {
+    if (unseen_count_++ == 0) first_unseen_ = phantom;
+    return;
+  }
   ++phantom_count_;
   if (phantoms_.size() < kMaxReported) phantoms_.push_back(phantom);
 }
@@ -94,7 +100,8 @@ Verdict AgreementChecker::Finish() {
   verdict.checker = std::string(kName);
   verdict.details = {{"follower_references", references_},
                      {"late_references", late_references_},
-                     {"phantoms", phantom_count_}};
+                     {"phantoms", phantom_count_},
+                     {"unseen_by_probes", unseen_count_}};
   if (phantom_count_ > 0) {
     const Phantom& p = phantoms_.front();
     const std::string in_term = p.termed ? " in term " + std::to_string(p.term) : "";
@@ -121,6 +128,16 @@ Verdict AgreementChecker::Finish() {
     verdict.valid = Validity::kValid;
     verdict.reason = "all " + std::to_string(references_) +
                      " follower lines name a node that claimed leadership";
+    if (first_unseen_) {
+      const Phantom& p = *first_unseen_;
+      const std::string in_term = p.termed ? " in term " + std::to_string(p.term) : "";
+      verdict.reason += ", except " + std::to_string(unseen_count_) +
+                        " seen by probes whose leader no probe saw lead (not judged: probes "
+                        "sample, and a short leadership can fall between two of them); first " +
+                        nodes_.Name(p.reference.follower) + " following " +
+                        nodes_.Name(p.leader) + in_term + " (i=" +
+                        std::to_string(p.reference.index) + ")";
+    }
   }
   return verdict;
 }

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -21,6 +22,11 @@ namespace schism::checkers {
 // only needs to claim leadership at some point of the history. Unknown when
 // no follower names a leader.
 //
+// Probes sample: a leader may win a term and lose it between two probes, while
+// a follower's probe caught it being followed. A phantom named only by probe
+// observations (role events carrying "sent") is therefore no proof: it is
+// counted ("unseen_by_probes") and named in the reason, and not judged.
+//
 // Memory: the claims and unconfirmed references of the last kTermWindow terms.
 class AgreementChecker final : public Checker {
  public:
@@ -36,6 +42,7 @@ class AgreementChecker final : public Checker {
   struct Reference {
     NodeTable::Id follower;
     std::uint64_t index;
+    bool sampled;  // A probe's observation (ProbeSent), not the node's own line.
   };
   struct Phantom {
     bool termed;
@@ -59,6 +66,8 @@ class AgreementChecker final : public Checker {
   std::map<NodeTable::Id, Reference> termless_pending_;  // By leader.
   std::vector<Phantom> phantoms_;                        // The first few.
   std::uint64_t phantom_count_ = 0;
+  std::optional<Phantom> first_unseen_;  // The first phantom only a probe reported.
+  std::uint64_t unseen_count_ = 0;
   std::uint64_t references_ = 0;
   std::uint64_t late_references_ = 0;
 };

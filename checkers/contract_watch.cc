@@ -1,11 +1,15 @@
 #include "checkers/contract_watch.h"
 
+#include "checkers/node_status.h"
 #include "checkers/reporting.h"
 
 namespace schism::checkers {
 namespace {
 
+// A line the node printed itself (a probe's observation is none: it comes
+// when the probe answers, whatever the node's stdout does).
 bool IsContractLine(const histories::Event& event) {
+  if (ProbeSent(event)) return false;
   return event.type == histories::EventType::kRole || event.type == histories::EventType::kVote ||
          event.type == histories::EventType::kLease;
 }

@@ -61,6 +61,7 @@ void KpiChecker::Track(const histories::Event& event) {
     }
     if (loss < 0) return;
     ++losses_[static_cast<std::size_t>(loss)];
+    last_loss_ = loss;
     leader_ = NodeStatus::kNoNode;
     leaderless_since_ = event.time;
   }
@@ -75,12 +76,27 @@ void KpiChecker::Track(const histories::Event& event) {
       first_leader_s_ = took;
     } else if (!same_term) {
       elections_.Add(took);
+      if (last_loss_ >= 0) failovers_[static_cast<std::size_t>(last_loss_)].Add(took);
     }
     if (previous_ != NodeStatus::kNoNode && previous_ != id && !same_term) ++leader_changes_;
     leader_ = previous_ = id;
     previous_term_ = term;
     return;
   }
+}
+
+nlohmann::json KpiChecker::FailoversJson() const {
+  static constexpr const char* kNames[kLossKinds] = {"killed", "paused", "stepped_down",
+                                                     "isolated", "lost_followers"};
+  nlohmann::json out = nlohmann::json::object();
+  for (std::size_t cause = 0; cause < kLossKinds; ++cause) {
+    const Samples& s = failovers_[cause];
+    if (s.count() == 0) continue;
+    nlohmann::json& figures = out[kNames[cause]];
+    figures = {{"count", s.count()}, {"max", s.max()}, {"mean", s.mean()}};
+    if (s.count() > 1) figures["p50"] = s.Percentile(0.50);
+  }
+  return out;
 }
 
 Verdict KpiChecker::Finish() {
@@ -125,7 +141,8 @@ Verdict KpiChecker::Finish() {
         {"stepped_down", losses_[kSteppedDown]},
         {"isolated", losses_[kIsolated]},
         {"lost_followers", losses_[kLostFollowers]}}},
-      {"split_brain", {{"count", windows_.count()}, {"total_s", windows_.total_s()}}}};
+      {"split_brain", {{"count", windows_.count()}, {"total_s", windows_.total_s()}}},
+      {"failover_s", FailoversJson()}};
 
   std::string reason = std::to_string(elections_.count()) + " election(s)";
   if (elections_.count() > 1) {

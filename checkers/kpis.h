@@ -41,6 +41,9 @@ namespace schism::checkers {
 //                         one, in another term (any other node for termless electors);
 //   losses                by cause: killed (killed, exited or stopped), paused,
 //                         stepped_down, isolated, lost_followers;
+//   failover_s            the elections again, by the cause of the loss they
+//                         followed: {"killed": {count, max, mean, p50}, ...}
+//                         (only causes with elections; p50 with 2+ samples);
 //   split_brain           windows with two or more live leaders: count, total_s.
 // Without a configured or recorded cluster size, the number of nodes seen so
 // far stands in for it.
@@ -62,6 +65,7 @@ class KpiChecker final : public Checker {
   std::size_t Cluster() const;
   bool Stable(NodeTable::Id id) const;
   void Track(const histories::Event& event);
+  nlohmann::json FailoversJson() const;
 
   ClusterSize cluster_;
   NodeTable nodes_;
@@ -84,6 +88,8 @@ class KpiChecker final : public Checker {
   double first_leader_s_ = -1.0;  // Negative until there is one.
   std::uint64_t leader_changes_ = 0;
   std::array<std::uint64_t, kLossKinds> losses_{};
+  std::array<Samples, kLossKinds> failovers_;  // Elections by the cause of the loss.
+  int last_loss_ = -1;                          // The cause of the latest loss.
 };
 
 }  // namespace schism::checkers

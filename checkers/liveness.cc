@@ -63,6 +63,7 @@ void LivenessChecker::Observe(const Event& event) {
     candidate_.reset();
     stable_.reset();
     exit_.reset();
+    observed_.clear();
   }
   if (open_faults_.empty()) {
     Track(event);
@@ -82,9 +83,16 @@ bool LivenessChecker::Apply(const Event& event) {
       return false;
     case EventType::kRole:
       status_.Observe(event);
+      if (ProbeSent(event)) {
+        probed_ = true;
+        if (event.time - heal_time_ <= options_.liveness_deadline_s) {
+          observed_.insert(nodes_.Intern(event.node));
+        }
+      }
       return false;
     case EventType::kProcess:
       if (event.node.empty()) return false;
+      if (event.f == kProbeFailed) probed_ = true;
       status_.Observe(event);
       if (IsProcessDown(event.f)) faults_ = true;
       if (IsOwnExit(event) && !exit_) {
@@ -217,6 +225,13 @@ Verdict LivenessChecker::Finish() {
     verdict.valid = Validity::kUnknown;
     verdict.reason = "history ends " + Seconds(span) + " s after " + heal_name +
                      ", before the deadline (" + Seconds(deadline) + " s), with no stable leader";
+ } else if (probed_ && observed_.size() < cluster_.majority()) {
+    // The probes were the only eyes, and they saw too few nodes to tell.
+    verdict.valid = Validity::kUnknown;
+    verdict.details["observed_nodes"] = observed_.size();
+    verdict.reason = "probes observed only " + std::to_string(observed_.size()) + " of " +
+                     std::to_string(cluster_.nodes()) + " nodes within " + Seconds(deadline) +
+                     " s of " + heal_name + ", too few to tell whether a majority followed a leader";
   } else {
     verdict.valid = Validity::kInvalid;
     verdict.reason = "no stable leader within " + Seconds(deadline) + " s of " + heal_name +

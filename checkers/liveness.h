@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,7 +36,10 @@ namespace schism::checkers {
 // itself after the final heal. Invalid when a node exits by itself after the
 // final heal (a crash loop is no live cluster, whatever leader was seen), or
 // when no stable leader starts by the deadline although the history goes on
-// past it. Unknown when the history ends before the deadline, or ends while
+// past it, unless the roles come from probes (their events carry "sent") and
+// the probes saw fewer than a majority of the nodes between the final heal and
+// the deadline: then unknown, as blind probes are no evidence of a dead
+// cluster. Unknown when the history ends before the deadline, or ends while
 // a leader that started in time has not yet held for the whole window; when
 // a fault is still in force at the end; or when the cluster size is unknown.
 //
@@ -105,6 +109,8 @@ class LivenessChecker final : public Checker {
   std::optional<Stable> candidate_;     // Followed since the final heal, window not yet over.
   std::optional<Stable> stable_;        // The first that held for the whole window.
   std::optional<Exit> exit_;            // The first exit by itself since the final heal.
+  bool probed_ = false;                 // Roles come from probes (harness/prober.h).
+  std::set<NodeTable::Id> observed_;    // Nodes a probe saw between the heal and the deadline.
 };
 
 }  // namespace schism::checkers

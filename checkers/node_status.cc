@@ -12,6 +12,13 @@ bool EndsJudgedRun(const histories::Event& event) {
   return event.type == histories::EventType::kProcess && event.f == "stop";
 }
 
+std::optional<double> ProbeSent(const histories::Event& event) {
+  if (event.type != histories::EventType::kRole || !event.detail.is_object()) return std::nullopt;
+  auto it = event.detail.find("sent");
+  if (it == event.detail.end() || !it->is_number()) return std::nullopt;
+  return it->get<double>();
+}
+
 const NodeStatus::Node NodeStatus::kUnseen{};
 
 NodeStatus::Node& NodeStatus::State(std::string_view name) {
@@ -30,6 +37,7 @@ bool NodeStatus::Observe(const histories::Event& event) {
     state.leader = leader;
     state.role_index = event.index;
     state.role_time = event.time;
+    state.probe_sent = ProbeSent(event);
     return true;
   }
   if (event.type != histories::EventType::kProcess || event.node.empty()) return false;

@@ -23,6 +23,16 @@ bool IsProcessUp(std::string_view f);
 // being taken down, not the elector's doing.
 bool EndsJudgedRun(const histories::Event& event);
 
+// The "f" of the process event that records a probe that saw nothing (it
+// failed, timed out or printed no observation); "why" says which.
+inline constexpr std::string_view kProbeFailed = "probe-failed";
+
+// For a role event a probe observed (harness/prober.h), the run time at which
+// the probe was sent: its "sent" field. The node held that role at some
+// instant between then and the event's "t" (when the answer came back), not
+// necessarily at either end. Nullopt for a line the node printed itself.
+std::optional<double> ProbeSent(const histories::Event& event);
+
 // Follows role events and process events. A node whose process is killed,
 // exits, stops or is paused is down and leads nobody. A node that starts
 // again knows nothing until it prints a role. A paused node is the same
@@ -43,6 +53,8 @@ class NodeStatus {
     NodeTable::Id leader = kNoNode;  // Whom it believes leads.
     std::uint64_t role_index = 0;    // "i" of its latest role event.
     double role_time = 0.0;          // "t" of its latest role event.
+    // When that role was a probe's observation: when the probe was sent.
+    std::optional<double> probe_sent;
   };
 
   explicit NodeStatus(NodeTable& nodes) : nodes_(nodes) {}

@@ -1,5 +1,6 @@
 #include "checkers/partition_quorum.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 
@@ -47,9 +48,14 @@ void PartitionQuorumChecker::Update(const histories::Event& event) {
 void PartitionQuorumChecker::Judge(double now) {
   for (NodeTable::Id id = 0; id < strandings_.size(); ++id) {
     Stranding& s = strandings_[id];
-    if (!s.active || s.reported || !(now - s.since > grace_s_)) continue;
+    if (!s.active || s.reported) continue;
+    // A probe saw the leader lead at some instant after it was sent: no later.
+    const NodeStatus::Node& node = status_.node(id);
+    const double led_at = node.probe_sent ? std::min(now, *node.probe_sent) : now;
+    if (!(led_at - s.since > grace_s_)) continue;
     s.reported = true;
-    violations_.push_back({id, s, now - s.since});
+    violations_.push_back(
+        {id, s, led_at - s.since, node.probe_sent ? node.role_index : s.claim_index});
   }
 }
 
@@ -95,6 +101,7 @@ Verdict PartitionQuorumChecker::Finish() {
     for (const Violation& w : judged) {
       verdict.evidence.push_back(w.stranding.claim_index);
       verdict.evidence.push_back(w.stranding.partition_index);
+      if (w.seen_index != w.stranding.claim_index) verdict.evidence.push_back(w.seen_index);
       list.push_back({{"leader", nodes_.Name(w.node)},
                       {"claim_i", w.stranding.claim_index},
                       {"partition_i", w.stranding.partition_index},

@@ -25,6 +25,13 @@ namespace schism::checkers {
 // majority) is fine: a leader needs some time to notice. Only the network is
 // judged: dead nodes do not count against a leader.
 //
+// A leader seen by a probe (its role event carries "sent", see ProbeSent) is
+// known to lead only at some instant between the probe's sending and its
+// answer: its stranding is measured up to the sending of the latest probe that
+// still saw it lead, never to the moment the answer was read, so a slow probe
+// cannot stretch a stranding past the grace. The evidence then also names that
+// observation.
+//
 // A partition whose "verified" event says it was not proven (it dropped
 // nothing: the elector may not use the network at all) is no evidence: a
 // stranding under it is not judged, and the reason says how many were left out.
@@ -55,7 +62,8 @@ class PartitionQuorumChecker final : public Checker {
   struct Violation {
     NodeTable::Id node;
     Stranding stranding;
-    double lasted;  // At least this long, in seconds.
+    double lasted;               // At least this long, in seconds.
+    std::uint64_t seen_index;    // The role event that proves it still led then.
   };
 
   // Opens and closes strandings after an event changed roles or the network.

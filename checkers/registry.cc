@@ -10,6 +10,7 @@
 #include "checkers/lease.h"
 #include "checkers/liveness.h"
 #include "checkers/partition_quorum.h"
+#include "checkers/probes.h"
 #include "checkers/quorum.h"
 #include "checkers/split_brain.h"
 #include "checkers/term_monotonic.h"
@@ -41,6 +42,7 @@ constexpr Entry kRegistry[] = {
     {PartitionQuorumChecker::kName, &Make<PartitionQuorumChecker>},
     {SplitBrainChecker::kName, &Make<SplitBrainChecker>},
     {FaultsAppliedChecker::kName, &Make<FaultsAppliedChecker>},
+    {ProbesChecker::kName, &Make<ProbesChecker>},
     {KpiChecker::kName, &Make<KpiChecker>},
 };
 

@@ -35,6 +35,7 @@ void SplitBrainChecker::Observe(const histories::Event& event) {
   if (event.type == histories::EventType::kRole) {
     ++role_events_;
     if (event.term) ++termed_roles_;
+    if (ProbeSent(event)) ++observed_roles_;
   }
   if (status_.Observe(event)) windows_.Update(status_, event);
 }
@@ -78,6 +79,10 @@ Verdict SplitBrainChecker::Finish() {
       verdict.evidence.insert(verdict.evidence.end(), x.shared_claims.begin(),
                               x.shared_claims.end());
     }
+  } else if (termless && fails_ && observed_roles_ > 0) {
+    verdict.valid = Validity::kUnknown;
+    verdict.reason = summary + ", as probes saw them; probes sample each node at some instant " +
+                     "between sending and answer, which cannot prove two leaders at one instant";
   } else if (termless && fails_) {
     const SplitWindows::Window& w = windows_.kept().front();
     verdict.valid = Validity::kInvalid;

@@ -23,6 +23,12 @@ namespace schism::checkers {
 // says, with those two claims as evidence (election-safety reports the same
 // pair). Unknown when there are no role events.
 //
+// A probe samples a node's role at some instant between its sending and its
+// answer, so probe observations cannot prove that two nodes led at the same
+// instant: when any role event of a termless history came from a probe (it
+// carries "sent"), its windows do not fail the run, and the verdict is
+// unknown. Same-term pairs fail as always: they need no common instant.
+//
 // Memory: one entry per node plus the first few windows.
 class SplitBrainChecker final : public Checker {
  public:
@@ -41,6 +47,7 @@ class SplitBrainChecker final : public Checker {
   SplitWindows windows_;
   std::uint64_t role_events_ = 0;
   std::uint64_t termed_roles_ = 0;
+  std::uint64_t observed_roles_ = 0;  // Role events a probe observed.
   double last_time_ = 0.0;
   std::uint64_t last_index_ = 0;
 };

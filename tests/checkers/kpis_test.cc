@@ -49,6 +49,10 @@ TEST(Kpis, Figures) {
   EXPECT_NEAR(d["leader_changes_per_min"].get<double>(), 6.0, 1e-9);
   EXPECT_EQ(d["losses"]["killed"], 1);
   EXPECT_EQ(d["losses"]["isolated"], 1);
+  EXPECT_EQ(d["failover_s"]["killed"]["count"], 1);
+  EXPECT_NEAR(d["failover_s"]["killed"]["max"].get<double>(), 0.8, 1e-9);
+  EXPECT_NEAR(d["failover_s"]["isolated"]["max"].get<double>(), 0.7, 1e-9);
+  EXPECT_FALSE(d["failover_s"].contains("paused"));
   EXPECT_EQ(d["split_brain"]["count"], 1);
   EXPECT_NEAR(d["split_brain"]["total_s"].get<double>(), 0.5, 1e-9);
   EXPECT_THAT(v.reason, HasSubstr("2 election(s), p50 0.700 s p95 0.800 s max 0.800 s"));
