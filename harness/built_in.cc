@@ -1,10 +1,12 @@
 #include "harness/built_in.h"
 
 #include <charconv>
+#include <memory>
 #include <sstream>
 
 #include "checkers/checker.h"
 #include "harness/errors.h"
+#include "harness/profiles/profile.h"
 #include "nemesis/fault_kind.h"
 #include "nodes/electors.h"
 
@@ -119,6 +121,11 @@ std::string ListText() {
       out << "    --elector-opt " << Padded(shown, 22) << option.description
           << (rule.empty() ? "" : " (default " + rule + ")") << "\n";
     }
+  }
+  out << "profiles: real servers from Debian packages (--profile NAME):\n";
+  for (const std::string& name : ProfileNames()) {
+    std::unique_ptr<Profile> profile = MakeProfile(name);
+    out << "  " << Padded(name, 11) << profile->summary() << " [" << profile->packages() << "]\n";
   }
   out << "fault kinds (--nemesis NAME[:WEIGHT],...):\n";
   for (const nemesis::FaultKind* kind : nemesis::AllFaultKinds()) {

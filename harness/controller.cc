@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -16,6 +17,7 @@
 #include <boost/asio.hpp>
 #include <nlohmann/json.hpp>
 
+#include "checkers/node_status.h"
 #include "checkers/report.h"
 #include "harness/built_in.h"
 #include "harness/check.h"
@@ -23,6 +25,8 @@
 #include "harness/elector.h"
 #include "harness/errors.h"
 #include "harness/node_process.h"
+#include "harness/prober.h"
+#include "harness/profiles/profile.h"
 #include "harness/run.h"
 #include "harness/run_store.h"
 #include "harness/sandbox.h"
@@ -70,16 +74,31 @@ checkers::CheckOptions CheckOptionsFor(const RunConfig& c) {
   options.liveness_deadline_s = LivenessDeadline(c);
   options.stable_window_s = StableWindow(c);
   options.split_brain_fails = c.split_brain_fails;
+  if (c.partition_grace_s) {
+    options.partition_grace_s = *c.partition_grace_s;
+  } else if (std::unique_ptr<Profile> profile = MakeProfile(c.profile)) {
+    options.partition_grace_s = profile->partition_grace_s();
+  }
   return options;
 }
 
 namespace {
+
+// A node's probe must observe it this soon after the run starts it, or the
+// server never came up (a JVM and an election fit well within).
+constexpr std::chrono::seconds kFirstObservation(20);
+// Answers in a row that a node's probe printed and its reader could not read,
+// before it ever observed the node, that make the run a setup error.
+constexpr int kUnreadableAnswers = 3;
 
 // How long nodes get to exit after SIGTERM at the end of a run.
 constexpr auto kStopGrace = std::chrono::milliseconds(1500);
 // run/start says every fault start in this history is followed by its
 // "verified" event (version 1 of the proofs), so faults-applied requires one.
 constexpr int kFaultProofs = 1;
+
+// Seconds rounded to the microsecond, as the history writes "t".
+double Microseconds(double s) { return std::round(s * 1e6) / 1e6; }
 
 std::vector<std::string> NodeCommandTemplate(const RunConfig& c) {
   if (!c.node_cmd.empty()) {
@@ -99,6 +118,8 @@ std::vector<std::string> NodeCommandTemplate(const RunConfig& c) {
 
 nlohmann::json ConfigJson(const RunConfig& c, const std::vector<std::string>& command) {
   return {{"test", c.test},         {"elector", c.elector},
+          {"profile", c.profile},   {"probe_cmd", c.probe_cmd},
+          {"probe_every_ms", c.probe_every_ms}, {"probe_timeout_ms", c.probe_timeout_ms},
           {"node_cmd", command},    {"nodes", c.nodes},
           {"time_s", c.time_s},     {"seed", c.seed},
           {"nemesis", c.nemeses},   {"nemesis_weights", c.weights},
@@ -176,8 +197,9 @@ void Run::OnExit(std::size_t k, pid_t pid, int code) {
     // It never printed a contract line: the elector did not start, and the
     // rest of the run would only judge a cluster that was never there.
     setup_error_ = names_[k] + " exited with status " + std::to_string(code) +
-                   " before it printed any contract line: the elector did not start";
-    setup_node_ = k;
+                   (prober_ ? " before its probe ever observed it: the server did not start"
+                            : " before it printed any contract line: the elector did not start");
+    setup_log_ = dir_->NodeLog(names_[k]);
     Stop(false);
     return;
   }
@@ -252,6 +274,7 @@ void Run::Stop(bool interrupted) {
   timers_->CancelAll();
   if (sync_timer_) sync_timer_->cancel();
   faults_->Stop();  // no op fires from here, and paused nodes resume
+  if (prober_) prober_->Stop();
   signals_.cancel();
   NoteSockets();
   for (auto& n : nodes_) {
@@ -283,6 +306,11 @@ void Run::Stop(bool interrupted) {
       end["ignored_lines"][names_[k]] = {
           {"count", ignored.count}, {"first", ignored.first}, {"reason", ignored.reason}};
     }
+    for (std::size_t k = 0; prober_ && k < nodes_.size(); ++k) {
+      const Prober::Counts& c = prober_->counts(k);
+      end["probes"][names_[k]] = {{"sent", c.sent}, {"observed", c.observed},
+                                  {"failed", c.failed}, {"timed_out", c.timed_out}};
+    }
     for (std::size_t k = 0; k < nodes_.size(); ++k) {
       if (nodes_[k]->unkept_lines() == 0) continue;
       end["unkept_log"][names_[k]] = {{"lines", nodes_[k]->unkept_lines()},
@@ -295,7 +323,9 @@ void Run::Stop(bool interrupted) {
   (*poll)({});
 }
 
-RunResult Run::Execute() {
+// The elector's command template, checked: its program exists and is
+// executable, and every placeholder is known. Throws UsageError otherwise.
+std::vector<std::string> Run::ElectorCommand(const std::vector<std::string>& addresses) {
   std::vector<std::string> command = NodeCommandTemplate(config_);
   if (FindExecutable(command[0]).empty()) {
     if (config_.node_cmd.empty()) {
@@ -312,14 +342,144 @@ RunResult Run::Execute() {
                      (command[0].find('/') == std::string::npos ? " on PATH" : ""));
   }
   command[0] = FindExecutable(command[0]).string();
-  for (std::size_t i = 1; i <= config_.nodes; ++i) names_.push_back("n" + std::to_string(i));
-  std::vector<std::string> addresses;
-  for (std::size_t i = 1; i <= config_.nodes; ++i) addresses.push_back(NodeAddress(i));
   try {  // a bad placeholder is a usage error, found before anything is made
     ExpandTemplate(command, ClusterVars(addresses, config_.port, "/", config_.seed)[0]);
   } catch (const std::invalid_argument& e) {
     throw UsageError(std::string("--node-cmd: ") + e.what());
   }
+  return command;
+}
+
+// Every program the profile runs must be installed: a missing one is the
+// environment's fault (exit 70), named with its Debian packages.
+void Run::CheckProfilePrograms() {
+  const NodeVars any = ClusterVars({NodeAddress(1)}, config_.port, "/", config_.seed)[0];
+  for (const std::string& program :
+       {profile_->ServerCommand(any, {any})[0], profile_->ProbeCommand(any)[0]}) {
+    if (FindExecutable(program).empty()) {
+      throw std::runtime_error("the " + std::string(profile_->name()) + " profile needs " +
+                               program + ", which is not installed (Debian packages: " +
+                               std::string(profile_->packages()) +
+                               "; scripts/setup --servers installs them)");
+    }
+  }
+}
+
+// The --probe template with its program found and its placeholders checked
+// (empty without --probe). Throws UsageError naming the problem.
+std::vector<std::string> Run::ProbeTemplate(const std::vector<std::string>& addresses) {
+  if (config_.probe_cmd.empty()) return {};
+  std::vector<std::string> probe;
+  try {
+    probe = SplitCommandLine(config_.probe_cmd);
+    ExpandTemplate(probe, ClusterVars(addresses, config_.port, "/", config_.seed)[0]);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--probe: ") + e.what());
+  }
+  const std::filesystem::path program = FindExecutable(probe[0]);
+  if (program.empty()) throw UsageError("--probe: no executable file \"" + probe[0] + "\"");
+  probe[0] = program.string();
+  return probe;
+}
+
+// Starts watching every node with the --probe template or the profile's probe.
+void Run::StartProbes(const std::vector<std::string>& probe, const std::vector<NodeVars>& vars) {
+  std::vector<ProbeTarget> targets;
+  for (std::size_t k = 0; k < vars.size(); ++k) {
+    ProbeTarget t;
+    if (profile_) {
+      t.argv = profile_->ProbeCommand(vars[k]);
+      t.argv[0] = FindExecutable(t.argv[0]).string();
+      t.env = profile_->ProbeEnvironment();
+    } else {
+      t.argv = ExpandTemplate(probe, vars[k]);
+      t.env = ContractEnvironment(vars[k]);
+    }
+    t.setup = ChildSetup{.netns_fd = sandbox_->nodes()[k].netns.fd()};
+    t.log = dir_->NodeLog(names_[k]).replace_extension(".probe.log");
+    targets.push_back(std::move(t));
+  }
+  using std::chrono::milliseconds;
+  const milliseconds every(config_.probe_every_ms > 0 ? config_.probe_every_ms
+                           : profile_                 ? profile_->probe_every().count()
+                                                      : 250);
+  const milliseconds timeout(config_.probe_timeout_ms > 0 ? config_.probe_timeout_ms
+                             : profile_                   ? profile_->probe_timeout().count()
+                                                          : 1000);
+  reader_ = profile_ ? profile_->MakeReader(names_) : std::make_unique<JsonProbeReader>(names_);
+  prober_ = std::make_unique<Prober>(
+      io_, *timers_, std::move(targets), every, timeout, *reader_,
+      [this](std::size_t k, const Observation& seen, double sent) { OnSeen(k, seen, sent); },
+      [this](std::size_t k, const std::string& why, bool timed_out, double sent) {
+        OnProbeFailed(k, why, timed_out, sent);
+      });
+  unanswered_.assign(vars.size(), 0);
+  observed_.assign(vars.size(), false);
+  prober_->Start();
+  // A member that no probe could observe in all this time never came up.
+  timers_->After(kFirstObservation.count(), [this] {
+    for (std::size_t k = 0; k < names_.size(); ++k) {
+      if (observed_[k] || !nodes_[k]->running()) continue;
+      FailProbes(k, names_[k] + " was not observed by its probe within " +
+                        std::to_string(kFirstObservation.count()) + " s of its start");
+      return;
+    }
+  });
+}
+
+void Run::OnProbeFailed(std::size_t k, const std::string& why, bool timed_out, double sent) {
+  if (stopping_) return;
+  nlohmann::json detail = {{"sent", Microseconds(sent)}, {"why", why}};
+  if (timed_out) detail["timed_out"] = true;
+  Note(EventType::kProcess, std::string(checkers::kProbeFailed), names_[k], std::move(detail));
+  // A probe that answers, but with nothing it can read, is a probe (or
+  // profile) that does not fit this server: no use watching a whole run.
+  if (observed_[k] || why.rfind(kNoObservation, 0) != 0) {
+    unanswered_[k] = 0;
+    return;
+  }
+  if (++unanswered_[k] < kUnreadableAnswers) return;
+  FailProbes(k, "the probe of " + names_[k] + " printed no observation " +
+                    std::to_string(kUnreadableAnswers) + " times in a row (" +
+                    why.substr(kNoObservation.size()) + ")");
+}
+
+void Run::FailProbes(std::size_t k, const std::string& why) {
+  if (!setup_error_.empty()) return;
+  setup_error_ = why;
+  setup_log_ = dir_->NodeLog(names_[k]).replace_extension(".probe.log");
+  Stop(false);
+}
+
+// A probe's observation of node k: a role event, stamped when the answer was
+// read, with the moment the probe was sent.
+void Run::OnSeen(std::size_t k, const Observation& seen, double sent) {
+  if (stopping_) return;
+  Event e;
+  e.type = EventType::kRole;
+  e.node = names_[k];
+  e.role = seen.role;
+  e.term = seen.term;
+  e.leader = seen.leader;
+  e.detail = {{"sent", Microseconds(sent)}};
+  spoke_[k] = true;
+  observed_[k] = true;
+  const Event recorded = e;
+  recorder_->Record(std::move(e));
+  faults_->OnEvent(k, recorded);
+}
+
+RunResult Run::Execute() {
+  for (std::size_t i = 1; i <= config_.nodes; ++i) names_.push_back("n" + std::to_string(i));
+  std::vector<std::string> addresses;
+  for (std::size_t i = 1; i <= config_.nodes; ++i) addresses.push_back(NodeAddress(i));
+  std::vector<std::string> command;  // the template; a profile's: n1's command
+  if (profile_) {
+    CheckProfilePrograms();
+  } else {
+    command = ElectorCommand(addresses);
+  }
+  const std::vector<std::string> probe = ProbeTemplate(addresses);
   RunDir dir = RunDir::Create(config_.store, config_.test, config_.seed);
   dir_ = std::make_unique<RunDir>(dir);
   std::vector<NodeVars> vars =
@@ -327,9 +487,15 @@ RunResult Run::Execute() {
                   config_.seed);
   std::vector<std::vector<std::string>> argvs;
   for (const NodeVars& v : vars) {
-    argvs.push_back(ExpandTemplate(command, v));
     std::filesystem::create_directories(v.data_dir);
+    if (profile_) {
+      argvs.push_back(profile_->ServerCommand(v, vars));
+      argvs.back()[0] = FindExecutable(argvs.back()[0]).string();
+    } else {
+      argvs.push_back(ExpandTemplate(command, v));
+    }
   }
+  if (profile_) command = argvs[0];
   dir.WriteFile("config.json", ConfigJson(config_, command).dump(2) + "\n");
   progress_ << "schism: run dir " << dir.path().string() << "\n";
 
@@ -359,6 +525,9 @@ RunResult Run::Execute() {
         {"checks", std::move(checks)}, {"fault_proofs", kFaultProofs}});
   for (std::size_t k = 0; k < config_.nodes; ++k) {
     auto env = ContractEnvironment(vars[k]);
+    if (profile_) {
+      for (auto& var : profile_->ServerEnvironment(vars[k])) env.push_back(std::move(var));
+    }
     if (clocks_) {
       for (auto& var : clocks_->Environment(names_[k])) env.push_back(std::move(var));
     }
@@ -372,6 +541,7 @@ RunResult Run::Execute() {
         [this, k](pid_t pid, int code) { OnExit(k, pid, code); }));
   }
   faults_->StartNodes();
+  if (!probe.empty() || profile_) StartProbes(probe, vars);
   signals_.async_wait([this](boost::system::error_code ec, int signal) {
     if (!ec) {
       interrupt_signal_ = signal;
@@ -396,6 +566,12 @@ RunResult Run::Execute() {
   settings.title = config_.test + ", seed " + std::to_string(config_.seed);
   CheckOutcome outcome = CheckHistory(dir.History(), settings);
   WriteReports(dir, outcome, settings.title, config_.time_s);
+  if (profile_ && outcome.overall == checkers::Validity::kValid) {
+    // A real server's data (etcd preallocates 64 MB of WAL per member) is
+    // kept only where someone may want to look into it: an invalid or unknown run.
+    std::error_code ignored;
+    std::filesystem::remove_all(dir.path() / "data", ignored);
+  }
   RunResult result;
   result.run_dir = dir.path();
   result.overall = outcome.overall;
@@ -409,6 +585,7 @@ RunResult Run::Execute() {
 
 // Nothing of the run outlives this, and the history is complete.
 void Run::TearDown() {
+  prober_.reset();  // kills and reaps a probe still running
   faults_.reset();
   clock_faults_.reset();  // kills and reaps a clock probe still running
   processes_.reset();
@@ -441,13 +618,39 @@ std::string LastLines(const std::filesystem::path& file, std::size_t count) {
 }  // namespace
 
 void Run::FailSetup(const RunDir& dir) {
-  const std::filesystem::path log = dir.NodeLog(names_[setup_node_]);
+  const std::filesystem::path& log = setup_log_;
   const nlohmann::json results = checkers::ResultsJson(
       {}, checkers::Validity::kUnknown, {{"error", setup_error_}, {"interrupted", false}});
   dir.WriteFile("results.json", results.dump(2) + "\n");
   throw SetupError(setup_error_ + " (see " + log.string() + "); its last lines:" +
                    LastLines(log, 5));
 }
+
+namespace {
+
+// A profile, a probe and a node command each say what runs and how it is
+// watched; only some combinations mean anything.
+void CheckWatching(const RunConfig& config) {
+  if (!config.profile.empty()) {
+    if (!MakeProfile(config.profile)) {
+      std::string known;
+      for (const std::string& name : ProfileNames()) known += (known.empty() ? "" : ", ") + name;
+      throw UsageError("--profile: unknown profile \"" + config.profile + "\"; known: " + known);
+    }
+    if (!config.node_cmd.empty()) throw UsageError("--profile and --node-cmd exclude each other");
+    if (!config.probe_cmd.empty()) {
+      throw UsageError("--profile brings its own probe; --probe is for --node-cmd");
+    }
+  }
+  if (config.probe_every_ms < 0 || config.probe_timeout_ms < 0) {
+    throw UsageError("--probe-every and --probe-timeout must be positive milliseconds");
+  }
+  if (config.partition_grace_s && !(*config.partition_grace_s >= 0)) {
+    throw UsageError("--partition-grace must not be negative");
+  }
+}
+
+}  // namespace
 
 void CheckTimelineFits(const std::vector<nemesis::Op>& ops, const RunConfig& config) {
   // Applied offsets lag their schedule by a little; the final heal of a
@@ -474,6 +677,7 @@ RunResult RunTest(const RunConfig& config, std::ostream& progress) {
                      ", got " + std::to_string(config.nodes));
   }
   if (!(config.time_s > 0)) throw UsageError("--time must be positive");
+  CheckWatching(config);
   if (!(config.interval_s > 0)) throw UsageError("--nemesis-interval must be positive");
   if (QuietPeriod(config) >= config.time_s) {
     throw UsageError("--time must be longer than the quiet period (" +

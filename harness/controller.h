@@ -24,6 +24,17 @@ struct RunConfig {
   std::string test;                       // run store folder; default: the elector's name
   std::string elector = "raft";           // built-in elector, used when node_cmd is empty
   std::string node_cmd;                   // contract v1 command template (DESIGN.md §2)
+  // A real server instead of an elector (harness/profiles/profile.h): its
+  // members are started in the node namespaces and watched by its probe.
+  std::string profile;
+  // A probe (harness/prober.h): a read-only command template, with the
+  // placeholders of node_cmd, run inside each node's namespace; its stdout
+  // (one JSON object, harness/probe_reader.h) becomes the node's role events.
+  std::string probe_cmd;
+  int probe_every_ms = 0;    // 0: the profile's, else 250
+  int probe_timeout_ms = 0;  // 0: the profile's, else 1000
+  // partition-quorum's grace; unset: the profile's, else CheckOptions' default.
+  std::optional<double> partition_grace_s;
   std::vector<std::string> elector_args;  // extra words for the built-in elector
   std::filesystem::path node_binary;      // schism-node, for built-in electors
   std::size_t nodes = 5;

@@ -174,6 +174,23 @@ struct ElectorChoice {
 };
 
 void ApplyElectorChoice(const ElectorChoice& choice, RunConfig& config) {
+  if (!config.probe_cmd.empty()) {
+    try {
+      config.probe_cmd = WithAbsoluteProgram(config.probe_cmd);
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(std::string("--probe: ") + e.what());
+    }
+  }
+  if (!config.profile.empty()) {
+    if (choice.elector_given) {
+      throw UsageError("--elector and --profile both given: --profile runs a real server; pick one");
+    }
+    if (!choice.bug.empty() || choice.pre_vote || !choice.options.empty()) {
+      throw UsageError("--bug, --pre-vote and --elector-opt apply to built-in electors only");
+    }
+    config.elector = config.profile;
+    return;
+  }
   if (choice.node_cmd_given) {
     if (config.node_cmd.find_first_not_of(" \t") == std::string::npos) {
       throw UsageError("--node-cmd is empty: give your elector's command template, or leave "
@@ -276,6 +293,20 @@ int main(int argc, char** argv) {
                           "built-in elector (default raft; `schism list` shows them all)");
   CLI::Option* node_cmd_opt =
       run_cmd->add_option("--node-cmd", run.node_cmd, "elector command template (contract v1)");
+  run_cmd->add_option("--profile", run.profile,
+                      "a real server to run instead of an elector (schism list shows them)");
+  run_cmd->add_option("--probe", run.probe_cmd,
+                      "a read-only command template run in each node's namespace; it prints "
+                      "{\"role\":...,\"term\":...,\"leader\":...} (docs/probes.md)");
+  run_cmd->add_option("--probe-every", run.probe_every_ms,
+                      "milliseconds between probes of a node (default 250, or the profile's)");
+  run_cmd->add_option("--probe-timeout", run.probe_timeout_ms,
+                      "milliseconds a probe may take (default 1000, or the profile's)");
+  double run_grace = 0;
+  CLI::Option* run_grace_opt = run_cmd->add_option(
+      "--partition-grace", run_grace,
+      "seconds a leader cut off from a majority may take to step down (default 1.5, or the "
+      "profile's)");
   run_cmd->add_option("--nodes", run.nodes, "cluster size")->capture_default_str();
   run_cmd->add_option("--time", run.time_s, "run length in seconds")->capture_default_str();
   run_cmd->add_option("--seed", run.seed, "nemesis seed (default: random, printed)")
@@ -410,6 +441,7 @@ int main(int argc, char** argv) {
   }
   run.split_brain_fails = !run_split_brain_allowed;
   if (run_window->count() > 0) run.stable_window_s = run_stable_window;
+  if (run_grace_opt->count() > 0) run.partition_grace_s = run_grace;
   CheckOverrides& o = check.overrides;
   if (nodes_opt->count() > 0) o.nodes = check_nodes;
   if (deadline_opt->count() > 0) o.liveness_deadline_s = check_deadline;

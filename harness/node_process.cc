@@ -13,13 +13,8 @@
 
 #include <boost/asio.hpp>
 #include <boost/process/v2.hpp>
-// Boost 1.81's header-only mode forgets the definition of
-// process_environment::on_setup; this is the one file that uses it.
-#include <boost/process/v2/impl/environment.ipp>
 
 #include "harness/spawn.h"
-
-extern char** environ;
 
 namespace schism::harness {
 namespace asio = boost::asio;
@@ -46,22 +41,10 @@ NodeProcess::NodeProcess(asio::io_context& io, std::string name, std::vector<std
     : io_(io),
       name_(std::move(name)),
       argv_(std::move(argv)),
+      environment_(ChildEnvironment(env)),
       setup_(setup),
       on_line_(std::move(on_line)),
       on_exit_(std::move(on_exit)) {
-  // The node's own variables replace the controller's of the same name (a
-  // program's getenv would otherwise find the controller's first).
-  auto overridden = [&env](std::string_view entry) {
-    std::string_view key = entry.substr(0, entry.find('='));
-    for (const auto& kv : env) {
-      if (kv.first == key) return true;
-    }
-    return false;
-  };
-  for (char** e = environ; e && *e; ++e) {
-    if (!overridden(*e)) environment_.emplace_back(*e);
-  }
-  for (auto& [key, value] : env) environment_.push_back(key + "=" + value);
   log_fd_ = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (log_fd_ < 0) throw std::system_error(errno, std::generic_category(), "open " + log_path.string());
 }
@@ -74,11 +57,9 @@ NodeProcess::~NodeProcess() {
 pid_t NodeProcess::Start() {
   if (running_) throw std::logic_error("node " + name_ + " is already running");
   auto inc = std::make_shared<Incarnation>(io_);
-  std::vector<std::string> args(argv_.begin() + 1, argv_.end());
   try {
     inc->process = std::make_unique<bp::process>(
-        io_, argv_[0], args, bp::process_stdio{nullptr, inc->out, log_fd_},
-        bp::process_environment(environment_), setup_);
+        SpawnChild(io_, argv_, environment_, inc->out, log_fd_, setup_));
   } catch (const std::exception& e) {
     throw std::runtime_error("cannot start node " + name_ + " (" + argv_[0] + "): " + e.what());
   }

@@ -27,7 +27,11 @@
 
 #include "harness/controller.h"
 #include "harness/fault_runner.h"
+#include "harness/elector.h"
 #include "harness/node_process.h"
+#include "harness/probe_reader.h"
+#include "harness/prober.h"
+#include "harness/profiles/profile.h"
 #include "harness/real_seams.h"
 #include "harness/recorder.h"
 #include "harness/run_store.h"
@@ -54,6 +58,7 @@ class Run {
       : config_(config),
         schedule_(std::move(schedule)),
         progress_(progress),
+        profile_(MakeProfile(config.profile)),
         signals_(io_, SIGINT, SIGTERM) {}
 
   RunResult Execute();
@@ -62,6 +67,14 @@ class Run {
   void Note(EventType type, std::string f, std::string node, nlohmann::json detail = nullptr) {
     recorder_->Note(type, std::move(f), std::move(node), std::move(detail));
   }
+  std::vector<std::string> ElectorCommand(const std::vector<std::string>& addresses);
+  void CheckProfilePrograms();
+  std::vector<std::string> ProbeTemplate(const std::vector<std::string>& addresses);
+  void StartProbes(const std::vector<std::string>& probe, const std::vector<NodeVars>& vars);
+  void OnSeen(std::size_t k, const Observation& seen, double sent);
+  void OnProbeFailed(std::size_t k, const std::string& why, bool timed_out, double sent);
+  // Ends the run as a setup error about node k's probe.
+  void FailProbes(std::size_t k, const std::string& why);
   void OnLine(std::size_t k, const std::string& line);
   // Logs a line of node k that looks like a contract event but is not one, and counts it.
   void Ignore(std::size_t k, const std::string& line, const std::string& reason);
@@ -85,6 +98,7 @@ class Run {
   const RunConfig& config_;
   const std::vector<nemesis::Op> schedule_;
   std::ostream& progress_;
+  const std::unique_ptr<Profile> profile_;  // null unless --profile
   boost::asio::io_context io_;
   boost::asio::signal_set signals_;
   std::unique_ptr<RunDir> dir_;
@@ -113,6 +127,8 @@ class Run {
   std::unique_ptr<NodeCgroupSeam> cgroup_seam_;
   std::unique_ptr<FaketimeClockFaults> clock_faults_;
   std::unique_ptr<FaultRunner> faults_;
+  std::unique_ptr<ProbeReader> reader_;
+  std::unique_ptr<Prober> prober_;  // with --probe or a profile
 
   std::vector<bool> spoke_;  // per node: printed a contract line in this run
   struct IgnoredLines {
@@ -121,8 +137,10 @@ class Run {
     std::string reason;  // why it was ignored
   };
   std::map<std::size_t, IgnoredLines> ignored_;  // per node, only nodes with any
-  std::string setup_error_;                      // set when a node exits before it ever spoke
-  std::size_t setup_node_ = 0;
+  std::string setup_error_;       // set when a node or its probe cannot start
+  std::filesystem::path setup_log_;  // the log that tells why
+  std::vector<int> unanswered_;   // per node: unreadable probe answers in a row
+  std::vector<bool> observed_;    // per node: its probe has observed it
   std::set<pid_t> expected_exits_;
   bool stopping_ = false;
   bool interrupted_ = false;

@@ -6,6 +6,12 @@
 #include <cstdlib>
 #include <stdexcept>
 
+// Boost 1.81's header-only mode forgets the definition of
+// process_environment::on_setup; this is the one file that uses it.
+#include <boost/process/v2/impl/environment.ipp>
+
+extern char** environ;
+
 namespace schism::harness {
 
 namespace {
@@ -62,6 +68,34 @@ bool ChildSetup::EnterTimeNamespace(std::int64_t offset_ns) {
   close(fd);
   errno = saved;
   return ok;
+}
+
+std::vector<std::string> ChildEnvironment(
+    const std::vector<std::pair<std::string, std::string>>& extra) {
+  auto overridden = [&extra](std::string_view entry) {
+    std::string_view key = entry.substr(0, entry.find('='));
+    for (const auto& kv : extra) {
+      if (kv.first == key) return true;
+    }
+    return false;
+  };
+  std::vector<std::string> env;
+  for (char** e = environ; e && *e; ++e) {
+    if (!overridden(*e)) env.emplace_back(*e);
+  }
+  for (const auto& [key, value] : extra) env.push_back(key + "=" + value);
+  return env;
+}
+
+boost::process::v2::process SpawnChild(boost::asio::io_context& io,
+                                       const std::vector<std::string>& argv,
+                                       const std::vector<std::string>& env,
+                                       boost::asio::readable_pipe& out, int err_fd,
+                                       const ChildSetup& setup) {
+  namespace bp = boost::process::v2;
+  std::vector<std::string> args(argv.begin() + 1, argv.end());
+  return bp::process(io, argv[0], args, bp::process_stdio{nullptr, out, err_fd},
+                     bp::process_environment(env), setup);
 }
 
 std::filesystem::path FindExecutable(std::string_view name) {

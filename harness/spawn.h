@@ -11,8 +11,11 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/readable_pipe.hpp>
 #include <boost/process/v2.hpp>
 
 namespace schism::harness {
@@ -50,6 +53,22 @@ struct ChildSetup {
   // with errno set on failure. Async-signal-safe.
   static bool EnterTimeNamespace(std::int64_t offset_ns);
 };
+
+// The environment of a child, "KEY=VALUE" each: the controller's own, with
+// `extra` added, each replacing the controller's variable of the same name (a
+// program's getenv would otherwise find the controller's first).
+std::vector<std::string> ChildEnvironment(
+    const std::vector<std::pair<std::string, std::string>>& extra);
+
+// Starts argv[0] (a path to an executable) with the rest of `argv` as its
+// arguments under `setup`, with environment `env` (see ChildEnvironment),
+// stdin from /dev/null, stdout into `out` and stderr to `err_fd`. Throws what
+// Boost.Process throws when the spawn fails.
+boost::process::v2::process SpawnChild(boost::asio::io_context& io,
+                                       const std::vector<std::string>& argv,
+                                       const std::vector<std::string>& env,
+                                       boost::asio::readable_pipe& out, int err_fd,
+                                       const ChildSetup& setup);
 
 // Finds `name` (or checks `name` when it contains a '/') as an executable file,
 // searching PATH and then /usr/sbin and /sbin (where Debian keeps `ip`, `nft`).

@@ -1,0 +1,205 @@
+// End to end: electors watched by probes, and real etcd clusters from the
+// Debian package (scripts/setup --servers). Needs root.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <thread>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "run_support.h"
+
+namespace schism::testing {
+namespace {
+using nlohmann::json;
+using ::testing::HasSubstr;
+using namespace std::chrono_literals;
+
+std::vector<json> Events(const std::filesystem::path& run_dir) {
+  std::vector<json> out;
+  for (const auto& line : HistoryLines(run_dir / "history.jsonl")) out.push_back(json::parse(line));
+  return out;
+}
+
+const json& Checker(const json& results, const std::string& name) {
+  for (const json& c : results["checkers"]) {
+    if (c["checker"] == name) return c;
+  }
+  throw std::runtime_error("no checker " + name);
+}
+
+// Processes whose command line names `text` (the run dir: every member's data
+// dir is inside it), so that a test sees what a run left running.
+std::vector<std::string> ProcessesNaming(const std::string& text) {
+  std::vector<std::string> found;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    std::string cmdline = ReadFile(entry.path() / "cmdline");
+    std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+    if (cmdline.find(text) != std::string::npos) found.push_back(cmdline);
+  }
+  return found;
+}
+
+// The built-in raft with its stdout sent to a file in its data dir (so schism
+// reads no line of it), and a probe that prints its last role line.
+std::vector<std::string> QuietRaftWithProbe() {
+  const std::string node = (BinaryDir() / "schism-node").string();
+  return {"--node-cmd",
+          "sh -c 'exec " + node +
+              " raft --id \"$SCHISM_NODE\" --listen \"$SCHISM_ADDR:$SCHISM_PORT\" --peers "
+              "\"$SCHISM_PEERS\" --data \"$SCHISM_DATA_DIR\" > \"$SCHISM_DATA_DIR/lines\"'",
+          "--probe",
+          "sh -c 'grep \"\\\"event\\\":\\\"role\\\"\" \"$SCHISM_DATA_DIR/lines\" | tail -n 1'",
+          "--probe-every", "100"};
+}
+
+TEST(Probe, AnElectorThatPrintsNothingIsJudgedByItsProbe) {
+  if (!IsRoot()) GTEST_SKIP() << "needs root";
+  TempDir tmp;
+  std::vector<std::string> args = {"run", "--nodes", "3", "--time", "20", "--seed", "3",
+                                   "--nemesis", "partition,kill", "--store",
+                                   (tmp.path() / "store").string()};
+  for (const std::string& a : QuietRaftWithProbe()) args.push_back(a);
+  Outcome o = RunSchism(tmp, args, 90s);
+  EXPECT_EQ(o.code, 0) << o.output;
+  ASSERT_FALSE(o.run_dir.empty());
+  std::size_t observed = 0, printed = 0;
+  for (const json& e : Events(o.run_dir)) {
+    if (e["type"] != "role") continue;
+    if (e.contains("sent")) {
+      ++observed;
+      EXPECT_LE(e["sent"].get<double>(), e["t"].get<double>()) << e.dump();
+    } else {
+      ++printed;
+    }
+  }
+  EXPECT_GT(observed, 100u) << "3 nodes, 20 s, every 100 ms";
+  EXPECT_EQ(printed, 0u) << "the node's own stdout goes to its file";
+  json results = json::parse(ReadFile(o.run_dir / "results.json"));
+  EXPECT_EQ(Checker(results, "probes")["valid"], true);
+  EXPECT_GT(Checker(results, "kpis")["details"]["elections"].get<int>(), 0);
+  json end = Events(o.run_dir).back();
+  EXPECT_GT(end["probes"]["n1"]["observed"].get<int>(), 30) << end.dump();
+}
+
+TEST(Probe, AProbeThatPrintsGarbageIsASetupError) {
+  if (!IsRoot()) GTEST_SKIP() << "needs root";
+  TempDir tmp;
+  std::vector<std::string> args = QuietRaftWithProbe();
+  args[3] = "echo garbage";
+  args.insert(args.begin(), {"run", "--nodes", "3", "--time", "20", "--store",
+                             (tmp.path() / "store").string()});
+  Outcome o = RunSchism(tmp, args, 60s);
+  EXPECT_EQ(o.code, 70) << o.output;
+  EXPECT_THAT(o.output, HasSubstr("schism: the probe of n1 printed no observation 3 times in a "
+                                  "row (not a JSON object: garbage)"));
+  EXPECT_EQ(o.output.find("verdict:"), std::string::npos) << "no verdict: " << o.output;
+  EXPECT_EQ(ProcessesNaming(o.run_dir.string()), std::vector<std::string>{});
+}
+
+TEST(Probe, BadProbeAndProfileFlagsAreUsageErrors) {
+  if (!IsRoot()) GTEST_SKIP() << "needs root";
+  TempDir tmp;
+  const std::string store = (tmp.path() / "store").string();
+  Outcome unknown = RunSchism(tmp, {"run", "--profile", "nope", "--store", store}, 30s);
+  EXPECT_EQ(unknown.code, 64);
+  EXPECT_THAT(unknown.output, HasSubstr("--profile: unknown profile \"nope\"; known: etcd"));
+  Outcome both = RunSchism(tmp, {"run", "--profile", "etcd", "--probe", "true", "--store", store}, 30s);
+  EXPECT_EQ(both.code, 64);
+  EXPECT_THAT(both.output, HasSubstr("--profile brings its own probe"));
+  Outcome placeholder = RunSchism(tmp, {"run", "--probe", "cat {nope}", "--store", store}, 30s);
+  EXPECT_EQ(placeholder.code, 64);
+  EXPECT_THAT(placeholder.output, HasSubstr("--probe: unknown placeholder {nope}"));
+}
+
+bool EtcdInstalled() { return std::filesystem::exists("/usr/bin/etcd"); }
+
+TEST(Etcd, ThreeMembersStayValidUnderPartitionsKillsAndPauses) {
+  if (!IsRoot()) GTEST_SKIP() << "needs root";
+  ASSERT_TRUE(EtcdInstalled()) << "etcd is not installed: run scripts/setup --servers";
+  TempDir tmp;
+  Outcome o = RunSchism(tmp, {"run", "--profile", "etcd", "--nodes", "3", "--time", "30",
+                              "--seed", "1", "--nemesis", "partition,kill,pause", "--store",
+                              (tmp.path() / "store").string()},
+                        120s);
+  EXPECT_EQ(o.code, 0) << o.output;
+  ASSERT_FALSE(o.run_dir.empty());
+  json results = json::parse(ReadFile(o.run_dir / "results.json"));
+  EXPECT_EQ(Checker(results, "election-safety")["valid"], true);
+  EXPECT_EQ(Checker(results, "liveness")["valid"], true);
+  const json& kpis = Checker(results, "kpis")["details"];
+  EXPECT_FALSE(kpis["first_leader_s"].is_null()) << kpis.dump();
+  EXPECT_GT(kpis["elections"].get<int>(), 0) << kpis.dump();
+  std::size_t leaders = 0;
+  for (const json& e : Events(o.run_dir)) {
+    if (e["type"] == "role" && e["role"] == "leader" && e.contains("sent")) ++leaders;
+  }
+  EXPECT_GT(leaders, 10u);
+  EXPECT_EQ(ProcessesNaming(o.run_dir.string()), std::vector<std::string>{})
+      << "every member and probe is gone";
+}
+
+// Waits up to `limit` until no process names `text`; returns those left.
+std::vector<std::string> LeftAfter(const std::string& text, std::chrono::seconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  std::vector<std::string> left = ProcessesNaming(text);
+  while (!left.empty() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(100ms);
+    left = ProcessesNaming(text);
+  }
+  return left;
+}
+
+TEST(Etcd, NothingOutlivesASigkilledController) {
+  if (!IsRoot()) GTEST_SKIP() << "needs root";
+  ASSERT_TRUE(EtcdInstalled()) << "etcd is not installed: run scripts/setup --servers";
+  TempDir tmp;
+  const std::filesystem::path store = tmp.path() / "store";
+  Child child({(BinaryDir() / "schism").string(), "run", "--profile", "etcd", "--nodes", "3",
+               "--time", "30", "--seed", "4", "--store", store.string()},
+              tmp.path() / "out.txt");
+  // Until the members are up and every probe has answered once (bounded).
+  std::filesystem::path run_dir;
+  std::set<std::string> observed;
+  for (int i = 0; i < 200 && observed.size() < 3; ++i) {
+    std::this_thread::sleep_for(100ms);
+    if (!std::filesystem::exists(store / "latest")) continue;
+    run_dir = std::filesystem::canonical(store / "latest");
+    for (const std::string& line : HistoryLines(run_dir / "history.jsonl")) {
+      json e = json::parse(line);
+      if (e["type"] == "role" && e.contains("sent")) observed.insert(e["node"].get<std::string>());
+    }
+  }
+  ASSERT_EQ(observed.size(), 3u) << ReadFile(tmp.path() / "out.txt");
+  ASSERT_FALSE(ProcessesNaming(run_dir.string()).empty()) << "the members run";
+  kill(child.pid(), SIGKILL);
+  EXPECT_EQ(child.Wait(5s), 128 + SIGKILL);
+  EXPECT_EQ(LeftAfter(run_dir.string(), 5s), std::vector<std::string>{}) << "members";
+  EXPECT_EQ(LeftAfter("/dev/tcp/10.241.0.", 5s), std::vector<std::string>{}) << "probes";
+}
+
+TEST(Etcd, AMemberThatCannotStartIsASetupErrorWithItsOwnLastLines) {
+  if (!IsRoot()) GTEST_SKIP() << "needs root";
+  ASSERT_TRUE(EtcdInstalled()) << "etcd is not installed: run scripts/setup --servers";
+  TempDir tmp;
+  // etcd refuses a variable that a flag shadows: a real start-up failure.
+  setenv("ETCD_NAME", "shadowed", 1);
+  Outcome o = RunSchism(tmp, {"run", "--profile", "etcd", "--nodes", "3", "--time", "20",
+                              "--store", (tmp.path() / "store").string()},
+                        60s);
+  unsetenv("ETCD_NAME");
+  EXPECT_EQ(o.code, 70) << o.output;
+  EXPECT_THAT(o.output, HasSubstr("exited with status 1 before its probe ever observed it: the "
+                                  "server did not start"));
+  EXPECT_THAT(o.output, HasSubstr("conflicting environment variable \"ETCD_NAME\""));
+  EXPECT_EQ(ProcessesNaming(o.run_dir.string()), std::vector<std::string>{});
+}
+
+}  // namespace
+}  // namespace schism::testing
