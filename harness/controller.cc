@@ -120,6 +120,8 @@ nlohmann::json ConfigJson(const RunConfig& c, const std::vector<std::string>& co
   return {{"test", c.test},         {"elector", c.elector},
           {"profile", c.profile},   {"probe_cmd", c.probe_cmd},
           {"probe_every_ms", c.probe_every_ms}, {"probe_timeout_ms", c.probe_timeout_ms},
+          {"partition_grace_s", c.partition_grace_s ? nlohmann::json(*c.partition_grace_s)
+                                                    : nlohmann::json()},
           {"node_cmd", command},    {"nodes", c.nodes},
           {"time_s", c.time_s},     {"seed", c.seed},
           {"nemesis", c.nemeses},   {"nemesis_weights", c.weights},
@@ -354,15 +356,21 @@ std::vector<std::string> Run::ElectorCommand(const std::vector<std::string>& add
 // environment's fault (exit 70), named with its Debian packages.
 void Run::CheckProfilePrograms() {
   const NodeVars any = ClusterVars({NodeAddress(1)}, config_.port, "/", config_.seed)[0];
+  std::vector<std::string> missing;
   for (const std::string& program :
        {profile_->ServerCommand(any, {any})[0], profile_->ProbeCommand(any)[0]}) {
-    if (FindExecutable(program).empty()) {
-      throw std::runtime_error("the " + std::string(profile_->name()) + " profile needs " +
-                               program + ", which is not installed (Debian packages: " +
-                               std::string(profile_->packages()) +
-                               "; scripts/setup --servers installs them)");
-    }
+    if (FindExecutable(program).empty()) missing.push_back(program);
   }
+  for (const std::string& file : profile_->RequiredFiles()) {
+    if (!std::filesystem::exists(file)) missing.push_back(file);
+  }
+  if (missing.empty()) return;
+  std::string names;
+  for (const std::string& m : missing) names += (names.empty() ? "" : ", ") + m;
+  throw std::runtime_error("the " + std::string(profile_->name()) + " profile needs " + names +
+                           ", not installed (Debian packages: " +
+                           std::string(profile_->packages()) +
+                           "; scripts/setup --servers installs them)");
 }
 
 // The --probe template with its program found and its placeholders checked
@@ -489,6 +497,7 @@ RunResult Run::Execute() {
   for (const NodeVars& v : vars) {
     std::filesystem::create_directories(v.data_dir);
     if (profile_) {
+      profile_->PrepareDataDir(v, vars);
       argvs.push_back(profile_->ServerCommand(v, vars));
       argvs.back()[0] = FindExecutable(argvs.back()[0]).string();
     } else {

@@ -61,6 +61,10 @@ void Apply(const ReplayOverrides& o, RunConfig& c) {
   if (o.elector && o.node_cmd) {
     throw UsageError("--elector and --node-cmd both given: pick one");
   }
+  if (o.elector || o.node_cmd) {  // another elector: the recorded server and its probe go
+    c.profile.clear();
+    c.probe_cmd.clear();
+  }
   if (o.elector) {  // the built-in elector, without a recorded command template
     CheckBuiltInElector(*o.elector);
     if (*o.elector != c.elector) c.elector_args.clear();  // the recorded ones are another's
@@ -120,6 +124,18 @@ RunConfig RecordedConfig(const json& config, const std::string& where) {
     c.checkers = Field<std::vector<std::string>>(config, "checkers", where);
   }
   c.port = Field<std::uint16_t>(config, "port", where);
+  // Recorded since probes and profiles came in.
+  if (config.contains("profile")) c.profile = Field<std::string>(config, "profile", where);
+  if (config.contains("probe_cmd")) c.probe_cmd = Field<std::string>(config, "probe_cmd", where);
+  if (config.contains("probe_every_ms")) {
+    c.probe_every_ms = Field<int>(config, "probe_every_ms", where);
+  }
+  if (config.contains("probe_timeout_ms")) {
+    c.probe_timeout_ms = Field<int>(config, "probe_timeout_ms", where);
+  }
+  if (config.contains("partition_grace_s") && !config["partition_grace_s"].is_null()) {
+    c.partition_grace_s = Field<double>(config, "partition_grace_s", where);
+  }
   c.nemeses.clear();
   return c;
 }

@@ -4,7 +4,7 @@ namespace schism::harness {
 namespace {
 
 using Maker = std::unique_ptr<Profile> (*)();
-constexpr Maker kProfiles[] = {&MakeEtcdProfile};
+constexpr Maker kProfiles[] = {&MakeEtcdProfile, &MakeZooKeeperProfile};
 
 }  // namespace
 

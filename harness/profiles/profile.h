@@ -29,10 +29,15 @@ class Profile {
   virtual std::string_view summary() const = 0;
   // The Debian packages whose programs it runs, for a missing program's error.
   virtual std::string_view packages() const = 0;
+  // Files beside its programs that must exist (jars), as absolute paths.
+  virtual std::vector<std::string> RequiredFiles() const { return {}; }
 
+  // Writes what `node`'s server needs into its data dir (a config, an id)
+  // before its first start; the data dir survives restarts within a run.
+  // Throws std::runtime_error naming a file it cannot write.
+  virtual void PrepareDataDir(const NodeVars& /*node*/, const std::vector<NodeVars>& /*all*/) const {}
   // The command of `node`'s server in the cluster `all` (argv[0] a program
-  // name or path). May write files into node.data_dir (a config, an id);
-  // the data dir survives restarts within a run.
+  // name or path).
   virtual std::vector<std::string> ServerCommand(const NodeVars& node,
                                                  const std::vector<NodeVars>& all) const = 0;
   // Added to the server's environment.
@@ -59,5 +64,8 @@ std::unique_ptr<Profile> MakeProfile(std::string_view name);
 // etcd 3.4 (etcd-server, etcd-client), one member per node, watched with
 // `etcdctl endpoint status -w json`.
 std::unique_ptr<Profile> MakeEtcdProfile();
+// ZooKeeper 3.8 (zookeeper), one server per node, watched through its admin
+// server's /commands/leader and its currentEpoch file.
+std::unique_ptr<Profile> MakeZooKeeperProfile();
 
 }  // namespace schism::harness

@@ -4,12 +4,18 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <stdexcept>
 #include <string>
 
 #include "harness/probe_reader.h"
 #include "harness/profiles/etcd.h"
 #include "harness/profiles/profile.h"
+#include "harness/profiles/zookeeper.h"
 
 namespace schism::harness {
 namespace {
@@ -135,6 +141,89 @@ TEST(EtcdProfile, StartsEachMemberOnItsOwnAddressInOneCluster) {
   EXPECT_EQ(after("--initial-cluster-token"), "schism-9");
   EXPECT_THAT(etcd->ProbeCommand(all[1]).back(), HasSubstr("/dev/tcp/10.241.0.2/2379"));
   EXPECT_EQ(MakeProfile("nope"), nullptr);
+}
+
+// What the zookeeper profile's probe prints: the epoch file, the admin
+// server's answer to GET /commands/leader, the epoch file again.
+std::string ZooKeeperAnswer(const std::string& before, const std::string& body,
+                            const std::string& after) {
+  return "currentEpoch=" + before +
+         "\nHTTP/1.1 200 OK\r\nContent-Type: application/json\r\nServer: Jetty(9.4.57)\r\n\r\n" +
+         body + "\n\ncurrentEpoch=" + after + "\n";
+}
+
+const std::string kFollowsThree =
+    R"({ "is_leader" : false, "leader_id" : 3, "leader_ip" : "10.241.0.3", "command" : "leader", "error" : null })";
+const std::string kLeadsThree =
+    R"({ "is_leader" : true, "leader_id" : 3, "leader_ip" : "10.241.0.3", "command" : "leader", "error" : null })";
+const std::string kNotServing =
+    R"({ "command" : "leader", "error" : "This ZooKeeper instance is not currently serving requests" })";
+
+TEST(ZooKeeperState, ReadsRoleLeaderAndTheEpochThatHeldThroughTheAnswer) {
+  ZooKeeperStateReader reader(kNames);
+  Observation follower = reader.Read(0, ZooKeeperAnswer("6", kFollowsThree, "6"));
+  EXPECT_EQ(follower.role, Role::kFollower);
+  EXPECT_EQ(follower.leader, "n3");
+  EXPECT_EQ(follower.term, 6u);
+  Observation leader = reader.Read(2, ZooKeeperAnswer("6", kLeadsThree, "6"));
+  EXPECT_EQ(leader.role, Role::kLeader);
+  EXPECT_EQ(leader.leader, "n3");
+  Observation looking = reader.Read(1, ZooKeeperAnswer("5", kNotServing, "5"));
+  EXPECT_EQ(looking.role, Role::kCandidate);
+  EXPECT_EQ(looking.term, 5u);
+  Observation first = reader.Read(1, ZooKeeperAnswer("", kNotServing, ""));
+  EXPECT_EQ(first.role, Role::kCandidate);
+  EXPECT_FALSE(first.term) << "no epoch before the first one is established";
+}
+
+TEST(ZooKeeperState, SaysWhatIsWrong) {
+  ZooKeeperStateReader reader(kNames);
+  EXPECT_EQ(ReadError(reader, 0, ZooKeeperAnswer("6", kFollowsThree, "7")),
+            "currentEpoch changed while the server answered");
+  EXPECT_EQ(ReadError(reader, 0, ZooKeeperAnswer("", kFollowsThree, "")),
+            "it serves, but has no currentEpoch file");
+  EXPECT_EQ(ReadError(reader, 0, ZooKeeperAnswer("6", kLeadsThree, "6")),
+            "it leads, but names server 3");
+  EXPECT_EQ(ReadError(reader, 0, ZooKeeperAnswer("x6", kFollowsThree, "x6")),
+            "currentEpoch before the answer is \"x6\", not a number");
+  EXPECT_EQ(ReadError(reader, 0, "currentEpoch=6\n"),
+            "no answer between the two readings of currentEpoch");
+  EXPECT_EQ(ReadError(reader, 0, "currentEpoch=6\nHTTP/1.1 404 Not Found\r\n\r\nx\ncurrentEpoch=6"),
+            "the admin server's answer is not HTTP 200: HTTP/1.1 404 Not Found");
+  EXPECT_THAT(ReadError(reader, 0, ZooKeeperAnswer("6", R"({"error":"boom"})", "6")),
+              HasSubstr("the server answered \"boom\""));
+  EXPECT_THAT(ReadError(reader, 0,
+                        ZooKeeperAnswer("6", R"({"is_leader":false,"leader_id":9,"error":null})", "6")),
+              HasSubstr("leader_id 9 is no server of this ensemble"));
+}
+
+TEST(ZooKeeperProfile, WritesItsConfigAndIdIntoTheDataDir) {
+  std::unique_ptr<Profile> zk = MakeProfile("zookeeper");
+  ASSERT_TRUE(zk);
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("schism-zk-test-" + std::to_string(getpid()));
+  std::vector<NodeVars> all =
+      ClusterVars({"10.241.0.1", "10.241.0.2", "10.241.0.3"}, 7000, dir.string(), 1);
+  for (const NodeVars& v : all) std::filesystem::create_directories(v.data_dir);
+  zk->PrepareDataDir(all[1], all);
+  std::ifstream cfg(std::filesystem::path(all[1].data_dir) / "zoo.cfg");
+  std::string text((std::istreambuf_iterator<char>(cfg)), std::istreambuf_iterator<char>());
+  std::ifstream myid(std::filesystem::path(all[1].data_dir) / "myid");
+  std::string id;
+  myid >> id;
+  std::filesystem::remove_all(dir);
+  EXPECT_EQ(id, "2");
+  EXPECT_THAT(text, HasSubstr("clientPortAddress=10.241.0.2\n"));
+  EXPECT_THAT(text, HasSubstr("admin.serverAddress=10.241.0.2\n"));
+  EXPECT_THAT(text, HasSubstr("server.3=10.241.0.3:2888:3888\n"));
+  EXPECT_THAT(text, HasSubstr("dataDir=" + all[1].data_dir + "\n"));
+  std::vector<std::string> argv = zk->ServerCommand(all[1], all);
+  EXPECT_EQ(argv.front(), "java");
+  EXPECT_EQ(argv.back(), all[1].data_dir + "/zoo.cfg");
+  std::vector<std::string> probe = zk->ProbeCommand(all[1]);
+  EXPECT_EQ(std::vector<std::string>(probe.end() - 3, probe.end()),
+            (std::vector<std::string>{"10.241.0.2", "8080", all[1].data_dir}))
+      << "address, port and data dir are the script's arguments, never spliced in";
 }
 
 }  // namespace

@@ -98,6 +98,30 @@ TEST(Replay, AnElectorFlagReplacesTheRecordedElectorWhole) {
   EXPECT_THROW(ReplayConfig(tmp.path(), mine), UsageError);
 }
 
+TEST(Replay, AProfileRunReplaysTheSameServerWatchedTheSameWay) {
+  TempDir tmp;
+  json config = RecordedRunConfig();
+  config["elector"] = "etcd";
+  config["elector_args"] = json::array();
+  config["profile"] = "etcd";
+  config["probe_cmd"] = "";
+  config["probe_every_ms"] = 100;
+  config["probe_timeout_ms"] = 700;
+  config["partition_grace_s"] = 3.5;
+  Write(tmp.path() / "config.json", config);
+  Write(tmp.path() / "timeline.json", RecordedTimeline());
+  RunConfig c = ReplayConfig(tmp.path(), ReplayOverrides{});
+  EXPECT_EQ(c.profile, "etcd");
+  EXPECT_EQ(c.probe_every_ms, 100);
+  EXPECT_EQ(c.probe_timeout_ms, 700);
+  EXPECT_EQ(c.partition_grace_s, 3.5);
+  ReplayOverrides raft;
+  raft.elector = "raft";  // the same faults against the built-in Raft
+  RunConfig other = ReplayConfig(tmp.path(), raft);
+  EXPECT_EQ(other.profile, "");
+  EXPECT_EQ(other.elector, "raft");
+}
+
 TEST(CheckTimelineFits, EveryOpThatEndsAFaultMayFallInTheQuietPeriod) {
   RunConfig config;
   config.time_s = 30;  // quiet from 24 s
