@@ -2,10 +2,11 @@
 // Internal to harness/: one `schism run` in progress (RunTest's worker).
 //
 // The Run makes everything a run needs and drives it on one io_context:
-// controller.cc has its life (sandbox, nodes, history, schedule, stop) and
-// run_clocks.cc chooses the clock mechanism. The faults themselves are the
-// FaultRunner's (fault_runner.h), which acts through the real seams
-// (real_seams.h) the Run makes.
+// controller.cc has its life (sandbox, nodes, history, schedule, stop),
+// run_clocks.cc chooses the clock mechanism, and run_probes.cc watches the
+// nodes with probes. The faults themselves are the FaultRunner's
+// (fault_runner.h), which acts through the real seams (real_seams.h) the Run
+// makes.
 
 #include <signal.h>
 #include <sys/types.h>
