@@ -85,9 +85,11 @@ bool RemoveDir(const char* dir, std::int64_t deadline_ns) {
   }
 }
 
-[[noreturn]] void JanitorMain(int read_fd, const Files* nodes, std::size_t count,
-                              const char* run_dir, bool use_kill, std::int64_t timeout_ns,
-                              int max_fd) {
+// Turns a child just forked from the controller into a janitor named `name`:
+// default signal handlers but SIGINT, SIGTERM, SIGHUP, SIGQUIT and SIGPIPE
+// ignored, a session of its own, no fd but `read_fd` (as stdin) and
+// /dev/null; then blocks until every write end of that pipe is closed.
+void BecomeJanitorAndWait(int read_fd, int max_fd, const char* name) {
   // The controller's handlers (e.g. Asio's) must not run here; then outlive
   // whatever kills the controller's process group or session.
   struct sigaction dfl {};
@@ -105,7 +107,7 @@ bool RemoveDir(const char* dir, std::int64_t deadline_ns) {
   if (chdir("/") != 0) {
     // Harmless: the cwd only pins a mount.
   }
-  prctl(PR_SET_NAME, "schism-janitor", 0, 0, 0);
+  prctl(PR_SET_NAME, name, 0, 0, 0);
 
   // Keep nothing of the controller open but the pipe: another fd (its stdout
   // pipe, a node's pipe, another run's janitor pipe) would keep a reader from
@@ -129,7 +131,47 @@ bool RemoveDir(const char* dir, std::int64_t deadline_ns) {
     if (n > 0 || (n < 0 && errno == EINTR)) continue;
     break;  // EOF: every write end is closed, the controller is done or dead
   }
+}
+
+[[noreturn]] void JanitorMain(int read_fd, const Files* nodes, std::size_t count,
+                              const char* run_dir, bool use_kill, std::int64_t timeout_ns,
+                              int max_fd) {
+  BecomeJanitorAndWait(read_fd, max_fd, "schism-janitor");
   _exit(TearDown(nodes, count, run_dir, use_kill, timeout_ns) ? 0 : 1);
+}
+
+[[noreturn]] void RemoverMain(int read_fd, const char* const* rm_argv, int max_fd) {
+  BecomeJanitorAndWait(read_fd, max_fd, "schism-remover");
+  execv(rm_argv[0], const_cast<char* const*>(rm_argv));
+  _exit(127);
+}
+
+// Forks `child_main(read end, max_fd)` with every signal blocked across the
+// fork; returns its pid and stores the write end in `*pipe_fd`, or -1.
+template <typename ChildMain>
+pid_t ForkWithPipe(ChildMain child_main, int* pipe_fd) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return -1;
+  const int max_fd = static_cast<int>(std::clamp(sysconf(_SC_OPEN_MAX), 1024L, 65536L));
+  // No signal may run a controller handler in the child before it resets them.
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    child_main(fds[0], max_fd);
+    _exit(127);  // not reached: each child main ends in _exit or exec
+  }
+  const int saved = errno;
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  close(fds[0]);
+  if (pid < 0) {
+    close(fds[1]);
+    errno = saved;
+    return -1;
+  }
+  *pipe_fd = fds[1];
+  return pid;
 }
 
 }  // namespace
@@ -212,25 +254,16 @@ bool TearDown(const Files* nodes, std::size_t count, const char* run_dir, bool u
 
 pid_t StartJanitor(const Files* nodes, std::size_t count, const char* run_dir, bool use_kill,
                    std::int64_t timeout_ns, int* pipe_fd) {
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) return -1;
-  const int max_fd = static_cast<int>(std::clamp(sysconf(_SC_OPEN_MAX), 1024L, 65536L));
-  // No signal may run a controller handler in the child before it resets them.
-  sigset_t all, old;
-  sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &old);
-  const pid_t pid = fork();
-  if (pid == 0) JanitorMain(fds[0], nodes, count, run_dir, use_kill, timeout_ns, max_fd);
-  const int saved = errno;
-  pthread_sigmask(SIG_SETMASK, &old, nullptr);
-  close(fds[0]);
-  if (pid < 0) {
-    close(fds[1]);
-    errno = saved;
-    return -1;
-  }
-  *pipe_fd = fds[1];
-  return pid;
+  return ForkWithPipe(
+      [&](int read_fd, int max_fd) {
+        JanitorMain(read_fd, nodes, count, run_dir, use_kill, timeout_ns, max_fd);
+      },
+      pipe_fd);
+}
+
+pid_t StartRemover(const char* const* rm_argv, int* pipe_fd) {
+  return ForkWithPipe([&](int read_fd, int max_fd) { RemoverMain(read_fd, rm_argv, max_fd); },
+                      pipe_fd);
 }
 
 }  // namespace schism::nemesis::cgroup_raw

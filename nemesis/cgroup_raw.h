@@ -1,7 +1,8 @@
 #pragma once
 // The async-signal-safe half of nemesis/cgroup.h: killing, waiting for and
 // removing cgroups with raw system calls only, and the janitor process that
-// does so when the controller is gone. Internal to nemesis/.
+// does so when the controller is gone (and one that removes files, for
+// nemesis/clock.h). Internal to nemesis/.
 //
 // Everything here may run in a child forked from a multi-threaded controller,
 // where only async-signal-safe calls are allowed: no allocation, no locks, no
@@ -58,5 +59,12 @@ bool TearDown(const Files* nodes, std::size_t count, const char* run_dir, bool u
 // end (O_CLOEXEC) in `*pipe_fd`; on failure returns -1 with errno set.
 pid_t StartJanitor(const Files* nodes, std::size_t count, const char* run_dir, bool use_kill,
                    std::int64_t timeout_ns, int* pipe_fd);
+
+// Forks a janitor like StartJanitor's that, at EOF, execs `rm_argv` (a
+// null-terminated argv whose first word is an absolute path, e.g.
+// {"/bin/rm", "-rf", "--", path, ..., nullptr}): what a controller killed by
+// SIGKILL cannot remove itself. `rm_argv` must stay valid for the caller's
+// copy only. Returns the pid and the write end, or -1 with errno set.
+pid_t StartRemover(const char* const* rm_argv, int* pipe_fd);
 
 }  // namespace schism::nemesis::cgroup_raw

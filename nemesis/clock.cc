@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
@@ -18,6 +19,7 @@
 #include <system_error>
 
 #include "histories/atomic_file.h"
+#include "nemesis/cgroup_raw.h"
 
 namespace schism::nemesis {
 namespace {
@@ -205,6 +207,7 @@ FaketimeClocks::FaketimeClocks(const std::vector<std::string>& nodes, FaketimeOp
       node.shared_name = shared_name;  // from now on ours to unlink
       Set(name, ClockSetting{});
     }
+    StartRemover();
   } catch (...) {
     RemoveAll();
     throw;
@@ -212,6 +215,19 @@ FaketimeClocks::FaketimeClocks(const std::vector<std::string>& nodes, FaketimeOp
 }
 
 FaketimeClocks::~FaketimeClocks() { RemoveAll(); }
+
+void FaketimeClocks::StartRemover() {
+  remover_words_ = {"/bin/rm", "-rf", "--", dir_.string()};
+  for (const auto& [name, node] : nodes_) {
+    // POSIX names "/x" live in /dev/shm as "x" (memory) and "sem.x" (semaphore).
+    remover_words_.push_back("/dev/shm" + node.shared_name);
+    remover_words_.push_back("/dev/shm/sem." + node.shared_name.substr(1));
+  }
+  for (const std::string& word : remover_words_) remover_argv_.push_back(word.c_str());
+  remover_argv_.push_back(nullptr);
+  remover_pid_ = cgroup_raw::StartRemover(remover_argv_.data(), &remover_fd_);
+  if (remover_pid_ < 0) throw Errno("fork the clock files' remover");
+}
 
 void FaketimeClocks::CreateShared(const std::string& name) {
   sem_t* sem = sem_open(name.c_str(), O_CREAT | O_EXCL, 0600, 1);
@@ -241,6 +257,17 @@ void FaketimeClocks::CreateShared(const std::string& name) {
 }
 
 void FaketimeClocks::RemoveAll() noexcept {
+  if (remover_pid_ > 0) {  // it would only remove what is removed here
+    kill(remover_pid_, SIGKILL);
+    int status = 0;
+    while (waitpid(remover_pid_, &status, 0) < 0 && errno == EINTR) {
+    }
+    remover_pid_ = -1;
+  }
+  if (remover_fd_ >= 0) {
+    close(remover_fd_);
+    remover_fd_ = -1;
+  }
   for (auto& [name, node] : nodes_) {
     if (node.shared_name.empty()) continue;
     sem_unlink(node.shared_name.c_str());

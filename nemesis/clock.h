@@ -247,6 +247,10 @@ class FaketimeClocks {
   Node& Find(const std::string& node);
   const Node& Find(const std::string& node) const;
   void CreateShared(const std::string& name);
+  // Forks the remover: a process that removes the directory and every
+  // node's semaphore and shared memory once this controller is gone, even
+  // by SIGKILL (nemesis/cgroup_raw.h, StartRemover).
+  void StartRemover();
   void RemoveAll() noexcept;
 
   FaketimeOptions options_;
@@ -254,6 +258,10 @@ class FaketimeClocks {
   std::filesystem::path dir_;
   FaketimeAnchor anchor_;
   std::map<std::string, Node> nodes_;
+  std::vector<std::string> remover_words_;  // rm -rf -- <paths>: the remover's argv
+  std::vector<const char*> remover_argv_;
+  pid_t remover_pid_ = -1;
+  int remover_fd_ = -1;  // the write end its EOF waits for
 };
 
 }  // namespace schism::nemesis

@@ -2,6 +2,8 @@
 #include "nemesis/clock.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -217,6 +219,45 @@ TEST(NemesisFaketimeClocks, LeavesNothingBehind) {
   ASSERT_EQ(shared.size(), 6u);  // a semaphore and a shared-memory object per node
   EXPECT_FALSE(fs::exists(dir));
   for (const fs::path& file : shared) EXPECT_FALSE(fs::exists(file)) << file;
+}
+
+TEST(NemesisFaketimeClocks, AControllerKilledBySigkillLeavesNothingBehind) {
+  int report[2];
+  ASSERT_EQ(pipe(report), 0);
+  const pid_t controller = fork();
+  ASSERT_GE(controller, 0);
+  if (controller == 0) {  // builds the clocks, says where they are, dies without cleaning up
+    close(report[0]);
+    FaketimeClocks clocks({"n1", "n2"}, FakeLibrary());
+    std::string where = clocks.dir().string();
+    for (const char* node : {"n1", "n2"}) {
+      for (const fs::path& file : SharedFiles(clocks, node)) where += "\n" + file.string();
+    }
+    where += "\n";
+    if (write(report[1], where.data(), where.size()) != static_cast<ssize_t>(where.size())) _exit(1);
+    kill(getpid(), SIGKILL);
+  }
+  close(report[1]);
+  std::string text;
+  char chunk[512];
+  for (ssize_t n; (n = read(report[0], chunk, sizeof chunk)) > 0;) text.append(chunk, n);
+  close(report[0]);
+  int status = 0;
+  ASSERT_EQ(waitpid(controller, &status, 0), controller);
+  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+  std::vector<fs::path> left;
+  for (std::size_t at = 0, end; (end = text.find('\n', at)) != std::string::npos; at = end + 1) {
+    left.emplace_back(text.substr(at, end - at));
+  }
+  ASSERT_EQ(left.size(), 5u) << text;  // the directory, and a semaphore and memory per node
+  // The remover runs rm once it sees the controller's pipe close (bounded wait).
+  for (int i = 0; i < 100; ++i) {
+    bool any = false;
+    for (const fs::path& path : left) any = any || fs::exists(path);
+    if (!any) break;
+    usleep(50'000);
+  }
+  for (const fs::path& path : left) EXPECT_FALSE(fs::exists(path)) << path;
 }
 
 TEST(NemesisFaketimeClocks, SweepsWhatADeadControllerLeft) {
