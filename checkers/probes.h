@@ -18,10 +18,11 @@ namespace schism::checkers {
 // only the watching, never the elector:
 //
 // Valid (not applicable) when the history holds no probe events. Unknown when
-// a node of the run/start "nodes" was never observed, or when more than half
-// of a node's probes failed while it was up (neither killed, stopped nor
-// paused: a probe of a dead or frozen node is expected to fail), since the
-// other checkers would then judge a cluster they barely saw. Valid otherwise.
+// a node of the run/start "nodes" was never observed, or when a node's probes
+// failed more often while it was up (neither killed, stopped nor paused: a
+// probe of a dead or frozen node is expected to fail) than they answered,
+// since the other checkers would then judge a cluster they barely saw. Valid
+// otherwise.
 // Never invalid. Details: per node, probes observed, failed, and failed while
 // it was up, and the first failure's "why".
 //
