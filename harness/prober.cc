@@ -34,9 +34,14 @@ struct Prober::Exec {
 
 struct Prober::Node {
   Node(asio::io_context& io, ProbeTarget t) : target(std::move(t)), next(io) {}
+  ~Node() {
+    if (log_fd >= 0) close(log_fd);
+  }
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
   ProbeTarget target;
   std::vector<std::string> environment;
-  int log_fd = -1;
+  int log_fd = -1;  // owned
   asio::steady_timer next;
   std::shared_ptr<Exec> current;
   Counts counts;
@@ -57,16 +62,14 @@ Prober::Prober(asio::io_context& io, const Timers& timers, std::vector<ProbeTarg
     node->environment = ChildEnvironment(node->target.env);
     node->log_fd = open(node->target.log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (node->log_fd < 0) {
-      throw std::system_error(errno, std::generic_category(), "open " + node->target.log.string());
+      const int error = errno;
+      throw std::system_error(error, std::generic_category(), "open " + node->target.log.string());
     }
     nodes_.push_back(std::move(node));
   }
 }
 
-Prober::~Prober() {
-  Stop();
-  for (auto& node : nodes_) close(node->log_fd);
-}
+Prober::~Prober() { Stop(); }
 
 const Prober::Counts& Prober::counts(std::size_t k) const { return nodes_[k]->counts; }
 
