@@ -160,8 +160,11 @@ class ZooKeeperProfile final : public Profile {
                                          const std::vector<NodeVars>&) const override {
     std::string classpath;
     for (const char* jar : kJars) classpath += (classpath.empty() ? "" : ":") + std::string(jar);
+    // -XX:-UsePerfData: no /tmp/hsperfdata_<user>/<pid> file, which a
+    // killed JVM (every kill of the nemesis) would leave behind.
     return {"java",
             "-Xmx128m", "-Xms16m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k",
+            "-XX:-UsePerfData",
             "-Djava.net.preferIPv4Stack=true",
             "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
             "-cp", classpath,

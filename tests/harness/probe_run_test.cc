@@ -165,6 +165,11 @@ TEST_P(RealServer, ThreeMembersStayValidUnderPartitionsKillsAndPauses) {
   EXPECT_GT(leaders, 10u);
   EXPECT_EQ(ProcessesNaming(o.run_dir.string()), std::vector<std::string>{})
       << "every member and probe is gone";
+  for (const json& e : Events(o.run_dir)) {  // a killed JVM leaves no perf data file
+    if (e["type"] != "process" || !e.contains("pid")) continue;
+    const std::string perf = "/tmp/hsperfdata_root/" + e["pid"].dump();
+    EXPECT_FALSE(std::filesystem::exists(perf)) << perf;
+  }
   EXPECT_FALSE(std::filesystem::exists(o.run_dir / "data")) << "a valid run drops the data";
 }
 
