@@ -45,6 +45,11 @@ struct ProbeTarget {
   std::filesystem::path log;                             // stderr, appended
 };
 
+// How often a node is probed, and how long a probe may take, unless the run
+// or a profile says otherwise.
+inline constexpr std::chrono::milliseconds kDefaultProbeEvery{250};
+inline constexpr std::chrono::milliseconds kDefaultProbeTimeout{1000};
+
 // How the reason of a failure starts when the probe ran but printed nothing
 // its reader could read.
 inline constexpr std::string_view kNoObservation = "printed no observation: ";

@@ -87,12 +87,13 @@ void Run::StartProbes(const std::vector<std::string>& probe, const std::vector<N
     targets.push_back(std::move(t));
   }
   using std::chrono::milliseconds;
-  const milliseconds every(config_.probe_every_ms > 0 ? config_.probe_every_ms
-                           : profile_                 ? profile_->probe_every().count()
-                                                      : 250);
-  const milliseconds timeout(config_.probe_timeout_ms > 0 ? config_.probe_timeout_ms
-                             : profile_                   ? profile_->probe_timeout().count()
-                                                          : 1000);
+  const milliseconds every = config_.probe_every_ms > 0 ? milliseconds(config_.probe_every_ms)
+                             : profile_                 ? profile_->probe_every()
+                                                        : kDefaultProbeEvery;
+  const milliseconds timeout = config_.probe_timeout_ms > 0
+                                   ? milliseconds(config_.probe_timeout_ms)
+                               : profile_ ? profile_->probe_timeout()
+                                          : kDefaultProbeTimeout;
   reader_ = profile_ ? profile_->MakeReader(names_) : std::make_unique<JsonProbeReader>(names_);
   prober_ = std::make_unique<Prober>(
       io_, *timers_, std::move(targets), every, timeout, *reader_,

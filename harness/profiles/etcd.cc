@@ -125,10 +125,6 @@ class EtcdProfile final : public Profile {
             "--logger", "zap",
             "--log-level", "warn"};
   }
-  std::vector<std::pair<std::string, std::string>> ServerEnvironment(
-      const NodeVars&) const override {
-    return {};
-  }
   std::vector<std::string> ProbeCommand(const NodeVars& node) const override {
     // One HTTP GET of the member's /debug/vars (see etcd.h for why not
     // etcdctl), through bash's /dev/tcp: no client to install, a few ms.
@@ -136,15 +132,8 @@ class EtcdProfile final : public Profile {
             "exec 3<>/dev/tcp/" + node.addr + "/" + std::to_string(kClientPort) +
                 " && printf 'GET /debug/vars HTTP/1.0\\r\\n\\r\\n' >&3 && cat <&3"};
   }
-  std::vector<std::pair<std::string, std::string>> ProbeEnvironment() const override {
-    return {};
-  }
   std::unique_ptr<ProbeReader> MakeReader(std::vector<std::string> names) const override {
     return std::make_unique<EtcdRaftStatusReader>(std::move(names));
-  }
-  std::chrono::milliseconds probe_every() const override { return std::chrono::milliseconds(250); }
-  std::chrono::milliseconds probe_timeout() const override {
-    return std::chrono::milliseconds(1000);
   }
   // A leader checks its quorum once per election timeout (1 s by default)
   // and steps down when it heard from no majority during the last one: up to

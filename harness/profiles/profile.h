@@ -18,6 +18,7 @@
 
 #include "harness/elector.h"
 #include "harness/probe_reader.h"
+#include "harness/prober.h"
 
 namespace schism::harness {
 
@@ -42,15 +43,17 @@ class Profile {
                                                  const std::vector<NodeVars>& all) const = 0;
   // Added to the server's environment.
   virtual std::vector<std::pair<std::string, std::string>> ServerEnvironment(
-      const NodeVars& node) const = 0;
+      const NodeVars& /*node*/) const {
+    return {};
+  }
   // The probe command that reads `node`'s role, and its environment.
   virtual std::vector<std::string> ProbeCommand(const NodeVars& node) const = 0;
-  virtual std::vector<std::pair<std::string, std::string>> ProbeEnvironment() const = 0;
+  virtual std::vector<std::pair<std::string, std::string>> ProbeEnvironment() const { return {}; }
   // The reader of the probe's output, for the cluster `names` (n1..nN).
   virtual std::unique_ptr<ProbeReader> MakeReader(std::vector<std::string> names) const = 0;
   // How often to probe and how long one probe may take, unless the user says.
-  virtual std::chrono::milliseconds probe_every() const = 0;
-  virtual std::chrono::milliseconds probe_timeout() const = 0;
+  virtual std::chrono::milliseconds probe_every() const { return kDefaultProbeEvery; }
+  virtual std::chrono::milliseconds probe_timeout() const { return kDefaultProbeTimeout; }
   // How long a leader cut off from a majority may take to step down
   // (partition-quorum's grace), by the server's own check-quorum timing.
   virtual double partition_grace_s() const = 0;

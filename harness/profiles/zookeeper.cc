@@ -171,10 +171,6 @@ class ZooKeeperProfile final : public Profile {
             "org.apache.zookeeper.server.quorum.QuorumPeerMain",
             (std::filesystem::path(node.data_dir) / "zoo.cfg").string()};
   }
-  std::vector<std::pair<std::string, std::string>> ServerEnvironment(
-      const NodeVars&) const override {
-    return {};
-  }
   std::vector<std::string> ProbeCommand(const NodeVars& node) const override {
     // The epoch file, the admin server's answer, the epoch file again (see
     // zookeeper.h). Paths and address are arguments, never spliced into the script.
@@ -184,15 +180,8 @@ class ZooKeeperProfile final : public Profile {
             "printf 'GET /commands/leader HTTP/1.0\\r\\n\\r\\n' >&3 && cat <&3 && echo && e",
             "zookeeper-probe", node.addr, std::to_string(kAdminPort), node.data_dir};
   }
-  std::vector<std::pair<std::string, std::string>> ProbeEnvironment() const override {
-    return {};
-  }
   std::unique_ptr<ProbeReader> MakeReader(std::vector<std::string> names) const override {
     return std::make_unique<ZooKeeperStateReader>(std::move(names));
-  }
-  std::chrono::milliseconds probe_every() const override { return std::chrono::milliseconds(250); }
-  std::chrono::milliseconds probe_timeout() const override {
-    return std::chrono::milliseconds(1000);
   }
   // A leader that hears from no quorum for syncLimit ticks (1.25 s) gives up
   // leading; the probe's period and lag come on top.
