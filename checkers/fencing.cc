@@ -1,6 +1,7 @@
 #include "checkers/fencing.h"
 
 #include <string>
+#include <utility>
 
 #include "checkers/reporting.h"
 
@@ -16,19 +17,34 @@ void FencingChecker::Observe(const histories::Event& event) {
   const Lease lease{nodes_.Intern(event.node), *event.token, event.index};
   if (!any_token_) {
     any_token_ = true;
+    owners_.emplace(lease.token, lease);
     last_ = highest_ = lease;
     return;
   }
   const bool new_holder = lease.holder != last_.holder;
   if (new_holder) ++holder_changes_;
-  const Lease& before = new_holder ? highest_ : last_;
-  const bool ok = new_holder ? lease.token > highest_.token : lease.token >= last_.token;
-  if (!ok) {
-    ++violation_count_;
-    if (violations_.size() < kMaxReported) violations_.push_back({before, lease, new_holder});
+  const auto owner = owners_.find(lease.token);
+  if (owner == owners_.end()) {
+    // A token first shown now was issued now: it must exceed every token
+    // issued before, or a fenced store could not tell the holders apart.
+    owners_.emplace(lease.token, lease);
+    if (lease.token <= highest_.token) Flag(highest_, lease, lease.holder != highest_.holder);
+  } else if (owner->second.holder != lease.holder) {
+    Flag(owner->second, lease, true);  // one token, two holders
+  } else if (lease.token < highest_.token) {
+    // Its own old token, after a newer holder's: a holder acting on a lease
+    // that was taken over (a pause, a slow clock). A store that keeps the
+    // highest token it has seen rejects it: what fencing is for.
+    ++stale_count_;
+    if (stale_.size() < kMaxReported) stale_.push_back({highest_, lease, true});
   }
   last_ = lease;
   if (lease.token > highest_.token) highest_ = lease;
+}
+
+void FencingChecker::Flag(const Lease& before, const Lease& after, bool new_holder) {
+  ++violation_count_;
+  if (violations_.size() < kMaxReported) violations_.push_back({before, after, new_holder});
 }
 
 Verdict FencingChecker::Finish() {
@@ -72,6 +88,27 @@ Verdict FencingChecker::Finish() {
     verdict.valid = Validity::kValid;
     verdict.reason = "tokens grew with each of " + std::to_string(holder_changes_) +
                      " holder changes in " + std::to_string(tokens_) + " leases";
+    if (stale_count_ > 0) {
+      const Violation& s = stale_.front();
+      verdict.reason += "; " + std::to_string(stale_count_) +
+                        " lease(s) of a superseded holder carried its old token, which a store "
+                        "that keeps the highest token rejects (first: " +
+                        nodes_.Name(s.after.holder) + "'s token " + std::to_string(s.after.token) +
+                        " at i=" + std::to_string(s.after.index) + " after " +
+                        nodes_.Name(s.before.holder) + "'s token " +
+                        std::to_string(s.before.token) + " at i=" +
+                        std::to_string(s.before.index) + ")";
+    }
+  }
+  verdict.details["stale"] = stale_count_;
+  if (!stale_.empty()) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const Violation& s : stale_) {
+      list.push_back({{"holders", {nodes_.Name(s.before.holder), nodes_.Name(s.after.holder)}},
+                      {"tokens", {s.before.token, s.after.token}},
+                      {"i", {s.before.index, s.after.index}}});
+    }
+    verdict.details["stale_reported"] = std::move(list);
   }
   return verdict;
 }

@@ -2,6 +2,7 @@
 // fencing: lease tokens grow with every new holder.
 
 #include <cstdint>
+#include <map>
 #include <string_view>
 #include <vector>
 
@@ -10,15 +11,19 @@
 
 namespace schism::checkers {
 
-// Reads the "token" of lease events in history order. A lease of a new holder
-// (a node other than the previous lease's) must carry a token greater than
-// every token issued before; a holder renewing its lease may keep or raise its
-// token. Otherwise invalid; the evidence is the "i" of the lease that issued
-// the highest token so far (or the holder's previous lease) and of the
-// offending one. Unknown when the elector reports no leases, or none with a
-// token.
+// Reads the "token" of lease events in history order. A token shown for the
+// first time is issued then, and must be greater than every token issued
+// before; a token already issued may be shown again only by its holder.
+// Otherwise invalid; the evidence is the "i" of the lease that issued the
+// highest token so far (or first showed the reused one) and of the offending
+// one. A holder showing its own token after a newer holder's higher one is a
+// stale holder (it was paused, or its clock ran slow, past its lease): a store
+// that keeps the highest token it has seen rejects it, which is what fencing
+// is for, so it is counted ("stale") and the verdict stays valid; the lease
+// checker is the one that reports the overlap. Unknown when the elector
+// reports no leases, or none with a token.
 //
-// Memory: constant.
+// Memory: one entry per token issued.
 class FencingChecker final : public Checker {
  public:
   static constexpr std::string_view kName = "fencing";
@@ -41,7 +46,12 @@ class FencingChecker final : public Checker {
     bool new_holder;
   };
 
+  void Flag(const Lease& before, const Lease& after, bool new_holder);
+
   NodeTable nodes_;
+  std::map<std::uint64_t, Lease> owners_;  // Each token, by the lease that first showed it.
+  std::vector<Violation> stale_;           // The first few stale leases (before: the highest).
+  std::uint64_t stale_count_ = 0;
   bool any_token_ = false;
   Lease last_{};                       // The previous lease with a token.
   Lease highest_{};                    // The lease that issued the highest token.

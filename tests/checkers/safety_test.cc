@@ -117,6 +117,15 @@ const std::string kRenewalLowersToken = kStart3 + R"(
 {"i":2,"t":1.2,"type":"lease","node":"n1","term":1,"token":4,"lease_ms":500}
 )";
 
+// n1 wakes from a pause past its lease and claims it again with its old token,
+// after n2 took over with a higher one: two holders at once (lease), which a
+// store that keeps the highest token would reject (fencing).
+const std::string kStaleHolder = kStart3 + R"(
+{"i":1,"t":1.0,"type":"lease","node":"n1","term":5,"token":5,"lease_ms":1000}
+{"i":2,"t":2.1,"type":"lease","node":"n2","term":6,"token":6,"lease_ms":1000}
+{"i":3,"t":2.5,"type":"lease","node":"n1","term":5,"token":5,"lease_ms":600}
+)";
+
 const std::string kLeasesWithoutToken = kStart3 + R"(
 {"i":1,"t":1.0,"type":"lease","node":"n1","term":1,"lease_ms":500}
 )";
@@ -283,6 +292,14 @@ INSTANTIATE_TEST_SUITE_P(
              kInvalid,
              {1, 2},
              "renewing holder n1 got token 4"},
+        Case{"FencingStaleHolderIsRejectedNotAViolation",
+             "fencing",
+             &kStaleHolder,
+             kValid,
+             {},
+             "1 lease(s) of a superseded holder carried its old token, which a store that keeps "
+             "the highest token rejects (first: n1's token 5 at i=3 after n2's token 6 at i=2)"},
+        Case{"LeaseStaleHolderOverlaps", "lease", &kStaleHolder, kInvalid, {2, 3}, "n1"},
         Case{"FencingNoToken", "fencing", &kLeasesWithoutToken, kUnknown, {}, "no fencing token"},
         Case{"FencingNone",
              "fencing",
