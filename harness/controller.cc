@@ -105,7 +105,8 @@ std::vector<std::string> NodeCommandTemplate(const RunConfig& c) {
 
 nlohmann::json ConfigJson(const RunConfig& c, const std::vector<std::string>& command) {
   return {{"test", c.test},         {"elector", c.elector},
-          {"profile", c.profile},   {"probe_cmd", c.probe_cmd},
+          {"profile", c.profile},   {"service", c.service},
+          {"probe_cmd", c.probe_cmd},
           {"probe_every_ms", c.probe_every_ms}, {"probe_timeout_ms", c.probe_timeout_ms},
           {"partition_grace_s", c.partition_grace_s ? nlohmann::json(*c.partition_grace_s)
                                                     : nlohmann::json()},
@@ -148,6 +149,10 @@ void Run::Ignore(std::size_t k, const std::string& line, const std::string& reas
 }
 
 void Run::OnLine(std::size_t k, const std::string& line) {
+  if (k >= names_.size()) {  // a service member: its output is its log
+    nodes_[k]->Log(line);
+    return;
+  }
   std::optional<Event> e;
   try {
     e = histories::ParseNodeLine(line);
@@ -180,8 +185,13 @@ void Run::OnLine(std::size_t k, const std::string& line) {
 void Run::OnExit(std::size_t k, pid_t pid, int code) {
   if (expected_exits_.erase(pid)) return;
   if (faults_->OnExit(k, pid, code)) return;  // a term op: it exited within its grace
-  Note(EventType::kProcess, "exit", names_[k], {{"pid", pid}, {"code", code}});
+  Note(EventType::kProcess, "exit", members_[k], {{"pid", pid}, {"code", code}});
   if (stopping_) return;
+  if (k >= names_.size()) {
+    progress_ << "schism: service member " << members_[k] << " exited by itself (status " << code
+              << "); see " << dir_->NodeLog(members_[k]).string() << "\n";
+    return;
+  }
   if (!spoke_[k]) {
     // It never printed a contract line: the elector did not start, and the
     // rest of the run would only judge a cluster that was never there.
@@ -206,7 +216,7 @@ void Run::MakeFaultRunner() {
                                                           *sandbox_, names_);
   }
   faults_ = std::make_unique<FaultRunner>(
-      names_, config_.seed,
+      members_, config_.seed,
       FaultSeams{*timers_, *processes_, *network_, cgroup_seam_.get(), clock_faults_.get(),
                  clock_unsupported_},
       *recorder_);
@@ -247,7 +257,7 @@ void Run::NoteSockets() {
     } catch (const std::exception& e) {
       detail["why"] = e.what();
     }
-    Note(EventType::kProcess, "sockets", names_[k], std::move(detail));
+    Note(EventType::kProcess, "sockets", members_[k], std::move(detail));
   }
 }
 
@@ -284,7 +294,7 @@ void Run::Stop(bool interrupted) {
     }
     for (std::size_t k = 0; k < nodes_.size(); ++k) {
       faults_->KillTree(k);
-      Note(EventType::kProcess, "stop", names_[k]);
+      Note(EventType::kProcess, "stop", members_[k]);
     }
     nlohmann::json end = nlohmann::json::object();
     if (interrupted_) end["interrupted"] = true;
@@ -295,14 +305,14 @@ void Run::Stop(bool interrupted) {
       end["ignored_lines"][names_[k]] = {
           {"count", ignored.count}, {"first", ignored.first}, {"reason", ignored.reason}};
     }
-    for (std::size_t k = 0; prober_ && k < nodes_.size(); ++k) {
+    for (std::size_t k = 0; prober_ && k < names_.size(); ++k) {
       const Prober::Counts& c = prober_->counts(k);
       end["probes"][names_[k]] = {{"sent", c.sent}, {"observed", c.observed},
                                   {"failed", c.failed}, {"timed_out", c.timed_out}};
     }
     for (std::size_t k = 0; k < nodes_.size(); ++k) {
       if (nodes_[k]->unkept_lines() == 0) continue;
-      end["unkept_log"][names_[k]] = {{"lines", nodes_[k]->unkept_lines()},
+      end["unkept_log"][members_[k]] = {{"lines", nodes_[k]->unkept_lines()},
                                       {"bytes", nodes_[k]->unkept_bytes()}};
     }
     Note(EventType::kRun, "end", "", end.empty() ? nlohmann::json() : end);
@@ -352,32 +362,37 @@ RunResult Run::Execute() {
   const std::vector<std::string> probe = ProbeTemplate(addresses);
   RunDir dir = RunDir::Create(config_.store, config_.test, config_.seed);
   dir_ = std::make_unique<RunDir>(dir);
-  std::vector<NodeVars> vars =
-      ClusterVars(addresses, config_.port, std::filesystem::absolute(dir.path() / "data").string(),
-                  config_.seed);
+  const std::string data_root = std::filesystem::absolute(dir.path() / "data").string();
+  members_ = names_;
+  PrepareService(data_root);
+  std::vector<NodeVars> vars = ClusterVars(addresses, config_.port, data_root, config_.seed);
   std::vector<std::vector<std::string>> argvs;
-  for (const NodeVars& v : vars) {
+  for (NodeVars& v : vars) {
+    v.service = ServiceAddresses(service_vars_);
     std::filesystem::create_directories(v.data_dir);
     if (profile_) {
       profile_->PrepareDataDir(v, vars);
       argvs.push_back(profile_->ServerCommand(v, vars));
-      argvs.back()[0] = FindExecutable(argvs.back()[0]).string();
+      argvs.back()[0] = argvs.back()[0] == "schism-node" ? config_.node_binary.string()
+                                                         : FindExecutable(argvs.back()[0]).string();
     } else {
       argvs.push_back(ExpandTemplate(command, v));
     }
   }
   if (profile_) command = argvs[0];
+  for (std::vector<std::string>& argv : ServiceCommands()) argvs.push_back(std::move(argv));
   dir.WriteFile("config.json", ConfigJson(config_, command).dump(2) + "\n");
   progress_ << "schism: run dir " << dir.path().string() << "\n";
 
-  sandbox_ = Sandbox::Create(config_.nodes);
+  sandbox_ = Sandbox::Create(members_);
   network_ = std::make_unique<SandboxNetwork>(
       *sandbox_, nemesis::StreamSeed(config_.seed, nemesis::Stream::kDelayJitter));
   std::string no_cgroups;
-  cgroups_ = nemesis::NodeCgroups::Create(names_, &no_cgroups);
+  cgroups_ = nemesis::NodeCgroups::Create(members_, &no_cgroups);
   if (!cgroups_) {
-    progress_ << "schism: no per-node cgroups (" << no_cgroups
-              << "); kills and pauses use process-group signals, and a freeze falls back to SIGSTOP\n";
+    progress_
+        << "schism: no per-node cgroups (" << no_cgroups
+        << "); kills and pauses use process-group signals, and a freeze falls back to SIGSTOP\n";
   }
   if (WantsClockFaults()) SetUpClocks(command[0]);
   history_ = std::make_unique<histories::HistoryWriter>(dir.History());
@@ -390,29 +405,38 @@ RunResult Run::Execute() {
   if (!clock_mechanism_.is_null()) mechanisms.update(clock_mechanism_);
   nlohmann::json checks = checkers::ToJson(CheckOptionsFor(config_));
   checks["checkers"] = config_.checkers;
-  Note(EventType::kRun, "start", "",
-       {{"nodes", names_}, {"seed", config_.seed}, {"test", config_.test},
-        {"mechanisms", mechanisms}, {"config", ConfigJson(config_, command)},
-        {"checks", std::move(checks)}, {"fault_proofs", kFaultProofs}});
-  for (std::size_t k = 0; k < config_.nodes; ++k) {
-    auto env = ContractEnvironment(vars[k]);
-    if (profile_) {
+  if (config_.checkers.empty() && profile_) checks["checkers"] = profile_->checkers();
+  nlohmann::json start = {{"nodes", names_}, {"seed", config_.seed}, {"test", config_.test},
+                          {"mechanisms", mechanisms}, {"config", ConfigJson(config_, command)},
+                          {"checks", std::move(checks)}, {"fault_proofs", kFaultProofs}};
+  if (service_) {
+    start["service"] = {{"server", service_->name()},
+                        {"members", std::vector<std::string>(members_.begin() + names_.size(),
+                                                             members_.end())}};
+  }
+  Note(EventType::kRun, "start", "", std::move(start));
+  for (std::size_t k = 0; k < members_.size(); ++k) {
+    const bool elector = k < names_.size();
+    auto env = elector ? ContractEnvironment(vars[k]) : ServiceEnvironment(k);
+    if (profile_ && elector) {
       for (auto& var : profile_->ServerEnvironment(vars[k])) env.push_back(std::move(var));
     }
-    if (clocks_) {
-      for (auto& var : clocks_->Environment(names_[k])) env.push_back(std::move(var));
+    if (clocks_ && elector) {
+      for (auto& var : clocks_->Environment(members_[k])) env.push_back(std::move(var));
     }
     nodes_.push_back(std::make_unique<NodeProcess>(
-        io_, names_[k], argvs[k], std::move(env),
+        io_, members_[k], argvs[k], std::move(env),
         ChildSetup{.netns_fd = sandbox_->nodes()[k].netns.fd(),
-                   .cgroup_procs_fd = cgroups_ ? cgroups_->ProcsFd(names_[k]) : -1,
+                   .cgroup_procs_fd = cgroups_ ? cgroups_->ProcsFd(members_[k]) : -1,
                    .time_offset_ns = time_offsets_ns_.empty() ? 0 : time_offsets_ns_[k]},
-        dir.NodeLog(names_[k]),
+        dir.NodeLog(members_[k]),
         [this, k](const std::string& line) { OnLine(k, line); },
         [this, k](pid_t pid, int code) { OnExit(k, pid, code); }));
   }
   faults_->StartNodes();
-  if (!probe.empty() || profile_) StartProbes(probe, vars);
+  if (!probe.empty() || (profile_ && !profile_->ProbeCommand(vars[0]).empty())) {
+    StartProbes(probe, vars);
+  }
   signals_.async_wait([this](boost::system::error_code ec, int signal) {
     if (!ec) {
       interrupt_signal_ = signal;
@@ -511,6 +535,17 @@ void CheckWatching(const RunConfig& config) {
     if (!config.node_cmd.empty()) throw UsageError("--profile and --node-cmd exclude each other");
     if (!config.probe_cmd.empty()) {
       throw UsageError("--profile brings its own probe; --probe is for --node-cmd");
+    }
+  }
+  if (const std::string service = ServiceOf(config); !service.empty()) {
+    try {
+      const ServiceSpec spec = ParseService(service);
+      if (config.nodes + spec.members > Sandbox::kMaxNodes) {
+        throw UsageError("--nodes plus the service's members must be at most " +
+                         std::to_string(Sandbox::kMaxNodes));
+      }
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(std::string("--service: ") + e.what());
     }
   }
   if (config.probe_every_ms < 0 || config.probe_timeout_ms < 0) {

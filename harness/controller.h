@@ -31,6 +31,10 @@ struct RunConfig {
   // placeholders of node_cmd, run inside each node's namespace; its stdout
   // (one JSON object, harness/probe_reader.h) becomes the node's role events.
   std::string probe_cmd;
+  // A service (harness/profiles/service.h), "redis" or "etcd:3": servers in
+  // namespaces of their own that the nodes are clients of ({service}); empty:
+  // the profile's (a recipe's), if any.
+  std::string service;
   int probe_every_ms = 0;    // 0: the profile's, else 250
   int probe_timeout_ms = 0;  // 0: the profile's, else 1000
   // partition-quorum's grace; unset: the profile's, else CheckOptions' default.
@@ -77,6 +81,9 @@ struct RunResult {
 // failure; in every case everything the run made is gone again (processes,
 // namespaces, rules), while the run dir keeps what was recorded.
 RunResult RunTest(const RunConfig& config, std::ostream& progress);
+
+// The service a run places beside its nodes: --service, else its profile's.
+std::string ServiceOf(const RunConfig& config);
 
 // Throws UsageError naming the first op of a replayed timeline that would
 // start a fault inside the quiet period, or end one after the run.

@@ -60,9 +60,10 @@ std::string Lookup(std::string_view name, const NodeVars& v) {
   if (name == "nodes") return std::to_string(v.nodes);
   if (name == "data_dir") return v.data_dir;
   if (name == "seed") return std::to_string(v.seed);
+  if (name == "service") return v.service;
   throw std::invalid_argument("unknown placeholder {" + std::string(name) +
                               "}; known: {node} {index} {addr} {port} {peers} {all} {nodes} "
-                              "{data_dir} {seed}");
+                              "{data_dir} {seed} {service}");
 }
 
 std::string ExpandWord(std::string_view word, const NodeVars& vars) {
@@ -136,7 +137,8 @@ std::vector<std::pair<std::string, std::string>> ContractEnvironment(const NodeV
           {"SCHISM_ALL", v.all},
           {"SCHISM_NODES", std::to_string(v.nodes)},
           {"SCHISM_DATA_DIR", v.data_dir},
-          {"SCHISM_SEED", std::to_string(v.seed)}};
+          {"SCHISM_SEED", std::to_string(v.seed)},
+          {"SCHISM_SERVICE", v.service}};
 }
 
 std::vector<NodeVars> ClusterVars(const std::vector<std::string>& addresses, std::uint16_t port,

@@ -22,6 +22,9 @@ struct NodeVars {
   std::size_t nodes = 0;       // {nodes}
   std::string data_dir;        // {data_dir}
   std::uint64_t seed = 0;      // {seed}
+  // {service}: the members of the run's service (--service), as clients reach
+  // them: redis1=10.241.0.6:6379,...; empty without one.
+  std::string service;
 };
 
 // Splits a command template into argv the way a POSIX shell splits words:

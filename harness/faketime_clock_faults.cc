@@ -61,6 +61,11 @@ std::size_t FaketimeClockFaults::IndexOf(const std::string& node) const {
   return static_cast<std::size_t>(std::find(names_.begin(), names_.end(), node) - names_.begin());
 }
 
+std::string FaketimeClockFaults::Unreachable(const std::string& node) const {
+  if (IndexOf(node) < names_.size()) return {};
+  return node + " is a member of the service, whose servers run without libfaketime";
+}
+
 nemesis::ClockSetting FaketimeClockFaults::Apply(const std::string& node, const nemesis::Op& op) {
   Rewritten(node);
   switch (op.clock_mode) {

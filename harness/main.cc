@@ -295,6 +295,9 @@ int main(int argc, char** argv) {
       run_cmd->add_option("--node-cmd", run.node_cmd, "elector command template (contract v1)");
   run_cmd->add_option("--profile", run.profile,
                       "a real server to run instead of an elector (schism list shows them)");
+  run_cmd->add_option("--service", run.service,
+                      "servers the nodes are clients of, in namespaces of their own: redis, "
+                      "etcd:3, zookeeper:3 ({service} in --node-cmd; default: the profile's)");
   run_cmd->add_option("--probe", run.probe_cmd,
                       "a read-only command template run in each node's namespace; it prints "
                       "{\"role\":...,\"term\":...,\"leader\":...} (docs/probes.md)");
@@ -357,6 +360,9 @@ int main(int argc, char** argv) {
   replay_cmd->add_option("--elector", replay.elector, "built-in elector (schism list)");
   replay_cmd->add_option("--node-cmd", replay.node_cmd,
                          "elector command template (contract v1), instead of the recorded elector");
+  replay_cmd->add_option("--profile", replay.profile,
+                         "a real server or recipe instead of the recorded elector (schism list)");
+  replay_cmd->add_option("--service", replay.service, "the service instead of the recorded one");
   replay_cmd->add_option("--bug", replay.bug,
                          "the built-in elector's bug instead of the recorded one (none: the "
                          "fixed build)");

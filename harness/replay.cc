@@ -9,6 +9,7 @@
 #include "harness/built_in.h"
 #include "harness/elector.h"
 #include "harness/errors.h"
+#include "harness/profiles/service.h"
 
 namespace schism::harness {
 namespace fs = std::filesystem;
@@ -61,10 +62,21 @@ void Apply(const ReplayOverrides& o, RunConfig& c) {
   if (o.elector && o.node_cmd) {
     throw UsageError("--elector and --node-cmd both given: pick one");
   }
-  if (o.elector || o.node_cmd) {  // another elector: the recorded server and its probe go
+  if ((o.elector || o.node_cmd) && o.profile) {
+    throw UsageError("--profile and --" + std::string(o.elector ? "elector" : "node-cmd") +
+                     " both given: pick one");
+  }
+  if (o.elector || o.node_cmd || o.profile) {  // another elector: the recorded server and its probe go
     c.profile.clear();
     c.probe_cmd.clear();
   }
+  if (o.profile) {
+    c.profile = *o.profile;
+    c.elector = *o.profile;
+    c.node_cmd.clear();
+    c.elector_args.clear();
+  }
+  if (o.service) c.service = *o.service;
   if (o.elector) {  // the built-in elector, without a recorded command template
     CheckBuiltInElector(*o.elector);
     if (*o.elector != c.elector) c.elector_args.clear();  // the recorded ones are another's
@@ -126,6 +138,7 @@ RunConfig RecordedConfig(const json& config, const std::string& where) {
   c.port = Field<std::uint16_t>(config, "port", where);
   // Recorded since probes and profiles came in.
   if (config.contains("profile")) c.profile = Field<std::string>(config, "profile", where);
+  if (config.contains("service")) c.service = Field<std::string>(config, "service", where);
   if (config.contains("probe_cmd")) c.probe_cmd = Field<std::string>(config, "probe_cmd", where);
   if (config.contains("probe_every_ms")) {
     c.probe_every_ms = Field<int>(config, "probe_every_ms", where);
@@ -173,6 +186,11 @@ RunConfig ReplayConfig(const fs::path& path, const ReplayOverrides& overrides) {
   config.replay_of = fs::canonical(file).string();
 
   std::vector<std::string> names = NodeNames(config.nodes);
+  try {  // a recorded timeline may cut off the service's members too
+    for (const std::string& member : ServiceMemberNames(ServiceOf(config))) names.push_back(member);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--service: ") + e.what());
+  }
   try {
     config.timeline = recorded ? nemesis::FromAppliedTimeline(timeline, names)
                                : nemesis::FromJson(timeline, names);

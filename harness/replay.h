@@ -33,6 +33,8 @@ struct ReplayOverrides {
   std::optional<std::string> elector;
   std::optional<std::string> node_cmd;
   std::optional<std::string> bug;  // replaces the recorded --bug; "none" removes it
+  std::optional<std::string> profile;  // a profile instead of the recorded elector
+  std::optional<std::string> service;  // replaces the recorded --service
   std::optional<std::string> test;
   std::optional<std::uint16_t> port;
   std::optional<bool> split_brain_fails;

@@ -33,6 +33,7 @@
 #include "harness/probe_reader.h"
 #include "harness/prober.h"
 #include "harness/profiles/profile.h"
+#include "harness/profiles/service.h"
 #include "harness/real_seams.h"
 #include "harness/recorder.h"
 #include "harness/run_store.h"
@@ -70,6 +71,13 @@ class Run {
   }
   std::vector<std::string> ElectorCommand(const std::vector<std::string>& addresses);
   void CheckProfilePrograms();
+  // Makes the service's server and its members' vars and data dirs, when the
+  // run has a service (run_services.cc).
+  void PrepareService(const std::string& data_root);
+  // The command of each of the service's members, in order.
+  std::vector<std::vector<std::string>> ServiceCommands() const;
+  // The environment of member k, a member of the service.
+  std::vector<std::pair<std::string, std::string>> ServiceEnvironment(std::size_t k) const;
   std::vector<std::string> ProbeTemplate(const std::vector<std::string>& addresses);
   void StartProbes(const std::vector<std::string>& probe, const std::vector<NodeVars>& vars);
   void OnSeen(std::size_t k, const Observation& seen, double sent);
@@ -116,8 +124,13 @@ class Run {
   std::vector<std::int64_t> time_offsets_ns_;  // per node, when in time namespaces
   std::unique_ptr<histories::HistoryWriter> history_;
   std::unique_ptr<boost::asio::steady_timer> sync_timer_;
+  // Every member the run starts: the electors (n1..nN, the first names_.size()),
+  // then the service's members, which the nemesis treats as nodes too.
   std::vector<std::unique_ptr<NodeProcess>> nodes_;
-  std::vector<std::string> names_;
+  std::vector<std::string> names_;    // the electors, whom the checkers judge
+  std::vector<std::string> members_;  // names_, then the service's members
+  std::unique_ptr<Server> service_;   // null without a service
+  std::vector<NodeVars> service_vars_;
 
   // The seams the faults act through, and the runner; declared after what
   // they use, so they go first.

@@ -59,7 +59,7 @@ void Run::SetUpTimeNamespaces() {
   std::mt19937_64 rng(nemesis::StreamSeed(config_.seed, nemesis::Stream::kClockOffsets));
   std::vector<std::int64_t> offsets;
   nlohmann::json shown = nlohmann::json::object();
-  for (const std::string& name : names_) {
+  for (const std::string& name : members_) {
     auto offset_s = static_cast<std::int64_t>(nemesis::UniformIndex(rng, 3600)) + 1;
     offsets.push_back(offset_s * 1'000'000'000);
     shown[name] = offset_s;

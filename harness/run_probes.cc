@@ -36,9 +36,11 @@ double Microseconds(double s) { return std::round(s * 1e6) / 1e6; }
 void Run::CheckProfilePrograms() {
   const NodeVars any = ClusterVars({NodeAddress(1)}, config_.port, "/", config_.seed)[0];
   std::vector<std::string> missing;
-  for (const std::string& program :
-       {profile_->ServerCommand(any, {any})[0], profile_->ProbeCommand(any)[0]}) {
-    if (FindExecutable(program).empty()) missing.push_back(program);
+  std::vector<std::string> programs = {profile_->ServerCommand(any, {any})[0]};
+  if (const auto probe = profile_->ProbeCommand(any); !probe.empty()) programs.push_back(probe[0]);
+  for (const std::string& program : programs) {
+    // "schism-node" is the run's own (--node-bin), checked where it is used.
+    if (program != "schism-node" && FindExecutable(program).empty()) missing.push_back(program);
   }
   for (const std::string& file : profile_->RequiredFiles()) {
     if (!std::filesystem::exists(file)) missing.push_back(file);

@@ -43,6 +43,16 @@ std::unique_ptr<Sandbox> Sandbox::Create(std::size_t nodes) {
   if (nodes < 1 || nodes > kMaxNodes) {
     throw std::invalid_argument("sandbox: node count must be 1.." + std::to_string(kMaxNodes));
   }
+  std::vector<std::string> names;
+  for (std::size_t i = 1; i <= nodes; ++i) names.push_back("n" + std::to_string(i));
+  return Create(names);
+}
+
+std::unique_ptr<Sandbox> Sandbox::Create(const std::vector<std::string>& names) {
+  if (names.empty() || names.size() > kMaxNodes) {
+    throw std::invalid_argument("sandbox: member count must be 1.." + std::to_string(kMaxNodes));
+  }
+  const std::size_t nodes = names.size();
   std::unique_ptr<Sandbox> box(new Sandbox(Netns::Create()));
   DisableIpv6(box->hub_.fd());
   std::string hub_batch =
@@ -50,7 +60,7 @@ std::unique_ptr<Sandbox> Sandbox::Create(std::size_t nodes) {
       "link add br0 type bridge stp_state 0 forward_delay 0\n"
       "link set br0 up\n";
   for (std::size_t i = 1; i <= nodes; ++i) {
-    SandboxNode node{"n" + std::to_string(i), NodeAddress(i), NodeMac(i), "vn" + std::to_string(i),
+    SandboxNode node{names[i - 1], NodeAddress(i), NodeMac(i), "vn" + std::to_string(i),
                      Netns::Create()};
     DisableIpv6(node.netns.fd());
     // The veth is made in the hub with its far end placed straight into the

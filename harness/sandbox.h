@@ -48,6 +48,10 @@ class Sandbox {
   // std::runtime_error naming the step and quoting `ip`'s own error when any
   // step fails; whatever was built is freed before the throw.
   static std::unique_ptr<Sandbox> Create(std::size_t nodes);
+  // The same with members named `names` (member i+1 gets NodeAddress(i+1)):
+  // the electors n1..nN, then the members of a service (--service), which the
+  // nemesis can cut off like any node.
+  static std::unique_ptr<Sandbox> Create(const std::vector<std::string>& names);
 
   Sandbox(const Sandbox&) = delete;
   Sandbox& operator=(const Sandbox&) = delete;

@@ -122,6 +122,8 @@ class ClockFaults {
   // with the proof (later, from the run's loop).
   virtual void Prove(const std::string& node, const nemesis::Op& op,
                      std::function<void(nemesis::Proof)> done) = 0;
+  // Why node's clock cannot be skewed; empty when it can.
+  virtual std::string Unreachable(const std::string& /*node*/) const { return {}; }
 };
 
 }  // namespace schism::harness

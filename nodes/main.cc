@@ -26,6 +26,7 @@
 // Exit codes: 0 after SIGTERM/SIGINT, 64 for a usage error, 70 for an
 // environment error (data dir, state file, socket).
 
+#include <arpa/inet.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -44,6 +45,8 @@
 
 #include "nodes/address.h"
 #include "nodes/electors.h"
+#include "nodes/keepalived_node.h"
+#include "nodes/redis_lock.h"
 #include "nodes/udp_runtime.h"
 
 namespace {
@@ -266,11 +269,41 @@ int main(int argc, char** argv) {
   clock_probe->add_option("--watch", watch_ms, "Milliseconds of real time between lines")
       ->check(CLI::Range(0, 60000));
   clock_probe->add_option("--count", count, "Number of lines")->check(CLI::Range(1, 100000));
+  CLI::App* redis_lock = app.add_subcommand(
+      "redis-lock", "Contend for a lock on redis-server and print what this client believes");
+  schism::nodes::RedisLockOptions lock;
+  std::string redis;
+  redis_lock->add_option("--id", lock.id, "This client's id, e.g. n1")->required();
+  redis_lock
+      ->add_option("--redis", redis,
+                   "redis-server as ADDRESS:PORT (or {service}: NAME=ADDRESS:PORT)")
+      ->required();
+  redis_lock->add_option("--ttl-ms", lock.ttl_ms, "The lock's expiry")
+      ->check(CLI::Range(10, 600000));
+  redis_lock->add_option("--work-ms", lock.work_ms, "Time in the critical section")
+      ->check(CLI::Range(1, 600000));
+  redis_lock->add_option("--poll-ms", lock.poll_ms, "How often a waiting client tries")
+      ->check(CLI::Range(1, 600000));
+  redis_lock->add_option("--timeout-ms", lock.timeout_ms, "How long a request may take")
+      ->check(CLI::Range(1, 600000));
+  CLI::App* keepalived =
+      app.add_subcommand("keepalived", "Run a keepalived VRRP router and print what it believes");
+  schism::nodes::KeepalivedOptions router;
+  std::string router_listen, router_peers;
+  keepalived->add_option("--id", router.id, "This node's id, e.g. n1")->required();
+  keepalived->add_option("--index", router.index, "This node's index (n1 has the highest priority)")
+      ->required()
+      ->check(CLI::Range(1, 199));
+  keepalived->add_option("--listen", router_listen, "This node's IPv4 ADDRESS:PORT")->required();
+  keepalived->add_option("--peers", router_peers, "The other nodes: n2=ADDRESS:PORT,n3=...");
+  keepalived->add_option("--data", router.data_dir, "Existing directory for its files")->required();
+  keepalived->add_option("--program", router.program, "The keepalived to run");
   // CLI11 would only say "A subcommand is required": name the choices instead.
   if (argc > 1 && argv[1][0] != '-' && std::string_view(argv[1]) != "clock-probe" &&
+      std::string_view(argv[1]) != "redis-lock" && std::string_view(argv[1]) != "keepalived" &&
       schism::nodes::FindElector(argv[1]) == nullptr) {
-    return Usage("unknown elector \"" + std::string(argv[1]) +
-                     "\"; built-in: " + schism::nodes::ElectorNames() + " (or clock-probe)",
+    return Usage("unknown elector \"" + std::string(argv[1]) + "\"; built-in: " +
+                     schism::nodes::ElectorNames() + " (or clock-probe, redis-lock, keepalived)",
                  "");
   }
   try {
@@ -288,6 +321,34 @@ int main(int argc, char** argv) {
   if (*clock_probe) {
     InstallSignalHandlers();
     return RunClockProbe(watch_ms, count);
+  }
+  if (*redis_lock) {
+    std::string error;
+    const std::size_t eq = redis.find('=');
+    const auto endpoint = schism::nodes::ParseEndpoint(
+        eq == std::string::npos ? redis : redis.substr(eq + 1), &error);
+    if (!endpoint || redis.find(',') != std::string::npos) {
+      return Usage("--redis: " + (endpoint ? "one server, not a list" : error), "redis-lock");
+    }
+    char address[INET_ADDRSTRLEN];
+    ::inet_ntop(AF_INET, &endpoint->address, address, sizeof address);
+    lock.host = address;
+    lock.port = endpoint->port;
+    if (lock.work_ms >= lock.ttl_ms)
+      return Usage("--work-ms must be less than --ttl-ms", "redis-lock");
+    InstallSignalHandlers();
+    return schism::nodes::RunRedisLock(lock, &g_stop);
+  }
+  if (*keepalived) {
+    std::string error;
+    const auto endpoint = schism::nodes::ParseEndpoint(router_listen, &error);
+    if (!endpoint) return Usage("--listen: " + error, "keepalived");
+    auto peers = schism::nodes::ParsePeers(router_peers, &error);
+    if (!peers) return Usage("--peers: " + error, "keepalived");
+    router.listen = *endpoint;
+    router.peers = std::move(*peers);
+    InstallSignalHandlers();
+    return schism::nodes::RunKeepalived(router, &g_stop);
   }
   for (const auto& elector : electors) {
     if (*elector->app) return RunElector(*elector);

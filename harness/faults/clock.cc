@@ -26,11 +26,12 @@ class ClockMechanism final : public Mechanism {
  private:
   void Skew(const nemesis::ResolvedOp& resolved, const std::string& node) {
     ClockFaults* clocks = context_.seams().clocks;
-    if (!clocks) {
+    const std::string unreachable = clocks ? clocks->Unreachable(node) : std::string();
+    if (!clocks || !unreachable.empty()) {
       nlohmann::json detail = resolved.Describe();
       detail.erase("f");
       detail.erase("node");
-      detail["unsupported"] = context_.seams().clock_unsupported;
+      detail["unsupported"] = clocks ? unreachable : context_.seams().clock_unsupported;
       context_.recorder().Note(EventType::kNemesis, "clock", node, std::move(detail));
       return;
     }

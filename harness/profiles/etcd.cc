@@ -135,6 +135,7 @@ class EtcdProfile final : public Profile {
   std::unique_ptr<ProbeReader> MakeReader(std::vector<std::string> names) const override {
     return std::make_unique<EtcdRaftStatusReader>(std::move(names));
   }
+  std::uint16_t client_port() const override { return kClientPort; }
   // A leader checks its quorum once per election timeout (1 s by default)
   // and steps down when it heard from no majority during the last one: up to
   // two timeouts (1.9 s measured), plus a probe's lag.

@@ -4,9 +4,16 @@ namespace schism::harness {
 namespace {
 
 using Maker = std::unique_ptr<Profile> (*)();
-constexpr Maker kProfiles[] = {&MakeEtcdProfile, &MakeZooKeeperProfile};
+constexpr Maker kProfiles[] = {&MakeEtcdProfile, &MakeZooKeeperProfile, &MakeRedisLockProfile,
+                                 &MakeKeepalivedProfile, &MakeZkRecipeProfile,
+                                 &MakeEtcdElectProfile, &MakeRedisSentinelProfile};
 
 }  // namespace
+
+std::vector<std::string> ClientRecipeCheckers() {
+  return {"election-safety", "liveness",       "term-monotonic", "lease",
+          "fencing",         "split-brain",    "faults-applied", "kpis"};
+}
 
 std::vector<std::string> ProfileNames() {
   std::vector<std::string> names;

@@ -183,6 +183,7 @@ class ZooKeeperProfile final : public Profile {
   std::unique_ptr<ProbeReader> MakeReader(std::vector<std::string> names) const override {
     return std::make_unique<ZooKeeperStateReader>(std::move(names));
   }
+  std::uint16_t client_port() const override { return kClientPort; }
   // A leader that hears from no quorum for syncLimit ticks (1.25 s) gives up
   // leading; the probe's period and lag come on top.
   double partition_grace_s() const override { return 2.0; }

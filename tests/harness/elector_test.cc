@@ -79,10 +79,13 @@ TEST(ExpandTemplate, NamesAnUnknownPlaceholder) {
 
 TEST(ContractEnvironment, ExportsTheSameValues) {
   auto v = ClusterVars({"10.0.0.1", "10.0.0.2"}, 7000, "/d", 5)[1];
+  v.service = "redis1=10.0.0.3:6379";
   auto env = ContractEnvironment(v);
-  ASSERT_EQ(env.size(), 9u);
+  ASSERT_EQ(env.size(), 10u);
   EXPECT_EQ(env[0], (std::pair<std::string, std::string>{"SCHISM_NODE", "n2"}));
   EXPECT_EQ(env[4], (std::pair<std::string, std::string>{"SCHISM_PEERS", "n1=10.0.0.1:7000"}));
+  EXPECT_EQ(env[9], (std::pair<std::string, std::string>{"SCHISM_SERVICE", "redis1=10.0.0.3:6379"}));
+  EXPECT_EQ(ExpandTemplate({"--redis={service}"}, v), std::vector<std::string>{"--redis=redis1=10.0.0.3:6379"});
 }
 
 }  // namespace

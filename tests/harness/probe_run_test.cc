@@ -110,7 +110,8 @@ TEST(Probe, BadProbeAndProfileFlagsAreUsageErrors) {
   const std::string store = (tmp.path() / "store").string();
   Outcome unknown = RunSchism(tmp, {"run", "--profile", "nope", "--store", store}, 30s);
   EXPECT_EQ(unknown.code, 64);
-  EXPECT_THAT(unknown.output, HasSubstr("--profile: unknown profile \"nope\"; known: etcd, zookeeper"));
+  EXPECT_THAT(unknown.output,
+              HasSubstr("--profile: unknown profile \"nope\"; known: etcd, zookeeper, redis-lock"));
   Outcome both = RunSchism(tmp, {"run", "--profile", "etcd", "--probe", "true", "--store", store}, 30s);
   EXPECT_EQ(both.code, 64);
   EXPECT_THAT(both.output, HasSubstr("--profile brings its own probe"));
