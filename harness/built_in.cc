@@ -7,6 +7,7 @@
 #include "checkers/checker.h"
 #include "harness/errors.h"
 #include "harness/profiles/profile.h"
+#include "harness/profiles/service.h"
 #include "nemesis/fault_kind.h"
 #include "nodes/electors.h"
 
@@ -122,10 +123,15 @@ std::string ListText() {
           << (rule.empty() ? "" : " (default " + rule + ")") << "\n";
     }
   }
-  out << "profiles: real servers from Debian packages (--profile NAME):\n";
+  out << "profiles: real servers and recipes from Debian packages (--profile NAME):\n";
   for (const std::string& name : ProfileNames()) {
     std::unique_ptr<Profile> profile = MakeProfile(name);
-    out << "  " << Padded(name, 11) << profile->summary() << " [" << profile->packages() << "]\n";
+    out << "  " << Padded(name, 15) << profile->summary() << " [" << profile->packages() << "]\n";
+  }
+  out << "services: servers the nodes are clients of (--service NAME[:MEMBERS]):\n";
+  for (const std::string& name : ServiceNames()) {
+    std::unique_ptr<Server> server = MakeServiceServer(name);
+    out << "  " << Padded(name, 15) << server->summary() << " [" << server->packages() << "]\n";
   }
   out << "fault kinds (--nemesis NAME[:WEIGHT],...):\n";
   for (const nemesis::FaultKind* kind : nemesis::AllFaultKinds()) {

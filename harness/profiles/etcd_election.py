@@ -36,6 +36,8 @@ import time
 import urllib.error
 import urllib.request
 
+from contract_lines import Reporter
+
 NAME = base64.b64encode(b"schism-election").decode()
 WORK_S = 0.1        # the critical section
 LOOK_EVERY_S = 0.2  # a contender that does not lead looks at who does this often
@@ -69,26 +71,6 @@ class Etcd:
                 if self.at == at:
                     self.at = (at + 1) % len(self.endpoints)
             raise ConnectionError("%s: %s" % (url, error)) from error
-
-
-class Reporter:
-    def __init__(self):
-        self.last = None
-
-    def role(self, role, term=None, leader=None):
-        line = '{"event":"role","role":"%s"' % role
-        if term is not None:
-            line += ',"term":%d' % term
-        if leader:
-            line += ',"leader":"%s"' % leader
-        line += "}"
-        if line != self.last:
-            self.last = line
-            print(line, flush=True)
-
-    def lease(self, token, lease_ms):
-        print('{"event":"lease","term":%d,"token":%d,"lease_ms":%d}' % (token, token, lease_ms),
-              flush=True)
 
 
 def log(text):

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/contract_lines_py.h"
 #include "harness/etcd_election_py.h"
 #include "harness/profiles/profile.h"
 #include "harness/profiles/service.h"
@@ -26,10 +27,11 @@ class ScriptRecipe : public Profile {
     if (!module().empty()) files.push_back(module());
     return files;
   }
+  // The script and the module it prints its lines with.
   void PrepareDataDir(const NodeVars& node, const std::vector<NodeVars>& /*all*/) const override {
-    std::ofstream out(Script(node));
-    out << script_text();
-    if (!out.flush()) throw std::runtime_error("cannot write " + Script(node));
+    Write(Script(node), script_text());
+    Write((std::filesystem::path(node.data_dir) / "contract_lines.py").string(),
+          k_contract_lines_py);
   }
   std::vector<std::string> ServerCommand(const NodeVars& node,
                                          const std::vector<NodeVars>& /*all*/) const override {
@@ -51,6 +53,11 @@ class ScriptRecipe : public Profile {
   }
 
  private:
+  static void Write(const std::string& path, const char* text) {
+    std::ofstream out(path);
+    out << text;
+    if (!out.flush()) throw std::runtime_error("cannot write " + path);
+  }
   std::string Script(const NodeVars& node) const {
     return (std::filesystem::path(node.data_dir) / script_name()).string();
   }

@@ -25,6 +25,8 @@ import signal
 import subprocess
 import sys
 
+from contract_lines import Reporter
+
 DATA = os.path.dirname(os.path.abspath(__file__))
 SENTINEL_PORT = 26379
 EVENT = re.compile(r" [#*-] ([+-][a-z-]+) ?(.*)$")
@@ -33,25 +35,6 @@ EVENT = re.compile(r" [#*-] ([+-][a-z-]+) ?(.*)$")
 def run_id(index):
     """The sentinel myid of node `index`: 40 hex digits."""
     return "%040x" % (0x5C000000 + index)
-
-
-class Reporter:
-    def __init__(self):
-        self.last = None
-
-    def role(self, role, term=None, leader=None):
-        line = '{"event":"role","role":"%s"' % role
-        if term is not None:
-            line += ',"term":%d' % term
-        if leader:
-            line += ',"leader":"%s"' % leader
-        line += "}"
-        if line != self.last:
-            self.last = line
-            print(line, flush=True)
-
-    def vote(self, term, candidate):
-        print('{"event":"vote","term":%d,"for":"%s"}' % (term, candidate), flush=True)
 
 
 def write_config(me, index, addr, primary):

@@ -22,25 +22,11 @@ from kazoo.client import KazooClient, KazooState
 from kazoo.exceptions import KazooException, NoNodeError
 from kazoo.retry import KazooRetry
 
+from contract_lines import Reporter
+
 PATH = "/schism-election"
 SESSION_TIMEOUT_S = 2.0
 LOOK_EVERY_S = 0.2  # a follower looks at who leads at least this often
-
-
-class Reporter:
-    def __init__(self):
-        self.last = None
-
-    def role(self, role, term=None, leader=None):
-        line = '{"event":"role","role":"%s"' % role
-        if term is not None:
-            line += ',"term":%d' % term
-        if leader:
-            line += ',"leader":"%s"' % leader
-        line += "}"
-        if line != self.last:
-            self.last = line
-            print(line, flush=True)
 
 
 def sequence(name):

@@ -22,19 +22,6 @@ using nlohmann::json;
 using ::testing::HasSubstr;
 using namespace std::chrono_literals;
 
-std::vector<json> Events(const std::filesystem::path& run_dir) {
-  std::vector<json> out;
-  for (const auto& line : HistoryLines(run_dir / "history.jsonl")) out.push_back(json::parse(line));
-  return out;
-}
-
-const json& Checker(const json& results, const std::string& name) {
-  for (const json& c : results["checkers"]) {
-    if (c["checker"] == name) return c;
-  }
-  throw std::runtime_error("no checker " + name);
-}
-
 // Processes whose command line names `text` (the run dir: every member's data
 // dir is inside it), so that a test sees what a run left running.
 std::vector<std::string> ProcessesNaming(const std::string& text) {
@@ -71,7 +58,7 @@ TEST(Probe, AnElectorThatPrintsNothingIsJudgedByItsProbe) {
   EXPECT_EQ(o.code, 0) << o.output;
   ASSERT_FALSE(o.run_dir.empty());
   std::size_t observed = 0, printed = 0;
-  for (const json& e : Events(o.run_dir)) {
+  for (const json& e : RunEvents(o.run_dir)) {
     if (e["type"] != "role") continue;
     if (e.contains("sent")) {
       ++observed;
@@ -83,9 +70,9 @@ TEST(Probe, AnElectorThatPrintsNothingIsJudgedByItsProbe) {
   EXPECT_GT(observed, 100u) << "3 nodes, 20 s, every 100 ms";
   EXPECT_EQ(printed, 0u) << "the node's own stdout goes to its file";
   json results = json::parse(ReadFile(o.run_dir / "results.json"));
-  EXPECT_EQ(Checker(results, "probes")["valid"], true);
-  EXPECT_GT(Checker(results, "kpis")["details"]["elections"].get<int>(), 0);
-  json end = Events(o.run_dir).back();
+  EXPECT_EQ(VerdictOf(results, "probes")["valid"], true);
+  EXPECT_GT(VerdictOf(results, "kpis")["details"]["elections"].get<int>(), 0);
+  json end = RunEvents(o.run_dir).back();
   EXPECT_GT(end["probes"]["n1"]["observed"].get<int>(), 30) << end.dump();
 }
 
@@ -153,20 +140,20 @@ TEST_P(RealServer, ThreeMembersStayValidUnderPartitionsKillsAndPauses) {
   EXPECT_EQ(o.code, 0) << o.output;
   ASSERT_FALSE(o.run_dir.empty());
   json results = json::parse(ReadFile(o.run_dir / "results.json"));
-  EXPECT_EQ(Checker(results, "election-safety")["valid"], true);
-  EXPECT_EQ(Checker(results, "liveness")["valid"], true);
-  EXPECT_EQ(Checker(results, "probes")["valid"], true);
-  const json& kpis = Checker(results, "kpis")["details"];
+  EXPECT_EQ(VerdictOf(results, "election-safety")["valid"], true);
+  EXPECT_EQ(VerdictOf(results, "liveness")["valid"], true);
+  EXPECT_EQ(VerdictOf(results, "probes")["valid"], true);
+  const json& kpis = VerdictOf(results, "kpis")["details"];
   EXPECT_FALSE(kpis["first_leader_s"].is_null()) << kpis.dump();
   EXPECT_GT(kpis["elections"].get<int>(), 0) << kpis.dump();
   std::size_t leaders = 0;
-  for (const json& e : Events(o.run_dir)) {
+  for (const json& e : RunEvents(o.run_dir)) {
     if (e["type"] == "role" && e["role"] == "leader" && e.contains("sent")) ++leaders;
   }
   EXPECT_GT(leaders, 10u);
   EXPECT_EQ(ProcessesNaming(o.run_dir.string()), std::vector<std::string>{})
       << "every member and probe is gone";
-  for (const json& e : Events(o.run_dir)) {  // a killed JVM leaves no perf data file
+  for (const json& e : RunEvents(o.run_dir)) {  // a killed JVM leaves no perf data file
     if (e["type"] != "process" || !e.contains("pid")) continue;
     const std::string perf = "/tmp/hsperfdata_root/" + e["pid"].dump();
     EXPECT_FALSE(std::filesystem::exists(perf)) << perf;

@@ -21,23 +21,10 @@ using nlohmann::json;
 using ::testing::HasSubstr;
 using namespace std::chrono_literals;
 
-std::vector<json> Events(const std::filesystem::path& run_dir) {
-  std::vector<json> out;
-  for (const auto& line : HistoryLines(run_dir / "history.jsonl")) out.push_back(json::parse(line));
-  return out;
-}
-
-const json& Checker(const json& results, const std::string& name) {
-  for (const json& c : results["checkers"]) {
-    if (c["checker"] == name) return c;
-  }
-  throw std::runtime_error("no checker " + name);
-}
-
 // The pids the history says were started, by member.
 std::map<std::string, std::set<int>> StartedPids(const std::filesystem::path& run_dir) {
   std::map<std::string, std::set<int>> pids;
-  for (const json& e : Events(run_dir)) {
+  for (const json& e : RunEvents(run_dir)) {
     if (e["type"] == "process" && e["f"] == "start" && e.contains("pid")) {
       pids[e["node"].get<std::string>()].insert(e["pid"].get<int>());
     }
@@ -92,18 +79,18 @@ TEST_F(RedisLock, AHolderPausedPastItsTtlIsCaughtAndItsTokenIsStale) {
   EXPECT_EQ(o.code, 1) << o.output;
   ASSERT_FALSE(o.run_dir.empty()) << o.output;
   const json results = json::parse(ReadFile(o.run_dir / "results.json"));
-  EXPECT_EQ(Checker(results, "lease")["valid"], false) << results.dump(1);
-  const json& fencing = Checker(results, "fencing");
+  EXPECT_EQ(VerdictOf(results, "lease")["valid"], false) << results.dump(1);
+  const json& fencing = VerdictOf(results, "fencing");
   EXPECT_EQ(fencing["valid"], true) << fencing.dump(1);
   EXPECT_GE(fencing["details"]["stale"].get<int>(), 1) << fencing.dump(1);
   EXPECT_THAT(
       fencing["reason"].get<std::string>(),
       HasSubstr("carried its old token, which a store that keeps the highest token rejects"));
-  EXPECT_EQ(Checker(results, "election-safety")["valid"], true);
-  EXPECT_EQ(Checker(results, "faults-applied")["valid"], true);
+  EXPECT_EQ(VerdictOf(results, "election-safety")["valid"], true);
+  EXPECT_EQ(VerdictOf(results, "faults-applied")["valid"], true);
 
   // The paused node is the holder, and the service is no node of the cluster.
-  const std::vector<json> events = Events(o.run_dir);
+  const std::vector<json> events = RunEvents(o.run_dir);
   ASSERT_FALSE(events.empty());
   EXPECT_EQ(events[0]["nodes"], json({"n1", "n2", "n3"}));
   EXPECT_EQ(events[0]["service"]["members"], json({"redis1"}));
@@ -119,8 +106,8 @@ TEST_F(RedisLock, WithoutFaultsOneHolderAtATimeIsValid) {
   EXPECT_EQ(o.code, 0) << o.output;
   ASSERT_FALSE(o.run_dir.empty()) << o.output;
   const json results = json::parse(ReadFile(o.run_dir / "results.json"));
-  EXPECT_GT(Checker(results, "lease")["details"]["leases"].get<int>(), 10) << results.dump(1);
-  EXPECT_EQ(Checker(results, "liveness")["valid"], true) << results.dump(1);
+  EXPECT_GT(VerdictOf(results, "lease")["details"]["leases"].get<int>(), 10) << results.dump(1);
+  EXPECT_EQ(VerdictOf(results, "liveness")["valid"], true) << results.dump(1);
   EXPECT_FALSE(std::filesystem::exists(o.run_dir / "data")) << "a valid run drops the data";
 }
 
@@ -165,10 +152,10 @@ TEST(Keepalived, AnIsolatedMasterMakesASecondMaster) {
   EXPECT_EQ(o.code, 1) << o.output;
   ASSERT_FALSE(o.run_dir.empty()) << o.output;
   const json results = json::parse(ReadFile(o.run_dir / "results.json"));
-  const json& split = Checker(results, "split-brain");
+  const json& split = VerdictOf(results, "split-brain");
   EXPECT_EQ(split["valid"], false) << split.dump(1);
-  EXPECT_EQ(Checker(results, "liveness")["valid"], true) << "one MASTER again after the heal";
-  EXPECT_EQ(Checker(results, "faults-applied")["valid"], true);
+  EXPECT_EQ(VerdictOf(results, "liveness")["valid"], true) << "one MASTER again after the heal";
+  EXPECT_EQ(VerdictOf(results, "faults-applied")["valid"], true);
   EXPECT_EQ(StillRunning(StartedPids(o.run_dir), 0s), std::vector<int>{});
 }
 
@@ -187,9 +174,9 @@ TEST(EtcdElect, StaysValidUnderPartitionsAndKills) {
   EXPECT_EQ(o.code, 0) << o.output;
   ASSERT_FALSE(o.run_dir.empty()) << o.output;
   const json results = json::parse(ReadFile(o.run_dir / "results.json"));
-  EXPECT_GT(Checker(results, "lease")["details"]["leases"].get<int>(), 10) << results.dump(1);
-  EXPECT_EQ(Checker(results, "faults-applied")["valid"], true) << results.dump(1);
-  const std::vector<json> events = Events(o.run_dir);
+  EXPECT_GT(VerdictOf(results, "lease")["details"]["leases"].get<int>(), 10) << results.dump(1);
+  EXPECT_EQ(VerdictOf(results, "faults-applied")["valid"], true) << results.dump(1);
+  const std::vector<json> events = RunEvents(o.run_dir);
   ASSERT_FALSE(events.empty());
   EXPECT_EQ(events[0]["service"]["members"], json({"etcd1", "etcd2", "etcd3"}));
   bool service_cut = false;  // the nemesis reaches the service's members too

@@ -170,4 +170,19 @@ Outcome RunSchism(const TempDir& tmp, std::vector<std::string> args, std::chrono
   return o;
 }
 
+std::vector<nlohmann::json> RunEvents(const std::filesystem::path& run_dir) {
+  std::vector<nlohmann::json> out;
+  for (const auto& line : HistoryLines(run_dir / "history.jsonl")) {
+    out.push_back(nlohmann::json::parse(line));
+  }
+  return out;
+}
+
+const nlohmann::json& VerdictOf(const nlohmann::json& results, const std::string& checker) {
+  for (const nlohmann::json& c : results["checkers"]) {
+    if (c["checker"] == checker) return c;
+  }
+  throw std::runtime_error("results.json has no checker " + checker);
+}
+
 }  // namespace schism::testing

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 namespace schism::testing {
 
 // True when the test runs as root (namespaces need it).
@@ -83,6 +85,12 @@ struct Outcome {
 // Runs build/schism with `args` (whose --store is `tmp`/store, if any), its
 // output in `tmp`/out.txt; code -1 when it ran past `timeout` (it is killed).
 Outcome RunSchism(const TempDir& tmp, std::vector<std::string> args, std::chrono::seconds timeout);
+
+// The events of a run dir's history.jsonl, each parsed (see HistoryLines).
+std::vector<nlohmann::json> RunEvents(const std::filesystem::path& run_dir);
+// The verdict of `checker` in a parsed results.json; throws std::runtime_error
+// when it has none.
+const nlohmann::json& VerdictOf(const nlohmann::json& results, const std::string& checker);
 
 // The events of a history file, parsed loosely (one nlohmann::json per line;
 // a line that does not parse is skipped, for files still being written).
