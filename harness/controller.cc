@@ -360,6 +360,7 @@ RunResult Run::Execute() {
     command = ElectorCommand(addresses);
   }
   const std::vector<std::string> probe = ProbeTemplate(addresses);
+  MakeService();  // its programs are checked before anything is made
   RunDir dir = RunDir::Create(config_.store, config_.test, config_.seed);
   dir_ = std::make_unique<RunDir>(dir);
   const std::string data_root = std::filesystem::absolute(dir.path() / "data").string();

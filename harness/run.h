@@ -71,8 +71,10 @@ class Run {
   }
   std::vector<std::string> ElectorCommand(const std::vector<std::string>& addresses);
   void CheckProfilePrograms();
-  // Makes the service's server and its members' vars and data dirs, when the
-  // run has a service (run_services.cc).
+  // Makes the service's server, when the run has a service, and checks that
+  // its programs are installed (run_services.cc).
+  void MakeService();
+  // Makes the service's members' vars and data dirs.
   void PrepareService(const std::string& data_root);
   // The command of each of the service's members, in order.
   std::vector<std::vector<std::string>> ServiceCommands() const;

@@ -122,6 +122,46 @@ TEST(Replay, AProfileRunReplaysTheSameServerWatchedTheSameWay) {
   EXPECT_EQ(other.elector, "raft");
 }
 
+// A recipe's timeline may cut off or kill its service's members (redis1): a
+// replay knows them from the recorded profile, or from --service.
+TEST(Replay, ARecipeRunReplaysWithItsServiceMembers) {
+  TempDir tmp;
+  json config = RecordedRunConfig();
+  config["elector"] = "redis-lock";
+  config["elector_args"] = json::array();
+  config["profile"] = "redis-lock";
+  config["service"] = "";
+  json timeline = RecordedTimeline();
+  timeline["ops"][1]["applied"]["node"] = "redis1";
+  Write(tmp.path() / "config.json", config);
+  Write(tmp.path() / "timeline.json", timeline);
+  RunConfig c = ReplayConfig(tmp.path(), ReplayOverrides{});
+  EXPECT_EQ(c.profile, "redis-lock");
+  ASSERT_TRUE(c.timeline);
+  EXPECT_EQ((*c.timeline)[1].node, "redis1");
+
+  config["profile"] = "";  // the same timeline for a --node-cmd client of --service redis
+  config["elector"] = "custom";
+  config["node_cmd_template"] = "/opt/client --redis {service}";
+  config["service"] = "redis";
+  Write(tmp.path() / "config.json", config);
+  EXPECT_EQ(ReplayConfig(tmp.path(), ReplayOverrides{}).service, "redis");
+  config["service"] = "";
+  Write(tmp.path() / "config.json", config);
+  try {
+    ReplayConfig(tmp.path(), ReplayOverrides{});
+    FAIL() << "without a service, redis1 is no node";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("unknown node \"redis1\""), std::string::npos) << e.what();
+  }
+  ReplayOverrides with_service;
+  with_service.service = "redis";
+  EXPECT_EQ(ReplayConfig(tmp.path(), with_service).service, "redis");
+  ReplayOverrides bad;
+  bad.service = "memcached";
+  EXPECT_THROW(ReplayConfig(tmp.path(), bad), UsageError);
+}
+
 TEST(CheckTimelineFits, EveryOpThatEndsAFaultMayFallInTheQuietPeriod) {
   RunConfig config;
   config.time_s = 30;  // quiet from 24 s
