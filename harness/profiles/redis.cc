@@ -22,27 +22,14 @@ class RedisServer final : public Server {
                                          const std::vector<NodeVars>& all) const override {
     // The append-only file keeps the lock and the fencing counter across a
     // kill: a token never goes back because redis restarted.
+    // clang-format off
     std::vector<std::string> argv = {"redis-server",
-                                     "--bind",
-                                     node.addr,
-                                     "--port",
-                                     std::to_string(kRedisPort),
-                                     "--protected-mode",
-                                     "no",
-                                     "--dir",
-                                     node.data_dir,
-                                     "--save",
-                                     "",
-                                     "--appendonly",
-                                     "yes",
-                                     "--appendfsync",
-                                     "always",
-                                     "--daemonize",
-                                     "no",
-                                     "--logfile",
-                                     "",
-                                     "--loglevel",
-                                     "warning"};
+        "--bind", node.addr,               "--port", std::to_string(kRedisPort),
+        "--protected-mode", "no",          "--dir", node.data_dir,
+        "--save", "",                      "--appendonly", "yes",
+        "--appendfsync", "always",         "--daemonize", "no",
+        "--logfile", "",                   "--loglevel", "warning"};
+    // clang-format on
     if (node.index > 1) {  // the first member is the primary, the others its replicas
       argv.insert(argv.end(), {"--replicaof", all.front().addr, std::to_string(kRedisPort)});
     }
