@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "harness/profiles/http_answer.h"
 #include "harness/profiles/profile.h"
 
 namespace schism::harness {
@@ -27,16 +28,7 @@ std::uint64_t Hex(const json& value, const char* what) {
 }  // namespace
 
 EtcdRaftStatus ParseEtcdRaftStatus(std::string_view out) {
-  if (out.substr(0, 5) == "HTTP/") {
-    const std::size_t space = out.find(' ');
-    if (space == std::string_view::npos || out.substr(space + 1, 3) != "200") {
-      throw std::invalid_argument("the answer is not HTTP 200: " +
-                                  std::string(out.substr(0, out.find('\r'))));
-    }
-    const std::size_t body = out.find("\r\n\r\n");
-    if (body == std::string_view::npos) throw std::invalid_argument("the answer has no body");
-    out.remove_prefix(body + 4);
-  }
+  if (out.substr(0, 5) == "HTTP/") out = HttpOkBody(out, "the answer");
   json j = json::parse(out, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) {
     throw std::invalid_argument("the body is not a JSON object");

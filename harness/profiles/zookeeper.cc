@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "harness/profiles/http_answer.h"
 #include "harness/profiles/profile.h"
 
 namespace schism::harness {
@@ -49,15 +50,9 @@ ZooKeeperState ParseZooKeeperState(std::string_view out) {
   if (Epoch(out.substr(last_start + 1), "after") != s.epoch) {
     throw std::invalid_argument("currentEpoch changed while the server answered");
   }
-  std::string_view http = out.substr(first_end + 1, last_start - first_end - 1);
-  if (http.substr(0, 5) != "HTTP/" || http.find(" 200 ") == std::string_view::npos ||
-      http.find(" 200 ") > http.find('\n')) {
-    throw std::invalid_argument("the admin server's answer is not HTTP 200: " +
-                                std::string(http.substr(0, http.find('\r'))));
-  }
-  const std::size_t body = http.find("\r\n\r\n");
-  if (body == std::string_view::npos) throw std::invalid_argument("the answer has no body");
-  nlohmann::json j = nlohmann::json::parse(http.substr(body + 4), nullptr, false);
+  const std::string_view http = out.substr(first_end + 1, last_start - first_end - 1);
+  nlohmann::json j =
+      nlohmann::json::parse(HttpOkBody(http, "the admin server's answer"), nullptr, false);
   if (j.is_discarded() || !j.is_object()) {
     throw std::invalid_argument("the answer's body is not a JSON object");
   }

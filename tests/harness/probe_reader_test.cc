@@ -14,6 +14,7 @@
 
 #include "harness/probe_reader.h"
 #include "harness/profiles/etcd.h"
+#include "harness/profiles/http_answer.h"
 #include "harness/profiles/profile.h"
 #include "harness/profiles/zookeeper.h"
 
@@ -224,6 +225,19 @@ TEST(ZooKeeperProfile, WritesItsConfigAndIdIntoTheDataDir) {
   EXPECT_EQ(std::vector<std::string>(probe.end() - 3, probe.end()),
             (std::vector<std::string>{"10.241.0.2", "8080", all[1].data_dir}))
       << "address, port and data dir are the script's arguments, never spliced in";
+}
+
+TEST(HttpOkBody, GivesTheBodyOfA200AndNamesAnyOtherStatus) {
+  EXPECT_EQ(HttpOkBody("HTTP/1.0 200 OK\r\nA: b\r\n\r\n{}", "the answer"), "{}");
+  EXPECT_EQ(HttpOkBody("HTTP/1.1 200\r\n\r\nx", "the answer"), "x");
+  try {
+    HttpOkBody("HTTP/1.1 2000 Odd\r\n\r\n", "the admin server's answer");
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "the admin server's answer is not HTTP 200: HTTP/1.1 2000 Odd");
+  }
+  EXPECT_THROW(HttpOkBody("HTTP/1.1 200 OK\r\n", "the answer"), std::invalid_argument);
+  EXPECT_THROW(HttpOkBody("garbage 200 OK\r\n\r\n", "the answer"), std::invalid_argument);
 }
 
 }  // namespace
