@@ -142,12 +142,13 @@ std::vector<std::pair<std::string, std::string>> ContractEnvironment(const NodeV
 }
 
 std::vector<NodeVars> ClusterVars(const std::vector<std::string>& addresses, std::uint16_t port,
-                                  const std::string& data_root, std::uint64_t seed) {
+                                  const std::string& data_root, std::uint64_t seed,
+                                  std::string_view prefix) {
   std::vector<NodeVars> vars(addresses.size());
   std::string all;
   for (std::size_t i = 0; i < addresses.size(); ++i) {
     NodeVars& v = vars[i];
-    v.node = "n" + std::to_string(i + 1);
+    v.node = std::string(prefix) + std::to_string(i + 1);
     v.index = i + 1;
     v.addr = addresses[i];
     v.port = port;

@@ -54,9 +54,11 @@ std::vector<std::string> ExpandTemplate(const std::vector<std::string>& words, c
 // The SCHISM_* environment variables for `vars` (SCHISM_NODE, SCHISM_INDEX, ...).
 std::vector<std::pair<std::string, std::string>> ContractEnvironment(const NodeVars& vars);
 
-// The vars of every node of a cluster: names n1..nN, the given addresses
-// (addresses[i] for node i+1), one port, per-node data dirs under `data_root`.
+// The vars of every node of a cluster: names <prefix>1..<prefix>N (n1..nN),
+// the given addresses (addresses[i] for node i+1), one port, per-node data
+// dirs under `data_root`.
 std::vector<NodeVars> ClusterVars(const std::vector<std::string>& addresses, std::uint16_t port,
-                                  const std::string& data_root, std::uint64_t seed);
+                                  const std::string& data_root, std::uint64_t seed,
+                                  std::string_view prefix = "n");
 
 }  // namespace schism::harness

@@ -21,6 +21,7 @@
 #include <ostream>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/asio.hpp>
@@ -45,6 +46,13 @@
 #include "nemesis/schedule.h"
 
 namespace schism::harness {
+
+// Every program and file `server` needs must be installed: a missing one is
+// the environment's fault (exit 70), named with its Debian packages. `kind`
+// says what it is to the run ("profile", "service"); `more` are programs it is
+// watched with (a probe). Throws std::runtime_error.
+void CheckInstalled(const Server& server, std::string_view kind,
+                    const std::vector<std::string>& more = {});
 
 // One run. Lives on the stack of RunTest; everything it owns is torn down in
 // reverse order of construction, so an exception anywhere still leaves no
@@ -132,6 +140,7 @@ class Run {
   std::vector<std::string> names_;    // the electors, whom the checkers judge
   std::vector<std::string> members_;  // names_, then the service's members
   std::unique_ptr<Server> service_;   // null without a service
+  ServiceSpec service_spec_;           // what --service (or the profile) asked for
   std::vector<NodeVars> service_vars_;
 
   // The seams the faults act through, and the runner; declared after what

@@ -31,27 +31,32 @@ double Microseconds(double s) { return std::round(s * 1e6) / 1e6; }
 
 }  // namespace
 
-// Every program the profile runs must be installed: a missing one is the
-// environment's fault (exit 70), named with its Debian packages.
-void Run::CheckProfilePrograms() {
-  const NodeVars any = ClusterVars({NodeAddress(1)}, config_.port, "/", config_.seed)[0];
+void CheckInstalled(const Server& server, std::string_view kind,
+                    const std::vector<std::string>& more) {
+  const NodeVars any = ClusterVars({NodeAddress(1)}, 7000, "/", 0)[0];
+  std::vector<std::string> programs = {server.ServerCommand(any, {any})[0]};
+  programs.insert(programs.end(), more.begin(), more.end());
   std::vector<std::string> missing;
-  std::vector<std::string> programs = {profile_->ServerCommand(any, {any})[0]};
-  if (const auto probe = profile_->ProbeCommand(any); !probe.empty()) programs.push_back(probe[0]);
   for (const std::string& program : programs) {
     // "schism-node" is the run's own (--node-bin), checked where it is used.
     if (program != "schism-node" && FindExecutable(program).empty()) missing.push_back(program);
   }
-  for (const std::string& file : profile_->RequiredFiles()) {
+  for (const std::string& file : server.RequiredFiles()) {
     if (!std::filesystem::exists(file)) missing.push_back(file);
   }
   if (missing.empty()) return;
   std::string names;
   for (const std::string& m : missing) names += (names.empty() ? "" : ", ") + m;
-  throw std::runtime_error("the " + std::string(profile_->name()) + " profile needs " + names +
-                           ", not installed (Debian packages: " +
-                           std::string(profile_->packages()) +
+  throw std::runtime_error("the " + std::string(server.name()) + " " + std::string(kind) +
+                           " needs " + names + ", not installed (Debian packages: " +
+                           std::string(server.packages()) +
                            "; scripts/setup --servers installs them)");
+}
+
+void Run::CheckProfilePrograms() {
+  const NodeVars any = ClusterVars({NodeAddress(1)}, config_.port, "/", config_.seed)[0];
+  std::vector<std::string> probe = profile_->ProbeCommand(any);
+  CheckInstalled(*profile_, "profile", probe.empty() ? probe : std::vector{probe[0]});
 }
 
 // The --probe template with its program found and its placeholders checked

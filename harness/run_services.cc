@@ -19,29 +19,15 @@ std::string ServiceOf(const RunConfig& config) {
 void Run::MakeService() {
   const std::string text = ServiceOf(config_);
   if (text.empty()) return;
-  service_ = MakeServiceServer(ParseService(text).name);  // RunTest checked the text
-  const NodeVars any = ClusterVars({NodeAddress(1)}, config_.port, "/", config_.seed)[0];
-  std::vector<std::string> missing;
-  if (const std::string program = service_->ServerCommand(any, {any})[0];
-      FindExecutable(program).empty()) {
-    missing.push_back(program);
-  }
-  for (const std::string& file : service_->RequiredFiles()) {
-    if (!std::filesystem::exists(file)) missing.push_back(file);
-  }
-  if (missing.empty()) return;
-  std::string names;
-  for (const std::string& m : missing) names += (names.empty() ? "" : ", ") + m;
-  throw std::runtime_error("the " + std::string(service_->name()) + " service needs " + names +
-                           ", not installed (Debian packages: " +
-                           std::string(service_->packages()) +
-                           "; scripts/setup --servers installs them)");
+  service_spec_ = ParseService(text);  // RunTest checked the text
+  service_ = MakeServiceServer(service_spec_.name);
+  CheckInstalled(*service_, "service");
 }
 
 void Run::PrepareService(const std::string& data_root) {
   if (!service_) return;
-  service_vars_ = ServiceVars(ParseService(ServiceOf(config_)), *service_, config_.nodes + 1,
-                              data_root, config_.seed);
+  service_vars_ =
+      ServiceVars(service_spec_, *service_, config_.nodes + 1, data_root, config_.seed);
   for (const NodeVars& v : service_vars_) {
     std::filesystem::create_directories(v.data_dir);
     service_->PrepareDataDir(v, service_vars_);

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "nodes/contract_printer.h"
 #include "nodes/resp.h"
 
 namespace schism::nodes {
@@ -145,38 +146,16 @@ class Connection {
   std::string why_;
 };
 
-// What the client prints: a role line whenever its role, term or leader
-// changes, and lease lines. Every line is flushed at once.
-class Reporter {
- public:
-  bool Role(const std::string& role, std::optional<std::int64_t> term, const std::string& leader) {
-    std::string line = "{\"event\":\"role\",\"role\":\"" + role + "\"";
-    if (term) line += ",\"term\":" + std::to_string(*term);
-    if (!leader.empty()) line += ",\"leader\":\"" + leader + "\"";
-    line += "}";
-    if (line == last_role_) return true;
-    last_role_ = line;
-    return Print(line);
-  }
-  bool Lease(std::int64_t token, int lease_ms) {
-    return Print("{\"event\":\"lease\",\"term\":" + std::to_string(token) + ",\"token\":" +
-                 std::to_string(token) + ",\"lease_ms\":" + std::to_string(lease_ms) + "}");
-  }
-  void Log(const std::string& text) { std::fprintf(stderr, "redis-lock: %s\n", text.c_str()); }
-
- private:
-  bool Print(const std::string& line) {
-    return std::fprintf(stdout, "%s\n", line.c_str()) > 0 && std::fflush(stdout) == 0;
-  }
-  std::string last_role_;
-};
+void Log(const std::string& text) { std::fprintf(stderr, "redis-lock: %s\n", text.c_str()); }
 
 class LockClient {
  public:
+  using Role = ContractEvent::Role;
+
   explicit LockClient(const RedisLockOptions& o) : o_(o), redis_(o.host, o.port, o.timeout_ms) {}
 
   int Run(volatile std::sig_atomic_t* stop) {
-    if (!out_.Role("candidate", std::nullopt, "")) return Gone();
+    if (!Say(Role::kCandidate, std::nullopt, "")) return Gone();
     while (!*stop) {
       const bool ok = token_ ? Hold() : Contend();
       if (!ok) return Gone();
@@ -189,29 +168,31 @@ class LockClient {
   bool Hold() {
     const Clock::duration left = expiry_ - Clock::now();
     if (left <= milliseconds(o_.work_ms)) {
-      const std::int64_t token = *token_;
+      const std::uint64_t token = *token_;
       token_.reset();
-      out_.Log("lease " + std::to_string(token) + " ran out before it was renewed");
-      return out_.Role("candidate", token, "");
+      Log("lease " + std::to_string(token) + " ran out before it was renewed");
+      return Say(Role::kCandidate, token, "");
     }
     // The critical section: a pause here is not noticed (redis_lock.h).
     SleepMs(o_.work_ms);
-    if (!out_.Lease(*token_, Millis(left) - o_.work_ms)) return false;
+    // left > work_ms here, so the claim is positive.
+    const auto claim = static_cast<std::uint64_t>(Millis(left) - o_.work_ms);
+    if (!out_.Print(ContractEvent::Lease(*token_, *token_, claim))) return false;
     const Clock::time_point asked = Clock::now();
     const auto reply =
         redis_.Call({"EVAL", kRenew, "2", "lock", "fence", o_.id, std::to_string(o_.ttl_ms)});
     if (!reply) {
-      out_.Log("renewal failed: " + redis_.why());
+      Log("renewal failed: " + redis_.why());
       return true;  // keep the lease we have; the next turn checks it
     }
     if (reply->kind == resp::Reply::Kind::kInteger && reply->integer == 1) {
       expiry_ = asked + milliseconds(o_.ttl_ms);
       return true;
     }
-    const std::int64_t token = *token_;
+    const std::uint64_t token = *token_;
     token_.reset();
-    out_.Log("lost the lock (token " + std::to_string(token) + ") at renewal");
-    return out_.Role("candidate", token, "");
+    Log("lost the lock (token " + std::to_string(token) + ") at renewal");
+    return Say(Role::kCandidate, token, "");
   }
 
   // One turn of a client without the lock: try it, else follow its holder.
@@ -220,16 +201,16 @@ class LockClient {
     const auto reply =
         redis_.Call({"EVAL", kAcquire, "2", "lock", "fence", o_.id, std::to_string(o_.ttl_ms)});
     if (!reply) {
-      out_.Log("acquire failed: " + redis_.why());
+      Log("acquire failed: " + redis_.why());
       SleepMs(o_.poll_ms);
       return true;
     }
     if (reply->kind == resp::Reply::Kind::kInteger && reply->integer > 0) {
-      token_ = reply->integer;
+      token_ = static_cast<std::uint64_t>(reply->integer);
       expiry_ = asked + milliseconds(o_.ttl_ms);
-      return out_.Role("leader", *token_, o_.id);
+      return Say(Role::kLeader, *token_, o_.id);
     }
-    if (reply->kind == resp::Reply::Kind::kError) out_.Log("acquire: " + reply->text);
+    if (reply->kind == resp::Reply::Kind::kError) Log("acquire: " + reply->text);
     if (!Follow()) return false;
     SleepMs(o_.poll_ms);
     return true;
@@ -241,33 +222,37 @@ class LockClient {
     if (!reply || reply->kind != resp::Reply::Kind::kArray || reply->items.size() != 2) return true;
     const resp::Reply& holder = reply->items[0];
     const resp::Reply& fence = reply->items[1];
-    std::optional<std::int64_t> term;
+    std::optional<std::uint64_t> term;
     if (fence.kind == resp::Reply::Kind::kBulk) {
       try {
-        term = std::stoll(fence.text);
+        if (const long long value = std::stoll(fence.text); value >= 0) term = value;
       } catch (const std::exception&) {
       }
     }
     if (holder.kind == resp::Reply::Kind::kBulk && holder.text != o_.id) {
-      return out_.Role("follower", term, holder.text);
+      return Say(Role::kFollower, term, holder.text);
     }
     if (holder.kind == resp::Reply::Kind::kBulk && term) return Adopt(*term);
-    return out_.Role("candidate", term, "");
+    return Say(Role::kCandidate, term, "");
   }
 
   // The lock is ours though no acquire said so: one timed out after redis
   // took it. While we hold it nobody else can INCR, so the fence is our
   // token; the lease is what redis says is left, from before we asked.
-  bool Adopt(std::int64_t token) {
+  bool Adopt(std::uint64_t token) {
     const Clock::time_point asked = Clock::now();
     const auto left = redis_.Call({"PTTL", "lock"});
     if (!left || left->kind != resp::Reply::Kind::kInteger || left->integer <= o_.work_ms) {
-      return out_.Role("candidate", token, "");
+      return Say(Role::kCandidate, token, "");
     }
-    out_.Log("adopted the lock (token " + std::to_string(token) + ") a timed-out acquire took");
+    Log("adopted the lock (token " + std::to_string(token) + ") a timed-out acquire took");
     token_ = token;
     expiry_ = asked + milliseconds(left->integer);
-    return out_.Role("leader", token, o_.id);
+    return Say(Role::kLeader, token, o_.id);
+  }
+
+  bool Say(Role role, std::optional<std::uint64_t> term, const std::string& leader) {
+    return out_.Print(ContractEvent::RoleChange(role, term, leader));
   }
 
   int Gone() {
@@ -277,8 +262,8 @@ class LockClient {
 
   const RedisLockOptions o_;
   Connection redis_;
-  Reporter out_;
-  std::optional<std::int64_t> token_;  // set while holding the lock
+  ContractPrinter out_;
+  std::optional<std::uint64_t> token_;  // set while holding the lock
   Clock::time_point expiry_;           // of the lock, by this client's clock
 };
 

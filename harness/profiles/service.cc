@@ -44,28 +44,9 @@ ServiceSpec ParseService(std::string_view text) {
 std::vector<NodeVars> ServiceVars(const ServiceSpec& spec, const Server& server,
                                   std::size_t first_index, const std::string& data_root,
                                   std::uint64_t seed) {
-  std::vector<NodeVars> vars(spec.members);
-  std::string all;
-  for (std::size_t k = 0; k < spec.members; ++k) {
-    NodeVars& v = vars[k];
-    v.node = spec.name + std::to_string(k + 1);
-    v.index = k + 1;
-    v.addr = NodeAddress(first_index + k);
-    v.port = server.client_port();
-    v.nodes = spec.members;
-    v.data_dir = data_root + "/" + v.node;
-    v.seed = seed;
-    all += (k ? "," : "") + v.node + "=" + v.addr + ":" + std::to_string(v.port);
-  }
-  for (NodeVars& v : vars) {
-    v.all = all;
-    for (const NodeVars& other : vars) {
-      if (other.index == v.index) continue;
-      v.peers += (v.peers.empty() ? "" : ",") + other.node + "=" + other.addr + ":" +
-                 std::to_string(other.port);
-    }
-  }
-  return vars;
+  std::vector<std::string> addresses;
+  for (std::size_t k = 0; k < spec.members; ++k) addresses.push_back(NodeAddress(first_index + k));
+  return ClusterVars(addresses, server.client_port(), data_root, seed, spec.name);
 }
 
 std::vector<std::string> ServiceMemberNames(std::string_view text) {
