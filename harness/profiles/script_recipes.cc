@@ -84,7 +84,7 @@ class EtcdElect final : public ScriptRecipe {
   std::string_view name() const override { return "etcd-elect"; }
   std::string_view summary() const override {
     return "recipe: etcd's lease-based election (what etcdctl elect runs), lease TTL 2 s, on 3 "
-           "etcd members; a leader paused past its TTL overlaps (docs/recipes.md)";
+           "etcd members (docs/recipes.md)";
   }
   std::string_view packages() const override { return "etcd-server"; }
   std::string_view service() const override { return "etcd:3"; }

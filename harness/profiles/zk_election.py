@@ -11,8 +11,8 @@ when that one goes. The leader's term is its sequence number, which grows
 with every new znode, so a newer leader always has a higher term.
 
 A leader steps down the moment its session is in doubt (kazoo's SUSPENDED:
-no answer for two thirds of the session timeout), before the ensemble can
-expire the session (the whole timeout) and let the next contender lead. A
+the connection to the ensemble is lost), which kazoo means to come before
+the ensemble can expire the session and let the next contender lead. A
 follower names the contender whose znode is first, in that znode's term.
 """
 import sys

@@ -161,8 +161,9 @@ TEST(Keepalived, AnIsolatedMasterMakesASecondMaster) {
 
 // A valid recipe: etcd's own election on three etcd members, its clients and
 // members cut off and killed. The quiet period is 10 s: after a heal the
-// members may answer nothing for 4.5 s (measured: a new raft leader, and TCP
-// backing off between them), which a 6 s one (4.8 s deadline) does not cover.
+// members answered nothing for 4.5 s in one measured run (a new raft leader,
+// or TCP backing off between them, we think), which a 6 s one (4.8 s
+// deadline) does not cover.
 TEST(EtcdElect, StaysValidUnderPartitionsAndKills) {
   if (!IsRoot()) GTEST_SKIP() << "needs root";
   ASSERT_TRUE(std::filesystem::exists("/usr/bin/etcd"))
