@@ -90,6 +90,11 @@ class Checker {
 // The registered checkers' names, in the order they are usually run.
 std::vector<std::string> CheckerNames();
 
+// The checkers a run or `schism check` uses when none are named: all but
+// those that only a kind of run needs (service-failover, for the clients of a
+// service with a primary, which a profile names).
+std::vector<std::string> DefaultCheckerNames();
+
 // Creates the checker registered as `name`. Throws std::invalid_argument
 // ("unknown checker \"x\"; known: a, b, c") for a name not registered.
 std::unique_ptr<Checker> MakeChecker(std::string_view name, const CheckOptions& options);

@@ -12,6 +12,7 @@
 #include "checkers/partition_quorum.h"
 #include "checkers/probes.h"
 #include "checkers/quorum.h"
+#include "checkers/service_failover.h"
 #include "checkers/split_brain.h"
 #include "checkers/term_monotonic.h"
 #include "checkers/vote_once.h"
@@ -22,6 +23,7 @@ namespace {
 struct Entry {
   std::string_view name;
   std::unique_ptr<Checker> (*make)(const CheckOptions&);
+  bool by_default = true;  // Run when no checkers are named.
 };
 
 template <typename T>
@@ -44,6 +46,7 @@ constexpr Entry kRegistry[] = {
     {FaultsAppliedChecker::kName, &Make<FaultsAppliedChecker>},
     {ProbesChecker::kName, &Make<ProbesChecker>},
     {KpiChecker::kName, &Make<KpiChecker>},
+    {ServiceFailoverChecker::kName, &Make<ServiceFailoverChecker>, false},
 };
 
 }  // namespace
@@ -51,6 +54,14 @@ constexpr Entry kRegistry[] = {
 std::vector<std::string> CheckerNames() {
   std::vector<std::string> names;
   for (const Entry& entry : kRegistry) names.emplace_back(entry.name);
+  return names;
+}
+
+std::vector<std::string> DefaultCheckerNames() {
+  std::vector<std::string> names;
+  for (const Entry& entry : kRegistry) {
+    if (entry.by_default) names.emplace_back(entry.name);
+  }
   return names;
 }
 

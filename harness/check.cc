@@ -144,7 +144,7 @@ CheckOutcome CheckHistory(const std::filesystem::path& path, const CheckSettings
   out.run = start.is_object() ? start.value("config", nlohmann::json()) : nlohmann::json();
   out.checker_names = settings.checkers;
   if (out.checker_names.empty()) out.checker_names = RecordedCheckers(checks);
-  if (out.checker_names.empty()) out.checker_names = checkers::CheckerNames();
+  if (out.checker_names.empty()) out.checker_names = checkers::DefaultCheckerNames();
 
   std::vector<std::unique_ptr<checkers::Checker>> list;
   for (const std::string& name : out.checker_names) {

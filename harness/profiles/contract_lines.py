@@ -7,17 +7,23 @@ it reads it.
 
 
 class Reporter:
-    """Prints role lines when the role, term or leader changes; votes and leases always."""
+    """Prints role lines when the role, term, leader or primary changes; votes and leases always.
+
+    `primary` names the member of the service the node sees as its primary
+    (the service-failover checker reads it).
+    """
 
     def __init__(self):
         self.last = None
 
-    def role(self, role, term=None, leader=None):
+    def role(self, role, term=None, leader=None, primary=None):
         line = '{"event":"role","role":"%s"' % role
         if term is not None:
             line += ',"term":%d' % term
         if leader:
             line += ',"leader":"%s"' % leader
+        if primary:
+            line += ',"primary":"%s"' % primary
         line += "}"
         if line != self.last:
             self.last = line

@@ -111,7 +111,7 @@ class RedisSentinel final : public ScriptRecipe {
   // standing leader for liveness or agreement to look for.
   std::vector<std::string> checkers() const override {
     return {"election-safety", "quorum",         "vote-once", "term-monotonic",
-            "split-brain",     "faults-applied", "kpis"};
+            "split-brain",     "faults-applied", "kpis",      "service-failover"};
   }
 
  private:
@@ -119,9 +119,7 @@ class RedisSentinel final : public ScriptRecipe {
   const char* script_text() const override { return k_sentinel_node_py; }
   std::string module() const override { return "/usr/bin/redis-sentinel"; }
   std::vector<std::string> Arguments(const NodeVars& node) const override {
-    const std::string hosts = ServiceHosts(node.service);
-    const std::string primary = hosts.substr(0, hosts.find(':'));
-    return {node.node, std::to_string(node.index), node.addr, node.peers, primary};
+    return {node.node, std::to_string(node.index), node.addr, node.peers, node.service};
   }
 };
 

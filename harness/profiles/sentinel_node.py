@@ -1,10 +1,12 @@
 """redis-sentinel: one Redis Sentinel per node, and what it says it does.
 
 schism's redis-sentinel profile runs this with /usr/bin/python3 in each
-node's namespace: python3 -u sentinel_node.py ID INDEX ADDR PEERS PRIMARY.
-It starts redis-sentinel (Debian's redis-sentinel) as its child, monitoring
-the primary of the service redis:3 (a primary and two replicas), and turns
-the sentinel's own log into contract v1 lines on stdout (docs/contract.md):
+node's namespace: python3 -u sentinel_node.py ID INDEX ADDR PEERS SERVICE,
+where SERVICE lists the service's members (redis1=ADDR:PORT,...), the first
+the primary. It starts redis-sentinel (Debian's redis-sentinel) as its child,
+monitoring the primary of the service redis:3 (a primary and two replicas),
+and turns the sentinel's own log into contract v1 lines on stdout
+(docs/contract.md):
 
   +new-epoch E               follower in term E (or candidate while it tries)
   +try-failover              candidate in the current epoch
@@ -12,6 +14,10 @@ the sentinel's own log into contract v1 lines on stdout (docs/contract.md):
   +elected-leader            leader in the epoch of its own candidacy
   +failover-end, -failover-abort-*, +failover-end-for-timeout
                              follower again: the failover is over
+  +switch-master primary OLD_ADDR OLD_PORT NEW_ADDR NEW_PORT
+                             the same role, with "primary" naming the member
+                             the sentinel now monitors (every role line
+                             names it), for the service-failover checker
 
 Sentinels elect one failover leader per epoch (the epoch is the term), with
 the votes of a majority of the sentinels. Each sentinel's run id is fixed
@@ -52,14 +58,18 @@ def write_config(me, index, addr, primary):
     return path
 
 
-def saved_epoch(path):
-    """The epoch a restarted sentinel's rewritten config holds (0 before any)."""
+def saved_state(path):
+    """The epoch (0 before any) and the primary's address a restarted
+    sentinel's rewritten config holds."""
+    epoch, primary = 0, None
     with open(path) as config:
         for line in config:
             words = line.split()
             if words[:2] == ["sentinel", "current-epoch"] and len(words) == 3:
-                return int(words[2])
-    return 0
+                epoch = int(words[2])
+            elif words[:3] == ["sentinel", "monitor", "primary"] and len(words) >= 4:
+                primary = words[3]
+    return epoch, primary
 
 
 def die_with_parent():
@@ -67,8 +77,13 @@ def die_with_parent():
 
 
 def main():
-    me, index, addr, peers, primary = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], \
+    me, index, addr, peers, service = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], \
         sys.argv[5]
+    members = {}  # address -> member name, in the service's order
+    for member in (m for m in service.split(",") if m):
+        name, host = member.split("=")
+        members[host.rsplit(":", 1)[0]] = name
+    primary = next(iter(members))
     names = {run_id(index): me}
     for peer in (p for p in peers.split(",") if p):
         name = peer.split("=")[0]
@@ -78,9 +93,17 @@ def main():
                                 stderr=subprocess.STDOUT, text=True, preexec_fn=die_with_parent)
     signal.signal(signal.SIGTERM, lambda *_: sentinel.terminate())
     out = Reporter()
-    epoch = saved_epoch(config)
+    epoch, monitored = saved_state(config)
+    watching = members.get(monitored, members[primary])  # the member it sees as primary
     candidacy = None  # the epoch of its own current candidacy
-    out.role("follower", epoch)
+    role = "follower"
+
+    def report(new_role, term):
+        nonlocal role
+        role = new_role
+        out.role(role, term, me if role == "leader" else None, watching)
+
+    report("follower", epoch)
     for line in sentinel.stdout:
         sys.stderr.write(line)
         sys.stderr.flush()
@@ -91,20 +114,23 @@ def main():
         words = rest.split()
         if event == "+new-epoch" and words:
             epoch = int(words[0])
-            out.role("candidate" if candidacy == epoch else "follower", epoch)
+            report("candidate" if candidacy == epoch else "follower", epoch)
         elif event == "+try-failover":
             candidacy = epoch
-            out.role("candidate", epoch)
+            report("candidate", epoch)
         elif event == "+vote-for-leader" and len(words) >= 2 and words[0] in names:
             out.vote(int(words[1]), names[words[0]])
             if words[0] == run_id(index):
                 candidacy = int(words[1])
         elif event == "+elected-leader" and candidacy is not None:
-            out.role("leader", candidacy, me)
+            report("leader", candidacy)
         elif event in ("+failover-end", "+failover-end-for-timeout") or \
                 event.startswith("-failover-abort"):
             candidacy = None
-            out.role("follower", epoch)
+            report("follower", epoch)
+        elif event == "+switch-master" and len(words) >= 5 and words[3] in members:
+            watching = members[words[3]]
+            report(role, candidacy if role == "leader" else epoch)
     sys.exit(sentinel.wait())
 
 

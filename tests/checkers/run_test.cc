@@ -34,6 +34,10 @@ TEST(Registry, NamesAndFactory) {
   EXPECT_THAT(CheckerNames(),
               ElementsAre("election-safety", "quorum", "vote-once", "liveness", "term-monotonic",
                           "agreement", "lease", "fencing", "partition-quorum", "split-brain",
+                          "faults-applied", "probes", "kpis", "service-failover"));
+  EXPECT_THAT(DefaultCheckerNames(),
+              ElementsAre("election-safety", "quorum", "vote-once", "liveness", "term-monotonic",
+                          "agreement", "lease", "fencing", "partition-quorum", "split-brain",
                           "faults-applied", "probes", "kpis"));
   for (const std::string& name : CheckerNames()) {
     EXPECT_EQ(MakeChecker(name, {})->name(), name);
@@ -71,7 +75,7 @@ TEST(Registry, UnknownNameListsTheKnownOnes) {
     EXPECT_STREQ(e.what(),
                  "unknown checker \"linearizable\"; known: election-safety, quorum, vote-once, "
                  "liveness, term-monotonic, agreement, lease, fencing, partition-quorum, "
-                 "split-brain, faults-applied, probes, kpis");
+                 "split-brain, faults-applied, probes, kpis, service-failover");
   }
 }
 
