@@ -120,6 +120,7 @@ nlohmann::json ConfigJson(const RunConfig& c, const std::vector<std::string>& co
           {"checkers", c.checkers},
           {"port", c.port},
           {"fsync_every_s", c.fsync_every_s},
+          {"node_user", c.node_user},
           {"node_cmd_template", c.node_cmd},
           {"elector_args", c.elector_args},
           {"replay_of", c.replay_of}};
@@ -361,6 +362,10 @@ RunResult Run::Execute() {
   }
   const std::vector<std::string> probe = ProbeTemplate(addresses);
   MakeService();  // its programs are checked before anything is made
+  std::vector<std::string> programs;  // what the node user must reach (more after the argvs)
+  if (!command.empty()) programs.push_back(command[0]);
+  if (WantsClockFaults()) programs.push_back(config_.node_binary.string());  // the clock self-test
+  ChooseNodeUser(programs);
   RunDir dir = RunDir::Create(config_.store, config_.test, config_.seed);
   dir_ = std::make_unique<RunDir>(dir);
   const std::string data_root = std::filesystem::absolute(dir.path() / "data").string();
@@ -382,6 +387,7 @@ RunResult Run::Execute() {
   }
   if (profile_) command = argvs[0];
   for (std::vector<std::string>& argv : ServiceCommands()) argvs.push_back(std::move(argv));
+  HandOverDataDirs(data_root, argvs);
   dir.WriteFile("config.json", ConfigJson(config_, command).dump(2) + "\n");
   progress_ << "schism: run dir " << dir.path().string() << "\n";
 
@@ -401,7 +407,10 @@ RunResult Run::Execute() {
 
   MakeFaultRunner();  // time 0 of the run
   nlohmann::json mechanisms = {{"cgroups", cgroups_ ? nlohmann::json(cgroups_->run_dir())
-                                                     : nlohmann::json(nullptr)}};
+                                                     : nlohmann::json(nullptr)},
+                                {"node_user", {{"name", node_user_.name},
+                                               {"uid", node_user_.uid},
+                                               {"gid", node_user_.gid}}}};
   if (!cgroups_) mechanisms["cgroups_unavailable"] = no_cgroups;
   if (!clock_mechanism_.is_null()) mechanisms.update(clock_mechanism_);
   nlohmann::json checks = checkers::ToJson(CheckOptionsFor(config_));
@@ -427,9 +436,7 @@ RunResult Run::Execute() {
     }
     nodes_.push_back(std::make_unique<NodeProcess>(
         io_, members_[k], argvs[k], std::move(env),
-        ChildSetup{.netns_fd = sandbox_->nodes()[k].netns.fd(),
-                   .cgroup_procs_fd = cgroups_ ? cgroups_->ProcsFd(members_[k]) : -1,
-                   .time_offset_ns = time_offsets_ns_.empty() ? 0 : time_offsets_ns_[k]},
+        NodeSetup(k),
         dir.NodeLog(members_[k]),
         [this, k](const std::string& line) { OnLine(k, line); },
         [this, k](pid_t pid, int code) { OnExit(k, pid, code); }));

@@ -41,6 +41,10 @@ struct RunConfig {
   std::optional<double> partition_grace_s;
   std::vector<std::string> elector_args;  // extra words for the built-in elector
   std::filesystem::path node_binary;      // schism-node, for built-in electors
+  // Who the nodes (and a service's members) run as: a user name, UID[:GID] or
+  // "root" (harness/node_user.h). Empty: nobody, or root with a warning when
+  // nobody cannot reach the store or the programs.
+  std::string node_user;
   std::size_t nodes = 5;
   double time_s = 30;
   std::uint64_t seed = 0;

@@ -342,6 +342,10 @@ int main(int argc, char** argv) {
                       "seconds between fdatasyncs of the history, so a crash of the machine "
                       "loses at most that much of it (default: none)")
       ->check(CLI::NonNegativeNumber);
+  run_cmd->add_option("--node-user", run.node_user,
+                      "who the nodes run as: a user, UID[:GID] or root (default: nobody, without "
+                      "the privileges to read or change the harness's rules; root, with a "
+                      "warning, when nobody cannot reach the store or the programs)");
   run_cmd->add_option("--test", run.test, "test name (run store folder)");
   run_cmd->add_option("--node-bin", run.node_binary, "path of schism-node");
 

@@ -33,6 +33,7 @@
 #include "harness/node_process.h"
 #include "harness/probe_reader.h"
 #include "harness/prober.h"
+#include "harness/node_user.h"
 #include "harness/profiles/profile.h"
 #include "harness/profiles/service.h"
 #include "harness/real_seams.h"
@@ -103,6 +104,19 @@ class Run {
   void ScheduleOps();
   // Every fsync_every_s, fdatasync of the history (when asked for).
   void ScheduleSync();
+  // Picks who the nodes run as (run_user.cc): config_.node_user, root for a
+  // profile that needs it, or root with a warning when the default user
+  // cannot reach the store or `programs`. Throws UsageError when a user that
+  // was asked for cannot.
+  void ChooseNodeUser(const std::vector<std::string>& programs);
+  // Checks that the node user reaches the data dirs and every argv[0] of
+  // `argvs` (as ChooseNodeUser), then gives it the data dirs.
+  void HandOverDataDirs(const std::string& data_root,
+                        const std::vector<std::vector<std::string>>& argvs);
+  // Falls back to root, or throws when the user was asked for, for `why`.
+  void CannotUseNodeUser(const std::string& why);
+  // How member k is started: its namespace, cgroup, clock and user.
+  ChildSetup NodeSetup(std::size_t k) const;
   bool WantsClockFaults() const;
   void SetUpClocks(const std::filesystem::path& elector);
   void SetUpTimeNamespaces();
@@ -131,6 +145,7 @@ class Run {
   std::unique_ptr<nemesis::FaketimeClocks> clocks_;
   nlohmann::json clock_mechanism_;  // for the run/start event
   std::string clock_unsupported_;
+  NodeUser node_user_;  // who the nodes run as (root: uid 0)
   std::vector<std::int64_t> time_offsets_ns_;  // per node, when in time namespaces
   std::unique_ptr<histories::HistoryWriter> history_;
   std::unique_ptr<boost::asio::steady_timer> sync_timer_;

@@ -28,12 +28,17 @@ void Run::SetUpClocks(const std::filesystem::path& elector) {
   nemesis::ClockSupport support = nemesis::CheckClockSupport(elector);
   if (support.faketime) {
     try {
-      clocks_ = std::make_unique<nemesis::FaketimeClocks>(names_);
+      nemesis::FaketimeOptions options;
+      options.owner_uid = node_user_.uid;
+      options.owner_gid = node_user_.gid;
+      clocks_ = std::make_unique<nemesis::FaketimeClocks>(names_, options);
       const std::string& probe_node = names_[0];
       clocks_->Set(probe_node, {5000, 1});
+      // As the nodes will run: as their user, which must open the clock's files.
+      ChildSetup as_node = NodeSetup(0);
+      as_node.cgroup_procs_fd = -1;
       ClockSelfTestResult test = RunClockSelfTest(
-          {config_.node_binary, clocks_->Environment(probe_node),
-           ChildSetup{.netns_fd = sandbox_->nodes()[0].netns.fd()}},
+          {config_.node_binary, clocks_->Environment(probe_node), as_node},
           clocks_->Expected(probe_node));
       clocks_->Set(probe_node, {});
       if (test.ok) {

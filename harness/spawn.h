@@ -1,6 +1,7 @@
 #pragma once
 // Starting child processes inside harness namespaces (Boost.Process v2).
 
+#include <grp.h>
 #include <sys/prctl.h>
 #include <sched.h>
 #include <signal.h>
@@ -28,11 +29,17 @@ namespace schism::harness {
 // the kernel for SIGKILL when the controller thread that spawned it dies (so
 // a controller killed by SIGKILL leaves no node behind), and puts the child in
 // a process group of its own, so that signals to the group reach everything
-// the node forks. Only async-signal-safe calls happen here.
+// the node forks. When `drop_to_user` is set it then becomes that uid and gid
+// with no supplementary groups, after everything that needs root and before
+// the death signal (a change of user clears it). Only async-signal-safe calls
+// happen here.
 struct ChildSetup {
   int netns_fd = -1;
   int cgroup_procs_fd = -1;
   std::int64_t time_offset_ns = 0;
+  bool drop_to_user = false;
+  uid_t uid = 0;
+  gid_t gid = 0;
   pid_t controller = getpid();
 
   template <class Launcher>
@@ -42,6 +49,9 @@ struct ChildSetup {
     if (netns_fd >= 0 && setns(netns_fd, CLONE_NEWNET) != 0) return fail();
     if (cgroup_procs_fd >= 0 && write(cgroup_procs_fd, "0", 1) != 1) return fail();
     if (time_offset_ns != 0 && !EnterTimeNamespace(time_offset_ns)) return fail();
+    if (drop_to_user && (setgroups(0, nullptr) != 0 || setgid(gid) != 0 || setuid(uid) != 0)) {
+      return fail();
+    }
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) return fail();
     if (getppid() != controller) _exit(127);  // the controller died before prctl took effect
     if (setpgid(0, 0) != 0) return fail();

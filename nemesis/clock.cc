@@ -229,14 +229,32 @@ void FaketimeClocks::StartRemover() {
   if (remover_pid_ < 0) throw Errno("fork the clock files' remover");
 }
 
-void FaketimeClocks::CreateShared(const std::string& name) {
+void FaketimeClocks::CreateSemaphore(const std::string& name) {
   sem_t* sem = sem_open(name.c_str(), O_CREAT | O_EXCL, 0600, 1);
   if (sem == SEM_FAILED) throw Errno("sem_open " + name);
   sem_close(sem);
+  // POSIX names "/x" live in /dev/shm as "sem.x".
+  const std::string path = "/dev/shm/sem." + name.substr(1);
+  if (options_.owner_uid != 0 && chown(path.c_str(), options_.owner_uid, options_.owner_gid) != 0) {
+    std::system_error error = Errno("chown " + path);
+    sem_unlink(name.c_str());
+    throw error;
+  }
+}
+
+void FaketimeClocks::CreateShared(const std::string& name) {
+  CreateSemaphore(name);
   int fd = shm_open(name.c_str(), O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
   if (fd < 0) {
     std::system_error error = Errno("shm_open " + name);
     sem_unlink(name.c_str());
+    throw error;
+  }
+  if (options_.owner_uid != 0 && fchown(fd, options_.owner_uid, options_.owner_gid) != 0) {
+    std::system_error error = Errno("chown the shared memory " + name);
+    close(fd);
+    sem_unlink(name.c_str());
+    shm_unlink(name.c_str());
     throw error;
   }
   LibfaketimeShared shared{};
@@ -317,9 +335,7 @@ std::vector<std::pair<std::string, std::string>> FaketimeClocks::Environment(
 void FaketimeClocks::PrepareStart(const std::string& node) {
   const Node& n = Find(node);
   sem_unlink(n.shared_name.c_str());
-  sem_t* sem = sem_open(n.shared_name.c_str(), O_CREAT | O_EXCL, 0600, 1);
-  if (sem == SEM_FAILED) throw Errno("sem_open " + n.shared_name);
-  sem_close(sem);
+  CreateSemaphore(n.shared_name);
 }
 
 void FaketimeClocks::Set(const std::string& node, const ClockSetting& setting) {

@@ -166,6 +166,11 @@ struct FaketimeOptions {
   // n >= 0: FAKETIME_CACHE_DURATION=n, re-read only once more than n whole
   // seconds have passed (a change is seen up to n + 1 s late).
   int cache_seconds = -1;
+  // Who the nodes run as (harness/node_user.h): libfaketime in a node opens
+  // its semaphore and shared memory read-write, so they are given to this
+  // user (0, root: they stay the controller's, mode 0600).
+  uid_t owner_uid = 0;
+  gid_t owner_gid = 0;
 };
 
 // Removes what FaketimeClocks of a controller that no longer runs left behind
@@ -246,6 +251,7 @@ class FaketimeClocks {
   };
   Node& Find(const std::string& node);
   const Node& Find(const std::string& node) const;
+  void CreateSemaphore(const std::string& name);
   void CreateShared(const std::string& name);
   // Forks the remover: a process that removes the directory and every
   // node's semaphore and shared memory once this controller is gone, even

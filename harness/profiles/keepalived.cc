@@ -26,6 +26,9 @@ class KeepalivedProfile final : public Profile {
             "--data",      node.data_dir,
             "--program",   "/usr/sbin/keepalived"};
   }
+  std::string_view needs_root() const override {
+    return "keepalived sends VRRP on a raw socket and runs its notify scripts as root";
+  }
   // A MASTER never steps down for want of a majority; the grace only bounds
   // how long partition-quorum waits before it says so.
   double partition_grace_s() const override { return 1.5; }

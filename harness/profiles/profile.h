@@ -52,6 +52,9 @@ class Server {
   }
   // The port its clients connect to (what {service} lists for each member).
   virtual std::uint16_t client_port() const { return 0; }
+  // Why it must run as root (harness/node_user.h), e.g. raw sockets; empty
+  // when it runs as any user.
+  virtual std::string_view needs_root() const { return {}; }
 };
 
 // A cluster that schism runs and judges as its electors: a real server

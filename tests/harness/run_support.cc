@@ -127,6 +127,9 @@ TempDir::TempDir() {
   std::string tmpl = (fs::temp_directory_path() / "schism-test-XXXXXX").string();
   if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
   path_ = tmpl;
+  // Reachable by the unprivileged user the nodes run as (--node-user).
+  fs::permissions(path_, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                             fs::perms::others_read | fs::perms::others_exec);
 }
 
 TempDir::~TempDir() {

@@ -56,7 +56,8 @@ class Child {
 // The whole content of a file ("" when missing).
 std::string ReadFile(const std::filesystem::path& path);
 
-// A fresh temporary directory, removed with everything in it at destruction.
+// A fresh temporary directory (mode 0755, so that the nodes of a run in it
+// can run as nobody), removed with everything in it at destruction.
 class TempDir {
  public:
   TempDir();

@@ -1,6 +1,7 @@
 // End to end: build/schism runs real clusters of build/schism-node in real
 // namespaces. Needs root.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <fstream>
@@ -826,6 +827,7 @@ TEST(Proofs, APartitionOfAnElectorThatUsesNoNetworkIsNotProven) {
   TempDir tmp;
   const std::filesystem::path shared = tmp.path() / "shared";
   std::filesystem::create_directories(shared);
+  std::filesystem::permissions(shared, std::filesystem::perms::all);  // the nodes' user writes it
   const std::string elector =
       (std::filesystem::path(SCHISM_SOURCE_DIR) / "tests/harness/fixtures/file_elector.py").string();
   Outcome o = RunSchism(tmp, {"run", "--nodes", "5", "--time", "12", "--seed", "4", "--nemesis",
@@ -851,6 +853,96 @@ TEST(Proofs, APartitionOfAnElectorThatUsesNoNetworkIsNotProven) {
   }
   EXPECT_EQ(proofs, Starts(partitions));
   EXPECT_GE(proofs, 1u);
+}
+
+// A node that tries to read and change the nft rules of its namespace, and
+// says who it is, in its log. Only system programs, so that the user the
+// nodes run as reaches them wherever the build is.
+const char* kRuleMeddler =
+    R"(/bin/sh -c "printf '\173\"event\":\"role\",\"role\":\"follower\"\175\n'; )"
+    R"(echo uid=$(/usr/bin/id -u) >&2; /usr/sbin/nft list ruleset >/dev/null 2>&1; )"
+    R"(echo list=$? >&2; /usr/sbin/nft add table inet meddler 2>&1; echo add=$? >&2; )"
+    R"(exec /bin/sleep 60")";
+
+// The meddler's log lines, in one string, after a short run as `user`.
+std::string MeddleAs(const TempDir& tmp, const std::string& user, Outcome* outcome) {
+  *outcome = RunSchism(tmp, {"run", "--nodes", "1", "--time", "3", "--nemesis", "none",
+                             "--node-user", user, "--checker", "kpis", "--node-cmd", kRuleMeddler,
+                             "--store", (tmp.path() / "store").string()},
+                       60s);
+  return ReadFile(outcome->run_dir / "nodes" / "n1.log");
+}
+
+TEST(LeastPrivilege, ANodeRunAsNobodyCanNeitherReadNorChangeTheRules) {
+  if (!IsRoot()) GTEST_SKIP() << "needs root";
+  TempDir tmp;
+  Outcome o;
+  const std::string log = MeddleAs(tmp, "nobody", &o);
+  EXPECT_EQ(o.code, 0) << o.output;
+  EXPECT_NE(log.find("uid=65534"), std::string::npos) << log;
+  EXPECT_NE(log.find("list=1"), std::string::npos) << log;
+  EXPECT_NE(log.find("Operation not permitted"), std::string::npos) << log;
+  EXPECT_NE(log.find("add=1"), std::string::npos) << log;
+  // The data dir is the node's; the run records who it ran as.
+  struct stat st {};
+  ASSERT_EQ(::stat((o.run_dir / "data" / "n1").c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 65534u);
+  const json start = EventsOf(o.run_dir, "run", "start").at(0);
+  EXPECT_EQ(start["mechanisms"]["node_user"], json({{"name", "nobody"}, {"uid", 65534}, {"gid", 65534}}));
+}
+
+// The control: the same node as root reads and changes them, so the test
+// above tells the two apart.
+TEST(LeastPrivilege, TheSameNodeAsRootCanChangeTheRules) {
+  if (!IsRoot()) GTEST_SKIP() << "needs root";
+  TempDir tmp;
+  Outcome o;
+  const std::string log = MeddleAs(tmp, "root", &o);
+  EXPECT_EQ(o.code, 0) << o.output;
+  EXPECT_NE(log.find("uid=0"), std::string::npos) << log;
+  EXPECT_NE(log.find("list=0"), std::string::npos) << log;
+  EXPECT_NE(log.find("add=0"), std::string::npos) << log;
+}
+
+TEST(LeastPrivilege, AStoreTheNodeUserCannotReachIsAUsageErrorWhenTheUserWasAskedFor) {
+  if (!IsRoot()) GTEST_SKIP() << "needs root";
+  TempDir tmp;
+  const std::filesystem::path closed = tmp.path() / "closed";
+  std::filesystem::create_directories(closed);
+  std::filesystem::permissions(closed, std::filesystem::perms::owner_all);
+  const std::string store = (closed / "store").string();
+  Outcome o = RunSchism(tmp, {"run", "--nodes", "1", "--time", "3", "--nemesis", "none",
+                              "--node-user", "nobody", "--node-cmd", kRuleMeddler, "--store", store},
+                        60s);
+  EXPECT_EQ(o.code, 64) << o.output;
+  EXPECT_NE(o.output.find("--node-user nobody: nobody cannot enter " + closed.string() +
+                          " (mode 0700, owner 0:0); give --store a directory it can reach, or "
+                          "--node-user root"),
+            std::string::npos)
+      << o.output;
+  EXPECT_FALSE(std::filesystem::exists(store));
+  // Without --node-user the run goes on as root and says so.
+  o = RunSchism(tmp, {"run", "--nodes", "1", "--time", "3", "--nemesis", "none", "--checker",
+                      "kpis", "--node-cmd", kRuleMeddler, "--store", store},
+                60s);
+  EXPECT_EQ(o.code, 0) << o.output;
+  EXPECT_NE(o.output.find("schism: the nodes run as root, not nobody: nobody cannot enter " +
+                          closed.string()),
+            std::string::npos)
+      << o.output;
+  const std::filesystem::path run_dir = std::filesystem::canonical(closed / "store" / "latest");
+  EXPECT_NE(ReadFile(run_dir / "nodes" / "n1.log").find("uid=0"), std::string::npos);
+}
+
+TEST(LeastPrivilege, AnUnknownNodeUserIsAUsageError) {
+  TempDir tmp;
+  Outcome o = RunSchism(tmp, {"run", "--node-user", "no-such-user-here", "--store",
+                              (tmp.path() / "store").string()},
+                        30s);
+  EXPECT_EQ(o.code, 64) << o.output;
+  EXPECT_NE(o.output.find("--node-user: no user \"no-such-user-here\" on this machine"),
+            std::string::npos)
+      << o.output;
 }
 
 }  // namespace
