@@ -203,6 +203,7 @@ nlohmann::json ResultsFor(const CheckOutcome& outcome) {
   }
   if (outcome.skipped_lines > 0) run["skipped_lines"] = outcome.skipped_lines;
   run["warnings"] = outcome.warnings;
+  if (!outcome.controller.is_null()) run["controller"] = outcome.controller;
   return checkers::ResultsJson(outcome.verdicts, outcome.overall, run);
 }
 

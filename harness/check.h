@@ -57,6 +57,9 @@ struct CheckOutcome {
   std::vector<std::string> warnings;
   // The history line of every event a verdict gives as evidence, by "i".
   std::map<std::uint64_t, std::string> evidence_events;
+  // What the controller itself used, when a run (not `schism check`) fills it:
+  // {"cpu_s","max_rss_kib","start_s","teardown_s","wall_s"}; null otherwise.
+  nlohmann::json controller;
 };
 
 // Streams `history` once (after a look at its first event for the recorded

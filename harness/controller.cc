@@ -1,6 +1,7 @@
 #include "harness/controller.h"
 
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
@@ -350,7 +351,25 @@ std::vector<std::string> Run::ElectorCommand(const std::vector<std::string>& add
   return command;
 }
 
+namespace {
+
+double SecondsSince(Run::Clock::time_point since) {
+  return std::chrono::duration<double>(Run::Clock::now() - since).count();
+}
+
+// What the controller's own process used so far (all its threads, not the nodes').
+nlohmann::json OwnUsage() {
+  struct rusage usage {};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& tv) { return static_cast<double>(tv.tv_sec) + tv.tv_usec / 1e6; };
+  return {{"cpu_s", seconds(usage.ru_utime) + seconds(usage.ru_stime)},
+          {"max_rss_kib", usage.ru_maxrss}};
+}
+
+}  // namespace
+
 RunResult Run::Execute() {
+  const Clock::time_point began = Clock::now();
   for (std::size_t i = 1; i <= config_.nodes; ++i) names_.push_back("n" + std::to_string(i));
   std::vector<std::string> addresses;
   for (std::size_t i = 1; i <= config_.nodes; ++i) addresses.push_back(NodeAddress(i));
@@ -457,10 +476,16 @@ RunResult Run::Execute() {
   ScheduleSync();
   progress_ << "schism: " << config_.nodes << " nodes up; running " << config_.time_s
             << " s with nemesis seed " << config_.seed << "\n";
+  const double start_s = SecondsSince(began);
   io_.run();
 
   const nlohmann::json timeline = faults_->timeline();
+  const Clock::time_point tearing_down = Clock::now();
   TearDown();
+  nlohmann::json controller = OwnUsage();
+  controller["start_s"] = start_s;
+  controller["teardown_s"] = SecondsSince(tearing_down);
+  controller["wall_s"] = SecondsSince(began);
   dir.WriteFile("timeline.json", nlohmann::json{{"seed", config_.seed}, {"ops", timeline}}.dump(2) + "\n");
 
   if (!setup_error_.empty()) FailSetup(dir);
@@ -468,6 +493,7 @@ RunResult Run::Execute() {
   CheckSettings settings;  // the options and checkers are those run/start recorded
   settings.title = config_.test + ", seed " + std::to_string(config_.seed);
   CheckOutcome outcome = CheckHistory(dir.History(), settings);
+  outcome.controller = std::move(controller);
   WriteReports(dir, outcome, settings.title, config_.time_s);
   if (profile_ && outcome.overall == checkers::Validity::kValid) {
     // A real server's data (etcd preallocates 64 MB of WAL per member) is

@@ -313,7 +313,7 @@ TEST(Run, FourRunsAtOnceInOneStoreAllRunAndKeepTheirOwnDirs) {
   EXPECT_TRUE(std::filesystem::exists(latest / "history.jsonl"));
 }
 
-TEST(Run, FsyncEveryKeepsARunValidAndIsRecorded) {
+TEST(Run, FsyncEveryKeepsARunValidAndTheControllersUsageIsRecorded) {
   if (!IsRoot()) GTEST_SKIP() << "needs root";
   TempDir tmp;
   Outcome o = RunSchism(tmp, {"run", "--nodes", "3", "--time", "3", "--nemesis", "none",
@@ -322,6 +322,14 @@ TEST(Run, FsyncEveryKeepsARunValidAndIsRecorded) {
   EXPECT_EQ(o.code, 0) << o.output;
   EXPECT_EQ(json::parse(ReadFile(o.run_dir / "config.json"))["fsync_every_s"], 0.05);
   EXPECT_EQ(json::parse(HistoryLines(o.run_dir / "history.jsonl").back())["f"], "end");
+  // What the controller used, in results.json: some CPU, less than the run took.
+  const json usage = json::parse(ReadFile(o.run_dir / "results.json"))["controller"];
+  EXPECT_GT(usage["cpu_s"].get<double>(), 0.0) << usage;
+  EXPECT_LT(usage["cpu_s"].get<double>(), usage["wall_s"].get<double>()) << usage;
+  EXPECT_GT(usage["max_rss_kib"].get<long>(), 0) << usage;
+  EXPECT_GT(usage["start_s"].get<double>(), 0.0) << usage;
+  EXPECT_GT(usage["teardown_s"].get<double>(), 0.0) << usage;
+  EXPECT_GT(usage["wall_s"].get<double>(), 3.0) << usage;
 }
 
 TEST(Run, TermEscalatesToSigkillWhenTheNodeIgnoresIt) {
