@@ -25,6 +25,7 @@
 #include "harness/errors.h"
 #include "harness/node_process.h"
 #include "harness/profiles/profile.h"
+#include "harness/rootless.h"
 #include "harness/run.h"
 #include "harness/run_store.h"
 #include "harness/sandbox.h"
@@ -427,6 +428,7 @@ RunResult Run::Execute() {
   MakeFaultRunner();  // time 0 of the run
   nlohmann::json mechanisms = {{"cgroups", cgroups_ ? nlohmann::json(cgroups_->run_dir())
                                                      : nlohmann::json(nullptr)},
+                                {"rootless", IsRootless()},
                                 {"node_user", {{"name", node_user_.name},
                                                {"uid", node_user_.uid},
                                                {"gid", node_user_.gid}}}};

@@ -27,6 +27,7 @@
 #include "harness/elector.h"
 #include "harness/errors.h"
 #include "harness/replay.h"
+#include "harness/rootless.h"
 #include "nemesis/fault_kind.h"
 #include "nemesis/suggest.h"
 
@@ -461,6 +462,10 @@ int main(int argc, char** argv) {
   try {
     choice.elector_given = elector_opt->count() > 0;
     choice.node_cmd_given = node_cmd_opt->count() > 0;
+    if ((*run_cmd || *replay_cmd || *conform_cmd) && schism::harness::BecomeRootless()) {
+      std::cerr << "schism: not root: running rootless, in a user and network namespace of its "
+                   "own (docs/running.md#rootless)\n";
+    }
     if (*run_cmd) return DoRun(run, nemesis, choice);
     if (*replay_cmd) {
       if (replay_split_brain_allowed) replay.split_brain_fails = false;

@@ -113,8 +113,9 @@ class Run {
   // `argvs` (as ChooseNodeUser), then gives it the data dirs.
   void HandOverDataDirs(const std::string& data_root,
                         const std::vector<std::vector<std::string>>& argvs);
-  // Falls back to root, or throws when the user was asked for, for `why`.
-  void CannotUseNodeUser(const std::string& why);
+  // Falls back to root, or throws when the user was asked for, for `why`;
+  // `fix` says what would let the user run the nodes.
+  void CannotUseNodeUser(const std::string& why, const std::string& fix);
   // How member k is started: its namespace, cgroup, clock and user.
   ChildSetup NodeSetup(std::size_t k) const;
   bool WantsClockFaults() const;

@@ -5,6 +5,7 @@
 #include <random>
 
 #include "harness/clock_probe.h"
+#include "harness/rootless.h"
 #include "harness/run.h"
 #include "harness/spawn.h"
 #include "nemesis/random.h"
@@ -31,6 +32,8 @@ void Run::SetUpClocks(const std::filesystem::path& elector) {
       nemesis::FaketimeOptions options;
       options.owner_uid = node_user_.uid;
       options.owner_gid = node_user_.gid;
+      // A rootless run's /dev/shm is its own tmpfs, gone with it even after a SIGKILL.
+      if (IsRootless()) options.parent_dir = "/dev/shm";
       clocks_ = std::make_unique<nemesis::FaketimeClocks>(names_, options);
       const std::string& probe_node = names_[0];
       clocks_->Set(probe_node, {5000, 1});

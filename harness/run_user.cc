@@ -4,17 +4,20 @@
 #include <vector>
 
 #include "harness/errors.h"
+#include "harness/rootless.h"
 #include "harness/run.h"
 
 namespace schism::harness {
 namespace {
 
 constexpr const char* kDefaultNodeUser = "nobody";
+constexpr const char* kReachFix = "give --store a directory it can reach";
 
 // The deepest part of `path` that exists: what a store not made yet hangs from.
 std::filesystem::path ExistingPart(const std::filesystem::path& path) {
   std::filesystem::path p = std::filesystem::absolute(path).lexically_normal();
-  while (!std::filesystem::exists(p) && p != p.parent_path()) p = p.parent_path();
+  std::error_code ec;  // a part it may not look into counts as missing: its parent says why
+  while (!std::filesystem::exists(p, ec) && p != p.parent_path()) p = p.parent_path();
   return p;
 }
 
@@ -31,11 +34,17 @@ void Run::ChooseNodeUser(const std::vector<std::string>& programs) {
     node_user_ = {"root", 0, 0};
     return;
   }
+  if (!UidMapped(node_user_.uid)) {
+    CannotUseNodeUser(node_user_.name + " (" + std::to_string(node_user_.uid) +
+                          ") has no id in this user namespace (a rootless run maps only yours)",
+                      "run schism as root");
+    return;
+  }
   std::string why = WhyUnreachable(ExistingPart(config_.store), node_user_);
   for (const std::string& program : programs) {
     if (why.empty()) why = WhyUnreachable(program, node_user_);
   }
-  if (!why.empty()) CannotUseNodeUser(why);
+  if (!why.empty()) CannotUseNodeUser(why, kReachFix);
 }
 
 void Run::HandOverDataDirs(const std::string& data_root,
@@ -46,19 +55,19 @@ void Run::HandOverDataDirs(const std::string& data_root,
     if (why.empty()) why = WhyUnreachable(argv[0], node_user_);
   }
   if (!why.empty()) {
-    CannotUseNodeUser(why);
+    CannotUseNodeUser(why, kReachFix);
     return;
   }
   GiveTree(data_root, node_user_);
 }
 
-void Run::CannotUseNodeUser(const std::string& why) {
+void Run::CannotUseNodeUser(const std::string& why, const std::string& fix) {
   if (!config_.node_user.empty()) {
-    throw UsageError("--node-user " + config_.node_user + ": " + why +
-                     "; give --store a directory it can reach, or --node-user root");
+    throw UsageError("--node-user " + config_.node_user + ": " + why + "; " + fix +
+                     ", or --node-user root");
   }
-  progress_ << "schism: the nodes run as root, not " << node_user_.name << ": " << why
-            << " (give --store a directory it can reach to run them unprivileged)\n";
+  progress_ << "schism: the nodes run as " << (IsRootless() ? "you" : "root") << ", not "
+            << node_user_.name << ": " << why << " (" << fix << " to run them unprivileged)\n";
   node_user_ = {"root", 0, 0};
 }
 

@@ -100,7 +100,12 @@ boost::process::v2::process SpawnChild(boost::asio::io_context& io,
 
 std::filesystem::path FindExecutable(std::string_view name) {
   namespace fs = std::filesystem;
-  auto runnable = [](const fs::path& p) { return fs::is_regular_file(p) && access(p.c_str(), X_OK) == 0; };
+  // A directory of PATH this user may not search (root's ~/.cargo/bin, seen
+  // by a rootless run that kept root's PATH) holds nothing it can run.
+  auto runnable = [](const fs::path& p) {
+    std::error_code ec;
+    return fs::is_regular_file(p, ec) && access(p.c_str(), X_OK) == 0;
+  };
   if (name.find('/') != std::string_view::npos) {
     fs::path p(name);
     return runnable(p) ? p : fs::path();
