@@ -67,7 +67,8 @@ NodeUser ResolveNodeUser(std::string_view spec) {
   return user;
 }
 
-std::string WhyUnreachable(const std::filesystem::path& path, const NodeUser& user) {
+std::string WhyUnreachable(const std::filesystem::path& path, const NodeUser& user,
+                           bool read_only) {
   if (user.root()) return {};
   std::error_code ec;
   const std::filesystem::path full = std::filesystem::absolute(path, ec).lexically_normal();
@@ -87,8 +88,9 @@ std::string WhyUnreachable(const std::filesystem::path& path, const NodeUser& us
       if ((BitsFor(st, user) & 01) == 0) {
         return user.name + " cannot enter " + it->string() + " (" + Describe(st) + ")";
       }
-    } else if ((BitsFor(st, user) & 01) == 0) {
-      return user.name + " cannot run " + it->string() + " (" + Describe(st) + ")";
+    } else if ((BitsFor(st, user) & (read_only ? 04 : 01)) == 0) {
+      return user.name + (read_only ? " cannot read " : " cannot run ") + it->string() + " (" +
+             Describe(st) + ")";
     }
   }
   return {};

@@ -31,9 +31,11 @@ NodeUser ResolveNodeUser(std::string_view spec);
 
 // Why `user` cannot reach `path`: each directory above it must let the user
 // search it (x), and `path` itself must let it search it when it is a
-// directory or run it when it is a file. Classic mode bits only (no ACLs).
-// Empty when it can, e.g. "nobody cannot enter /root (mode 0700, owner 0:0)".
-std::string WhyUnreachable(const std::filesystem::path& path, const NodeUser& user);
+// directory, and run it (or, with `read_only`, read it) when it is a file.
+// Classic mode bits only (no ACLs). Empty when it can, e.g. "nobody cannot
+// enter /root (mode 0700, owner 0:0)".
+std::string WhyUnreachable(const std::filesystem::path& path, const NodeUser& user,
+                           bool read_only = false);
 
 // Gives `user` every file and directory under `dir`, `dir` included (lchown).
 // Throws std::system_error naming the file it could not change.

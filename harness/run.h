@@ -109,8 +109,9 @@ class Run {
   // cannot reach the store or `programs`. Throws UsageError when a user that
   // was asked for cannot.
   void ChooseNodeUser(const std::vector<std::string>& programs);
-  // Checks that the node user reaches the data dirs and every argv[0] of
-  // `argvs` (as ChooseNodeUser), then gives it the data dirs.
+  // Checks that the node user reaches the data dirs, every argv[0] of `argvs`
+  // and every existing absolute path among their arguments (a script), as
+  // ChooseNodeUser does; then gives it the data dirs.
   void HandOverDataDirs(const std::string& data_root,
                         const std::vector<std::vector<std::string>>& argvs);
   // Falls back to root, or throws when the user was asked for, for `why`;

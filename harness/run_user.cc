@@ -53,6 +53,13 @@ void Run::HandOverDataDirs(const std::string& data_root,
   std::string why = WhyUnreachable(data_root, node_user_);
   for (const std::vector<std::string>& argv : argvs) {
     if (why.empty()) why = WhyUnreachable(argv[0], node_user_);
+    // A script or file the program is given (perl x.pl): the node must read it.
+    for (std::size_t k = 1; k < argv.size() && why.empty(); ++k) {
+      std::error_code ec;
+      if (argv[k].starts_with('/') && std::filesystem::exists(argv[k], ec)) {
+        why = WhyUnreachable(argv[k], node_user_, /*read_only=*/true);
+      }
+    }
   }
   if (!why.empty()) {
     CannotUseNodeUser(why, kReachFix);

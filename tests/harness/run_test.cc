@@ -945,6 +945,30 @@ TEST(LeastPrivilege, AStoreTheNodeUserCannotReachIsAUsageErrorWhenTheUserWasAske
   EXPECT_NE(ReadFile(run_dir / "nodes" / "n1.log").find("uid=0"), std::string::npos);
 }
 
+// /bin/sh is anyone's, but the script it is given is in a directory only
+// root may enter: the nodes run as root, and the run says why.
+TEST(LeastPrivilege, AScriptTheNodeUserCannotReadKeepsTheNodesRoot) {
+  if (!IsRoot()) GTEST_SKIP() << "needs root";
+  TempDir tmp;
+  const std::filesystem::path closed = tmp.path() / "closed";
+  std::filesystem::create_directories(closed);
+  std::filesystem::permissions(closed, std::filesystem::perms::owner_all);
+  std::ofstream(closed / "elector.sh")
+      << "printf '\\173\"event\":\"role\",\"role\":\"leader\"\\175\\n'; echo uid=$(id -u) >&2; exec sleep 60\n";
+  Outcome o = RunSchism(tmp, {"run", "--nodes", "1", "--time", "3", "--nemesis", "none",
+                              "--checker", "kpis", "--node-cmd",
+                              "/bin/sh " + (closed / "elector.sh").string(), "--store",
+                              (tmp.path() / "store").string()},
+                        60s);
+  EXPECT_EQ(o.code, 0) << o.output;
+  EXPECT_NE(o.output.find("schism: the nodes run as root, not nobody: nobody cannot enter " +
+                          closed.string()),
+            std::string::npos)
+      << o.output;
+  EXPECT_NE(ReadFile(o.run_dir / "nodes" / "n1.log").find("uid=0"), std::string::npos)
+      << ReadFile(o.run_dir / "nodes" / "n1.log");
+}
+
 TEST(LeastPrivilege, AnUnknownNodeUserIsAUsageError) {
   TempDir tmp;
   Outcome o = RunSchism(tmp, {"run", "--node-user", "no-such-user-here", "--store",
