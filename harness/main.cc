@@ -25,9 +25,11 @@
 #include "harness/controller.h"
 #include "harness/built_in.h"
 #include "harness/elector.h"
+#include "harness/doctor.h"
 #include "harness/errors.h"
 #include "harness/replay.h"
 #include "harness/rootless.h"
+#include "harness/runs.h"
 #include "nemesis/fault_kind.h"
 #include "nemesis/suggest.h"
 
@@ -396,6 +398,19 @@ int main(int argc, char** argv) {
   conform_cmd->add_option("--test", conform.test, "test name (run store folder)")
       ->capture_default_str();
 
+  CLI::App* runs_cmd = app.add_subcommand("runs", "the runs a store holds, with their verdicts");
+  std::filesystem::path runs_store = "store";
+  std::size_t runs_last = 0;
+  runs_cmd->add_option("--store", runs_store, "run store root")->capture_default_str();
+  runs_cmd->add_option("--last", runs_last, "only the last N runs (default all)");
+  runs_cmd->footer("Example: schism runs --last 10");
+  CLI::App* doctor_cmd = app.add_subcommand(
+      "doctor", "check what runs need here (root or user namespaces, nft, cgroups, "
+                "libfaketime, the servers) and find what crashed runs left");
+  bool doctor_fix = false;
+  doctor_cmd->add_flag("--fix", doctor_fix, "remove what crashed runs left");
+  doctor_cmd->footer("Example: schism doctor --fix");
+
   std::string file;
   CheckSettings check;
   bool json = false;
@@ -434,7 +449,7 @@ int main(int argc, char** argv) {
       std::none_of(commands.begin(), commands.end(),
                    [&](const CLI::App* command) { return command->get_name() == argv[1]; })) {
     std::cerr << "schism: unknown command \"" << argv[1]
-              << "\"; use run, replay, check, conform or list (see schism --help)\n";
+              << "\"; use run, replay, check, conform, list, runs or doctor (see schism --help)\n";
     return kExitUsage;
   }
   try {
@@ -477,6 +492,11 @@ int main(int argc, char** argv) {
       ApplyElectorChoice(custom, conform);
       return schism::harness::Conform(conform, std::cout, std::cerr);
     }
+    if (*runs_cmd) {
+      std::cout << schism::harness::ListRuns(runs_store, runs_last);
+      return 0;
+    }
+    if (*doctor_cmd) return schism::harness::Doctor(std::cout, doctor_fix);
     if (*list_cmd) {
       std::cout << ListText();
       return 0;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -967,6 +968,40 @@ TEST(LeastPrivilege, AScriptTheNodeUserCannotReadKeepsTheNodesRoot) {
       << o.output;
   EXPECT_NE(ReadFile(o.run_dir / "nodes" / "n1.log").find("uid=0"), std::string::npos)
       << ReadFile(o.run_dir / "nodes" / "n1.log");
+}
+
+// A crashed run's clock files (a pid in their names that no longer runs)
+// are found, left alone without --fix and removed with it; a live one's are not.
+TEST(Doctor, FindsWhatACrashedRunLeftAndRemovesItOnlyWhenAsked) {
+  if (!IsRoot()) GTEST_SKIP() << "needs root";
+  const pid_t dead = fork();
+  if (dead == 0) _exit(0);
+  ASSERT_GT(dead, 0);
+  ASSERT_EQ(waitpid(dead, nullptr, 0), dead);
+  const std::string tag = std::to_string(dead);
+  const std::filesystem::path dir = "/tmp/schism-clock-" + tag + "-doctortest";
+  const std::filesystem::path shm = "/dev/shm/schism-ft-" + tag + "-doctortest-n1";
+  const std::filesystem::path live = "/tmp/schism-clock-" + std::to_string(getpid()) + "-doctortest";
+  std::filesystem::create_directories(dir);
+  std::filesystem::create_directories(live);
+  std::ofstream(shm) << "x";
+  TempDir tmp;
+  Outcome o = RunSchism(tmp, {"doctor"}, 60s);
+  EXPECT_EQ(o.code, 0) << o.output;
+  EXPECT_NE(o.output.find("  ok       namespaces, veths, a bridge and an nft partition"),
+            std::string::npos)
+      << o.output;
+  EXPECT_NE(o.output.find("  " + dir.string() + "\n"), std::string::npos) << o.output;
+  EXPECT_NE(o.output.find("  " + shm.string() + "\n"), std::string::npos) << o.output;
+  EXPECT_EQ(o.output.find(live.string()), std::string::npos) << o.output;
+  EXPECT_TRUE(std::filesystem::exists(dir));
+  o = RunSchism(tmp, {"doctor", "--fix"}, 60s);
+  EXPECT_EQ(o.code, 0) << o.output;
+  EXPECT_NE(o.output.find("  " + dir.string() + "  (removed)"), std::string::npos) << o.output;
+  EXPECT_FALSE(std::filesystem::exists(dir));
+  EXPECT_FALSE(std::filesystem::exists(shm));
+  EXPECT_TRUE(std::filesystem::exists(live));
+  std::filesystem::remove_all(live);
 }
 
 TEST(LeastPrivilege, AnUnknownNodeUserIsAUsageError) {

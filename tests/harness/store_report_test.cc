@@ -9,14 +9,45 @@
 #include <vector>
 
 #include "harness/check.h"
+#include "harness/errors.h"
 #include "harness/report_html.h"
 #include "harness/run_store.h"
+#include "harness/runs.h"
 #include "histories/event.h"
 #include "run_support.h"
 
 namespace schism::harness {
 namespace {
 namespace fs = std::filesystem;
+
+// Two runs of one test and one of another, one of them unfinished: listed
+// oldest first with their verdicts; `latest` is not a run.
+TEST(Runs, ListsEveryRunOldestFirstWithItsVerdict) {
+  testing::TempDir tmp;
+  const std::filesystem::path store = tmp.path() / "store";
+  auto make = [&](const std::string& test, const std::string& name, const std::string& results) {
+    const std::filesystem::path dir = store / test / name;
+    std::filesystem::create_directories(dir);
+    std::ofstream(dir / "config.json")
+        << R"({"seed":7,"nodes":5,"time_s":30.0,"nemesis":["partition","kill"]})";
+    if (!results.empty()) std::ofstream(dir / "results.json") << results;
+    return dir;
+  };
+  const auto a = make("raft", "20261201T100000Z-s7", R"({"verdict":"valid","checkers":[]})");
+  const auto b = make("bully", "20261201T110000Z-s7",
+                      R"({"verdict":"invalid","checkers":[{"checker":"split-brain","verdict":"invalid"},
+                          {"checker":"kpis","verdict":"valid"}]})");
+  const auto c = make("raft", "20261201T120000Z-s7", "");
+  std::filesystem::create_directory_symlink(c, store / "latest");
+  EXPECT_EQ(ListRuns(store, 0),
+            "run dir | seed | nodes | time_s | nemesis | verdict\n" + a.string() +
+                " | 7 | 5 | 30.0 | partition,kill | valid\n" + b.string() +
+                " | 7 | 5 | 30.0 | partition,kill | invalid: split-brain\n" + c.string() +
+                " | 7 | 5 | 30.0 | partition,kill | no results\n3 run(s)\n");
+  EXPECT_EQ(ListRuns(store, 1).find(a.string()), std::string::npos);
+  EXPECT_NE(ListRuns(store, 1).find("1 run(s)"), std::string::npos);
+  EXPECT_THROW(ListRuns(tmp.path() / "none", 0), UsageError);
+}
 
 TEST(RunDir, LaysOutARunAndPointsLatestAtIt) {
   testing::TempDir tmp;
