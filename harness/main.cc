@@ -291,6 +291,13 @@ int main(int argc, char** argv) {
   std::string nemesis = "partition,kill";
   ElectorChoice choice;
   CLI::App* run_cmd = app.add_subcommand("run", "start a cluster, break it, check the history");
+  run_cmd->footer(
+      "Examples:\n"
+      "  schism run --elector raft --nodes 5 --time 30 --seed 7 --nemesis partition,kill\n"
+      "  schism run --bug double-vote --time 60              # watch the checkers catch it\n"
+      "  schism run --node-cmd '/opt/e --id {node} --listen {addr}:{port} --peers {peers}'\n"
+      "  schism run --profile etcd --nodes 3 --nemesis partition,kill,pause\n"
+      "  schism run --time 60 --nemesis partition:2,delay,clock --node-user nobody");
   CLI::Option* elector_opt =
       run_cmd->add_option("--elector", run.elector,
                           "built-in elector (default raft; `schism list` shows them all)");
@@ -357,6 +364,10 @@ int main(int argc, char** argv) {
   replay.node_binary = run.node_binary;
   CLI::App* replay_cmd = app.add_subcommand(
       "replay", "run a recorded run's timeline (or a hand-written one) again on a fresh cluster");
+  replay_cmd->footer(
+      "Examples:\n"
+      "  schism replay store/latest                      # the same faults on a fresh cluster\n"
+      "  schism replay docs/examples/split-brain.json    # a hand-written timeline");
   replay_cmd->add_option("path", replay_path, "run dir, its timeline.json, or a timeline file")
       ->required();
   replay_cmd->add_option("--nodes", replay.nodes, "cluster size (default: the recorded run's, or 5)");
@@ -386,6 +397,9 @@ int main(int argc, char** argv) {
   conform.test = "conform";
   CLI::App* conform_cmd = app.add_subcommand(
       "conform", "a scripted minute that checks an elector keeps the contract, item by item");
+  conform_cmd->footer(
+      "Example:\n  schism conform --node-cmd '/opt/e --id {node} --listen {addr}:{port} "
+      "--peers {peers} --data {data_dir}'");
   conform_cmd->add_option("--node-cmd", conform.node_cmd, "elector command template (contract v1)")
       ->required();
   conform_cmd->add_option("--nodes", conform.nodes, "cluster size (at least 3)")
@@ -416,7 +430,12 @@ int main(int argc, char** argv) {
   bool json = false;
   CLI::App* list_cmd = app.add_subcommand(
       "list", "the built-in electors with their bugs and options, the fault kinds, the checkers");
+  list_cmd->footer("Example: schism list");
   CLI::App* check_cmd = app.add_subcommand("check", "check a history.jsonl");
+  check_cmd->footer(
+      "Examples:\n"
+      "  schism check store/latest                         # the run's checkers and options\n"
+      "  schism check h.jsonl --checker election-safety --json");
   check_cmd->add_option("history", file, "history.jsonl to check")->required();
   check_cmd->add_option("--checker", check.checkers,
                         "checkers to run (repeatable or comma-separated; default: the run's, "
