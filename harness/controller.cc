@@ -2,10 +2,12 @@
 
 #include <signal.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <iostream>
 #include <functional>
 #include <map>
 #include <memory>
@@ -237,6 +239,28 @@ void Run::ScheduleSync() {
   });
 }
 
+void Run::ScheduleStatus() {
+  if (stopping_) return;
+  if (!status_timer_) {
+    status_timer_ = std::make_unique<asio::steady_timer>(io_);
+    if (&progress_ == &std::cerr && ::isatty(STDERR_FILENO) == 1) {
+      status_line_ = std::make_unique<StatusLineGuard>(std::cerr);
+    }
+  }
+  status_timer_->expires_after(status_line_ ? std::chrono::milliseconds(500)
+                                            : std::chrono::milliseconds(10'000));
+  status_timer_->async_wait([this](boost::system::error_code ec) {
+    if (ec || stopping_) return;
+    const std::string line = status_.Line(timers_->Now(), config_.time_s);
+    if (status_line_) {
+      status_line_->Show("schism: " + line);
+    } else {
+      progress_ << "schism: " << line << "\n";
+    }
+    ScheduleStatus();
+  });
+}
+
 void Run::ScheduleOps() {
   std::optional<double> final_heal;
   if (HasFaults(config_)) final_heal = config_.time_s - QuietPeriod(config_);
@@ -275,6 +299,8 @@ void Run::Stop(bool interrupted) {
        {{"why", interrupted ? "interrupted" : !setup_error_.empty() ? "setup error" : "end of run"}});
   timers_->CancelAll();
   if (sync_timer_) sync_timer_->cancel();
+  if (status_timer_) status_timer_->cancel();
+  status_line_.reset();  // the last state stays on screen
   faults_->Stop();  // no op fires from here, and paused nodes resume
   if (prober_) prober_->Stop();
   signals_.cancel();
@@ -426,6 +452,7 @@ RunResult Run::Execute() {
   spoke_.assign(config_.nodes, false);
 
   MakeFaultRunner();  // time 0 of the run
+  recorder_->Watch(&status_);
   nlohmann::json mechanisms = {{"cgroups", cgroups_ ? nlohmann::json(cgroups_->run_dir())
                                                      : nlohmann::json(nullptr)},
                                 {"rootless", IsRootless()},
@@ -479,6 +506,7 @@ RunResult Run::Execute() {
   progress_ << "schism: " << config_.nodes << " nodes up; running " << config_.time_s
             << " s with nemesis seed " << config_.seed << "\n";
   const double start_s = SecondsSince(began);
+  ScheduleStatus();
   io_.run();
 
   const nlohmann::json timeline = faults_->timeline();

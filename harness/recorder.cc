@@ -9,6 +9,7 @@ using histories::EventType;
 
 std::uint64_t Recorder::Record(Event e) {
   e.time = timers_.Now();
+  if (status_ != nullptr) status_->Observe(e);
   return history_.Append(std::move(e));
 }
 

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "harness/run_status.h"
 #include "harness/seams.h"
 #include "histories/event.h"
 #include "histories/writer.h"
@@ -44,11 +45,14 @@ class Recorder {
   void NoteSkipped(const nemesis::ResolvedOp& resolved);
 
   std::ostream& progress() { return progress_; }
+  // Every event recorded from now on is also shown to `status` (may be null).
+  void Watch(RunStatus* status) { status_ = status; }
 
  private:
   histories::HistoryWriter& history_;
   const Timers& timers_;
   std::ostream& progress_;
+  RunStatus* status_ = nullptr;
 };
 
 }  // namespace schism::harness

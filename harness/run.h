@@ -38,6 +38,7 @@
 #include "harness/profiles/service.h"
 #include "harness/real_seams.h"
 #include "harness/recorder.h"
+#include "harness/run_status.h"
 #include "harness/run_store.h"
 #include "harness/sandbox.h"
 #include "histories/event.h"
@@ -104,6 +105,9 @@ class Run {
   void ScheduleOps();
   // Every fsync_every_s, fdatasync of the history (when asked for).
   void ScheduleSync();
+  // The progress line: redrawn every 0.5 s on a terminal, a plain line every
+  // 10 s otherwise (run_status.h).
+  void ScheduleStatus();
   // Picks who the nodes run as (run_user.cc): config_.node_user, root for a
   // profile that needs it, or root with a warning when the default user
   // cannot reach the store or `programs`. Throws UsageError when a user that
@@ -151,6 +155,9 @@ class Run {
   std::vector<std::int64_t> time_offsets_ns_;  // per node, when in time namespaces
   std::unique_ptr<histories::HistoryWriter> history_;
   std::unique_ptr<boost::asio::steady_timer> sync_timer_;
+  RunStatus status_;
+  std::unique_ptr<StatusLineGuard> status_line_;  // on a terminal only
+  std::unique_ptr<boost::asio::steady_timer> status_timer_;
   // Every member the run starts: the electors (n1..nN, the first names_.size()),
   // then the service's members, which the nemesis treats as nodes too.
   std::vector<std::unique_ptr<NodeProcess>> nodes_;
