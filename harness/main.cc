@@ -30,6 +30,7 @@
 #include "harness/replay.h"
 #include "harness/rootless.h"
 #include "harness/runs.h"
+#include "harness/shrink.h"
 #include "nemesis/fault_kind.h"
 #include "nemesis/suggest.h"
 
@@ -412,6 +413,22 @@ int main(int argc, char** argv) {
   conform_cmd->add_option("--test", conform.test, "test name (run store folder)")
       ->capture_default_str();
 
+  ShrinkSettings shrink;
+  shrink.node_binary = run.node_binary;
+  CLI::App* shrink_cmd = app.add_subcommand(
+      "shrink", "the fewest of a failing run's faults that still fail, by delta debugging");
+  shrink_cmd->add_option("run", shrink.run_dir, "the run dir of an invalid run")->required();
+  shrink_cmd->add_option("--tries", shrink.tries,
+                         "replays per candidate; failing once counts (timing varies)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100));
+  shrink_cmd->add_option("--budget", shrink.budget_s, "seconds for the whole search")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  shrink_cmd->add_option("--store", shrink.store, "run store root for the replays")
+      ->capture_default_str();
+  shrink_cmd->add_option("--node-bin", shrink.node_binary, "path of schism-node");
+  shrink_cmd->footer("Example: schism shrink store/latest --tries 3 --budget 1800");
   CLI::App* runs_cmd = app.add_subcommand("runs", "the runs a store holds, with their verdicts");
   std::filesystem::path runs_store = "store";
   std::size_t runs_last = 0;
@@ -468,7 +485,7 @@ int main(int argc, char** argv) {
       std::none_of(commands.begin(), commands.end(),
                    [&](const CLI::App* command) { return command->get_name() == argv[1]; })) {
     std::cerr << "schism: unknown command \"" << argv[1]
-              << "\"; use run, replay, check, conform, list, runs or doctor (see schism --help)\n";
+              << "\"; use run, replay, shrink, check, conform, list, runs or doctor (see schism --help)\n";
     return kExitUsage;
   }
   try {
@@ -496,7 +513,8 @@ int main(int argc, char** argv) {
   try {
     choice.elector_given = elector_opt->count() > 0;
     choice.node_cmd_given = node_cmd_opt->count() > 0;
-    if ((*run_cmd || *replay_cmd || *conform_cmd) && schism::harness::BecomeRootless()) {
+    if ((*run_cmd || *replay_cmd || *conform_cmd || *shrink_cmd) &&
+        schism::harness::BecomeRootless()) {
       std::cerr << "schism: not root: running rootless, in a user and network namespace of its "
                    "own (docs/running.md#rootless)\n";
     }
@@ -511,6 +529,7 @@ int main(int argc, char** argv) {
       ApplyElectorChoice(custom, conform);
       return schism::harness::Conform(conform, std::cout, std::cerr);
     }
+    if (*shrink_cmd) return schism::harness::Shrink(shrink, std::cout);
     if (*runs_cmd) {
       std::cout << schism::harness::ListRuns(runs_store, runs_last);
       return 0;

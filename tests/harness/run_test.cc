@@ -1004,6 +1004,65 @@ TEST(Doctor, FindsWhatACrashedRunLeftAndRemovesItOnlyWhenAsked) {
   std::filesystem::remove_all(live);
 }
 
+// Bully has no quorum: a partition splits its brain, a kill does not. A run
+// under kills and partitions shrinks to fewer faults that still split it,
+// and the minimal run it names is one.
+TEST(Shrink, ABullyRunShrinksToFewerFaultsThatStillSplitItsBrain) {
+  if (!IsRoot()) GTEST_SKIP() << "needs root";
+  TempDir tmp;
+  const std::string store = (tmp.path() / "store").string();
+  Outcome o = RunSchism(tmp, {"run", "--elector", "bully", "--nodes", "3", "--time", "9",
+                              "--seed", "2", "--nemesis", "partition,kill", "--nemesis-interval",
+                              "0.8", "--store", store},
+                        60s);
+  ASSERT_EQ(o.code, 1) << o.output;
+  // The faults a timeline applied (not a kill that waited for a vote in vain).
+  auto applied_faults = [](const json& timeline) {
+    std::size_t count = 0;
+    for (const json& op : timeline["ops"]) {
+      const std::string f = op["op"]["f"];
+      const bool applied = !op["applied"].contains("skipped") && !op["applied"].contains("awaiting");
+      count += applied && (f == "partition" || f == "kill") ? 1 : 0;
+    }
+    return count;
+  };
+  const json timeline = json::parse(ReadFile(o.run_dir / "timeline.json"));
+  const std::size_t faults = applied_faults(timeline);
+  ASSERT_GE(faults, 3u) << timeline.dump();
+  Outcome s = RunSchism(tmp, {"shrink", o.run_dir.string(), "--tries", "1", "--budget", "150",
+                              "--store", store},
+                        300s);
+  EXPECT_EQ(s.code, 1) << s.output;
+  const std::size_t at = s.output.find("minimal run: ");
+  ASSERT_NE(at, std::string::npos) << s.output;
+  const std::string minimal = s.output.substr(at + 13, s.output.find('\n', at) - at - 13);
+  const json results = json::parse(ReadFile(std::filesystem::path(minimal) / "results.json"));
+  EXPECT_EQ(VerdictOf(results, "split-brain")["verdict"], "invalid") << results.dump();
+  const json shrunk = json::parse(ReadFile(std::filesystem::path(minimal) / "timeline.json"));
+  const std::size_t left = applied_faults(shrunk);
+  EXPECT_LT(left, faults) << s.output;
+  EXPECT_GE(left, 1u) << s.output << shrunk.dump();
+  EXPECT_NE(s.output.find("reproduce: schism replay " + minimal), std::string::npos) << s.output;
+}
+
+TEST(Shrink, AValidRunOrADirThatIsNoRunIsAUsageError) {
+  if (!IsRoot()) GTEST_SKIP() << "needs root";
+  TempDir tmp;
+  const std::string store = (tmp.path() / "store").string();
+  Outcome o = RunSchism(tmp, {"run", "--nodes", "3", "--time", "3", "--nemesis", "none",
+                              "--store", store},
+                        60s);
+  ASSERT_EQ(o.code, 0) << o.output;
+  Outcome s = RunSchism(tmp, {"shrink", o.run_dir.string()}, 60s);
+  EXPECT_EQ(s.code, 64) << s.output;
+  EXPECT_NE(s.output.find(": the run is valid, not invalid: nothing to shrink"), std::string::npos)
+      << s.output;
+  s = RunSchism(tmp, {"shrink", tmp.path().string()}, 60s);
+  EXPECT_EQ(s.code, 64) << s.output;
+  EXPECT_NE(s.output.find("no readable results.json (not a finished run)"), std::string::npos)
+      << s.output;
+}
+
 TEST(LeastPrivilege, AnUnknownNodeUserIsAUsageError) {
   TempDir tmp;
   Outcome o = RunSchism(tmp, {"run", "--node-user", "no-such-user-here", "--store",
