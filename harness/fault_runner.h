@@ -64,7 +64,7 @@ class FaultRunner {
   void KillTree(std::size_t k) { lives_.KillTree(k); }
 
   // Every op as applied: {"t", "op", "applied"} (timeline.json's "ops").
-  const nlohmann::json& timeline() const { return context_.timeline(); }
+  nlohmann::json timeline() const { return context_.timeline(); }
 
  private:
   void ApplyResolved(const nemesis::ResolvedOp& resolved);

@@ -25,8 +25,15 @@ void FaultContext::After(double delay_s, std::function<void()> then) {
 }
 
 void FaultContext::AddToTimeline(const nemesis::ResolvedOp& resolved) {
-  timeline_.push_back(
-      {{"t", Now()}, {"op", nemesis::ToJson(resolved.op)}, {"applied", resolved.Describe()}});
+  if (!current_.is_null()) done_.push_back(current_.dump());
+  current_ = {{"t", Now()}, {"op", nemesis::ToJson(resolved.op)}, {"applied", resolved.Describe()}};
+}
+
+nlohmann::json FaultContext::timeline() const {
+  nlohmann::json ops = nlohmann::json::array();
+  for (const std::string& text : done_) ops.push_back(nlohmann::json::parse(text));
+  if (!current_.is_null()) ops.push_back(current_);
+  return ops;
 }
 
 }  // namespace schism::harness

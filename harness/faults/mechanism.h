@@ -67,10 +67,11 @@ class FaultContext {
   // Appends an op as applied (its time, the op, its resolved targets) to the timeline.
   void AddToTimeline(const nemesis::ResolvedOp& resolved);
   // The timeline entry of the op being applied (a mechanism may add what it
-  // applied, e.g. a partition's kernel digest, to its "applied").
-  nlohmann::json& current_entry() { return timeline_.back(); }
+  // applied, e.g. a partition's kernel digest, to its "applied"), until the
+  // next op is added.
+  nlohmann::json& current_entry() { return current_; }
   // Every op as applied: {"t", "op", "applied"} (timeline.json's "ops").
-  const nlohmann::json& timeline() const { return timeline_; }
+  nlohmann::json timeline() const;
   bool stopping() const { return stopping_; }
   void set_stopping() { stopping_ = true; }
 
@@ -85,7 +86,11 @@ class FaultContext {
   FaultSeams seams_;
   Recorder& recorder_;
   std::mt19937_64 rng_;
-  nlohmann::json timeline_ = nlohmann::json::array();
+  // Ops applied before the current one, each as its JSON text: a long run
+  // applies thousands, and text takes a few hundred bytes where a parsed
+  // entry takes a few KiB.
+  std::vector<std::string> done_;
+  nlohmann::json current_;  // null before the first op
   bool stopping_ = false;
 };
 

@@ -539,7 +539,7 @@ TEST_F(FaultRunnerTest, AScheduleAppliesEachOpAtItsOffsetAndHealsAtTheQuietPerio
   EXPECT_DOUBLE_EQ(Find(EventType::kNemesis, "partition", "start").at(0).time, 3.25);
   EXPECT_DOUBLE_EQ(Find(EventType::kNemesis, "partition", "end").at(0).time, 8.0);
   EXPECT_DOUBLE_EQ(Find(EventType::kNemesis, "final-heal").at(0).time, 8.0);
-  const nlohmann::json& timeline = runner_->timeline();
+  const nlohmann::json timeline = runner_->timeline();
   ASSERT_EQ(timeline.size(), 3u);  // the final heal is no op of the timeline
   EXPECT_DOUBLE_EQ(timeline[2]["t"].get<double>(), 3.25);
 }
