@@ -31,17 +31,20 @@ double AsioTimers::Now() const {
 }
 
 void AsioTimers::After(double delay_s, std::function<void()> then) {
-  auto timer = std::make_unique<boost::asio::steady_timer>(
+  const std::uint64_t id = next_++;
+  auto& timer = timers_[id] = std::make_unique<boost::asio::steady_timer>(
       io_, std::chrono::duration_cast<Clock::duration>(
                std::chrono::duration<double>(std::max(0.0, delay_s))));
-  timer->async_wait([then = std::move(then)](boost::system::error_code ec) {
-    if (!ec) then();
+  timer->async_wait([this, id, then = std::move(then)](boost::system::error_code ec) {
+    if (ec) return;  // cancelled: CancelAll, or this being destroyed
+    then();
+    // Dropped once this handler has returned, not from inside it.
+    boost::asio::post(io_, [this, id] { timers_.erase(id); });
   });
-  timers_.push_back(std::move(timer));
 }
 
 void AsioTimers::CancelAll() {
-  for (auto& timer : timers_) timer->cancel();
+  for (auto& [id, timer] : timers_) timer->cancel();
 }
 
 bool NodeProcesses::GroupAlive(pid_t pid) const { return !(::kill(-pid, 0) != 0 && errno == ESRCH); }

@@ -38,7 +38,10 @@ class AsioTimers final : public Timers {
  private:
   boost::asio::io_context& io_;
   Clock::time_point start_;
-  std::vector<std::unique_ptr<boost::asio::steady_timer>> timers_;
+  // The timers not fired yet (a fired one is dropped, or a long run would
+  // keep every timer it ever set), by the number After gave them.
+  std::map<std::uint64_t, std::unique_ptr<boost::asio::steady_timer>> timers_;
+  std::uint64_t next_ = 0;
 };
 
 // The nodes' NodeProcess objects, owned by the run.
