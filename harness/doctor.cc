@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -46,20 +48,25 @@ std::string Problem(const std::function<void()>& check) {
   }
 }
 
-void CheckSandbox() {
-  std::unique_ptr<Sandbox> sandbox = Sandbox::Create(2);
-  SandboxNetwork network(*sandbox, 1);
+// One sandbox of two nodes serves the network checks.
+struct TwoNodes {
+  std::unique_ptr<Sandbox> sandbox;
+  std::unique_ptr<SandboxNetwork> network;
+};
+
+void CheckPartition(TwoNodes& two) {
+  two.sandbox = Sandbox::Create(2);
+  two.network = std::make_unique<SandboxNetwork>(*two.sandbox, 1);
   nemesis::Grudge grudge;
   grudge.DropBoth("n1", "n2");
-  network.Partition(grudge);
-  network.Heal();
+  two.network->Partition(grudge);
+  two.network->Heal();
 }
 
-void CheckDelay() {
-  std::unique_ptr<Sandbox> sandbox = Sandbox::Create(2);
-  SandboxNetwork network(*sandbox, 1);
-  network.SetDelay({{"n1", "n2", 10, 0}});
-  network.ClearDelay();
+void CheckDelay(TwoNodes& two) {
+  if (!two.network) throw std::runtime_error("no sandbox to try it in (see above)");
+  two.network->SetDelay({{"n1", "n2", 10, 0}});
+  two.network->ClearDelay();
 }
 
 // The pid in a leftover's name, "<prefix><pid>-...", or 0.
@@ -125,10 +132,11 @@ int Doctor(std::ostream& out, bool fix) {
     Report(out, "root", "", "");
   }
   if (!can_run) return kExitEnvironment;
+  TwoNodes two;
   can_run &= Report(out, "namespaces, veths, a bridge and an nft partition (one transaction)",
-                    Problem(CheckSandbox),
+                    Problem([&] { CheckPartition(two); }),
                     "a kernel with nf_tables, veth and bridge; apt-get install nftables iproute2");
-  Report(out, "NFQUEUE delay (delay faults)", Problem(CheckDelay),
+  Report(out, "NFQUEUE delay (delay faults)", Problem([&] { CheckDelay(two); }),
           "the nfnetlink_queue module and iptables (apt-get install iptables "
           "libnetfilter-queue1)");
   std::string no_cgroups;
