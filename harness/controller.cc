@@ -225,6 +225,7 @@ void Run::MakeFaultRunner() {
       FaultSeams{*timers_, *processes_, *network_, cgroup_seam_.get(), clock_faults_.get(),
                  clock_unsupported_},
       *recorder_);
+  faults_->SpoolTimelineTo(dir_->TimelineSpool());
 }
 
 void Run::ScheduleSync() {
@@ -517,6 +518,8 @@ RunResult Run::Execute() {
   controller["teardown_s"] = SecondsSince(tearing_down);
   controller["wall_s"] = SecondsSince(began);
   dir.WriteFile("timeline.json", nlohmann::json{{"seed", config_.seed}, {"ops", timeline}}.dump(2) + "\n");
+  std::error_code spool_gone;  // timeline.json now holds every op the spool did
+  std::filesystem::remove(dir.TimelineSpool(), spool_gone);
 
   if (!setup_error_.empty()) FailSetup(dir);
 

@@ -65,6 +65,9 @@ class FaultRunner {
 
   // Every op as applied: {"t", "op", "applied"} (timeline.json's "ops").
   nlohmann::json timeline() const { return context_.timeline(); }
+  // Applied ops go to `path` (one JSON line each) rather than memory; see
+  // FaultContext::SpoolTo.
+  void SpoolTimelineTo(const std::filesystem::path& path) { context_.SpoolTo(path); }
 
  private:
   void ApplyResolved(const nemesis::ResolvedOp& resolved);

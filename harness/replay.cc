@@ -28,6 +28,26 @@ json ReadJson(const fs::path& file) {
   }
 }
 
+constexpr const char* kSpool = "timeline.partial.jsonl";  // RunDir::TimelineSpool()
+
+// The ops a run that died had applied, one JSON line each, as {"ops": [...]}.
+json ReadSpool(const fs::path& file) {
+  std::ifstream in(file);
+  if (!in) throw UsageError(file.string() + ": cannot be read");
+  json ops = json::array();
+  std::string line;
+  for (std::size_t number = 1; std::getline(in, line); ++number) {
+    if (line.empty()) continue;
+    try {
+      ops.push_back(json::parse(line));
+    } catch (const json::exception&) {  // the line being written when the run died
+      if (in.peek() == std::char_traits<char>::eof()) break;
+      throw UsageError(file.string() + ":" + std::to_string(number) + ": not JSON");
+    }
+  }
+  return json{{"ops", std::move(ops)}};
+}
+
 // A timeline written by `schism run`: {"seed":..,"ops":[{"t":..,"op":..,"applied":..}]}.
 bool IsRecorded(const json& timeline) {
   const json* ops = timeline.is_object() && timeline.contains("ops") ? &timeline["ops"] : &timeline;
@@ -164,12 +184,15 @@ double RunLengthFor(const std::vector<nemesis::Op>& ops) {
 
 RunConfig ReplayConfig(const fs::path& path, const ReplayOverrides& overrides) {
   fs::path file = fs::is_directory(path) ? path / "timeline.json" : path;
+  // A run that died has no timeline.json, only the ops it had applied.
+  if (fs::is_directory(path) && !fs::exists(file) && fs::exists(path / kSpool)) file = path / kSpool;
   if (!fs::exists(file)) throw UsageError(file.string() + ": no such file");
-  if (file.extension() == ".jsonl") {
+  const bool spool = file.filename() == kSpool;
+  if (file.extension() == ".jsonl" && !spool) {
     throw UsageError(file.string() + " is a history, not a timeline: pass the run dir or its "
                      "timeline.json");
   }
-  json timeline = ReadJson(file);
+  json timeline = spool ? ReadSpool(file) : ReadJson(file);
   const bool recorded = IsRecorded(timeline);
   const fs::path config_file = file.parent_path() / "config.json";
 

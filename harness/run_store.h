@@ -3,7 +3,9 @@
 //   <root>/<test>/<UTC timestamp>-s<seed>/{history.jsonl, timeline.json,
 //       config.json, results.json, junit.xml, report.html, nodes/<node>.log}
 //   <root>/latest -> <test>/<UTC timestamp>-s<seed>
-// Nodes' data dirs live in the run dir too, under data/<node>.
+// Nodes' data dirs live in the run dir too, under data/<node>. While a run is
+// going, the ops it has applied are in timeline.partial.jsonl (one per line);
+// timeline.json replaces it at the end, so it is left only by a run that died.
 
 #include <cstdint>
 #include <filesystem>
@@ -26,6 +28,7 @@ class RunDir {
   std::filesystem::path History() const { return path_ / "history.jsonl"; }
   std::filesystem::path NodeLog(std::string_view node) const;
   std::filesystem::path DataDir(std::string_view node) const;
+  std::filesystem::path TimelineSpool() const { return path_ / "timeline.partial.jsonl"; }
 
   // Writes `name` in the run dir whole or not at all (a temporary file, fsync,
   // rename), so a reader never sees half a file.

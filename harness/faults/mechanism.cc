@@ -1,6 +1,7 @@
 #include "harness/faults/mechanism.h"
 
 #include <algorithm>
+#include <stdexcept>
 #include <utility>
 
 #include "nemesis/random.h"
@@ -24,13 +25,35 @@ void FaultContext::After(double delay_s, std::function<void()> then) {
   });
 }
 
+void FaultContext::SpoolTo(const std::filesystem::path& path) {
+  spool_.open(path, std::ios::out | std::ios::trunc);
+  if (!spool_) throw std::runtime_error(path.string() + ": cannot create the timeline spool");
+  spool_path_ = path;
+  for (const std::string& text : done_) spool_ << text << '\n';
+  spool_.flush();
+  done_.clear();
+}
+
 void FaultContext::AddToTimeline(const nemesis::ResolvedOp& resolved) {
-  if (!current_.is_null()) done_.push_back(current_.dump());
+  if (!current_.is_null()) {
+    if (spool_.is_open()) {
+      spool_ << current_.dump() << '\n';
+      spool_.flush();
+      if (!spool_) throw std::runtime_error(spool_path_.string() + ": cannot write the timeline spool");
+    } else {
+      done_.push_back(current_.dump());
+    }
+  }
   current_ = {{"t", Now()}, {"op", nemesis::ToJson(resolved.op)}, {"applied", resolved.Describe()}};
 }
 
 nlohmann::json FaultContext::timeline() const {
   nlohmann::json ops = nlohmann::json::array();
+  if (spool_.is_open()) {
+    std::ifstream in(spool_path_);
+    std::string line;
+    while (std::getline(in, line)) ops.push_back(nlohmann::json::parse(line));
+  }
   for (const std::string& text : done_) ops.push_back(nlohmann::json::parse(text));
   if (!current_.is_null()) ops.push_back(current_);
   return ops;

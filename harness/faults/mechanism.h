@@ -16,6 +16,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <optional>
 #include <random>
@@ -72,6 +74,11 @@ class FaultContext {
   nlohmann::json& current_entry() { return current_; }
   // Every op as applied: {"t", "op", "applied"} (timeline.json's "ops").
   nlohmann::json timeline() const;
+  // From now on, each op is appended to `path` as one JSON line (flushed)
+  // once the next op is added, instead of being kept in memory: a long run's
+  // memory stays flat, and a run that dies keeps the ops it had applied.
+  // Throws std::runtime_error naming `path` when it cannot be created.
+  void SpoolTo(const std::filesystem::path& path);
   bool stopping() const { return stopping_; }
   void set_stopping() { stopping_ = true; }
 
@@ -86,10 +93,12 @@ class FaultContext {
   FaultSeams seams_;
   Recorder& recorder_;
   std::mt19937_64 rng_;
-  // Ops applied before the current one, each as its JSON text: a long run
-  // applies thousands, and text takes a few hundred bytes where a parsed
-  // entry takes a few KiB.
+  // Ops applied before the current one, each as its JSON text, when no
+  // spool is set (text takes a few hundred bytes where a parsed entry takes a
+  // few KiB); with a spool they are in its file instead.
   std::vector<std::string> done_;
+  std::filesystem::path spool_path_;
+  std::ofstream spool_;
   nlohmann::json current_;  // null before the first op
   bool stopping_ = false;
 };

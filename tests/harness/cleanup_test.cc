@@ -146,6 +146,13 @@ TEST_F(Cleanup, AfterSigkillOfTheController) {
   kill(child.pid(), SIGKILL);
   EXPECT_EQ(child.Wait(5s), 128 + SIGKILL);
   ExpectNothingLeft(t, host_links_, host_tables_);
+  // No timeline.json, but the ops applied until then, each line whole.
+  const std::filesystem::path run_dir = tmp_.path() / "store" / "latest";
+  EXPECT_FALSE(std::filesystem::exists(run_dir / "timeline.json"));
+  ASSERT_TRUE(std::filesystem::exists(run_dir / "timeline.partial.jsonl"));
+  for (const auto& line : HistoryLines(run_dir / "timeline.partial.jsonl")) {
+    EXPECT_TRUE(nlohmann::json::accept(line)) << line;
+  }
 }
 
 }  // namespace

@@ -544,6 +544,41 @@ TEST_F(FaultRunnerTest, AScheduleAppliesEachOpAtItsOffsetAndHealsAtTheQuietPerio
   EXPECT_DOUBLE_EQ(timeline[2]["t"].get<double>(), 3.25);
 }
 
+TEST_F(FaultRunnerTest, ASpooledTimelineKeepsAllButTheCurrentOpOnDisk) {
+  Make();
+  const std::filesystem::path spool = dir_.path() / "timeline.partial.jsonl";
+  Apply({{"f", "kill"}, {"target", "node"}, {"node", "n1"}});  // kept in memory until spooling starts
+  runner_->SpoolTimelineTo(spool);
+  runner_->Schedule(nemesis::FromJson(nlohmann::json::parse(R"([
+    {"t": 1.0, "f": "restart", "node": "n1"},
+    {"t": 2.0, "f": "partition", "grouping": "n1|n2,n3,n4,n5"}
+  ])")),
+                    3.0);
+  timers_.RunUntil(10);
+  std::ifstream in(spool);
+  std::vector<nlohmann::json> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(lines.size(), 2u);  // the kill and the restart; the partition is still current
+  EXPECT_EQ(lines[0]["op"]["f"], "kill");
+  EXPECT_DOUBLE_EQ(lines[1]["t"].get<double>(), 1.0);
+  const nlohmann::json timeline = runner_->timeline();
+  ASSERT_EQ(timeline.size(), 3u);
+  EXPECT_EQ(timeline[0], lines[0]);
+  EXPECT_EQ(timeline[2]["op"]["f"], "partition");
+  EXPECT_DOUBLE_EQ(timeline[2]["t"].get<double>(), 2.0);
+}
+
+TEST_F(FaultRunnerTest, ASpoolThatCannotBeCreatedIsNamed) {
+  Make();
+  const std::filesystem::path spool = dir_.path() / "missing" / "timeline.partial.jsonl";
+  try {
+    runner_->SpoolTimelineTo(spool);
+    FAIL() << "no error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_EQ(std::string(e.what()), spool.string() + ": cannot create the timeline spool");
+  }
+}
+
 TEST_F(FaultRunnerTest, AfterStopNoOpFiresAndPausedNodesRun) {
   Make();
   Apply({{"f", "pause"}, {"target", "node"}, {"node", "n5"}});

@@ -57,6 +57,35 @@ TEST(Replay, RecordedRunDirGivesItsConfigAndResolvedOps) {
   EXPECT_EQ((*c.timeline)[1].node, "n3");
 }
 
+TEST(Replay, ARunThatDiedReplaysTheOpsItHadApplied) {
+  TempDir tmp;
+  Write(tmp.path() / "config.json", RecordedRunConfig());
+  std::ofstream spool(tmp.path() / "timeline.partial.jsonl");
+  const json ops = RecordedTimeline()["ops"];
+  spool << ops[0].dump() << "\n" << ops[1].dump() << "\n" << R"({"t": 6.0, "op": {"f")";  // cut mid-line
+  spool.close();
+  RunConfig c = ReplayConfig(tmp.path(), ReplayOverrides{});
+  EXPECT_EQ(c.replay_of, std::filesystem::canonical(tmp.path() / "timeline.partial.jsonl").string());
+  EXPECT_EQ(c.seed, 42u);
+  ASSERT_TRUE(c.timeline);
+  ASSERT_EQ(c.timeline->size(), 2u);
+  EXPECT_EQ((*c.timeline)[1].node, "n3");
+}
+
+TEST(Replay, ASpoolWithABadLineBeforeItsEndIsNamed) {
+  TempDir tmp;
+  Write(tmp.path() / "config.json", RecordedRunConfig());
+  std::ofstream spool(tmp.path() / "timeline.partial.jsonl");
+  spool << "{oops\n" << RecordedTimeline()["ops"][0].dump() << "\n";
+  spool.close();
+  try {
+    ReplayConfig(tmp.path(), ReplayOverrides{});
+    FAIL() << "no error";
+  } catch (const UsageError& e) {
+    EXPECT_EQ(std::string(e.what()), (tmp.path() / "timeline.partial.jsonl").string() + ":1: not JSON");
+  }
+}
+
 TEST(Replay, OverridesWinAndUnknownNodesAreNamed) {
   TempDir tmp;
   Write(tmp.path() / "config.json", RecordedRunConfig());

@@ -49,6 +49,8 @@ TEST(Run, CorrectRaftUnderPartitionsIsValidAndChangesLeader) {
                         "report.html", "nodes/n1.log"}) {
     EXPECT_TRUE(std::filesystem::exists(o.run_dir / f)) << f;
   }
+  // timeline.json took over the spool of applied ops.
+  EXPECT_FALSE(std::filesystem::exists(o.run_dir / "timeline.partial.jsonl"));
   std::set<std::pair<std::string, std::uint64_t>> leaders;
   int partitions = 0;
   std::uint64_t expected_i = 0;
