@@ -8,6 +8,21 @@
 #include "checkers/reporting.h"
 
 namespace schism::checkers {
+namespace {
+
+// When the leader's own clock gave it less than the controller's did.
+std::string OwnClockNote(double lasted, double own) {
+  if (!(own < lasted - 0.0005)) return "";
+  return " (" + Seconds(own) + " s by its own clock, which a clock fault held back)";
+}
+
+std::string HeldBackText(std::uint64_t held_back) {
+  if (held_back == 0) return "";
+  return "; " + std::to_string(held_back) +
+         " of them in time only by the leader's own clock, which a clock fault held back";
+}
+
+}  // namespace
 
 PartitionQuorumChecker::PartitionQuorumChecker(const CheckOptions& options)
     : grace_s_(options.partition_grace_s), cluster_(options.nodes) {}
@@ -17,6 +32,7 @@ void PartitionQuorumChecker::Observe(const histories::Event& event) {
   last_time_ = event.time;
   if (IsUnprovenProof(event)) unproven_.insert(event.detail.value("of", std::uint64_t{0}));
   Judge(event.time);
+  clocks_.Observe(event);
   const bool changed = status_.Observe(event) || network_.Observe(event);
   if (changed) Update(event);
 }
@@ -34,9 +50,10 @@ void PartitionQuorumChecker::Update(const histories::Event& event) {
     }
     if (stranded && !s.active) {
       ++strandings_seen_;
-      s = {true,     false, event.time, status_.node(id).role_index, network_.partition_index(),
-           reachable};
+      s = {true,      false, event.time, status_.node(id).role_index, network_.partition_index(),
+           reachable, clocks_.Progress(id, event.time)};
     } else if (!stranded && s.active) {
+      CountHeldBack(s, event.time);
       s.active = false;
     } else if (stranded && s.active && event.index == network_.partition_index()) {
       s.partition_index = event.index;  // Still stranded under a new partition.
@@ -52,15 +69,27 @@ void PartitionQuorumChecker::Judge(double now) {
     // A probe saw the leader lead at some instant after it was sent: no later.
     const NodeStatus::Node& node = status_.node(id);
     const double led_at = node.probe_sent ? std::min(now, *node.probe_sent) : now;
-    if (!(led_at - s.since > grace_s_)) continue;
+    const double own = OwnTime(id, s, led_at);
+    if (!(own > grace_s_)) continue;
     s.reported = true;
     violations_.push_back(
-        {id, s, led_at - s.since, node.probe_sent ? node.role_index : s.claim_index});
+        {id, s, led_at - s.since, own, node.probe_sent ? node.role_index : s.claim_index});
   }
+}
+
+double PartitionQuorumChecker::OwnTime(NodeTable::Id id, const Stranding& s, double t) {
+  return clocks_.Progress(id, t) - s.own_since;
+}
+
+void PartitionQuorumChecker::CountHeldBack(const Stranding& s, double t) {
+  if (!s.reported && t - s.since > grace_s_) ++held_back_;  // else Judge would have reported it
 }
 
 Verdict PartitionQuorumChecker::Finish() {
   Judge(last_time_);
+  for (const Stranding& s : strandings_) {
+    if (s.active) CountHeldBack(s, last_time_);
+  }
   // A partition whose proof failed may not have cut anything: no leader is
   // failed for it.
   std::vector<Violation> judged;
@@ -76,6 +105,7 @@ Verdict PartitionQuorumChecker::Finish() {
                      {"grace_s", grace_s_},
                      {"partitions", network_.partitions()},
                      {"stranded_leaders", strandings_seen_},
+                     {"held_back_by_own_clock", held_back_},
                      {"violations", violation_count},
                      {"unproven_partitions", unproven_.size()},
                      {"excused_by_unproven_partitions", excused}};
@@ -90,7 +120,8 @@ Verdict PartitionQuorumChecker::Finish() {
     verdict.reason = nodes_.Name(v.node) +
                      " went on leading (claim i=" + std::to_string(v.stranding.claim_index) +
                      ") for over " + Seconds(v.lasted) +
-                     " s while the partition of i=" + std::to_string(v.stranding.partition_index) +
+                     " s" + OwnClockNote(v.lasted, v.own) +
+                     " while the partition of i=" + std::to_string(v.stranding.partition_index) +
                      " let it reach " + std::to_string(v.stranding.reachable) + " of " +
                      std::to_string(cluster_.nodes()) + " nodes (grace " + Seconds(grace_s_) +
                      " s)";
@@ -120,7 +151,7 @@ Verdict PartitionQuorumChecker::Finish() {
     verdict.reason = "no leader outlasted the " + Seconds(grace_s_) + " s grace on a minority in " +
                      std::to_string(network_.partitions()) + " partitions (" +
                      std::to_string(strandings_seen_ - violations_.size()) +
-                     " stepped down in time)" + excused_text;
+                     " stepped down in time" + HeldBackText(held_back_) + ")" + excused_text;
   }
   return verdict;
 }

@@ -9,6 +9,7 @@
 #include "checkers/checker.h"
 #include "checkers/cluster.h"
 #include "checkers/network_view.h"
+#include "checkers/node_clocks.h"
 #include "checkers/node_status.h"
 #include "checkers/node_table.h"
 
@@ -24,6 +25,12 @@ namespace schism::checkers {
 // steps down, is killed, or the partition heals or changes so that it reaches a
 // majority) is fine: a leader needs some time to notice. Only the network is
 // judged: dead nodes do not count against a leader.
+//
+// The grace is counted on the leader's own clock as the nemesis's clock faults
+// set it (NodeClocks::Progress), never faster than the controller's: a leader
+// whose clock a fault set back stands still until it has made that up, and
+// one at x0.5 notices at half speed; neither is failed for time its own clock
+// never gave it. The reason says when that mattered.
 //
 // A leader seen by a probe (its role event carries "sent", see ProbeSent) is
 // known to lead only at some instant between the probe's sending and its
@@ -58,11 +65,13 @@ class PartitionQuorumChecker final : public Checker {
     std::uint64_t claim_index = 0;
     std::uint64_t partition_index = 0;
     std::size_t reachable = 0;
+    double own_since = 0.0;  // the leader's own clock (NodeClocks::Progress) at `since`
   };
   struct Violation {
     NodeTable::Id node;
     Stranding stranding;
     double lasted;               // At least this long, in seconds.
+    double own;                  // Of which the leader's own clock gave it this much.
     std::uint64_t seen_index;    // The role event that proves it still led then.
   };
 
@@ -70,16 +79,23 @@ class PartitionQuorumChecker final : public Checker {
   void Update(const histories::Event& event);
   // Reports the strandings that have outlasted the grace by time `now`.
   void Judge(double now);
+  // The time node `id`'s own clock gave it from `s.since` to `t`.
+  double OwnTime(NodeTable::Id id, const Stranding& s, double t);
+  // A stranding that ends at `t`, unreported: was it the leader's clock that
+  // kept it within the grace?
+  void CountHeldBack(const Stranding& s, double t);
 
   double grace_s_;
   ClusterSize cluster_;
   NodeTable nodes_;
   NodeStatus status_{nodes_};
   NetworkView network_{nodes_};
+  NodeClocks clocks_{nodes_};
   std::vector<Stranding> strandings_;  // By node id.
   std::vector<Violation> violations_;   // Every stranding that outlasted the grace.
   std::set<std::uint64_t> unproven_;    // "i" of partition starts whose proof failed
   std::uint64_t strandings_seen_ = 0;
+  std::uint64_t held_back_ = 0;  // strandings within the grace only by the leader's own clock
   double last_time_ = 0.0;
 };
 

@@ -387,6 +387,56 @@ TEST(PartitionQuorum, HistoryEndingInsideTheGraceIsFine) {
   EXPECT_EQ(CheckHistory("partition-quorum", history).valid, kValid);
 }
 
+// n1 leads; its clock is set back 1 s at 1.5 s, so it stands still until 2.5 s;
+// the partition at 2.0 s leaves it alone. It steps down at `down` s.
+std::string SetBackLeader(const char* clock_start, const char* down) {
+  return kStart5 + R"(
+{"i":1,"t":1.0,"type":"role","node":"n1","role":"leader","term":1}
+{"i":2,"t":1.5,"type":"nemesis","f":"clock","node":"n1","phase":"start","target":"leader",)" +
+         std::string(clock_start) + R"(}
+{"i":3,"t":2.0,"type":"nemesis","f":"partition","phase":"start","components":[["n1"],["n2","n3","n4","n5"]]}
+{"i":4,"t":)" + std::string(down) + R"(,"type":"role","node":"n1","role":"follower","term":1}
+)";
+}
+
+TEST(PartitionQuorum, TimeTheLeadersClockStoodStillIsNotCounted) {
+  // 2.0 s cut off, but its clock moved it on only from 2.5 s: 1.5 s, the grace.
+  Verdict v = CheckHistory("partition-quorum",
+                           SetBackLeader(R"("mode":"bump","offset_ms":-1000,"setting":{"offset_ms":-1000,"rate":1})", "4.0"));
+  EXPECT_EQ(v.valid, kValid) << v.reason;
+  EXPECT_EQ(v.reason, "no leader outlasted the 1.500 s grace on a minority in 1 partitions (1 stepped "
+                      "down in time; 1 of them in time only by the leader's own clock, which a "
+                      "clock fault held back)");
+  EXPECT_EQ(v.details["held_back_by_own_clock"], 1);
+}
+
+TEST(PartitionQuorum, AStrandingPastTheGraceOnTheLeadersOwnClockFails) {
+  Verdict v = CheckHistory("partition-quorum",
+                           SetBackLeader(R"("mode":"bump","offset_ms":-1000,"setting":{"offset_ms":-1000,"rate":1})", "4.6"));
+  EXPECT_EQ(v.valid, kInvalid);
+  EXPECT_EQ(v.reason, "n1 went on leading (claim i=1) for over 2.600 s (2.100 s by its own clock, "
+                      "which a clock fault held back) while the partition of i=3 let it reach 1 of "
+                      "5 nodes (grace 1.500 s)");
+  EXPECT_EQ(v.evidence, (std::vector<std::uint64_t>{1, 3}));
+}
+
+TEST(PartitionQuorum, ASlowClockGivesTheLeaderHalfTheTime) {
+  // x0.5 from 1.5 s: 2.5 s cut off are 1.25 s of its own.
+  Verdict v = CheckHistory("partition-quorum",
+                           SetBackLeader(R"("mode":"rate","rate":0.5,"setting":{"offset_ms":750,"rate":0.5})", "4.5"));
+  EXPECT_EQ(v.valid, kValid) << v.reason;
+  EXPECT_EQ(v.details["held_back_by_own_clock"], 1);
+}
+
+TEST(PartitionQuorum, AFastClockGivesNoMoreThanTheControllersTime) {
+  // x2: still 1.2 s of the controller's clock, within the grace; 1.6 s is not.
+  const char* fast = R"("mode":"rate","rate":2,"setting":{"offset_ms":-1500,"rate":2})";
+  EXPECT_EQ(CheckHistory("partition-quorum", SetBackLeader(fast, "3.2")).valid, kValid);
+  Verdict v = CheckHistory("partition-quorum", SetBackLeader(fast, "3.6"));
+  EXPECT_EQ(v.valid, kInvalid);
+  EXPECT_EQ(v.reason.find("by its own clock"), std::string::npos) << v.reason;
+}
+
 TEST(PartitionQuorum, UnknownClusterSize) {
   const std::string history = R"(
 {"i":1,"t":1.0,"type":"role","node":"n1","role":"leader","term":1}
