@@ -1,7 +1,9 @@
 #include "nemesis/nft.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <utility>
+#include <vector>
 
 namespace schism::nemesis {
 namespace {
@@ -23,10 +25,12 @@ const std::string& PortOf(const PortMap& ports, const std::string& node) {
   return it->second;
 }
 
-// The set's elements, e.g. "vn1" . "vn3", "vn3" . "vn1"; empty when nothing drops.
-std::string Elements(const Grudge& grudge, const PortMap& ports) {
+// A set's elements for port pairs, e.g. "vn1" . "vn3", "vn3" . "vn1"; empty
+// when there are none.
+template <typename Pairs>
+std::string PairElements(const PortMap& ports, const Pairs& pairs) {
   std::string out;
-  for (const auto& [src, dst] : grudge.drops) {
+  for (const auto& [src, dst] : pairs) {
     if (!out.empty()) out += ", ";
     out += '"' + PortOf(ports, src) + "\" . \"" + PortOf(ports, dst) + '"';
   }
@@ -37,12 +41,6 @@ std::string SetRef(std::string_view table) {
   return "bridge " + std::string(table) + " " + std::string(kSet);
 }
 
-// The match of one directed pair on the bridge, e.g. iifname "vn1" oifname "vn2".
-std::string PairMatch(const PortMap& ports, const std::pair<std::string, std::string>& pair) {
-  return "iifname \"" + PortOf(ports, pair.first) + "\" oifname \"" + PortOf(ports, pair.second) +
-         "\"";
-}
-
 // The match that selects `percent` % of packets, followed by a space; empty
 // for 100 (every packet). numgen yields 0..99 uniformly, so "< percent" takes
 // percent % of them; nft rejects "< 100" as out of range, hence the special
@@ -50,6 +48,62 @@ std::string PairMatch(const PortMap& ports, const std::pair<std::string, std::st
 std::string RandomDrop(int percent) {
   if (percent >= 100) return "";
   return "numgen random mod 100 < " + std::to_string(percent) + " ";
+}
+
+// Loss is kept per percent: the pairs that lose p % are the elements of two
+// sets, loss_<p> counting every packet of a pair that reaches the loss chain
+// and lost_<p> (none for 0 %) counting those dropped; one rule per percent
+// looks a packet's pair up in both. Set-up and read-back cost a few set
+// elements per pair, not a rule and two named counters.
+std::string SeenSet(int percent) { return "loss_" + std::to_string(percent); }
+std::string DroppedSet(int percent) { return "lost_" + std::to_string(percent); }
+
+std::map<int, std::vector<std::pair<std::string, std::string>>> ByPercent(const LossMap& loss) {
+  std::map<int, std::vector<std::pair<std::string, std::string>>> groups;
+  for (const auto& [pair, percent] : loss) groups[percent].push_back(pair);
+  return groups;
+}
+
+// A set of port pairs whose elements count what they match.
+std::string SetBlock(std::string_view name, const std::string& elements) {
+  std::string out = "\tset " + std::string(name) + " {\n";
+  out += "\t\ttype ifname . ifname\n";
+  out += "\t\tcounter\n";
+  if (!elements.empty()) out += "\t\telements = { " + elements + " }\n";
+  out += "\t}\n\n";
+  return out;
+}
+
+// The loss chain's rule for one percent: count the pair's packet, then drop
+// `percent` % of them, counted again.
+std::string LossRule(int percent) {
+  const std::string seen = "iifname . oifname @" + SeenSet(percent);
+  if (percent == 0) return seen;
+  return seen + " " + RandomDrop(percent) + "iifname . oifname @" + DroppedSet(percent) + " drop";
+}
+
+// One element of a set of port pairs as nft lists it in JSON,
+// {"elem":{"val":{"concat":[src,dst]},"counter":{...}}} (or a bare value):
+// the pair of nodes and the packets its counter holds.
+std::pair<std::pair<std::string, std::string>, std::uint64_t> CountedPair(
+    const nlohmann::json& entry, const std::map<std::string, std::string>& node_of,
+    const std::string& set) {
+  const nlohmann::json& elem = entry.contains("elem") ? entry["elem"] : entry;
+  const nlohmann::json& value = elem.contains("val") ? elem["val"] : elem;
+  const nlohmann::json ports = value.is_object() ? value.value("concat", nlohmann::json::array())
+                                                 : nlohmann::json::array();
+  if (ports.size() != 2) throw NftError("nft: unexpected element of set " + set + ": " + entry.dump());
+  const auto node = [&](const nlohmann::json& port) {
+    const auto it = node_of.find(port.is_string() ? port.get<std::string>() : "");
+    if (it == node_of.end()) {
+      throw NftError("nft: set " + set + " holds port " + port.dump() +
+                     ", which belongs to no node");
+    }
+    return it->second;
+  };
+  std::uint64_t packets = 0;
+  if (elem.contains("counter")) packets = elem["counter"].value("packets", std::uint64_t{0});
+  return {{node(ports[0]), node(ports[1])}, packets};
 }
 
 void CheckLoss(const LossMap& loss, const PortMap& ports) {
@@ -70,14 +124,16 @@ std::string RenderRuleset(const Grudge& grudge, const LossMap& loss, const PortM
                           std::string_view table) {
   CheckPorts(ports);
   CheckLoss(loss, ports);
-  const std::string elements = Elements(grudge, ports);
+  const std::string elements = PairElements(ports, grudge.drops);
   std::string out = "table bridge " + std::string(table) + " {\n";
   out += "\tcounter " + std::string(kForwarded) + " {\n\t}\n\n";
-  out += "\tset " + std::string(kSet) + " {\n";
-  out += "\t\ttype ifname . ifname\n";
-  out += "\t\tcounter\n";
-  if (!elements.empty()) out += "\t\telements = { " + elements + " }\n";
-  out += "\t}\n\n";
+  out += SetBlock(kSet, elements);
+  const auto groups = ByPercent(loss);
+  for (const auto& [percent, pairs] : groups) {
+    const std::string members = PairElements(ports, pairs);
+    out += SetBlock(SeenSet(percent), members);
+    if (percent > 0) out += SetBlock(DroppedSet(percent), members);
+  }
   out += "\tchain forward {\n";
   out += "\t\ttype filter hook forward priority 0; policy accept;\n";
   out += "\t\tcounter name \"" + std::string(kForwarded) + "\"\n";
@@ -85,9 +141,7 @@ std::string RenderRuleset(const Grudge& grudge, const LossMap& loss, const PortM
   out += "\t}\n\n";
   out += "\tchain " + std::string(kLossChain) + " {\n";
   out += "\t\ttype filter hook forward priority 10; policy accept;\n";
-  for (const auto& [pair, percent] : loss) {
-    if (percent > 0) out += "\t\t" + PairMatch(ports, pair) + " " + RandomDrop(percent) + "drop\n";
-  }
+  for (const auto& [percent, pairs] : groups) out += "\t\t" + LossRule(percent) + "\n";
   out += "\t}\n}\n";
   return out;
 }
@@ -95,7 +149,7 @@ std::string RenderRuleset(const Grudge& grudge, const LossMap& loss, const PortM
 std::string RenderApplyCommands(const Grudge& grudge, const PortMap& ports,
                                 std::string_view table) {
   CheckPorts(ports);
-  const std::string elements = Elements(grudge, ports);
+  const std::string elements = PairElements(ports, grudge.drops);
   std::string out = "flush set " + SetRef(table) + "\n";
   if (!elements.empty()) out += "add element " + SetRef(table) + " { " + elements + " }\n";
   return out;
@@ -144,38 +198,39 @@ void NftPartitioner::Heal() { Apply(Grudge{}); }
 void NftPartitioner::SetLoss(const LossMap& loss) {
   std::string ruleset = RenderRuleset(grudge_, loss, ports_, table_);  // Validates first.
   const std::string chain = "bridge " + table_ + " " + std::string(kLossChain);
-  const std::uint64_t generation = loss_generation_ + 1;
-  // Fresh counter names every time: deleting and re-adding one name in one
-  // transaction is not something to rely on, and fresh counters start at 0.
-  const auto counter = [&](std::uint64_t gen, std::size_t i, const char* what) {
-    return "loss" + std::to_string(gen) + "_" + std::to_string(i) + "_" + what;
-  };
+  const auto set = [&](const std::string& name) { return "bridge " + table_ + " " + name; };
+  const auto old_groups = ByPercent(loss_);
+  const auto groups = ByPercent(loss);
+  // The rules go first, so that no set is in use when it is deleted. A set
+  // that stays is flushed, not deleted and made again under the same name in
+  // one transaction; its elements come back with fresh counters.
   std::string commands = "flush chain " + chain + "\n";
-  for (const auto& [pair, i] : loss_index_) {
-    for (const char* what : {"seen", "drop"}) {
-      commands +=
-          "delete counter bridge " + table_ + " " + counter(loss_generation_, i, what) + "\n";
-    }
+  std::vector<std::string> sets_before, sets_after;
+  for (const auto& [percent, pairs] : old_groups) {
+    sets_before.push_back(SeenSet(percent));
+    if (percent > 0) sets_before.push_back(DroppedSet(percent));
   }
-  std::map<std::pair<std::string, std::string>, std::size_t> index;
-  for (const auto& [pair, percent] : loss) {
-    const std::size_t i = index.size();
-    index[pair] = i;
-    const std::string seen = counter(generation, i, "seen");
-    const std::string drop = counter(generation, i, "drop");
-    commands += "add counter bridge " + table_ + " " + seen + "\n";
-    commands += "add counter bridge " + table_ + " " + drop + "\n";
-    const std::string match = PairMatch(ports_, pair);
-    commands += "add rule " + chain + " " + match + " counter name \"" + seen + "\"\n";
-    if (percent > 0) {
-      commands += "add rule " + chain + " " + match + " " + RandomDrop(percent) +
-                  "counter name \"" + drop + "\" drop\n";
+  for (const auto& [percent, pairs] : groups) {
+    sets_after.push_back(SeenSet(percent));
+    if (percent > 0) sets_after.push_back(DroppedSet(percent));
+  }
+  for (const std::string& name : sets_before) {
+    const bool stays = std::find(sets_after.begin(), sets_after.end(), name) != sets_after.end();
+    commands += (stays ? "flush set " : "delete set ") + set(name) + "\n";
+  }
+  for (const auto& [percent, pairs] : groups) {
+    const std::string elements = PairElements(ports_, pairs);
+    for (const std::string& name : {SeenSet(percent), DroppedSet(percent)}) {
+      if (percent == 0 && name == DroppedSet(percent)) continue;
+      if (std::find(sets_before.begin(), sets_before.end(), name) == sets_before.end()) {
+        commands += "add set " + set(name) + " { type ifname . ifname; counter; }\n";
+      }
+      commands += "add element " + set(name) + " { " + elements + " }\n";
     }
+    commands += "add rule " + chain + " " + LossRule(percent) + "\n";
   }
   Run(commands);
   loss_ = loss;
-  loss_index_ = std::move(index);
-  loss_generation_ = generation;
   ruleset_ = std::move(ruleset);
 }
 
@@ -184,25 +239,39 @@ void NftPartitioner::ClearLoss() { SetLoss(LossMap{}); }
 LossCounts NftPartitioner::ReadLoss() {
   LossCounts counts;
   if (loss_.empty()) return counts;
-  const nlohmann::json listing = nft_.RunJson("list counters table bridge " + table_);
-  std::map<std::string, std::uint64_t> packets;
-  for (const auto& item : listing.value("nftables", nlohmann::json::array())) {
-    const auto it = item.find("counter");
-    if (it == item.end()) continue;
-    packets[it->value("name", "")] = it->value("packets", std::uint64_t{0});
+  std::map<std::string, std::string> node_of;
+  for (const auto& [node, port] : ports_) node_of[port] = node;
+  std::map<std::string, int> seen_sets, dropped_sets;  // set name -> percent
+  for (const auto& [percent, pairs] : ByPercent(loss_)) {
+    seen_sets[SeenSet(percent)] = percent;
+    if (percent > 0) dropped_sets[DroppedSet(percent)] = percent;
   }
-  const std::string prefix = "loss" + std::to_string(loss_generation_) + "_";
-  for (const auto& [pair, i] : loss_index_) {
-    LossCount& count = counts[pair];
-    count.percent = loss_.at(pair);
-    const std::string base = prefix + std::to_string(i) + "_";
-    const auto seen = packets.find(base + "seen");
-    const auto dropped = packets.find(base + "drop");
-    if (seen == packets.end() || dropped == packets.end()) {
-      throw NftError("nft: loss counter " + base + "* is missing from table " + table_);
+  const nlohmann::json listing = nft_.RunJson("list table bridge " + table_);
+  std::set<std::pair<std::string, std::string>> seen_in_kernel;
+  for (const auto& item : listing.value("nftables", nlohmann::json::array())) {
+    const auto found = item.find("set");
+    if (found == item.end()) continue;
+    const std::string name = found->value("name", "");
+    const bool seen = seen_sets.count(name) != 0;
+    if (!seen && dropped_sets.count(name) == 0) continue;
+    for (const auto& entry : found->value("elem", nlohmann::json::array())) {
+      const auto [pair, packets] = CountedPair(entry, node_of, name);
+      const auto it = loss_.find(pair);
+      if (it == loss_.end()) {
+        throw NftError("nft: set " + name + " holds " + pair.first + " -> " + pair.second +
+                       ", a pair without loss");
+      }
+      LossCount& count = counts[pair];
+      count.percent = it->second;
+      (seen ? count.seen : count.dropped) = packets;
+      if (seen) seen_in_kernel.insert(pair);
     }
-    count.seen = seen->second;
-    count.dropped = dropped->second;
+  }
+  for (const auto& [pair, percent] : loss_) {
+    if (!seen_in_kernel.count(pair)) {
+      throw NftError("nft: loss of " + pair.first + " -> " + pair.second +
+                     " is missing from table " + table_);
+    }
   }
   return counts;
 }
@@ -210,14 +279,6 @@ LossCounts NftPartitioner::ReadLoss() {
 PartitionCount NftPartitioner::ReadPartition() {
   std::map<std::string, std::string> node_of;
   for (const auto& [node, port] : ports_) node_of[port] = node;
-  const auto node = [&](const nlohmann::json& port) {
-    const auto it = node_of.find(port.is_string() ? port.get<std::string>() : "");
-    if (it == node_of.end()) {
-      throw NftError("nft: set " + std::string(kSet) + " holds port " + port.dump() +
-                     ", which belongs to no node");
-    }
-    return it->second;
-  };
   const nlohmann::json listing = nft_.RunJson("list table bridge " + table_);
   PartitionCount count;
   for (const auto& item : listing.value("nftables", nlohmann::json::array())) {
@@ -227,16 +288,9 @@ PartitionCount NftPartitioner::ReadPartition() {
     const auto set = item.find("set");
     if (set == item.end() || set->value("name", "") != kSet) continue;
     for (const auto& entry : set->value("elem", nlohmann::json::array())) {
-      // {"elem":{"val":{"concat":[src,dst]},"counter":{...}}}, or a bare value.
-      const nlohmann::json& elem = entry.contains("elem") ? entry["elem"] : entry;
-      const nlohmann::json& value = elem.contains("val") ? elem["val"] : elem;
-      const nlohmann::json ports = value.value("concat", nlohmann::json::array());
-      if (ports.size() != 2) throw NftError("nft: unexpected set element " + entry.dump());
-      const std::pair<std::string, std::string> pair{node(ports[0]), node(ports[1])};
+      const auto [pair, packets] = CountedPair(entry, node_of, std::string(kSet));
       count.pairs.insert(pair);
-      if (elem.contains("counter")) {
-        count.dropped[pair] = elem["counter"].value("packets", std::uint64_t{0});
-      }
+      count.dropped[pair] = packets;
     }
   }
   return count;

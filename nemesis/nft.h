@@ -12,17 +12,23 @@
 //       type filter hook forward priority 0; policy accept;
 //       iifname . oifname @drop_pairs counter drop
 //     }
+//     set loss_30 { type ifname . ifname; counter; elements = { "vn1" . "vn2" } }
+//     set lost_30 { type ifname . ifname; counter; elements = { "vn1" . "vn2" } }
 //     chain loss {
 //       type filter hook forward priority 10; policy accept;
-//       iifname "vn1" oifname "vn2" counter name "loss1_0_seen"
-//       iifname "vn1" oifname "vn2" numgen random mod 100 < 30 counter name "loss1_0_drop" drop
+//       iifname . oifname @loss_30 numgen random mod 100 < 30 iifname . oifname @lost_30 drop
 //     }
 //   }
 //
 // Loss is random per packet (the kernel's prandom via `numgen random`); this
 // kernel has no sch_netem, so there is no delay, duplication or reordering.
-// The loss chain runs after the partition chain (priority 10 > 0), so a pair
-// that is cut drops everything and its loss counters see nothing.
+// The pairs that lose p % are the elements of loss_<p>, whose per-element
+// counters count every packet of the pair that reaches the loss chain, and of
+// lost_<p>, looked up only after the random draw, whose counters count the
+// drops: one rule per distinct percent, so setting loss on all 2,550 pairs of
+// 51 nodes is one transaction of a few thousand set elements. The loss chain
+// runs after the partition chain (priority 10 > 0), so a pair that is cut
+// drops everything and its loss counters see nothing.
 //
 // A frame that enters the bridge on src's port and would leave on dst's port
 // is dropped when (src port, dst port) is in the set, so a grudge's directed
@@ -120,23 +126,23 @@ class NftPartitioner {
   // NftError on failure.
   void Heal();
 
-  // Replaces every loss rule with one per directed pair of `loss` (src's port
-  // -> dst's port on the bridge's forward path): `percent` % of that pair's
-  // packets are dropped at random, and two fresh named counters count the
-  // packets seen and dropped (ReadLoss). One transaction, all or nothing: on
+  // Replaces the loss in force with `loss`: of each directed pair's packets
+  // (src's port -> dst's port on the bridge's forward path) `percent` % are
+  // dropped at random, and the pair's elements in its percent's two sets count
+  // the packets seen and dropped from 0 (ReadLoss). One transaction, all or nothing: on
   // NftError the previous loss stays in force. Throws std::invalid_argument
   // (before touching nft) for a percent outside 0..100 ("loss 150% is
   // outside 0..100") or a node without a port.
   void SetLoss(const LossMap& loss);
 
-  // Removes every loss rule and its counters (one transaction). Throws
+  // Removes every loss rule and its sets (one transaction). Throws
   // NftError on failure.
   void ClearLoss();
 
   // Returns, for every pair of the loss in force, its percent and the
-  // packets its rules have seen and dropped since SetLoss (read from the
-  // kernel's named counters in one list command). Empty when no loss is in
-  // force. Throws NftError on failure.
+  // packets seen and dropped since SetLoss (read from the sets' element
+  // counters in one list command). Empty when no loss is in force. Throws
+  // NftError on failure, or when a pair is missing from the kernel's sets.
   LossCounts ReadLoss();
 
   // Reads the set and the forwarded counter from the kernel in one list
@@ -172,9 +178,6 @@ class NftPartitioner {
   std::string ruleset_;
   Grudge grudge_;
   LossMap loss_;
-  // Counter names of the loss in force: pair -> index i of "loss<gen>_<i>_*".
-  std::map<std::pair<std::string, std::string>, std::size_t> loss_index_;
-  std::uint64_t loss_generation_ = 0;
 };
 
 }  // namespace schism::nemesis

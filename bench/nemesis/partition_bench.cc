@@ -61,7 +61,7 @@ void BM_Heal(benchmark::State& state) {
 }
 
 // Alternates between 30 % on every pair and 60 % into one node: each SetLoss
-// flushes the loss chain and replaces two named counters per pair.
+// replaces the loss chain's rules and its percents' sets of pairs.
 void BM_SetLoss(benchmark::State& state) {
   const auto nodes = Nodes(state.range(0));
   NftPartitioner partitioner(g_hub_fd, Ports(nodes));

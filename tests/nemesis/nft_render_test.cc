@@ -36,13 +36,30 @@ TEST(NemesisNftRender, RulesetHoldsTheGrudgesPortPairs) {
             "}\n");
 }
 
-TEST(NemesisNftRender, LossChainHoldsOneRandomDropPerPair) {
-  const LossMap loss = {{{"n2", "n1"}, 100}, {{"n1", "n2"}, 30}, {{"n1", "n3"}, 0}};
+TEST(NemesisNftRender, LossIsOneRulePerPercentOverSetsOfPairs) {
+  const LossMap loss = {{{"n2", "n1"}, 100}, {{"n1", "n2"}, 30}, {{"n3", "n2"}, 30}, {{"n1", "n3"}, 0}};
   const std::string text = RenderRuleset(Grudge{}, loss, kPorts);
+  EXPECT_NE(text.find("\tset loss_0 {\n"
+                      "\t\ttype ifname . ifname\n"
+                      "\t\tcounter\n"
+                      "\t\telements = { \"vn1\" . \"vn3\" }\n"
+                      "\t}\n"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("set lost_0 "), std::string::npos) << "nothing to count for 0 %";
+  EXPECT_NE(text.find("\tset lost_30 {\n"
+                      "\t\ttype ifname . ifname\n"
+                      "\t\tcounter\n"
+                      "\t\telements = { \"vn1\" . \"vn2\", \"vn3\" . \"vn2\" }\n"
+                      "\t}\n"),
+            std::string::npos)
+      << text;
   EXPECT_NE(text.find("\tchain loss {\n"
                       "\t\ttype filter hook forward priority 10; policy accept;\n"
-                      "\t\tiifname \"vn1\" oifname \"vn2\" numgen random mod 100 < 30 drop\n"
-                      "\t\tiifname \"vn2\" oifname \"vn1\" drop\n"
+                      "\t\tiifname . oifname @loss_0\n"
+                      "\t\tiifname . oifname @loss_30 numgen random mod 100 < 30 "
+                      "iifname . oifname @lost_30 drop\n"
+                      "\t\tiifname . oifname @loss_100 iifname . oifname @lost_100 drop\n"
                       "\t}\n"),
             std::string::npos)
       << text;

@@ -153,16 +153,22 @@ TEST_F(NemesisNft, SetLossReplacesRulesAndCountersInOneTransaction) {
   EXPECT_THROW(nft.SetLoss({{{"n1", "n9"}, 10}}), std::invalid_argument);
   EXPECT_EQ(nft.ReadLoss().size(), 2u);
 
-  // Replacing leaves only the new pairs' rules and counters behind.
-  nft.SetLoss({{{"n4", "n5"}, 10}});
-  EXPECT_EQ(nft.ReadLoss().size(), 1u);
-  const std::string counters = NftIn(hub, "list counters table bridge schism");
-  EXPECT_EQ(counters.find("loss1_"), std::string::npos) << counters;
-  EXPECT_NE(counters.find("loss2_0_seen"), std::string::npos) << counters;
+  // Replacing leaves only the new percents' sets and rules behind; a percent
+  // that stays keeps its sets with the new pairs only.
+  nft.SetLoss({{{"n4", "n5"}, 30}, {{"n1", "n3"}, 0}});
+  EXPECT_EQ(nft.ReadLoss(), (LossCounts{{{"n4", "n5"}, LossCount{30, 0, 0}},
+                                        {{"n1", "n3"}, LossCount{0, 0, 0}}}));
+  const std::string table = NftIn(hub, "list table bridge schism");
+  EXPECT_EQ(table.find("loss_100"), std::string::npos) << table;
+  EXPECT_EQ(table.find("\"vn1\" . \"vn2\""), std::string::npos) << table;
+  EXPECT_NE(table.find("set lost_30"), std::string::npos) << table;
+  EXPECT_EQ(nft.Ruleset(), RenderRuleset(Grudge{}, nft.Loss(), Ports()));
 
   nft.ClearLoss();
   EXPECT_TRUE(nft.ReadLoss().empty());
-  EXPECT_EQ(NftIn(hub, "list counters table bridge schism").find("loss"), std::string::npos);
+  const std::string cleared = NftIn(hub, "list table bridge schism");
+  EXPECT_EQ(cleared.find("loss_"), std::string::npos) << cleared;
+  EXPECT_EQ(cleared.find("lost_"), std::string::npos) << cleared;
   EXPECT_EQ(nft.Digest(), healed);
   ::close(hub);
 }
