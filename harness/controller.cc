@@ -644,7 +644,7 @@ void CheckTimelineFits(const std::vector<nemesis::Op>& ops, const RunConfig& con
   }
 }
 
-RunResult RunTest(const RunConfig& config, std::ostream& progress) {
+void CheckRunConfig(const RunConfig& config) {
   if (config.nodes < 1 || config.nodes > Sandbox::kMaxNodes) {
     throw UsageError("--nodes must be between 1 and " + std::to_string(Sandbox::kMaxNodes) +
                      ", got " + std::to_string(config.nodes));
@@ -674,6 +674,10 @@ RunResult RunTest(const RunConfig& config, std::ostream& progress) {
       throw UsageError(std::string("--checker: ") + e.what());
     }
   }
+}
+
+RunResult RunTest(const RunConfig& config, std::ostream& progress) {
+  CheckRunConfig(config);
   std::vector<nemesis::Op> schedule;
   if (config.timeline) {
     CheckTimelineFits(*config.timeline, config);

@@ -78,6 +78,11 @@ struct RunResult {
   std::map<std::uint64_t, std::string> evidence_events;  // history lines, by "i"
 };
 
+// Throws UsageError naming the first flag of `config` that a run refuses
+// (nodes out of range, --time not longer than the quiet period, a liveness
+// deadline that does not fit, an unknown checker, ...). RunTest calls it first.
+void CheckRunConfig(const RunConfig& config);
+
 // Runs one test. Progress lines go to `progress`. Throws UsageError for a bad
 // configuration (checked before anything is built), SetupError when a node
 // exits before it ever printed a contract line (the elector cannot start: a

@@ -16,6 +16,7 @@
 #include <set>
 #include <random>
 #include <sstream>
+#include <thread>
 
 #include <CLI/CLI.hpp>
 
@@ -27,6 +28,7 @@
 #include "harness/elector.h"
 #include "harness/doctor.h"
 #include "harness/errors.h"
+#include "harness/nightly.h"
 #include "harness/replay.h"
 #include "harness/rootless.h"
 #include "harness/runs.h"
@@ -429,6 +431,48 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   shrink_cmd->add_option("--node-bin", shrink.node_binary, "path of schism-node");
   shrink_cmd->footer("Example: schism shrink store/latest --tries 3 --budget 1800");
+  CLI::App* nightly_cmd = app.add_subcommand(
+      "nightly", "a matrix of runs (electors x bugs x nemesis mixes x seeds) within a budget, "
+                 "summed up in one index, JUnit and summary");
+  std::string nightly_plan_file, nightly_electors, nightly_bugs, nightly_seeds, nightly_budget = "1h",
+                                                                               nightly_shard;
+  std::vector<std::string> nightly_nemeses;
+  double nightly_time = 0;
+  std::size_t nightly_nodes = 0;
+  schism::harness::NightlySettings nightly;
+  nightly.jobs = std::max(1u, std::thread::hardware_concurrency());
+  nightly_cmd->add_option("--plan", nightly_plan_file, "a JSON plan file (flags override it)");
+  nightly_cmd->add_option("--elector", nightly_electors, "built-in electors, e.g. raft,zab (default raft)");
+  nightly_cmd->add_option("--bug", nightly_bugs, "bugs, none for the correct build, e.g. none,double-vote");
+  nightly_cmd->add_option("--nemesis", nightly_nemeses,
+                          "a nemesis mix, e.g. partition,kill; give it again for another mix")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  nightly_cmd->add_option("--seeds", nightly_seeds, "seeds, e.g. 1-20 or 1,4,9 (default 1-3)");
+  nightly_cmd->add_option("--time", nightly_time, "seconds per run (default 30)")
+      ->check(CLI::PositiveNumber);
+  nightly_cmd->add_option("--nodes", nightly_nodes, "nodes per run (default 5)")->check(CLI::Range(1, 1000));
+  nightly_cmd->add_option("--budget", nightly_budget, "the whole night: 600, 10m, 2h; runs that "
+                                                      "would not end in it are not started")
+      ->capture_default_str();
+  nightly_cmd->add_option("-j,--jobs", nightly.jobs, "runs at once")->capture_default_str()
+      ->check(CLI::Range(1, 64));
+  nightly_cmd->add_option("--store", nightly.store, "run store root (the night goes to "
+                                                    "<store>/nightly/<UTC date>)")
+      ->capture_default_str();
+  nightly_cmd->add_option("--shard", nightly_shard, "I/N: only the I-th of N slices of the matrix");
+  nightly_cmd->footer(
+      "Examples:\n"
+      "  schism nightly --budget 10m --elector raft --bug none,double-vote --seeds 1-4 -j 2\n"
+      "  schism nightly --plan nightly.json --shard 2/4      # one machine of four\n"
+      "  schism merge store/nightly/*-shard-* --out store/nightly/merged");
+  CLI::App* merge_cmd = app.add_subcommand("merge", "join nightly directories (shards) into one");
+  std::vector<std::filesystem::path> merge_dirs;
+  std::filesystem::path merge_out = "store/nightly/merged";
+  merge_cmd->add_option("dirs", merge_dirs, "nightly directories")->required()
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  merge_cmd->add_option("--out", merge_out, "where the joined night goes")->capture_default_str();
+  merge_cmd->footer("Example: schism merge a/nightly/2026-12-01-shard-1-of-2 "
+                    "b/nightly/2026-12-01-shard-2-of-2 --out store/nightly/merged");
   CLI::App* runs_cmd = app.add_subcommand("runs", "the runs a store holds, with their verdicts");
   std::filesystem::path runs_store = "store";
   std::size_t runs_last = 0;
@@ -485,7 +529,7 @@ int main(int argc, char** argv) {
       std::none_of(commands.begin(), commands.end(),
                    [&](const CLI::App* command) { return command->get_name() == argv[1]; })) {
     std::cerr << "schism: unknown command \"" << argv[1]
-              << "\"; use run, replay, shrink, check, conform, list, runs or doctor (see schism --help)\n";
+              << "\"; use run, replay, shrink, nightly, merge, check, conform, list, runs or doctor (see schism --help)\n";
     return kExitUsage;
   }
   try {
@@ -530,6 +574,29 @@ int main(int argc, char** argv) {
       return schism::harness::Conform(conform, std::cout, std::cerr);
     }
     if (*shrink_cmd) return schism::harness::Shrink(shrink, std::cout);
+    if (*nightly_cmd) {
+      if (!nightly_plan_file.empty()) nightly.plan = schism::harness::ReadPlan(nightly_plan_file);
+      if (!nightly_electors.empty()) nightly.plan.electors = SplitList(nightly_electors);
+      if (!nightly_bugs.empty()) nightly.plan.bugs = SplitList(nightly_bugs);
+      if (!nightly_nemeses.empty()) nightly.plan.nemeses = nightly_nemeses;
+      if (!nightly_seeds.empty()) nightly.plan.seeds = schism::harness::ParseSeeds(nightly_seeds);
+      if (nightly_time > 0) nightly.plan.time_s = nightly_time;
+      if (nightly_nodes > 0) nightly.plan.nodes = nightly_nodes;
+      for (const std::string& mix : nightly.plan.nemeses) {
+        // What every run of the mix would refuse is refused before any starts.
+        RunConfig scratch;
+        scratch.nemeses.clear();
+        ParseNemeses(mix, scratch);
+        scratch.time_s = nightly.plan.time_s;
+        scratch.nodes = nightly.plan.nodes;
+        schism::harness::CheckRunConfig(scratch);
+      }
+      nightly.budget_s = schism::harness::ParseDuration(nightly_budget);
+      if (!nightly_shard.empty()) nightly.shard = schism::harness::ParseShard(nightly_shard);
+      nightly.schism = std::filesystem::read_symlink("/proc/self/exe");
+      return schism::harness::Nightly(nightly, std::cout);
+    }
+    if (*merge_cmd) return schism::harness::Merge(merge_dirs, merge_out, std::cout);
     if (*runs_cmd) {
       std::cout << schism::harness::ListRuns(runs_store, runs_last);
       return 0;

@@ -1,0 +1,181 @@
+// A night written out: summary.json, junit.xml and index.html.
+#include <cstdio>
+#include <map>
+#include <sstream>
+
+#include <pugixml.hpp>
+
+#include "harness/errors.h"
+#include "harness/nightly.h"
+
+namespace schism::harness {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+std::string Html(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string Fixed(double value, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, value);
+  return buf;
+}
+
+// "p50 0.006 s, p95 0.112 s; leaderless 3.9 %; 6.0 changes/min", or "" without KPIs.
+std::string KpiText(const json& kpis) {
+  if (!kpis.is_object()) return "";
+  std::string text;
+  const json election = kpis.value("election_s", json::object());
+  if (election.value("count", 0) > 0) {
+    text += "elections p50 " + Fixed(election.value("p50", 0.0), 3) + " s, p95 " +
+            Fixed(election.value("p95", 0.0), 3) + " s; ";
+  }
+  text += "leaderless " + Fixed(kpis.value("leaderless_pct", 0.0), 1) + " %; " +
+          Fixed(kpis.value("leader_changes_per_min", 0.0), 1) + " changes/min";
+  return text;
+}
+
+bool Failed(const NightlyRun& run) { return run.status != "valid" && run.status != "not run"; }
+
+}  // namespace
+
+json SummaryJson(const std::string& title, const std::vector<NightlyRun>& runs) {
+  json list = json::array();
+  for (const NightlyRun& r : runs) {
+    json entry = {{"index", r.cell.index},     {"elector", r.cell.elector},
+                  {"bug", r.cell.bug},         {"nemesis", r.cell.nemesis},
+                  {"seed", r.cell.seed},       {"suite", r.cell.Suite()},
+                  {"status", r.status},        {"run_dir", r.run_dir},
+                  {"reason", r.reason},        {"kpis", r.kpis},
+                  {"exit_code", r.exit_code},  {"wall_s", r.wall_s}};
+    if (Failed(r) && !r.run_dir.empty()) entry["reproduce"] = "schism replay " + r.run_dir;
+    list.push_back(std::move(entry));
+  }
+  return {{"title", title}, {"exit_code", WorstExit(runs)}, {"runs", std::move(list)}};
+}
+
+std::vector<NightlyRun> RunsFromSummary(const json& summary, const std::string& where) {
+  if (!summary.is_object() || !summary.contains("runs") || !summary["runs"].is_array()) {
+    throw UsageError(where + ": not a nightly summary (no \"runs\" list)");
+  }
+  std::vector<NightlyRun> runs;
+  try {
+    for (const json& e : summary["runs"]) {
+      NightlyRun r;
+      r.cell = {e.at("index").get<std::size_t>(), e.at("elector").get<std::string>(),
+                e.at("bug").get<std::string>(), e.at("nemesis").get<std::string>(),
+                e.at("seed").get<std::uint64_t>()};
+      r.status = e.at("status").get<std::string>();
+      r.run_dir = e.value("run_dir", "");
+      r.reason = e.value("reason", "");
+      r.kpis = e.value("kpis", json());
+      r.exit_code = e.value("exit_code", 0);
+      r.wall_s = e.value("wall_s", 0.0);
+      runs.push_back(std::move(r));
+    }
+  } catch (const json::exception& e) {
+    throw UsageError(where + ": a run of the summary is malformed (" + e.what() + ")");
+  }
+  return runs;
+}
+
+std::string NightlyJunit(const std::string& title, const std::vector<NightlyRun>& runs) {
+  pugi::xml_document doc;
+  pugi::xml_node decl = doc.append_child(pugi::node_declaration);
+  decl.append_attribute("version") = "1.0";
+  decl.append_attribute("encoding") = "UTF-8";
+  pugi::xml_node suites = doc.append_child("testsuites");
+  suites.append_attribute("name") = title.c_str();
+  std::map<std::string, pugi::xml_node> by_suite;
+  std::map<std::string, std::map<std::string, int>> counts;
+  for (const NightlyRun& r : runs) {
+    const std::string name = r.cell.Suite();
+    auto [it, fresh] = by_suite.try_emplace(name);
+    if (fresh) {
+      it->second = suites.append_child("testsuite");
+      it->second.append_attribute("name") = name.c_str();
+    }
+    pugi::xml_node test = it->second.append_child("testcase");
+    test.append_attribute("classname") = name.c_str();
+    test.append_attribute("name") = ("seed " + std::to_string(r.cell.seed)).c_str();
+    test.append_attribute("time") = Fixed(r.wall_s, 3).c_str();
+    ++counts[name]["tests"];
+    const std::string detail =
+        r.run_dir.empty() ? r.reason
+                          : r.reason + "\nrun dir: " + r.run_dir + "\nreproduce: schism replay " +
+                                r.run_dir;
+    if (r.status == "invalid") {
+      pugi::xml_node f = test.append_child("failure");
+      f.append_attribute("type") = "invalid";
+      f.append_attribute("message") = r.reason.c_str();
+      f.text() = detail.c_str();
+      ++counts[name]["failures"];
+    } else if (r.status == "unknown" || r.status == "error") {
+      pugi::xml_node f = test.append_child("error");
+      f.append_attribute("type") = r.status.c_str();
+      f.append_attribute("message") = r.reason.c_str();
+      f.text() = detail.c_str();
+      ++counts[name]["errors"];
+    } else if (r.status == "not run") {
+      test.append_child("skipped").append_attribute("message") = "the budget ran out first";
+      ++counts[name]["skipped"];
+    }
+  }
+  for (auto& [name, node] : by_suite) {
+    for (const char* key : {"tests", "failures", "errors", "skipped"}) {
+      node.append_attribute(key) = counts[name][key];
+    }
+  }
+  std::ostringstream out;
+  doc.save(out, "  ");
+  return out.str();
+}
+
+std::string NightlyIndex(const std::string& title, const std::vector<NightlyRun>& runs,
+                         const fs::path& dir) {
+  std::map<std::string, int> tally;
+  for (const NightlyRun& r : runs) ++tally[r.status];
+  std::string out =
+      "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>" + Html(title) +
+      "</title>\n<style>body{font:14px sans-serif;margin:1.5em}table{border-collapse:collapse}"
+      "td,th{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top}"
+      ".valid{background:#dfd}.invalid{background:#fcc}.unknown,.error{background:#fec}"
+      ".notrun{color:#888}code{font-size:12px}</style></head><body>\n<h1>" +
+      Html(title) + "</h1>\n<p>";
+  for (const auto& [status, n] : tally) out += Html(status) + ": " + std::to_string(n) + " &nbsp; ";
+  out += "</p>\n<table id=\"runs\">\n<tr><th>cell</th><th>seed</th><th>verdict</th><th>KPIs</th>"
+         "<th>report</th><th>reason / reproduce</th></tr>\n";
+  for (const NightlyRun& r : runs) {
+    const std::string css = r.status == "not run" ? "notrun" : r.status;
+    out += "<tr class=\"" + css + "\"><td>" + Html(r.cell.Suite()) + "</td><td>" +
+           std::to_string(r.cell.seed) + "</td><td>" + Html(r.status) + "</td><td>" +
+           Html(KpiText(r.kpis)) + "</td><td>";
+    if (!r.run_dir.empty()) {
+      const fs::path report = fs::path(r.run_dir) / "report.html";
+      const std::string link = report.lexically_relative(dir).string();
+      out += "<a href=\"" + Html(link.empty() ? report.string() : link) + "\">report</a>";
+    }
+    out += "</td><td>" + Html(r.reason);
+    if (Failed(r) && !r.run_dir.empty()) {
+      out += "<br><code>schism replay " + Html(r.run_dir) + "</code>";
+    }
+    out += "</td></tr>\n";
+  }
+  out += "</table>\n</body></html>\n";
+  return out;
+}
+
+}  // namespace schism::harness
