@@ -53,10 +53,48 @@ void Write(const fs::path& file, const std::string& text) {
   if (!error.empty()) throw std::runtime_error(error);
 }
 
-void WriteNight(const fs::path& dir, const std::string& title, const std::vector<NightlyRun>& runs) {
-  Write(dir / "summary.json", SummaryJson(title, runs).dump(2) + "\n");
+std::string UtcNow() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// The nights before `dir` beside it (not shards: each holds part of a
+// night), oldest first by when they started.
+std::vector<PastNight> PastNights(const fs::path& dir) {
+  std::vector<std::pair<std::string, PastNight>> found;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir.parent_path(), ec)) {
+    if (entry.path() == dir) continue;
+    std::ifstream in(entry.path() / "summary.json");
+    const json summary = json::parse(in, nullptr, false);
+    if (!summary.is_object() || summary.contains("shard") || !summary.contains("cells")) continue;
+    found.push_back({summary.value("started", ""),
+                     {entry.path().filename().string(), summary["cells"]}});
+  }
+  std::sort(found.begin(), found.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<PastNight> past;
+  for (auto& [started, night] : found) past.push_back(std::move(night));
+  return past;
+}
+
+// Writes the night up in `dir`, its trends against the nights beside it;
+// returns its regressions, one line each.
+std::vector<std::string> WriteNight(const fs::path& dir, const std::string& title,
+                                    const std::vector<NightlyRun>& runs, const std::string& started,
+                                    const std::string& shard) {
+  const json trends = Trends(CellKpis(runs), PastNights(dir));
+  json summary = SummaryJson(title, runs, trends);
+  summary["started"] = started;
+  if (!shard.empty()) summary["shard"] = shard;
+  Write(dir / "summary.json", summary.dump(2) + "\n");
   Write(dir / "junit.xml", NightlyJunit(title, runs));
-  Write(dir / "index.html", NightlyIndex(title, runs, dir));
+  Write(dir / "index.html", NightlyIndex(title, runs, dir, trends));
+  return Regressions(trends);
 }
 
 // 30, 7.5: as a person writes it.
@@ -173,6 +211,7 @@ struct Job {
 int Nightly(const NightlySettings& settings, std::ostream& out) {
   std::vector<std::string> left_out;
   std::vector<NightlyCell> cells = Matrix(settings.plan, &left_out);
+  const std::string started = UtcNow();
   std::string name = UtcDate();
   std::string title = "schism nightly " + name;
   if (settings.shard) {
@@ -261,7 +300,11 @@ int Nightly(const NightlySettings& settings, std::ostream& out) {
   }
   std::sort(done.begin(), done.end(),
             [](const NightlyRun& a, const NightlyRun& b) { return a.cell.index < b.cell.index; });
-  WriteNight(dir, title, done);
+  const std::vector<std::string> regressions = WriteNight(
+      dir, title, done, started,
+      settings.shard ? std::to_string(settings.shard->first) + "/" +
+                           std::to_string(settings.shard->second)
+                     : "");
   std::map<std::string, int> tally;
   for (const NightlyRun& r : done) ++tally[r.status];
   out << "schism: nightly: " << static_cast<int>(elapsed()) << " s;";
@@ -271,6 +314,7 @@ int Nightly(const NightlySettings& settings, std::ostream& out) {
   for (const NightlyRun& r : done) {
     if (r.status == "invalid") out << "reproduce: schism replay " << r.run_dir << "\n";
   }
+  for (const std::string& line : regressions) out << "regression: " << line << "\n";
   if (usage_error) return kExitUsage;
   if (interrupted) return ExitForInterrupt(interrupted);
   return WorstExit(done);
@@ -299,9 +343,10 @@ int Merge(const std::vector<fs::path>& dirs, const fs::path& out_dir, std::ostre
   fs::create_directories(out_dir);
   const fs::path dir = fs::absolute(out_dir);
   const std::string title = "schism nightly, merged from " + std::to_string(dirs.size()) + " parts";
-  WriteNight(dir, title, runs);
+  const std::vector<std::string> regressions = WriteNight(dir, title, runs, UtcNow(), "");
   out << "schism: merge: " << runs.size() << " runs from " << dirs.size() << " parts\nindex: "
       << (dir / "index.html").string() << "\njunit: " << (dir / "junit.xml").string() << "\n";
+  for (const std::string& line : regressions) out << "regression: " << line << "\n";
   return WorstExit(runs);
 }
 

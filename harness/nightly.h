@@ -96,16 +96,43 @@ struct NightlyRun {
 // ended in an error; else 2 if any is unknown or was not run; else 0.
 int WorstExit(const std::vector<NightlyRun>& runs);
 
-// summary.json: {"title", "runs": [...]} (and back).
-nlohmann::json SummaryJson(const std::string& title, const std::vector<NightlyRun>& runs);
+// Each matrix cell's KPIs, the mean over its runs that have them:
+// {suite: {"election_p50_s", "election_p95_s", "leaderless_pct",
+// "changes_per_min", "runs"}} (the elections' when there were any).
+nlohmann::json CellKpis(const std::vector<NightlyRun>& runs);
+
+// An earlier night of the same store: its directory name and CellKpis.
+struct PastNight {
+  std::string name;
+  nlohmann::json cells;
+};
+
+// Each cell's KPIs now against the nights before (`past`, oldest first):
+// {suite: {kpi: {"nights", "values" (the past ones), "now", "baseline" (the
+// median of the last 7 nights that had the cell), "regressed"}}}. Every KPI
+// is worse when higher; a regression is a value over 1.5 x the baseline and
+// over it by more than the KPI's floor (0.1 s for the election p50, 0.2 s
+// for its p95, 2 points of leaderless time, 2 leader changes a minute).
+nlohmann::json Trends(const nlohmann::json& cells, const std::vector<PastNight>& past);
+// One line per regression of `trends`, e.g. "raft bug=none nemesis=partition:
+// election_p95_s now 0.900, against 0.400 (the median of the last 3 nights)".
+std::vector<std::string> Regressions(const nlohmann::json& trends);
+
+// summary.json: {"title", "exit_code", "runs": [...], "cells": CellKpis,
+// "trends"} (and the runs back); a night adds "started" (UTC) and, for a
+// shard, "shard" ("I/N").
+nlohmann::json SummaryJson(const std::string& title, const std::vector<NightlyRun>& runs,
+                           const nlohmann::json& trends = nlohmann::json::object());
 std::vector<NightlyRun> RunsFromSummary(const nlohmann::json& summary, const std::string& where);
 // junit.xml: one testsuite per matrix cell, one testcase per seed; an invalid
 // run is a failure, an unknown run or an error an error, a run not run skipped.
 std::string NightlyJunit(const std::string& title, const std::vector<NightlyRun>& runs);
-// index.html: every run with its verdict, KPIs, report link and, for a failed
-// run, its replay command. Run dirs are linked relative to `dir`.
+// index.html: each cell's KPI trends (small charts, regressions marked),
+// then every run with its verdict, KPIs, report link and, for a failed run,
+// its replay command. Run dirs are linked relative to `dir`.
 std::string NightlyIndex(const std::string& title, const std::vector<NightlyRun>& runs,
-                         const std::filesystem::path& dir);
+                         const std::filesystem::path& dir,
+                         const nlohmann::json& trends = nlohmann::json::object());
 
 struct NightlySettings {
   NightlyPlan plan;

@@ -1,4 +1,5 @@
 // A night written out: summary.json, junit.xml and index.html.
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <sstream>
@@ -48,11 +49,70 @@ std::string KpiText(const json& kpis) {
   return text;
 }
 
+// A small line chart of the past nights' values and tonight's (the last
+// point, red when it is a regression).
+std::string Sparkline(const json& entry) {
+  std::vector<double> values;
+  for (const json& v : entry["values"]) values.push_back(v.get<double>());
+  values.push_back(entry["now"].get<double>());
+  const double top = std::max(*std::max_element(values.begin(), values.end()), 1e-9);
+  constexpr double kWidth = 120, kHeight = 28, kPad = 3;
+  const double step = values.size() > 1 ? (kWidth - 2 * kPad) / static_cast<double>(values.size() - 1) : 0;
+  std::string points;
+  double x = kPad, y = 0;
+  for (double v : values) {
+    y = kHeight - kPad - (kHeight - 2 * kPad) * v / top;
+    points += Fixed(x, 1) + "," + Fixed(y, 1) + " ";
+    x += step;
+  }
+  x -= step;
+  const bool regressed = entry.value("regressed", false);
+  return "<svg class=\"spark\" width=\"120\" height=\"28\"><polyline fill=\"none\" "
+         "stroke=\"#47a\" points=\"" + points + "\"/><circle cx=\"" + Fixed(x, 1) + "\" cy=\"" +
+         Fixed(y, 1) + "\" r=\"3\" fill=\"" + (regressed ? "#c00" : "#47a") + "\"/></svg>";
+}
+
+// One row per matrix cell, one chart per KPI, regressions marked.
+std::string TrendsHtml(const json& trends) {
+  if (!trends.is_object() || trends.empty()) return "";
+  static const char* kKpis[][2] = {{"election_p50_s", "election p50 (s)"},
+                                   {"election_p95_s", "election p95 (s)"},
+                                   {"leaderless_pct", "leaderless (%)"},
+                                   {"changes_per_min", "leader changes/min"}};
+  std::string out = "<h2>Trends</h2>\n<table id=\"trends\">\n<tr><th>cell</th>";
+  for (const auto& kpi : kKpis) out += std::string("<th>") + kpi[1] + "</th>";
+  out += "</tr>\n";
+  for (const auto& [suite, cell] : trends.items()) {
+    out += "<tr><td>" + Html(suite) + "</td>";
+    for (const auto& kpi : kKpis) {
+      if (!cell.contains(kpi[0])) {
+        out += "<td></td>";
+        continue;
+      }
+      const json& e = cell[kpi[0]];
+      const bool regressed = e.value("regressed", false);
+      out += std::string("<td") + (regressed ? " class=\"regressed\"" : "") + ">" + Sparkline(e) +
+             "<br>" + Fixed(e["now"].get<double>(), 3);
+      if (e.contains("baseline")) {
+        out += " (median " + Fixed(e["baseline"].get<double>(), 3) + " over " +
+               std::to_string(e["values"].size()) + " night(s))";
+      } else {
+        out += " (first night)";
+      }
+      if (regressed) out += " <b>regression</b>";
+      out += "</td>";
+    }
+    out += "</tr>\n";
+  }
+  return out + "</table>\n";
+}
+
 bool Failed(const NightlyRun& run) { return run.status != "valid" && run.status != "not run"; }
 
 }  // namespace
 
-json SummaryJson(const std::string& title, const std::vector<NightlyRun>& runs) {
+json SummaryJson(const std::string& title, const std::vector<NightlyRun>& runs,
+                 const json& trends) {
   json list = json::array();
   for (const NightlyRun& r : runs) {
     json entry = {{"index", r.cell.index},     {"elector", r.cell.elector},
@@ -64,7 +124,11 @@ json SummaryJson(const std::string& title, const std::vector<NightlyRun>& runs) 
     if (Failed(r) && !r.run_dir.empty()) entry["reproduce"] = "schism replay " + r.run_dir;
     list.push_back(std::move(entry));
   }
-  return {{"title", title}, {"exit_code", WorstExit(runs)}, {"runs", std::move(list)}};
+  return {{"title", title},
+          {"exit_code", WorstExit(runs)},
+          {"runs", std::move(list)},
+          {"cells", CellKpis(runs)},
+          {"trends", trends}};
 }
 
 std::vector<NightlyRun> RunsFromSummary(const json& summary, const std::string& where) {
@@ -145,7 +209,7 @@ std::string NightlyJunit(const std::string& title, const std::vector<NightlyRun>
 }
 
 std::string NightlyIndex(const std::string& title, const std::vector<NightlyRun>& runs,
-                         const fs::path& dir) {
+                         const fs::path& dir, const json& trends) {
   std::map<std::string, int> tally;
   for (const NightlyRun& r : runs) ++tally[r.status];
   std::string out =
@@ -153,10 +217,10 @@ std::string NightlyIndex(const std::string& title, const std::vector<NightlyRun>
       "</title>\n<style>body{font:14px sans-serif;margin:1.5em}table{border-collapse:collapse}"
       "td,th{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top}"
       ".valid{background:#dfd}.invalid{background:#fcc}.unknown,.error{background:#fec}"
-      ".notrun{color:#888}code{font-size:12px}</style></head><body>\n<h1>" +
+      ".notrun{color:#888}.regressed{background:#fcc}code{font-size:12px}</style></head><body>\n<h1>" +
       Html(title) + "</h1>\n<p>";
   for (const auto& [status, n] : tally) out += Html(status) + ": " + std::to_string(n) + " &nbsp; ";
-  out += "</p>\n<table id=\"runs\">\n<tr><th>cell</th><th>seed</th><th>verdict</th><th>KPIs</th>"
+  out += "</p>\n" + TrendsHtml(trends) + "<h2>Runs</h2>\n<table id=\"runs\">\n<tr><th>cell</th><th>seed</th><th>verdict</th><th>KPIs</th>"
          "<th>report</th><th>reason / reproduce</th></tr>\n";
   for (const NightlyRun& r : runs) {
     const std::string css = r.status == "not run" ? "notrun" : r.status;

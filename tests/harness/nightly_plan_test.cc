@@ -161,3 +161,57 @@ TEST(NightlyReport, SummaryReadsBackAndTheIndexLinksReportsAndEscapes) {
 
 }  // namespace
 }  // namespace schism::harness
+
+namespace schism::harness {
+namespace {
+
+NightlyRun WithKpis(std::uint64_t seed, double p95, double leaderless) {
+  NightlyRun r;
+  r.cell = {0, "raft", "none", "partition", seed};
+  r.status = "valid";
+  r.kpis = {{"leaderless_pct", leaderless}, {"leader_changes_per_min", 6.0},
+            {"election_s", {{"count", 3}, {"p50", 0.01}, {"p95", p95}}}};
+  return r;
+}
+
+TEST(NightlyTrends, CellsAverageTheirRunsKpis) {
+  const json cells = CellKpis({WithKpis(1, 0.2, 4.0), WithKpis(2, 0.4, 6.0)});
+  const json& cell = cells["raft bug=none nemesis=partition"];
+  EXPECT_DOUBLE_EQ(cell["election_p95_s"].get<double>(), 0.3);
+  EXPECT_DOUBLE_EQ(cell["leaderless_pct"].get<double>(), 5.0);
+  EXPECT_EQ(cell["runs"], 2);
+}
+
+TEST(NightlyTrends, ARiseOverTheMedianOfPastNightsIsARegression) {
+  std::vector<PastNight> past;
+  for (double p95 : {0.30, 0.40, 0.35}) {
+    past.push_back({"night-" + std::to_string(past.size()), CellKpis({WithKpis(1, p95, 5.0)})});
+  }
+  // p95 0.9 against a median of 0.35: 2.6 times it and 0.55 s more; leaderless
+  // 6 % against 5 %: under 1.5 times, no regression.
+  const json trends = Trends(CellKpis({WithKpis(1, 0.9, 6.0)}), past);
+  const json& cell = trends["raft bug=none nemesis=partition"];
+  EXPECT_EQ(cell["election_p95_s"]["regressed"], true);
+  EXPECT_DOUBLE_EQ(cell["election_p95_s"]["baseline"].get<double>(), 0.35);
+  EXPECT_EQ(cell["election_p95_s"]["nights"], (json{"night-0", "night-1", "night-2"}));
+  EXPECT_EQ(cell["leaderless_pct"]["regressed"], false);
+  // The p50 stayed where it was.
+  EXPECT_EQ(cell["election_p50_s"]["regressed"], false);
+  EXPECT_EQ(Regressions(trends),
+            (std::vector<std::string>{"raft bug=none nemesis=partition: election_p95_s now 0.900, "
+                                      "against 0.350 (the median of the last 3 nights)"}));
+  const std::string html = NightlyIndex("night", {WithKpis(1, 0.9, 6.0)}, "/s", trends);
+  EXPECT_NE(html.find("<table id=\"trends\">"), std::string::npos);
+  EXPECT_NE(html.find("0.900 (median 0.350 over 3 night(s)) <b>regression</b>"), std::string::npos)
+      << html;
+  EXPECT_NE(html.find("fill=\"#c00\""), std::string::npos);
+}
+
+TEST(NightlyTrends, TheFirstNightHasNoBaseline) {
+  const json trends = Trends(CellKpis({WithKpis(1, 0.9, 6.0)}), {});
+  EXPECT_FALSE(trends["raft bug=none nemesis=partition"]["election_p95_s"].contains("baseline"));
+  EXPECT_TRUE(Regressions(trends).empty());
+}
+
+}  // namespace
+}  // namespace schism::harness
