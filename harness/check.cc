@@ -13,6 +13,7 @@
 #include "checkers/report.h"
 #include "harness/errors.h"
 #include "harness/report_html.h"
+#include "histories/atomic_file.h"
 #include "histories/reader.h"
 
 namespace schism::harness {
@@ -96,6 +97,11 @@ std::vector<std::string> RecordedCheckers(const nlohmann::json& checks) {
   return names;
 }
 
+// Events before and after a piece of evidence that its report shows with it,
+// and for how many pieces.
+constexpr std::uint64_t kContextEvents = 2;
+constexpr std::size_t kReportedEvidence = 200;
+
 // The lines of `history` whose "i" is in `wanted`, by "i". A second pass over
 // the file, reading only the "i" of each line, so it costs little.
 std::map<std::uint64_t, std::string> EventLines(const std::filesystem::path& history,
@@ -175,7 +181,20 @@ CheckOutcome CheckHistory(const std::filesystem::path& path, const CheckSettings
   out.warnings = run_end.warnings();
   std::set<std::uint64_t> evidence;
   for (const auto& v : out.verdicts) evidence.insert(v.evidence.begin(), v.evidence.end());
-  out.evidence_events = EventLines(history, evidence);
+  // The report shows each piece of evidence with the events just before and
+  // after it (for the first kReportedEvidence pieces).
+  std::set<std::uint64_t> wanted = evidence;
+  std::size_t with_context = 0;
+  for (std::uint64_t i : evidence) {
+    if (++with_context > kReportedEvidence) break;
+    for (std::uint64_t k = i >= kContextEvents ? i - kContextEvents : 0; k <= i + kContextEvents; ++k) {
+      wanted.insert(k);
+    }
+  }
+  std::map<std::uint64_t, std::string> lines = EventLines(history, wanted);
+  for (std::uint64_t i : evidence) {
+    if (auto it = lines.find(i); it != lines.end()) out.evidence_events.emplace(i, it->second);
+  }
   out.ended_at_s = run_end.last_time();
   out.overall = checkers::Validity::kValid;
   for (const auto& v : out.verdicts) out.overall = checkers::Merge(out.overall, v.valid);
@@ -186,7 +205,7 @@ CheckOutcome CheckHistory(const std::filesystem::path& path, const CheckSettings
     std::string title = settings.title;
     if (out.interrupted) title += " (interrupted at " + Seconds(out.ended_at_s) + " s)";
     if (out.partial) title += " (partial: the history ends at " + Seconds(out.ended_at_s) + " s)";
-    out.html = report.Render(title, out.verdicts, out.overall, out.evidence_events, out.warnings);
+    out.html = report.Render(title, out.verdicts, out.overall, lines, out.warnings);
   }
   return out;
 }
@@ -217,6 +236,26 @@ void WriteReports(const RunDir& dir, const CheckOutcome& outcome, const std::str
                           : "";
   dir.WriteFile("junit.xml", checkers::JUnitXml(outcome.verdicts, suite, seconds, interrupted));
   dir.WriteFile("report.html", outcome.html);
+}
+
+std::filesystem::path RegenerateReport(const std::filesystem::path& run_dir) {
+  if (!std::filesystem::is_directory(run_dir) ||
+      !std::filesystem::exists(run_dir / "history.jsonl")) {
+    throw UsageError(run_dir.string() + ": not a run dir (it has no history.jsonl)");
+  }
+  CheckSettings settings;
+  std::ifstream config_in(run_dir / "config.json");
+  const nlohmann::json config = nlohmann::json::parse(config_in, nullptr, false);
+  settings.title = run_dir.filename().string();
+  if (config.is_object() && config.contains("test") && config.contains("seed")) {
+    settings.title = config["test"].get<std::string>() + ", seed " + config["seed"].dump();
+  }
+  const CheckOutcome outcome = CheckHistory(run_dir, settings);
+  const std::filesystem::path report = run_dir / "report.html";
+  const std::string error =
+      histories::WriteFileAtomically(report, outcome.html, histories::Durability::kFile);
+  if (!error.empty()) throw std::runtime_error(error);
+  return report;
 }
 
 }  // namespace schism::harness

@@ -76,6 +76,12 @@ nlohmann::json ResultsFor(const CheckOutcome& outcome);
 void WriteReports(const RunDir& dir, const CheckOutcome& outcome, const std::string& suite,
                   double seconds);
 
+// `schism report`: renders `run_dir`'s report.html again from its history,
+// with the options and checkers the run recorded (a report from an older
+// schism gets today's page), and returns its path. Throws UsageError when
+// `run_dir` is not a run dir (no history.jsonl), or as CheckHistory does.
+std::filesystem::path RegenerateReport(const std::filesystem::path& run_dir);
+
 // The exit code for a verdict (DESIGN.md §4).
 int ExitCodeFor(checkers::Validity v);
 

@@ -473,6 +473,11 @@ int main(int argc, char** argv) {
   merge_cmd->add_option("--out", merge_out, "where the joined night goes")->capture_default_str();
   merge_cmd->footer("Example: schism merge a/nightly/2026-12-01-shard-1-of-2 "
                     "b/nightly/2026-12-01-shard-2-of-2 --out store/nightly/merged");
+  CLI::App* report_cmd =
+      app.add_subcommand("report", "render a run's report.html again from its history");
+  std::filesystem::path report_dir;
+  report_cmd->add_option("run", report_dir, "a run dir")->required();
+  report_cmd->footer("Example: schism report store/latest");
   CLI::App* runs_cmd = app.add_subcommand("runs", "the runs a store holds, with their verdicts");
   std::filesystem::path runs_store = "store";
   std::size_t runs_last = 0;
@@ -529,7 +534,7 @@ int main(int argc, char** argv) {
       std::none_of(commands.begin(), commands.end(),
                    [&](const CLI::App* command) { return command->get_name() == argv[1]; })) {
     std::cerr << "schism: unknown command \"" << argv[1]
-              << "\"; use run, replay, shrink, nightly, merge, check, conform, list, runs or doctor (see schism --help)\n";
+              << "\"; use run, replay, shrink, nightly, merge, check, report, conform, list, runs or doctor (see schism --help)\n";
     return kExitUsage;
   }
   try {
@@ -597,6 +602,11 @@ int main(int argc, char** argv) {
       return schism::harness::Nightly(nightly, std::cout);
     }
     if (*merge_cmd) return schism::harness::Merge(merge_dirs, merge_out, std::cout);
+    if (*report_cmd) {
+      const std::filesystem::path report = schism::harness::RegenerateReport(report_dir);
+      std::cout << "report: " << report.string() << "\n";
+      return 0;
+    }
     if (*runs_cmd) {
       std::cout << schism::harness::ListRuns(runs_store, runs_last);
       return 0;

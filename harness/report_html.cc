@@ -222,7 +222,7 @@ void HtmlReport::Observe(const Event& e) {
         if (!e.node.empty()) label += " " + e.node;
         open_bands_[key] = bands_.size();
         band_of_start_[e.index] = bands_.size();
-        bands_.push_back({e.time, -1, label, Parameters(d)});
+        bands_.push_back({e.time, -1, label, Parameters(d), e.f});
       } else if (phase == "end" && open_bands_.count(key)) {
         bands_[open_bands_[key]].end = e.time;
         open_bands_.erase(key);

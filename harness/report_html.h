@@ -46,7 +46,9 @@ class HtmlReport {
   // appends "(interrupted at T s)" to an interrupted run's). `evidence` maps a
   // history "i" to that event's JSON line as it appears in history.jsonl, for
   // every "i" any verdict names as evidence; an "i" without a line (or with a
-  // line that is not JSON) is listed alone and not drawn on the timeline.
+  // line that is not JSON) is listed alone and not drawn on the timeline. It
+  // may also hold the events around each piece of evidence (i-2 .. i+2),
+  // which the evidence list shows with it, dimmed.
   // `warnings` (how the nodes kept the contract) are listed under the settings.
   std::string Render(const std::string& title, const std::vector<checkers::Verdict>& verdicts,
                      checkers::Validity overall,
@@ -64,6 +66,7 @@ class HtmlReport {
     double start = 0, end = -1;  // end < 0: still open
     std::string label;           // e.g. "partition halves", "kill n3"
     std::string detail;          // the op's parameters, for the hover, cut short
+    std::string kind;            // the fault kind ("partition"): its colour
   };
 
   // Render's parts (report_html_render.cc): where everything on the timeline

@@ -76,6 +76,20 @@ const char* Colour(const std::string& kind) {
   return "#30363d";  // down
 }
 
+// A fault band's colour, by fault kind; a kind without one of its own gets
+// the last.
+const char* FaultColour(const std::string& kind) {
+  static const std::pair<const char*, const char*> kColours[] = {
+      {"partition", "#fd8c73"}, {"flap", "#e16f24"},   {"kill", "#8a4600"},
+      {"term", "#6e7781"},      {"pause", "#8250df"},  {"loss", "#bf8700"},
+      {"delay", "#0969da"},     {"duplicate", "#1b7c83"}, {"bandwidth", "#4d2d00"},
+      {"clock", "#bf3989"}};
+  for (const auto& [name, colour] : kColours) {
+    if (kind == name) return colour;
+  }
+  return "#953800";
+}
+
 // The tick step: 1, 2 or 5 times a power of ten up to 10 s, then divisors
 // and multiples of a minute, so that the axis has 6 to 15 steps.
 double TickStep(double span) {
@@ -198,6 +212,11 @@ const char kStyle[] =
     ".axis{position:sticky;top:0;z-index:1;background:#fff;border-bottom:1px solid #8c959f}"
     "rect[data-tip]:hover{stroke:#1f2328;stroke-width:1.5}"
     ".evidence code{overflow-wrap:anywhere}.missing{color:#656d76;font-style:italic}"
+    ".kpis{display:flex;flex-wrap:wrap;gap:8px 28px}.kpi{font-size:12px}"
+    ".ctx{display:block;color:#656d76}.ctx.self{color:#cf222e}summary{cursor:pointer;color:#656d76}"
+    ".evidence tr:target{background:#fff8c5}"
+    ".zoombar{margin:0 0 6px;color:#656d76}.zoombar button{font:inherit;padding:1px 8px}"
+    ".tl.zoomed .plot{overflow:hidden}.tl.zoomed .ln{cursor:grab}"
     "#tip{position:fixed;display:none;pointer-events:none;z-index:2;max-width:80ch;"
     "background:#1f2328;color:#fff;padding:5px 8px;border-radius:4px;white-space:pre-wrap;"
     "font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}";
@@ -215,6 +234,119 @@ const char kScript[] =
     "if(y+tip.offsetHeight>innerHeight-4)y=Math.max(4,e.clientY-12-tip.offsetHeight);"
     "tip.style.left=x+'px';tip.style.top=y+'px';});"
     "document.addEventListener('mouseleave',function(){tip.style.display='none';});})();";
+
+// Zoom and pan on the time axis. Every x of the plots is a percentage of the
+// whole run; a window [a, b] (percent of the run) maps x to (x - a) * 100 /
+// (b - a). The ticks (class tk) are drawn again for the window.
+const char kZoomScript[] =
+    "(function(){var tl=document.querySelector('.tl');if(!tl)return;"
+    "var span=+tl.getAttribute('data-span'),NS='http://www.w3.org/2000/svg';"
+    "var ax=tl.querySelector('svg.ax'),lanes=[].slice.call(tl.querySelectorAll('svg.ln'));"
+    "var els=[];[].slice.call(tl.querySelectorAll('svg.plot *')).forEach(function(e){"
+    "if(e.classList.contains('tk'))return;['x','x1','x2','cx','width'].forEach(function(n){"
+    "var v=e.getAttribute(n);if(v&&v.charAt(v.length-1)=='%')els.push([e,n,parseFloat(v)]);});});"
+    "var a=0,b=100,win=document.getElementById('window');"
+    "function step(s){var c=[.01,.02,.05,.1,.2,.5,1,2,5,10,20,30,60,120,300,600,1200,1800,3600];"
+    "for(var i=0;i<c.length;i++)if(s/c[i]<=15)return c[i];var t=7200;while(s/t>15)t*=2;return t;}"
+    "function el(p,n,at,txt){var e=document.createElementNS(NS,n);for(var k in at)e.setAttribute(k,at[k]);"
+    "e.setAttribute('class',n=='text'?'tick tk':'tk');if(txt)e.textContent=txt;p.appendChild(e);}"
+    "function ticks(k){[].slice.call(tl.querySelectorAll('.tk')).forEach(function(e){e.remove();});"
+    "var t0=a*span/100,t1=b*span/100,st=step(t1-t0);"
+    "for(var t=Math.ceil(t0/st-1e-9)*st;t<=t1+1e-9;t+=st){var p=(t/span*100-a)*k,x=p.toFixed(3)+'%';"
+    "el(ax,'line',{x1:x,x2:x,y1:35,y2:42,stroke:'#57606a'});"
+    "el(ax,'text',{x:x,y:31,'text-anchor':p<2?'start':p>98?'end':'middle'},(+t.toFixed(3))+' s');"
+    "lanes.forEach(function(l){var g=document.createElementNS(NS,'line');"
+    "g.setAttribute('class','tk');g.setAttribute('x1',x);g.setAttribute('x2',x);g.setAttribute('y1',0);"
+    "g.setAttribute('y2',l.getAttribute('height'));g.setAttribute('stroke','#eaeef2');"
+    "l.insertBefore(g,l.firstChild.nextSibling);});}}"
+    "function apply(){var k=100/(b-a);els.forEach(function(r){r[0].setAttribute(r[1],"
+    "(r[1]=='width'?r[2]*k:(r[2]-a)*k).toFixed(3)+'%');});"
+    "tl.classList.toggle('zoomed',b-a<99.99);ticks(k);"
+    "var f=function(v){return (+(v*span/100).toFixed(2))};win.textContent=f(a)+'\u2013'+f(b)+' s';"
+    "if(history.replaceState)history.replaceState(null,'',b-a<99.99?'#t='+f(a)+'-'+f(b):location.pathname);}"
+    "function set(na,w){w=Math.min(100,Math.max(100*0.05/Math.max(span,0.05),w));"
+    "a=Math.min(Math.max(0,na),100-w);b=a+w;apply();}"
+    "function zoom(f,c){var w=(b-a)*f;set(c-(c-a)*f,w);}"
+    "document.querySelector('.zoombar').addEventListener('click',function(e){"
+    "var z=e.target.getAttribute('data-zoom');if(z=='in')zoom(0.5,(a+b)/2);"
+    "if(z=='out')zoom(2,(a+b)/2);if(z=='fit')set(0,100);});"
+    "function at(e){var r=lanes[0].getBoundingClientRect();"
+    "return a+(e.clientX-r.left)/r.width*(b-a);}"
+    "tl.addEventListener('wheel',function(e){if(!e.ctrlKey&&!e.metaKey)return;e.preventDefault();"
+    "zoom(e.deltaY>0?1.25:0.8,at(e));},{passive:false});"
+    "var drag=null;tl.addEventListener('mousedown',function(e){if(b-a>=99.99||e.button)return;"
+    "drag={x:e.clientX,a:a,w:lanes[0].getBoundingClientRect().width};e.preventDefault();});"
+    "addEventListener('mousemove',function(e){if(!drag)return;"
+    "set(drag.a-(e.clientX-drag.x)/drag.w*(b-a),b-a);});"
+    "addEventListener('mouseup',function(){drag=null;});"
+    "var m=/#t=([0-9.]+)-([0-9.]+)/.exec(location.hash);"
+    "if(m&&+m[2]>+m[1])set(+m[1]/span*100,(+m[2]-+m[1])/span*100);})();";
+
+// One small bar chart: a row per (label, value, text), bars scaled to the
+// largest value (or to `scale` when it is set, e.g. 100 for a percentage).
+struct Bar {
+  std::string label;
+  double value;
+  std::string text;
+};
+void BarChart(std::ostream& o, const std::string& title, const std::vector<Bar>& bars,
+              double scale = 0) {
+  if (bars.empty()) return;
+  double top = scale;
+  for (const Bar& b : bars) top = std::max(top, b.value);
+  if (!(top > 0)) top = 1;
+  constexpr double kLabelW = 110, kBarW = 160, kRow = 18;
+  const double height = kRow * static_cast<double>(bars.size()) + 20;
+  o << "<svg class=\"kpi\" width=\"" << kLabelW + kBarW + 90 << "\" height=\"" << Num(height)
+    << "\" xmlns=\"http://www.w3.org/2000/svg\"><text x=\"0\" y=\"12\" font-weight=\"600\">"
+    << Escape(title) << "</text>";
+  double y = 20;
+  for (const Bar& b : bars) {
+    const double w = std::max(1.0, kBarW * b.value / top);
+    o << "<text x=\"0\" y=\"" << Num(y + 12) << "\" fill=\"#656d76\">" << Escape(b.label)
+      << "</text><rect x=\"" << kLabelW << "\" y=\"" << Num(y + 3) << "\" width=\"" << Num(w)
+      << "\" height=\"11\" fill=\"#1f6feb\"/><text x=\"" << Num(kLabelW + w + 5) << "\" y=\""
+      << Num(y + 12) << "\">" << Escape(b.text) << "</text>";
+    y += kRow;
+  }
+  o << "</svg>";
+}
+
+double Number(const nlohmann::json& object, const char* key) {
+  const auto it = object.find(key);
+  return it != object.end() && it->is_number() ? it->get<double>() : 0.0;
+}
+
+// The kpis checker's figures as small charts: election times, the leaderless
+// share, and what ended each leadership.
+void RenderKpis(std::ostream& o, const std::vector<checkers::Verdict>& verdicts) {
+  const auto kpis = std::find_if(verdicts.begin(), verdicts.end(),
+                                 [](const checkers::Verdict& v) { return v.checker == "kpis"; });
+  if (kpis == verdicts.end() || !kpis->details.is_object()) return;
+  const nlohmann::json& d = kpis->details;
+  o << "<h2>KPIs</h2><div class=\"kpis\">";
+  const nlohmann::json election = d.value("election_s", nlohmann::json::object());
+  if (Number(election, "count") > 0) {
+    std::vector<Bar> bars;
+    for (const char* key : {"p50", "p95", "max"}) {
+      bars.push_back({std::string("election ") + key, Number(election, key),
+                      Format("%.3f s", Number(election, key))});
+    }
+    BarChart(o, Format("%.0f election(s)", Number(election, "count")), bars);
+  }
+  const double leaderless = Number(d, "leaderless_pct");
+  BarChart(o, Format("leader changes: %.1f a minute", Number(d, "leader_changes_per_min")),
+           {{"leaderless", leaderless, Format("%.1f %% of the run", leaderless)}}, 100);
+  const nlohmann::json losses = d.value("losses", nlohmann::json::object());
+  std::vector<Bar> ends;
+  for (const auto& [cause, count] : losses.items()) {
+    if (count.is_number() && count.get<double>() > 0) {
+      ends.push_back({cause, count.get<double>(), Format("%.0f", count.get<double>())});
+    }
+  }
+  BarChart(o, "leaderships ended by", ends);
+  o << "</div>";
+}
 
 }  // namespace
 
@@ -290,7 +422,7 @@ HtmlReport::Layout HtmlReport::Plan(const std::vector<checkers::Verdict>& verdic
 
 void HtmlReport::RenderAxis(std::ostream& o, const Layout& l) const {
   OpenRow(o, "row axis", kAxisH);
-  o << "<text x=\"4\" y=\"31\" fill=\"#656d76\">node</text></svg><svg class=\"plot\" width=\"100%\""
+  o << "<text x=\"4\" y=\"31\" fill=\"#656d76\">node</text></svg><svg class=\"plot ax\" width=\"100%\""
     << " height=\"" << kAxisH << "\" xmlns=\"http://www.w3.org/2000/svg\">";
   if (final_heal_ >= 0) {
     const double from = l.x(final_heal_), to = l.x(l.quiet_end);
@@ -324,8 +456,8 @@ void HtmlReport::RenderAxis(std::ostream& o, const Layout& l) const {
   }
   for (int k = 0; k * l.step <= l.span + 1e-9; ++k) {
     const double tx = l.x(k * l.step);
-    o << "<line x1=\"" << Pct(tx) << "\" x2=\"" << Pct(tx) << "\" y1=\"35\" y2=\"" << kAxisH
-      << "\" stroke=\"#57606a\"/><text class=\"tick\" x=\"" << Pct(tx)
+    o << "<line class=\"tk\" x1=\"" << Pct(tx) << "\" x2=\"" << Pct(tx) << "\" y1=\"35\" y2=\"" << kAxisH
+      << "\" stroke=\"#57606a\"/><text class=\"tick tk\" x=\"" << Pct(tx)
       << "\" y=\"31\" text-anchor=\"middle\">" << Format("%g", k * l.step) << " s</text>";
   }
   o << "</svg></div>";
@@ -344,12 +476,14 @@ void HtmlReport::RenderLanes(std::ostream& o, const Layout& l) const {
     lane_y[node] = l.top + l.lane_h * (static_cast<double>(row) + 0.5);
     o << "<text x=\"4\" y=\"" << Num(lane_y[node] + 4) << "\">" << Escape(node) << "</text>";
   }
-  o << "</svg><svg class=\"plot\" width=\"100%\" height=\"" << Num(l.height)
+  o << "</svg><svg class=\"plot ln\" width=\"100%\" height=\"" << Num(l.height)
     << "\" xmlns=\"http://www.w3.org/2000/svg\"><defs><pattern id=\"flapping\" width=\"6\" "
        "height=\"6\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\"><rect "
        "width=\"3\" height=\"6\" fill=\"#1f6feb\"/><rect x=\"3\" width=\"3\" height=\"6\" "
        "fill=\"#e3b341\"/></pattern></defs>";
-  for (int k = 0; k * l.step <= l.span + 1e-9; ++k) vline(l.x(k * l.step), 0, "stroke=\"#eaeef2\"");
+  for (int k = 0; k * l.step <= l.span + 1e-9; ++k) {
+    vline(l.x(k * l.step), 0, "class=\"tk\" stroke=\"#eaeef2\"");
+  }
   if (final_heal_ >= 0) {
     o << "<rect x=\"" << Pct(l.x(final_heal_)) << "\" y=\"0\" width=\""
       << Pct(std::max(0.1, l.x(l.quiet_end) - l.x(final_heal_))) << "\" height=\"" << Num(l.height)
@@ -363,7 +497,8 @@ void HtmlReport::RenderLanes(std::ostream& o, const Layout& l) const {
     const double y = l.band_row[k] < 0 ? l.top : l.band_top + kRowH * l.band_row[k];
     o << "<rect x=\"" << Pct(l.x(b.start)) << "\" y=\"" << Num(y) << "\" width=\""
       << Pct(std::max(0.1, l.x(end) - l.x(b.start))) << "\" height=\"" << Num(l.height - y)
-      << "\" fill=\"#fd8c73\" fill-opacity=\"0.18\" data-tip=\"" << Escape(tip) << "\"/>";
+      << "\" fill=\"" << FaultColour(b.kind) << "\" fill-opacity=\"0.18\" class=\"band\" data-kind=\""
+      << Escape(b.kind) << "\" data-tip=\"" << Escape(tip) << "\"/>";
     if (l.band_row[k] >= 0) {
       o << "<text " << LabelAt(l.x(b.start), b.label) << " y=\"" << Num(y + 12)
         << "\" fill=\"#953800\" data-tip=\"" << Escape(tip) << "\">" << Escape(b.label)
@@ -449,6 +584,7 @@ std::string HtmlReport::Render(const std::string& title,
     o << "</td></tr>";
   }
   o << "</table>";
+  RenderKpis(o, verdicts);
 
   o << "<h2>Timeline</h2><p class=\"legend\">";
   for (const char* kind : {"leader", "candidate", "follower", "paused", "down"}) {
@@ -463,8 +599,13 @@ std::string HtmlReport::Render(const std::string& title,
          "#e3b341 3px 6px)\"></span>flapping (role changes too brief to draw)";
   }
   // Only what this page shows, so that nothing in the legend is looked for in vain.
-  if (!bands_.empty()) {
-    o << "<span class=\"sw\" style=\"background:#fd8c73;opacity:.45\"></span>nemesis fault";
+  std::vector<std::string> kinds;  // the fault kinds on the page, in order of appearance
+  for (const Band& b : bands_) {
+    if (std::find(kinds.begin(), kinds.end(), b.kind) == kinds.end()) kinds.push_back(b.kind);
+  }
+  for (const std::string& kind : kinds) {
+    o << "<span class=\"sw fault\" style=\"background:" << FaultColour(kind)
+      << ";opacity:.45\"></span>" << Escape(kind);
   }
   if (final_heal_ >= 0) {
     o << "<span class=\"sw\" style=\"background:#2da44e;opacity:.3\"></span>quiet period";
@@ -472,7 +613,14 @@ std::string HtmlReport::Render(const std::string& title,
   if (!layout.marks.empty()) {
     o << "<span class=\"sw\" style=\"background:#cf222e;width:3px\"></span>evidence";
   }
-  o << " &nbsp;·&nbsp; hover for details</p><div class=\"tl\">";
+  o << " &nbsp;·&nbsp; hover for details</p>"
+    << "<p class=\"zoombar\"><button type=\"button\" data-zoom=\"in\">zoom in</button> "
+       "<button type=\"button\" data-zoom=\"out\">zoom out</button> "
+       "<button type=\"button\" data-zoom=\"fit\">whole run</button> <span id=\"window\">0–"
+    << Format("%g", layout.span)
+    << " s</span> &nbsp;·&nbsp; ctrl+wheel zooms where the pointer is, dragging moves along; the "
+       "address keeps the window (#t=FROM-TO)</p><div class=\"tl\" data-span=\""
+    << Format("%.6f", layout.span) << "\">";
   RenderAxis(o, layout);
   RenderLanes(o, layout);
   o << "</div>";
@@ -489,11 +637,20 @@ std::string HtmlReport::Render(const std::string& title,
       } else {
         o << "<code>" << Escape(Cut(*e.line)) << "</code>";
       }
+      // The events around it, as the history has them.
+      std::string around;
+      for (std::uint64_t k = e.i >= 2 ? e.i - 2 : 0; k <= e.i + 2; ++k) {
+        const auto it = evidence.find(k);
+        if (k == e.i || it == evidence.end()) continue;
+        around += "<code class=\"ctx\">" + Escape(Cut(it->second)) + "</code>";
+        if (k + 1 == e.i) around += "<code class=\"ctx self\">▸ i=" + std::to_string(e.i) + "</code>";
+      }
+      if (!around.empty()) o << "<details><summary>around it</summary>" << around << "</details>";
       o << "</td></tr>";
     }
     o << "</table>";
   }
-  o << "<div id=\"tip\"></div><script>" << kScript << "</script></body></html>\n";
+  o << "<div id=\"tip\"></div><script>" << kScript << kZoomScript << "</script></body></html>\n";
   return o.str();
 }
 

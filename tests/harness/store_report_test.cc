@@ -265,7 +265,7 @@ TEST(HtmlReport, ShowsNoSettingsWithoutAConfig) {
 
 TEST(HtmlReport, TicksTheAxisEveryTwoSecondsInTwentySeconds) {
   std::string html = Quiet(20.5).Render("t", {}, checkers::Validity::kValid);
-  EXPECT_EQ(Count(html, "class=\"tick\""), 11u) << html;
+  EXPECT_EQ(Count(html, "class=\"tick tk\""), 11u) << html;
   EXPECT_NE(html.find(">0 s</text>"), std::string::npos);
   EXPECT_NE(html.find(">2 s</text>"), std::string::npos);
   EXPECT_NE(html.find(">20 s</text>"), std::string::npos);
@@ -274,7 +274,7 @@ TEST(HtmlReport, TicksTheAxisEveryTwoSecondsInTwentySeconds) {
 TEST(HtmlReport, KeepsBetweenSixAndSixteenTicksAtAnyLength) {
   for (double seconds : {1.0, 3.0, 15.0, 31.0, 61.0, 100.0, 300.0, 1000.0, 3600.0, 40000.0}) {
     std::size_t ticks =
-        Count(Quiet(seconds).Render("t", {}, checkers::Validity::kValid), "\"tick\"");
+        Count(Quiet(seconds).Render("t", {}, checkers::Validity::kValid), "\"tick tk\"");
     EXPECT_GE(ticks, 6u) << seconds << " s";
     EXPECT_LE(ticks, 16u) << seconds << " s";
   }
@@ -370,7 +370,8 @@ TEST(HtmlReport, TheTimelineTakesThePagesWidth) {
   report.Observe(Line(R"({"i":1,"t":5,"type":"role","node":"n1","role":"leader","term":1})"));
   report.Observe(Line(R"({"i":2,"t":10,"type":"run","f":"end"})"));
   std::string html = report.Render("t", {}, checkers::Validity::kValid);
-  EXPECT_EQ(Count(html, "<svg class=\"plot\" width=\"100%\""), 2u) << "the axis and the lanes";
+  EXPECT_EQ(Count(html, "<svg class=\"plot ax\" width=\"100%\""), 1u) << "the axis";
+  EXPECT_EQ(Count(html, "<svg class=\"plot ln\" width=\"100%\""), 1u) << "the lanes";
   EXPECT_NE(html.find(".plot{flex:1 1 0;"), std::string::npos);
   EXPECT_NE(html.find("<rect x=\"50.000%\""), std::string::npos) << "5 s of 10 s: half way";
 }
