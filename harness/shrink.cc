@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <fstream>
 #include <ostream>
 #include <set>
@@ -81,6 +82,70 @@ bool EndsAFault(OpKind kind) {
   }
 }
 
+std::size_t EndOf(const std::vector<nemesis::Op>& ops, std::size_t k) {
+  const nemesis::Op& start = ops[k];
+  const auto ends = [&](const nemesis::Op& op) {
+    const bool node = op.node.empty() || op.node == start.node;
+    switch (start.kind) {
+      case OpKind::kPartition: return op.kind == OpKind::kHeal;
+      case OpKind::kLoss: return op.kind == OpKind::kLossEnd;
+      case OpKind::kDelay: return op.kind == OpKind::kDelayEnd;
+      case OpKind::kDuplicate: return op.kind == OpKind::kDuplicateEnd;
+      case OpKind::kBandwidth: return op.kind == OpKind::kBandwidthEnd && node;
+      case OpKind::kClock: return op.kind == OpKind::kClockEnd && node;
+      case OpKind::kKill: return op.kind == OpKind::kRestart && node;
+      case OpKind::kPause: return op.kind == OpKind::kResume && node;
+      default: return false;
+    }
+  };
+  for (std::size_t j = k + 1; j < ops.size(); ++j) {
+    if (ops[j].offset_s >= start.offset_s && ends(ops[j])) return j;
+  }
+  return ops.size();
+}
+
+std::optional<std::vector<nemesis::Op>> HalveWindow(std::vector<nemesis::Op> ops, std::size_t k) {
+  nemesis::Op& start = ops[k];
+  double* own = start.kind == OpKind::kKill    ? &start.restart_after_s
+                : start.kind == OpKind::kPause ? &start.resume_after_s
+                                               : nullptr;
+  if (own != nullptr && *own > 0) {  // a fault that ends itself
+    if (*own / 2 < kShortestWindowS) return std::nullopt;
+    *own /= 2;
+    return ops;
+  }
+  const std::size_t end = EndOf(ops, k);
+  if (end == ops.size()) return std::nullopt;
+  const double window = ops[end].offset_s - start.offset_s;
+  if (window / 2 < kShortestWindowS) return std::nullopt;
+  ops[end].offset_s = start.offset_s + window / 2;
+  std::stable_sort(ops.begin(), ops.end(), [](const nemesis::Op& a, const nemesis::Op& b) {
+    return a.offset_s < b.offset_s;
+  });
+  return ops;
+}
+
+std::optional<std::vector<nemesis::Op>> SmallerGroups(std::vector<nemesis::Op> ops, std::size_t k) {
+  nemesis::Op& op = ops[k];
+  if (op.kind != OpKind::kPartition || op.grudge != nemesis::GrudgeKind::kComponents ||
+      op.components.size() < 2) {
+    return std::nullopt;
+  }
+  auto& groups = op.components;
+  const auto by_size = [](const auto& a, const auto& b) { return a.size() < b.size(); };
+  auto largest = std::max_element(groups.begin(), groups.end(), by_size);
+  auto smallest = groups.end();
+  for (auto it = groups.begin(); it != groups.end(); ++it) {
+    if (it != largest && it->size() >= 2 && (smallest == groups.end() || it->size() < smallest->size())) {
+      smallest = it;
+    }
+  }
+  if (smallest == groups.end()) return std::nullopt;
+  largest->push_back(smallest->back());
+  smallest->pop_back();
+  return ops;
+}
+
 std::vector<std::size_t> MinimalFailing(
     std::size_t n, const std::function<bool(const std::vector<std::size_t>&)>& fails,
     const std::function<bool()>& give_up) {
@@ -137,19 +202,17 @@ int Shrink(const ShrinkSettings& settings, std::ostream& out) {
   };
   std::size_t replays = 0;
   fs::path smallest_run;
+  std::vector<nemesis::Op> smallest_ops;
   std::size_t smallest = faults.size() + 1;
   NullBuf null_buf;
   std::ostream quiet(&null_buf);
 
-  // Replays the faults `kept` (indices into `faults`) with every ending op.
-  auto fails = [&](const std::vector<std::size_t>& kept) {
-    std::set<std::size_t> chosen;
-    for (std::size_t k : kept) chosen.insert(faults[k]);
+  // Replays `ops` up to `tries` times; true when one replay fails as the
+  // run did. `what` describes the candidate on its progress lines.
+  auto timeline_fails = [&](const std::vector<nemesis::Op>& ops, std::size_t fault_count,
+                            const std::string& what) {
     RunConfig config = base;
-    config.timeline->clear();
-    for (std::size_t k = 0; k < all.size(); ++k) {
-      if (EndsAFault(all[k].kind) || chosen.count(k) > 0) config.timeline->push_back(all[k]);
-    }
+    *config.timeline = ops;
     for (int attempt = 1; attempt <= settings.tries; ++attempt) {
       ++replays;
       const RunResult result = RunTest(config, quiet);
@@ -157,19 +220,31 @@ int Shrink(const ShrinkSettings& settings, std::ostream& out) {
       for (const checkers::Verdict& v : result.verdicts) {
         failed |= v.valid == checkers::Validity::kInvalid && invalid.count(v.checker) > 0;
       }
-      out << "schism: shrink: replay " << replays << ": " << kept.size() << " of "
-          << faults.size() << " faults, try " << attempt << ": "
+      out << "schism: shrink: replay " << replays << ": " << what << ", try " << attempt << ": "
           << (failed ? "fails" : "passes") << " (" << result.run_dir.string() << ")"
           << std::endl;  // a search takes minutes: each line as it comes
       if (failed) {
-        if (kept.size() < smallest) {
-          smallest = kept.size();
+        if (fault_count <= smallest) {
+          smallest = fault_count;
           smallest_run = result.run_dir;
+          smallest_ops = ops;
         }
         return true;
       }
     }
     return false;
+  };
+  // Replays the faults `kept` (indices into `faults`) with every ending op.
+  auto fails = [&](const std::vector<std::size_t>& kept) {
+    std::set<std::size_t> chosen;
+    for (std::size_t k : kept) chosen.insert(faults[k]);
+    std::vector<nemesis::Op> ops;
+    for (std::size_t k = 0; k < all.size(); ++k) {
+      if (EndsAFault(all[k].kind) || chosen.count(k) > 0) ops.push_back(all[k]);
+    }
+    return timeline_fails(ops, kept.size(),
+                          std::to_string(kept.size()) + " of " + std::to_string(faults.size()) +
+                              " faults");
   };
 
   out << "schism: shrink: " << settings.run_dir.string() << " has " << faults.size()
@@ -183,8 +258,35 @@ int Shrink(const ShrinkSettings& settings, std::ostream& out) {
   }
   const auto give_up = [&] { return elapsed() > settings.budget_s; };
   const std::vector<std::size_t> minimal = MinimalFailing(faults.size(), fails, give_up);
+  const std::size_t replays_to_minimal = replays;
+
+  // Then each fault left is made smaller while the run still fails: its
+  // window halved (down to kShortestWindowS), a partition's groups cut one
+  // node fewer off.
+  std::size_t shortened = 0, regrouped = 0;
+  for (std::size_t k = 0; k < smallest_ops.size() && !give_up(); ++k) {
+    if (EndsAFault(smallest_ops[k].kind)) continue;
+    const std::string name(nemesis::ToString(smallest_ops[k].kind));
+    for (int halving = 0; halving < 4 && !give_up(); ++halving) {
+      const auto candidate = HalveWindow(smallest_ops, k);
+      if (!candidate || !timeline_fails(*candidate, smallest, name + "'s window halved")) break;
+      ++shortened;
+    }
+    for (int move = 0; move < 8 && !give_up(); ++move) {
+      const auto candidate = SmallerGroups(smallest_ops, k);
+      if (!candidate || !timeline_fails(*candidate, smallest, name + " cutting one node fewer off")) {
+        break;
+      }
+      ++regrouped;
+    }
+  }
   out << "schism: shrink: " << faults.size() << " faults down to " << minimal.size() << " in "
-      << replays << " replays (" << static_cast<int>(elapsed()) << " s"
+      << replays_to_minimal << " replays";
+  if (shortened + regrouped > 0) {
+    out << "; then " << shortened << " window(s) halved and " << regrouped
+        << " partition(s) cutting a node fewer off";
+  }
+  out << " (" << replays << " replays, " << static_cast<int>(elapsed()) << " s"
       << (give_up() ? ", the budget ran out" : "") << ")\n"
       << "minimal run: " << smallest_run.string() << "\n"
       << "reproduce: schism replay " << smallest_run.string() << "\n";

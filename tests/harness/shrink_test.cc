@@ -59,5 +59,54 @@ TEST(Shrink, OnlyOpsThatStartAFaultAreDropped) {
   EXPECT_TRUE(EndsAFault(nemesis::OpKind::kClockEnd));
 }
 
+nemesis::Op At(double t, nemesis::OpKind kind, const std::string& node = "") {
+  nemesis::Op op;
+  op.offset_s = t;
+  op.kind = kind;
+  op.node = node;
+  return op;
+}
+
+TEST(Shrink, AWindowIsHalvedAtTheOpThatEndsIt) {
+  using nemesis::OpKind;
+  std::vector<nemesis::Op> ops = {At(1, OpKind::kPartition), At(2, OpKind::kClock, "n2"),
+                                  At(3, OpKind::kClockEnd, "n1"), At(4, OpKind::kClockEnd, "n2"),
+                                  At(5, OpKind::kHeal)};
+  EXPECT_EQ(EndOf(ops, 0), 4u);
+  EXPECT_EQ(EndOf(ops, 1), 3u) << "n1's clock-end does not end n2's clock";
+  const auto halved = HalveWindow(ops, 0);
+  ASSERT_TRUE(halved);
+  ASSERT_EQ(halved->size(), 5u);
+  // The heal moved from 5 s to 3 s: after n1's clock-end at 3 s, before n2's at 4 s.
+  EXPECT_EQ((*halved)[3].kind, OpKind::kHeal);
+  EXPECT_DOUBLE_EQ((*halved)[3].offset_s, 3.0);
+  EXPECT_EQ((*halved)[4].kind, OpKind::kClockEnd);
+  EXPECT_EQ((*halved)[0].kind, OpKind::kPartition);
+  // 0.3 s is as short as it gets; a fault nothing ends is left alone.
+  std::vector<nemesis::Op> short_one = {At(1, OpKind::kPartition), At(1.3, OpKind::kHeal)};
+  EXPECT_FALSE(HalveWindow(short_one, 0));
+  EXPECT_FALSE(HalveWindow({At(1, OpKind::kPartition)}, 0));
+}
+
+TEST(Shrink, AKillThatRestartsItselfHasItsOwnWindowHalved) {
+  nemesis::Op kill = At(1, nemesis::OpKind::kKill, "n3");
+  kill.restart_after_s = 2;
+  const auto halved = HalveWindow({kill}, 0);
+  ASSERT_TRUE(halved);
+  EXPECT_DOUBLE_EQ((*halved)[0].restart_after_s, 1.0);
+}
+
+TEST(Shrink, APartitionCutsOneNodeFewerOff) {
+  nemesis::Op cut = At(1, nemesis::OpKind::kPartition);
+  cut.grudge = nemesis::GrudgeKind::kComponents;
+  cut.components = {{"n1", "n2"}, {"n3", "n4", "n5"}};
+  const auto smaller = SmallerGroups({cut}, 0);
+  ASSERT_TRUE(smaller);
+  EXPECT_EQ((*smaller)[0].components,
+            (nemesis::Components{{"n1"}, {"n3", "n4", "n5", "n2"}}));
+  EXPECT_FALSE(SmallerGroups(*smaller, 0)) << "only single nodes are cut off now";
+  EXPECT_FALSE(SmallerGroups({At(1, nemesis::OpKind::kKill)}, 0));
+}
+
 }  // namespace
 }  // namespace schism::harness
