@@ -30,12 +30,13 @@ namespace {
 // Time for a run beyond its --time: start-up, teardown, the checkers.
 constexpr double kRunSlackS = 15;
 
-std::string UtcDate() {
+// The time now in UTC, as strftime `format` writes it.
+std::string UtcNow(const char* format) {
   const std::time_t now = std::time(nullptr);
   std::tm tm{};
   gmtime_r(&now, &tm);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, format, &tm);
   return buf;
 }
 
@@ -51,15 +52,6 @@ fs::path FreshDir(const fs::path& root, const std::string& name) {
 void Write(const fs::path& file, const std::string& text) {
   const std::string error = histories::WriteFileAtomically(file, text, histories::Durability::kNone);
   if (!error.empty()) throw std::runtime_error(error);
-}
-
-std::string UtcNow() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 // The nights before `dir` beside it (not shards: each holds part of a
@@ -211,8 +203,8 @@ struct Job {
 int Nightly(const NightlySettings& settings, std::ostream& out) {
   std::vector<std::string> left_out;
   std::vector<NightlyCell> cells = Matrix(settings.plan, &left_out);
-  const std::string started = UtcNow();
-  std::string name = UtcDate();
+  const std::string started = UtcNow("%Y-%m-%dT%H:%M:%SZ");
+  std::string name = UtcNow("%Y-%m-%d");
   std::string title = "schism nightly " + name;
   if (settings.shard) {
     cells = Shard(cells, settings.shard->first, settings.shard->second);
@@ -343,7 +335,8 @@ int Merge(const std::vector<fs::path>& dirs, const fs::path& out_dir, std::ostre
   fs::create_directories(out_dir);
   const fs::path dir = fs::absolute(out_dir);
   const std::string title = "schism nightly, merged from " + std::to_string(dirs.size()) + " parts";
-  const std::vector<std::string> regressions = WriteNight(dir, title, runs, UtcNow(), "");
+  const std::vector<std::string> regressions =
+      WriteNight(dir, title, runs, UtcNow("%Y-%m-%dT%H:%M:%SZ"), "");
   out << "schism: merge: " << runs.size() << " runs from " << dirs.size() << " parts\nindex: "
       << (dir / "index.html").string() << "\njunit: " << (dir / "junit.xml").string() << "\n";
   for (const std::string& line : regressions) out << "regression: " << line << "\n";
