@@ -42,6 +42,7 @@ LivenessChecker::LivenessChecker(const CheckOptions& options)
 void LivenessChecker::Observe(const Event& event) {
   if (ended_) return;
   cluster_.Observe(event);
+  clocks_.Observe(event);
   if (!any_event_) {
     // Until a fault ends, the reference point is the start of the history.
     any_event_ = true;
@@ -158,12 +159,24 @@ std::string LivenessChecker::Who(const Stable& s) const {
 Verdict LivenessChecker::Finish() {
   Verdict verdict;
   verdict.checker = std::string(kName);
-  const double deadline = options_.liveness_deadline_s;
+  const double stood_still = StoodStill();
+  const double deadline = options_.liveness_deadline_s + stood_still;
   const double window = options_.stable_window_s;
   const std::string heal_name(heal_kind_);
-  verdict.details = {{"deadline_s", deadline},     {"stable_window_s", window},
-                     {"nodes", cluster_.nodes()},  {"final_heal_i", heal_index_},
-                     {"final_heal_t", heal_time_}, {"final_heal_kind", heal_name}};
+  // The deadline as reasons give it.
+  const std::string deadline_text =
+      Seconds(options_.liveness_deadline_s) +
+      (stood_still > 0 ? " s, plus the " + Seconds(stood_still) +
+                             " s every node's clock stood still after it (set back by a clock "
+                             "fault's end)"
+                       : " s");
+  verdict.details = {{"deadline_s", options_.liveness_deadline_s},
+                     {"clocks_stood_still_s", stood_still},
+                     {"stable_window_s", window},
+                     {"nodes", cluster_.nodes()},
+                     {"final_heal_i", heal_index_},
+                     {"final_heal_t", heal_time_},
+                     {"final_heal_kind", heal_name}};
   if (!any_event_) {
     verdict.valid = Validity::kUnknown;
     verdict.reason = "empty history";
@@ -205,10 +218,13 @@ Verdict LivenessChecker::Finish() {
       verdict.reason = "stable leader " + Who(*stable_) + " " + Seconds(took) + " s after " +
                        heal_name + " (i=" + std::to_string(stable_->index) + "), held for the " +
                        Seconds(window) + " s window";
+      if (took > options_.liveness_deadline_s) {
+        verdict.reason += "; within the deadline of " + deadline_text;
+      }
     } else {
       verdict.valid = Validity::kInvalid;
       verdict.reason = "no stable leader until " + Seconds(took) + " s after " + heal_name +
-                       " (deadline " + Seconds(deadline) + " s); then " + Who(*stable_);
+                       " (deadline " + deadline_text + "); then " + Who(*stable_);
       verdict.evidence = {heal_index_, stable_->index};
     }
     return verdict;
@@ -224,8 +240,8 @@ Verdict LivenessChecker::Finish() {
   } else if (span < deadline) {
     verdict.valid = Validity::kUnknown;
     verdict.reason = "history ends " + Seconds(span) + " s after " + heal_name +
-                     ", before the deadline (" + Seconds(deadline) + " s), with no stable leader";
- } else if (probed_ && observed_.size() < cluster_.majority()) {
+                     ", before the deadline (" + deadline_text + "), with no stable leader";
+  } else if (probed_ && observed_.size() < cluster_.majority()) {
     // The probes were the only eyes, and they saw too few nodes to tell.
     verdict.valid = Validity::kUnknown;
     verdict.details["observed_nodes"] = observed_.size();
@@ -234,12 +250,24 @@ Verdict LivenessChecker::Finish() {
                      " s of " + heal_name + ", too few to tell whether a majority followed a leader";
   } else {
     verdict.valid = Validity::kInvalid;
-    verdict.reason = "no stable leader within " + Seconds(deadline) + " s of " + heal_name +
+    verdict.reason = "no stable leader within " + deadline_text + " of " + heal_name +
                      " (i=" + std::to_string(heal_index_) + "); the history goes on " +
                      Seconds(span) + " s";
     verdict.evidence = {heal_index_, last_index_};
   }
   return verdict;
+}
+
+double LivenessChecker::StoodStill() {
+  // Only when every node of the cluster is known: one unseen node may have
+  // been free to move.
+  if (nodes_.size() < cluster_.nodes() || nodes_.size() == 0) return 0;
+  double first_move = -1;
+  for (NodeTable::Id id = 0; id < nodes_.size(); ++id) {
+    const double moves = clocks_.MovesAgainAt(id, heal_time_);
+    first_move = first_move < 0 ? moves : std::min(first_move, moves);
+  }
+  return std::max(0.0, first_move - heal_time_);
 }
 
 }  // namespace schism::checkers

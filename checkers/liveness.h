@@ -11,6 +11,7 @@
 
 #include "checkers/checker.h"
 #include "checkers/cluster.h"
+#include "checkers/node_clocks.h"
 #include "checkers/node_status.h"
 #include "checkers/node_table.h"
 
@@ -30,6 +31,12 @@ namespace schism::checkers {
 // the cluster are L itself or up followers of L in term T, and that holds
 // unbroken for CheckOptions::stable_window_s. Killed, exited, stopped and
 // paused nodes follow nobody; a resumed node holds the role it last reported.
+//
+// The deadline is counted from when some node's clock moves again: a clock
+// fault that ends at the final heal sets a clock that ran ahead back, and a
+// node's timers stand still until it has caught up (see NodeClocks); when
+// every node's clock stands still after the final heal, the shortest of those
+// stands is added to the deadline, and the reason says so.
 //
 // Valid when a stable leader's window starts within
 // CheckOptions::liveness_deadline_s of the final heal and no node exits by
@@ -90,11 +97,15 @@ class LivenessChecker final : public Checker {
   // Starts, keeps or drops the candidate after `event`.
   void Track(const histories::Event& event);
   std::string Who(const Stable& s) const;
+  // How long after the final heal every node's clock stood still (0 unless
+  // each one did).
+  double StoodStill();
 
   CheckOptions options_;
   ClusterSize cluster_;
   NodeTable nodes_;
   NodeStatus status_{nodes_};  // Every node's latest role and whether it is up.
+  NodeClocks clocks_{nodes_};  // Every node's clock as the clock faults set it.
 
   bool any_event_ = false;
   bool ended_ = false;      // Saw the end (see above); later events are not judged.

@@ -11,11 +11,14 @@ double NodeClocks::Reading(const Clock& c, double t) {
   return t + c.offset + c.slope * (t - c.since);
 }
 
-double NodeClocks::ProgressAt(const Clock& c, double t) {
+// Standing still from `since` until the clock reads its old high again.
+double NodeClocks::MovesFrom(const Clock& c) {
   const double rate = 1 + c.slope;  // a rate is at least x0.01
-  // Standing still until the clock reads its old high again.
-  const double moves_from = c.since + std::max(0.0, (c.mark - Reading(c, c.since)) / rate);
-  return c.progress + std::max(0.0, t - moves_from) * std::min(1.0, rate);
+  return c.since + std::max(0.0, (c.mark - Reading(c, c.since)) / rate);
+}
+
+double NodeClocks::ProgressAt(const Clock& c, double t) {
+  return c.progress + std::max(0.0, t - MovesFrom(c)) * std::min(1.0, 1 + c.slope);
 }
 
 void NodeClocks::Cut(Clock& c, double t) {
@@ -90,6 +93,15 @@ double NodeClocks::Progress(NodeTable::Id id, double t) {
   t = std::max(t, c.since);
   Advance(c, t);
   return ProgressAt(c, t);
+}
+
+double NodeClocks::MovesAgainAt(NodeTable::Id id, double t) {
+  if (id >= clocks_.size()) return t;
+  Clock& c = clocks_[id];
+  t = std::max(t, c.since);
+  Advance(c, t);
+  if (c.strobe) return t;
+  return std::max(t, MovesFrom(c));
 }
 
 }  // namespace schism::checkers

@@ -45,6 +45,11 @@ class NodeClocks {
   // latest one given (or the node's latest clock or process event). A node
   // without clock faults gets `t`.
   double Progress(NodeTable::Id id, double t);
+  // When, at or after `t`, node `id`'s clock moves it on again, with no clock
+  // event after its latest: `t` unless its clock stands still then (set back
+  // and not yet caught up). A strobe counts as moving. Same order rule as
+  // Progress.
+  double MovesAgainAt(NodeTable::Id id, double t);
 
  private:
   // The clock from `since` on: the controller's time plus `offset` at
@@ -61,6 +66,7 @@ class NodeClocks {
   };
 
   static double Reading(const Clock& c, double t);
+  static double MovesFrom(const Clock& c);
   static double ProgressAt(const Clock& c, double t);
   // Starts a new piece at `t` (>= since), carrying the mark and progress on.
   static void Cut(Clock& c, double t);

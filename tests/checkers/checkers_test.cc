@@ -308,6 +308,49 @@ TEST(Liveness, LateStableLeaderIsInvalid) {
   EXPECT_THAT(v.reason, HasSubstr("no stable leader until 1.500 s after the final heal"));
 }
 
+// Every clock ran at x2 from 1 s to 5 s (4 s ahead) and was restored at the
+// final heal: each node's clock then stands still until 9 s. `n3_rate` is
+// n3's rate (1: its clock was never ahead, so it could move at once).
+std::string ClocksRestoredAtTheHeal(const char* n3_rate) {
+  std::string history = std::string(kStart3);
+  int i = 1;
+  for (const char* node : {"n1", "n2", "n3"}) {
+    const std::string rate = std::string(node) == "n3" ? n3_rate : "2";
+    history += R"({"i":)" + std::to_string(i++) + R"(,"t":1.0,"type":"nemesis","f":"clock","node":")" +
+               node + R"(","phase":"start","mode":"rate","rate":)" + rate +
+               R"(,"setting":{"offset_ms":-1000,"rate":)" + rate + "}}\n";
+  }
+  for (const char* node : {"n1", "n2", "n3"}) {
+    history += R"({"i":)" + std::to_string(i++) + R"(,"t":5.0,"type":"nemesis","f":"clock","node":")" +
+               node + R"(","phase":"end"})" + "\n";
+  }
+  history += R"({"i":7,"t":9.5,"type":"role","node":"n1","role":"leader","term":3}
+{"i":8,"t":9.6,"type":"role","node":"n2","role":"follower","term":3,"leader":"n1"}
+{"i":9,"t":30.0,"type":"run","f":"end"})";
+  return history;
+}
+
+TEST(Liveness, TheDeadlineWaitsWhileEveryNodesClockStandsStill) {
+  CheckOptions options;
+  options.liveness_deadline_s = 2.0;  // 4.6 s after the heal, 0.6 s after the clocks moved
+  Verdict v = CheckHistory("liveness", ClocksRestoredAtTheHeal("2"), options);
+  EXPECT_EQ(v.valid, Validity::kValid) << v.reason;
+  EXPECT_DOUBLE_EQ(v.details["clocks_stood_still_s"].get<double>(), 4.0);
+  EXPECT_THAT(v.reason, HasSubstr("; within the deadline of 2.000 s, plus the 4.000 s every "
+                                  "node's clock stood still after it (set back by a clock "
+                                  "fault's end)"));
+}
+
+TEST(Liveness, OneNodeWhoseClockMovedIsEnoughToElect) {
+  CheckOptions options;
+  options.liveness_deadline_s = 2.0;
+  Verdict v = CheckHistory("liveness", ClocksRestoredAtTheHeal("1"), options);
+  EXPECT_EQ(v.valid, Validity::kInvalid) << v.reason;
+  EXPECT_DOUBLE_EQ(v.details["clocks_stood_still_s"].get<double>(), 0.0);
+  EXPECT_THAT(v.reason, HasSubstr("no stable leader until 4.600 s after the final heal "
+                                  "(deadline 2.000 s)"));
+}
+
 TEST(Quorum, ConfiguredClusterSizeWins) {
   CheckOptions options;
   options.nodes = 3;  // Then 2 votes are a majority.
