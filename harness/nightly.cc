@@ -128,7 +128,8 @@ std::vector<std::string> RunArgv(const NightlySettings& s, const NightlyCell& ce
 
 // Starts `argv` with stdout and stderr into `log`, in this process group (a
 // Ctrl-C reaches it), dying with a SIGTERM if the night's process dies.
-pid_t Start(const std::vector<std::string>& argv, const fs::path& log, const sigset_t& old_mask) {
+pid_t StartChild(const std::vector<std::string>& argv, const fs::path& log,
+                 const sigset_t& old_mask) {
   const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) throw std::system_error(errno, std::generic_category(), log.string());
   std::vector<char*> args;  // made before the fork: the child only calls what is async-signal-safe
@@ -192,11 +193,132 @@ NightlyRun Finish(const NightlyCell& cell, int status, const fs::path& log, doub
   return run;
 }
 
-struct Job {
-  NightlyCell cell;
-  fs::path log;
-  std::chrono::steady_clock::time_point began;
+// Runs a night's cells as child `schism run`s, up to settings.jobs at once,
+// starting none that would not end within the budget, until all are done, a
+// SIGINT or SIGTERM stops the night, or a run refuses its flags.
+class NightRunner {
+ public:
+  NightRunner(const NightlySettings& settings, const fs::path& dir, std::ostream& out)
+      : settings_(settings), dir_(dir), out_(out) {}
+
+  // Every cell's outcome, in matrix order; those not started are "not run".
+  std::vector<NightlyRun> Run(const std::vector<NightlyCell>& cells) {
+    // SIGINT and SIGTERM are taken as they come (sigtimedwait): the runs get
+    // a SIGTERM, end as a Ctrl-C ends them, and the night is written up.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    ::sigprocmask(SIG_BLOCK, &stop_signals, &old_mask_);
+    std::size_t next = 0;
+    while (true) {
+      while (!stopping() && next < cells.size() && running_.size() < settings_.jobs &&
+             Elapsed() + settings_.plan.time_s + kRunSlackS <= settings_.budget_s) {
+        Start(cells[next++]);
+      }
+      if (running_.empty()) break;  // all done, or nothing more may start
+      int status = 0;
+      const pid_t pid = ::waitpid(-1, &status, WNOHANG);
+      if (pid > 0 && running_.count(pid)) {
+        Reap(pid, status, cells.size());
+        continue;
+      }
+      const timespec tick{0, 100'000'000};
+      const int signal = ::sigtimedwait(&stop_signals, nullptr, &tick);
+      if (signal > 0 && !stopping()) {
+        interrupted_ = signal;
+        out_ << "schism: nightly: " << (signal == SIGTERM ? "SIGTERM" : "SIGINT")
+             << ": stopping the runs under way; none more starts" << std::endl;
+        StopRunning();
+      }
+    }
+    ::sigprocmask(SIG_SETMASK, &old_mask_, nullptr);
+    for (; next < cells.size(); ++next) {
+      NightlyRun skipped;
+      skipped.cell = cells[next];
+      skipped.status = "not run";
+      skipped.reason = usage_error_   ? "a run's flags were refused"
+                       : interrupted_ ? "the night was interrupted first"
+                                      : "the budget ran out first";
+      done_.push_back(skipped);
+    }
+    std::sort(done_.begin(), done_.end(),
+              [](const NightlyRun& a, const NightlyRun& b) { return a.cell.index < b.cell.index; });
+    return done_;
+  }
+
+  double Elapsed() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - began_).count();
+  }
+  int interrupted() const { return interrupted_; }
+  bool usage_error() const { return usage_error_; }
+
+ private:
+  struct Job {
+    NightlyCell cell;
+    fs::path log;
+    std::chrono::steady_clock::time_point began;
+  };
+
+  bool stopping() const { return interrupted_ != 0 || usage_error_; }
+
+  void Start(const NightlyCell& cell) {
+    const fs::path log = dir_ / "logs" / ("run-" + std::to_string(cell.index) + ".txt");
+    const std::vector<std::string> argv = RunArgv(settings_, cell, dir_ / "runs");
+    std::ofstream(log.string() + ".cmd") << Shell(argv) << "\n";
+    running_[StartChild(argv, log, old_mask_)] = {cell, log, std::chrono::steady_clock::now()};
+  }
+
+  void Reap(pid_t pid, int status, std::size_t total) {
+    const Job job = running_[pid];
+    running_.erase(pid);
+    const double wall =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - job.began).count();
+    done_.push_back(Finish(job.cell, status, job.log, wall));
+    const NightlyRun& r = done_.back();
+    if (r.exit_code == kExitUsage && !usage_error_) {
+      // Every run of the night has the same flags but its cell's: a usage
+      // error would only repeat. Stop here, as the run would have.
+      usage_error_ = true;
+      out_ << "schism: nightly: " << r.cell.Suite() << " seed " << r.cell.seed << ": "
+           << r.reason.substr(r.reason.find(": ") + 2) << std::endl;
+      StopRunning();
+      return;
+    }
+    out_ << "schism: nightly: [" << done_.size() << "/" << total << "] " << r.cell.Suite()
+         << " seed " << r.cell.seed << ": " << r.status
+         << (r.reason.empty() ? "" : " (" + r.reason + ")") << std::endl;
+  }
+
+  void StopRunning() {
+    for (const auto& [child, job] : running_) ::kill(child, SIGTERM);
+  }
+
+  const NightlySettings& settings_;
+  const fs::path dir_;
+  std::ostream& out_;
+  const std::chrono::steady_clock::time_point began_ = std::chrono::steady_clock::now();
+  sigset_t old_mask_{};
+  std::map<pid_t, Job> running_;
+  std::vector<NightlyRun> done_;
+  int interrupted_ = 0;
+  bool usage_error_ = false;
 };
+
+// The last lines of a night: the tally, where it is, what to replay, what regressed.
+void PrintNight(std::ostream& out, const fs::path& dir, const std::vector<NightlyRun>& runs,
+                double elapsed_s, const std::vector<std::string>& regressions) {
+  std::map<std::string, int> tally;
+  for (const NightlyRun& r : runs) ++tally[r.status];
+  out << "schism: nightly: " << static_cast<int>(elapsed_s) << " s;";
+  for (const auto& [status, n] : tally) out << " " << status << " " << n << ";";
+  out << "\nindex: " << (dir / "index.html").string() << "\njunit: "
+      << (dir / "junit.xml").string() << "\n";
+  for (const NightlyRun& r : runs) {
+    if (r.status == "invalid") out << "reproduce: schism replay " << r.run_dir << "\n";
+  }
+  for (const std::string& line : regressions) out << "regression: " << line << "\n";
+}
 
 }  // namespace
 
@@ -206,109 +328,27 @@ int Nightly(const NightlySettings& settings, std::ostream& out) {
   const std::string started = UtcNow("%Y-%m-%dT%H:%M:%SZ");
   std::string name = UtcNow("%Y-%m-%d");
   std::string title = "schism nightly " + name;
+  std::string shard;
   if (settings.shard) {
     cells = Shard(cells, settings.shard->first, settings.shard->second);
-    const std::string shard =
-        std::to_string(settings.shard->first) + "-of-" + std::to_string(settings.shard->second);
-    name += "-shard-" + shard;
+    shard = std::to_string(settings.shard->first) + "/" + std::to_string(settings.shard->second);
+    name += "-shard-" + std::to_string(settings.shard->first) + "-of-" +
+            std::to_string(settings.shard->second);
     title += " (shard " + shard + ")";
   }
   const fs::path dir = FreshDir(fs::absolute(settings.store) / "nightly", name);
   fs::create_directories(dir / "logs");
-  const fs::path runs_store = dir / "runs";
   for (const std::string& note : left_out) out << "schism: nightly: left out: " << note << "\n";
   out << "schism: nightly: " << cells.size() << " runs of " << settings.plan.time_s << " s, up to "
       << settings.jobs << " at once, within " << settings.budget_s << " s, into " << dir.string()
       << std::endl;
 
-  // SIGINT and SIGTERM are taken as they come (sigtimedwait): the runs get a
-  // SIGTERM, end as a Ctrl-C ends them, and the night is written up.
-  sigset_t stop_signals, old_mask;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  ::sigprocmask(SIG_BLOCK, &stop_signals, &old_mask);
-
-  const auto began = std::chrono::steady_clock::now();
-  const auto elapsed = [&] {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
-  };
-  std::map<pid_t, Job> running;
-  std::vector<NightlyRun> done;
-  std::size_t next = 0;
-  int interrupted = 0;
-  bool usage_error = false;
-  while (next < cells.size() || !running.empty()) {
-    while (!interrupted && !usage_error && next < cells.size() && running.size() < settings.jobs &&
-           elapsed() + settings.plan.time_s + kRunSlackS <= settings.budget_s) {
-      const NightlyCell& cell = cells[next++];
-      const fs::path log = dir / "logs" / ("run-" + std::to_string(cell.index) + ".txt");
-      const std::vector<std::string> argv = RunArgv(settings, cell, runs_store);
-      std::ofstream(log.string() + ".cmd") << Shell(argv) << "\n";
-      running[Start(argv, log, old_mask)] = {cell, log, std::chrono::steady_clock::now()};
-    }
-    if (running.empty()) break;  // the budget or a signal: nothing more starts
-    int status = 0;
-    const pid_t pid = ::waitpid(-1, &status, WNOHANG);
-    if (pid > 0 && running.count(pid)) {
-      const Job job = running[pid];
-      running.erase(pid);
-      const double wall =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - job.began).count();
-      done.push_back(Finish(job.cell, status, job.log, wall));
-      const NightlyRun& r = done.back();
-      if (r.exit_code == kExitUsage && !usage_error) {
-        // Every run of the night has the same flags but its cell's: a usage
-        // error would only repeat. Stop here, as the run would have.
-        usage_error = true;
-        out << "schism: nightly: " << r.cell.Suite() << " seed " << r.cell.seed << ": "
-            << r.reason.substr(r.reason.find(": ") + 2) << std::endl;
-        for (const auto& [child, other] : running) ::kill(child, SIGTERM);
-        continue;
-      }
-      out << "schism: nightly: [" << done.size() << "/" << cells.size() << "] " << r.cell.Suite()
-          << " seed " << r.cell.seed << ": " << r.status
-          << (r.reason.empty() ? "" : " (" + r.reason + ")") << std::endl;
-      continue;
-    }
-    const timespec tick{0, 100'000'000};
-    const int signal = ::sigtimedwait(&stop_signals, nullptr, &tick);
-    if (signal > 0 && !interrupted) {
-      interrupted = signal;
-      out << "schism: nightly: " << (signal == SIGTERM ? "SIGTERM" : "SIGINT")
-          << ": stopping the runs under way; none more starts" << std::endl;
-      for (const auto& [child, job] : running) ::kill(child, SIGTERM);
-    }
-  }
-  ::sigprocmask(SIG_SETMASK, &old_mask, nullptr);
-  for (; next < cells.size(); ++next) {
-    NightlyRun skipped;
-    skipped.cell = cells[next];
-    skipped.status = "not run";
-    skipped.reason = usage_error   ? "a run's flags were refused"
-                     : interrupted ? "the night was interrupted first"
-                                   : "the budget ran out first";
-    done.push_back(skipped);
-  }
-  std::sort(done.begin(), done.end(),
-            [](const NightlyRun& a, const NightlyRun& b) { return a.cell.index < b.cell.index; });
-  const std::vector<std::string> regressions = WriteNight(
-      dir, title, done, started,
-      settings.shard ? std::to_string(settings.shard->first) + "/" +
-                           std::to_string(settings.shard->second)
-                     : "");
-  std::map<std::string, int> tally;
-  for (const NightlyRun& r : done) ++tally[r.status];
-  out << "schism: nightly: " << static_cast<int>(elapsed()) << " s;";
-  for (const auto& [status, n] : tally) out << " " << status << " " << n << ";";
-  out << "\nindex: " << (dir / "index.html").string() << "\njunit: "
-      << (dir / "junit.xml").string() << "\n";
-  for (const NightlyRun& r : done) {
-    if (r.status == "invalid") out << "reproduce: schism replay " << r.run_dir << "\n";
-  }
-  for (const std::string& line : regressions) out << "regression: " << line << "\n";
-  if (usage_error) return kExitUsage;
-  if (interrupted) return ExitForInterrupt(interrupted);
+  NightRunner runner(settings, dir, out);
+  const std::vector<NightlyRun> done = runner.Run(cells);
+  const std::vector<std::string> regressions = WriteNight(dir, title, done, started, shard);
+  PrintNight(out, dir, done, runner.Elapsed(), regressions);
+  if (runner.usage_error()) return kExitUsage;
+  if (runner.interrupted()) return ExitForInterrupt(runner.interrupted());
   return WorstExit(done);
 }
 
