@@ -8,26 +8,13 @@
 
 #include "harness/errors.h"
 #include "harness/nightly.h"
+#include "harness/report_html.h"
 
 namespace schism::harness {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-std::string Html(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 std::string Fixed(double value, int digits) {
   char buf[64];
@@ -83,7 +70,7 @@ std::string TrendsHtml(const json& trends) {
   for (const auto& kpi : kKpis) out += std::string("<th>") + kpi[1] + "</th>";
   out += "</tr>\n";
   for (const auto& [suite, cell] : trends.items()) {
-    out += "<tr><td>" + Html(suite) + "</td>";
+    out += "<tr><td>" + HtmlEscape(suite) + "</td>";
     for (const auto& kpi : kKpis) {
       if (!cell.contains(kpi[0])) {
         out += "<td></td>";
@@ -213,28 +200,31 @@ std::string NightlyIndex(const std::string& title, const std::vector<NightlyRun>
   std::map<std::string, int> tally;
   for (const NightlyRun& r : runs) ++tally[r.status];
   std::string out =
-      "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>" + Html(title) +
+      "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>" + HtmlEscape(title) +
       "</title>\n<style>body{font:14px sans-serif;margin:1.5em}table{border-collapse:collapse}"
       "td,th{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top}"
       ".valid{background:#dfd}.invalid{background:#fcc}.unknown,.error{background:#fec}"
       ".notrun{color:#888}.regressed{background:#fcc}code{font-size:12px}</style></head><body>\n<h1>" +
-      Html(title) + "</h1>\n<p>";
-  for (const auto& [status, n] : tally) out += Html(status) + ": " + std::to_string(n) + " &nbsp; ";
-  out += "</p>\n" + TrendsHtml(trends) + "<h2>Runs</h2>\n<table id=\"runs\">\n<tr><th>cell</th><th>seed</th><th>verdict</th><th>KPIs</th>"
-         "<th>report</th><th>reason / reproduce</th></tr>\n";
+      HtmlEscape(title) + "</h1>\n<p>";
+  for (const auto& [status, n] : tally) {
+    out += HtmlEscape(status) + ": " + std::to_string(n) + " &nbsp; ";
+  }
+  out += "</p>\n" + TrendsHtml(trends) +
+         "<h2>Runs</h2>\n<table id=\"runs\">\n<tr><th>cell</th><th>seed</th><th>verdict</th>"
+         "<th>KPIs</th><th>report</th><th>reason / reproduce</th></tr>\n";
   for (const NightlyRun& r : runs) {
     const std::string css = r.status == "not run" ? "notrun" : r.status;
-    out += "<tr class=\"" + css + "\"><td>" + Html(r.cell.Suite()) + "</td><td>" +
-           std::to_string(r.cell.seed) + "</td><td>" + Html(r.status) + "</td><td>" +
-           Html(KpiText(r.kpis)) + "</td><td>";
+    out += "<tr class=\"" + css + "\"><td>" + HtmlEscape(r.cell.Suite()) + "</td><td>" +
+           std::to_string(r.cell.seed) + "</td><td>" + HtmlEscape(r.status) + "</td><td>" +
+           HtmlEscape(KpiText(r.kpis)) + "</td><td>";
     if (!r.run_dir.empty()) {
       const fs::path report = fs::path(r.run_dir) / "report.html";
       const std::string link = report.lexically_relative(dir).string();
-      out += "<a href=\"" + Html(link.empty() ? report.string() : link) + "\">report</a>";
+      out += "<a href=\"" + HtmlEscape(link.empty() ? report.string() : link) + "\">report</a>";
     }
-    out += "</td><td>" + Html(r.reason);
+    out += "</td><td>" + HtmlEscape(r.reason);
     if (Failed(r) && !r.run_dir.empty()) {
-      out += "<br><code>schism replay " + Html(r.run_dir) + "</code>";
+      out += "<br><code>schism replay " + HtmlEscape(r.run_dir) + "</code>";
     }
     out += "</td></tr>\n";
   }

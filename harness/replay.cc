@@ -9,7 +9,9 @@
 #include "harness/built_in.h"
 #include "harness/elector.h"
 #include "harness/errors.h"
+#include "harness/faults/mechanism.h"
 #include "harness/profiles/service.h"
+#include "harness/run_store.h"
 
 namespace schism::harness {
 namespace fs = std::filesystem;
@@ -28,24 +30,15 @@ json ReadJson(const fs::path& file) {
   }
 }
 
-constexpr const char* kSpool = "timeline.partial.jsonl";  // RunDir::TimelineSpool()
+constexpr const char* kSpool = RunDir::kTimelineSpoolName;
 
-// The ops a run that died had applied, one JSON line each, as {"ops": [...]}.
+// The ops a run that died had applied, as {"ops": [...]}.
 json ReadSpool(const fs::path& file) {
-  std::ifstream in(file);
-  if (!in) throw UsageError(file.string() + ": cannot be read");
-  json ops = json::array();
-  std::string line;
-  for (std::size_t number = 1; std::getline(in, line); ++number) {
-    if (line.empty()) continue;
-    try {
-      ops.push_back(json::parse(line));
-    } catch (const json::exception&) {  // the line being written when the run died
-      if (in.peek() == std::char_traits<char>::eof()) break;
-      throw UsageError(file.string() + ":" + std::to_string(number) + ": not JSON");
-    }
+  try {
+    return json{{"ops", ReadSpooledOps(file)}};
+  } catch (const std::runtime_error& e) {
+    throw UsageError(e.what());
   }
-  return json{{"ops", std::move(ops)}};
 }
 
 // A timeline written by `schism run`: {"seed":..,"ops":[{"t":..,"op":..,"applied":..}]}.

@@ -34,6 +34,10 @@
 
 namespace schism::harness {
 
+// `text` made safe inside HTML text and attribute values: < > & " ' and a
+// newline (kept as &#10; in an attribute) become entities.
+std::string HtmlEscape(const std::string& text);
+
 class HtmlReport {
  public:
   // Per node, the most segments kept; past it, the briefest are merged.

@@ -22,25 +22,6 @@ constexpr std::size_t kMaxLabelRows = 5;     // more labels than fit: the rest o
 constexpr std::size_t kMaxLineChars = 2000;  // an evidence line shown longer is cut
 constexpr std::size_t kMaxTipLines = 8;      // evidence lines in one mark's hover
 
-std::string Escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    const char* entity = c == '<'    ? "&lt;"
-                         : c == '>'  ? "&gt;"
-                         : c == '&'  ? "&amp;"
-                         : c == '"'  ? "&quot;"
-                         : c == '\'' ? "&#39;"
-                         : c == '\n' ? "&#10;"  // kept in a data-tip
-                                     : nullptr;
-    if (entity == nullptr) {
-      out.push_back(c);
-    } else {
-      out += entity;
-    }
-  }
-  return out;
-}
-
 std::string Format(const char* format, double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, format, v);
@@ -299,14 +280,14 @@ void BarChart(std::ostream& o, const std::string& title, const std::vector<Bar>&
   const double height = kRow * static_cast<double>(bars.size()) + 20;
   o << "<svg class=\"kpi\" width=\"" << kLabelW + kBarW + 90 << "\" height=\"" << Num(height)
     << "\" xmlns=\"http://www.w3.org/2000/svg\"><text x=\"0\" y=\"12\" font-weight=\"600\">"
-    << Escape(title) << "</text>";
+    << HtmlEscape(title) << "</text>";
   double y = 20;
   for (const Bar& b : bars) {
     const double w = std::max(1.0, kBarW * b.value / top);
-    o << "<text x=\"0\" y=\"" << Num(y + 12) << "\" fill=\"#656d76\">" << Escape(b.label)
+    o << "<text x=\"0\" y=\"" << Num(y + 12) << "\" fill=\"#656d76\">" << HtmlEscape(b.label)
       << "</text><rect x=\"" << kLabelW << "\" y=\"" << Num(y + 3) << "\" width=\"" << Num(w)
       << "\" height=\"11\" fill=\"#1f6feb\"/><text x=\"" << Num(kLabelW + w + 5) << "\" y=\""
-      << Num(y + 12) << "\">" << Escape(b.text) << "</text>";
+      << Num(y + 12) << "\">" << HtmlEscape(b.text) << "</text>";
     y += kRow;
   }
   o << "</svg>";
@@ -349,6 +330,25 @@ void RenderKpis(std::ostream& o, const std::vector<checkers::Verdict>& verdicts)
 }
 
 }  // namespace
+
+std::string HtmlEscape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    const char* entity = c == '<'    ? "&lt;"
+                         : c == '>'  ? "&gt;"
+                         : c == '&'  ? "&amp;"
+                         : c == '"'  ? "&quot;"
+                         : c == '\'' ? "&#39;"
+                         : c == '\n' ? "&#10;"  // kept in a data-tip
+                                     : nullptr;
+    if (entity == nullptr) {
+      out.push_back(c);
+    } else {
+      out += entity;
+    }
+  }
+  return out;
+}
 
 struct HtmlReport::Layout {
   // Evidence named by the same checkers at one instant (within 0.3 % of the plot).
@@ -432,7 +432,7 @@ void HtmlReport::RenderAxis(std::ostream& o, const Layout& l) const {
                             Num(l.quiet_end) + " s";
     o << "<rect x=\"" << Pct(from) << "\" y=\"0\" width=\"" << Pct(std::max(0.1, to - from))
       << "\" height=\"" << kAxisH << "\" fill=\"#2da44e\" fill-opacity=\"0.14\" data-tip=\""
-      << Escape(tip) << "\"/><line x1=\"" << Pct(from) << "\" x2=\"" << Pct(from)
+      << HtmlEscape(tip) << "\"/><line x1=\"" << Pct(from) << "\" x2=\"" << Pct(from)
       << "\" y1=\"0\" y2=\"" << kAxisH << "\" stroke=\"#1a7f37\" stroke-width=\"2\"/>";
     // The label goes in the quiet period, or left of the heal when it does not fit.
     std::string label = "final heal · quiet period";
@@ -440,7 +440,7 @@ void HtmlReport::RenderAxis(std::ostream& o, const Layout& l) const {
     if (!fits) label = "final heal ▸";
     o << "<text x=\"" << Pct(from) << "\" dx=\"" << (fits ? 4 : -4) << "\" y=\"14\" text-anchor=\""
       << (fits ? "start" : "end") << "\" fill=\"#1a7f37\" font-weight=\"600\" data-tip=\""
-      << Escape(tip) << "\">" << Escape(label) << "</text>";
+      << HtmlEscape(tip) << "\">" << HtmlEscape(label) << "</text>";
   }
   if (stopping_ >= 0) {
     const std::string tip = "at " + Num(stopping_) +
@@ -452,7 +452,7 @@ void HtmlReport::RenderAxis(std::ostream& o, const Layout& l) const {
       << "\" y1=\"0\" y2=\"" << kAxisH
       << "\" stroke=\"#57606a\" stroke-dasharray=\"3 2\"/><text x=\"" << Pct(l.x(stopping_))
       << "\" dx=\"" << (fits ? 4 : -4) << "\" text-anchor=\"" << (fits ? "start" : "end")
-      << "\" y=\"14\" fill=\"#57606a\" data-tip=\"" << Escape(tip) << "\">stopping</text>";
+      << "\" y=\"14\" fill=\"#57606a\" data-tip=\"" << HtmlEscape(tip) << "\">stopping</text>";
   }
   for (int k = 0; k * l.step <= l.span + 1e-9; ++k) {
     const double tx = l.x(k * l.step);
@@ -474,7 +474,7 @@ void HtmlReport::RenderLanes(std::ostream& o, const Layout& l) const {
   for (std::size_t row = 0; row < node_order_.size(); ++row) {
     const std::string& node = node_order_[row];
     lane_y[node] = l.top + l.lane_h * (static_cast<double>(row) + 0.5);
-    o << "<text x=\"4\" y=\"" << Num(lane_y[node] + 4) << "\">" << Escape(node) << "</text>";
+    o << "<text x=\"4\" y=\"" << Num(lane_y[node] + 4) << "\">" << HtmlEscape(node) << "</text>";
   }
   o << "</svg><svg class=\"plot ln\" width=\"100%\" height=\"" << Num(l.height)
     << "\" xmlns=\"http://www.w3.org/2000/svg\"><defs><pattern id=\"flapping\" width=\"6\" "
@@ -498,10 +498,10 @@ void HtmlReport::RenderLanes(std::ostream& o, const Layout& l) const {
     o << "<rect x=\"" << Pct(l.x(b.start)) << "\" y=\"" << Num(y) << "\" width=\""
       << Pct(std::max(0.1, l.x(end) - l.x(b.start))) << "\" height=\"" << Num(l.height - y)
       << "\" fill=\"" << FaultColour(b.kind) << "\" fill-opacity=\"0.18\" class=\"band\" data-kind=\""
-      << Escape(b.kind) << "\" data-tip=\"" << Escape(tip) << "\"/>";
+      << HtmlEscape(b.kind) << "\" data-tip=\"" << HtmlEscape(tip) << "\"/>";
     if (l.band_row[k] >= 0) {
       o << "<text " << LabelAt(l.x(b.start), b.label) << " y=\"" << Num(y + 12)
-        << "\" fill=\"#953800\" data-tip=\"" << Escape(tip) << "\">" << Escape(b.label)
+        << "\" fill=\"#953800\" data-tip=\"" << HtmlEscape(tip) << "\">" << HtmlEscape(b.label)
         << "</text>";
     }
   }
@@ -515,10 +515,10 @@ void HtmlReport::RenderLanes(std::ostream& o, const Layout& l) const {
       if (s.kind == "flapping") tip += " (" + std::to_string(s.changes) + " role changes)";
       o << "<rect x=\"" << Pct(l.x(s.start)) << "\" y=\"" << Num(y + 3) << "\" width=\""
         << Pct(std::max(0.05, width)) << "\" height=\"" << l.lane_h - 6 << "\" fill=\""
-        << Colour(s.kind) << "\" data-tip=\"" << Escape(tip) << "\"/>";
+        << Colour(s.kind) << "\" data-tip=\"" << HtmlEscape(tip) << "\"/>";
       if (s.kind == "leader" && width > TextWidth(s.label)) {
         o << "<text x=\"" << Pct(l.x(s.start)) << "\" dx=\"3\" y=\"" << Num(lane_y[node] + 4)
-          << "\" fill=\"white\" pointer-events=\"none\">" << Escape(s.label) << "</text>";
+          << "\" fill=\"white\" pointer-events=\"none\">" << HtmlEscape(s.label) << "</text>";
       }
     }
   }
@@ -529,7 +529,7 @@ void HtmlReport::RenderLanes(std::ostream& o, const Layout& l) const {
   for (std::size_t k = 0; k < l.marks.size(); ++k) {
     const Layout::Mark& m = l.marks[k];
     const double x = l.x(m.t), y = l.mark_row[k] < 0 ? l.top : 4 + kRowH * l.mark_row[k];
-    o << "<a href=\"#ev" << m.first_i << "\"><g data-tip=\"" << Escape(m.tip) << "\">";
+    o << "<a href=\"#ev" << m.first_i << "\"><g data-tip=\"" << HtmlEscape(m.tip) << "\">";
     vline(x, y, "stroke=\"#cf222e\" stroke-width=\"1.5\"");
     vline(x, y, "stroke=\"transparent\" stroke-width=\"8\"");  // easier to hover
     for (const std::string& node : m.nodes) {
@@ -540,7 +540,7 @@ void HtmlReport::RenderLanes(std::ostream& o, const Layout& l) const {
     }
     if (l.mark_row[k] >= 0) {
       o << "<text " << LabelAt(x, m.label) << " y=\"" << Num(y + 12)
-        << "\" fill=\"#cf222e\" font-weight=\"600\">" << Escape(m.label) << "</text>";
+        << "\" fill=\"#cf222e\" font-weight=\"600\">" << HtmlEscape(m.label) << "</text>";
     }
     o << "</g></a>";
   }
@@ -556,28 +556,28 @@ std::string HtmlReport::Render(const std::string& title,
   std::ostringstream o;
   o << "<!doctype html><html><head><meta charset=\"utf-8\">"
        "<meta name=\"viewport\" content=\"width=device-width\"><title>schism: "
-    << Escape(title) << "</title><style>" << kStyle << "</style></head><body>";
-  o << "<h1>" << Escape(title) << ": <span class=\"" << ValidityWord(overall) << "\">"
+    << HtmlEscape(title) << "</title><style>" << kStyle << "</style></head><body>";
+  o << "<h1>" << HtmlEscape(title) << ": <span class=\"" << ValidityWord(overall) << "\">"
     << ValidityWord(overall) << "</span></h1>";
   if (!settings_.empty()) {
     o << "<dl class=\"settings\">";
     for (const auto& [key, value] : settings_) {
-      o << "<div><dt>" << Escape(key) << "</dt><dd>" << Escape(value) << "</dd></div>";
+      o << "<div><dt>" << HtmlEscape(key) << "</dt><dd>" << HtmlEscape(value) << "</dd></div>";
     }
     o << "</dl>";
   }
   if (!command_.empty())
-    o << "<p class=\"cmd\">command: <code>" << Escape(command_) << "</code></p>";
+    o << "<p class=\"cmd\">command: <code>" << HtmlEscape(command_) << "</code></p>";
   if (!warnings.empty()) {
     o << "<ul class=\"warnings\">";
-    for (const std::string& w : warnings) o << "<li>warning: " << Escape(w) << "</li>";
+    for (const std::string& w : warnings) o << "<li>warning: " << HtmlEscape(w) << "</li>";
     o << "</ul>";
   }
 
   o << "<table><tr><th>checker</th><th>verdict</th><th>reason</th><th>evidence (i)</th></tr>";
   for (const auto& v : verdicts) {
-    o << "<tr><td>" << Escape(v.checker) << "</td><td class=\"" << ValidityWord(v.valid) << "\">"
-      << ValidityWord(v.valid) << "</td><td>" << Escape(v.reason) << "</td><td>";
+    o << "<tr><td>" << HtmlEscape(v.checker) << "</td><td class=\"" << ValidityWord(v.valid) << "\">"
+      << ValidityWord(v.valid) << "</td><td>" << HtmlEscape(v.reason) << "</td><td>";
     for (std::size_t k = 0; k < v.evidence.size(); ++k) {
       o << (k ? ", " : "") << "<a href=\"#ev" << v.evidence[k] << "\">" << v.evidence[k] << "</a>";
     }
@@ -605,7 +605,7 @@ std::string HtmlReport::Render(const std::string& title,
   }
   for (const std::string& kind : kinds) {
     o << "<span class=\"sw fault\" style=\"background:" << FaultColour(kind)
-      << ";opacity:.45\"></span>" << Escape(kind);
+      << ";opacity:.45\"></span>" << HtmlEscape(kind);
   }
   if (final_heal_ >= 0) {
     o << "<span class=\"sw\" style=\"background:#2da44e;opacity:.3\"></span>quiet period";
@@ -630,19 +630,19 @@ std::string HtmlReport::Render(const std::string& title,
          "<th>checker</th><th>event, as in history.jsonl</th></tr>";
     for (const Evidence& e : layout.evidence) {
       o << "<tr id=\"ev" << e.i << "\"><td>" << e.i << "</td><td>"
-        << (e.t < 0 ? "" : Format("%.3f", e.t)) << "</td><td>" << Escape(Join(e.checkers))
+        << (e.t < 0 ? "" : Format("%.3f", e.t)) << "</td><td>" << HtmlEscape(Join(e.checkers))
         << "</td><td>";
       if (e.line == nullptr) {
         o << "<span class=\"missing\">no line given for i=" << e.i << "</span>";
       } else {
-        o << "<code>" << Escape(Cut(*e.line)) << "</code>";
+        o << "<code>" << HtmlEscape(Cut(*e.line)) << "</code>";
       }
       // The events around it, as the history has them.
       std::string around;
       for (std::uint64_t k = e.i >= 2 ? e.i - 2 : 0; k <= e.i + 2; ++k) {
         const auto it = evidence.find(k);
         if (k == e.i || it == evidence.end()) continue;
-        around += "<code class=\"ctx\">" + Escape(Cut(it->second)) + "</code>";
+        around += "<code class=\"ctx\">" + HtmlEscape(Cut(it->second)) + "</code>";
         if (k + 1 == e.i) around += "<code class=\"ctx self\">▸ i=" + std::to_string(e.i) + "</code>";
       }
       if (!around.empty()) o << "<details><summary>around it</summary>" << around << "</details>";

@@ -28,7 +28,8 @@ class RunDir {
   std::filesystem::path History() const { return path_ / "history.jsonl"; }
   std::filesystem::path NodeLog(std::string_view node) const;
   std::filesystem::path DataDir(std::string_view node) const;
-  std::filesystem::path TimelineSpool() const { return path_ / "timeline.partial.jsonl"; }
+  std::filesystem::path TimelineSpool() const { return path_ / kTimelineSpoolName; }
+  static constexpr const char* kTimelineSpoolName = "timeline.partial.jsonl";
 
   // Writes `name` in the run dir whole or not at all (a temporary file, fsync,
   // rename), so a reader never sees half a file.

@@ -169,6 +169,7 @@ std::string Fnv1aHex(std::string_view text) {
 NftPartitioner::NftPartitioner(int hub_netns_fd, PortMap ports, std::string table)
     : nft_(hub_netns_fd), ports_(std::move(ports)), table_(std::move(table)) {
   CheckPorts(ports_);
+  for (const auto& [node, port] : ports_) node_of_port_[port] = node;
   CheckIfname(table_);  // Table names follow the same safe alphabet.
   const Grudge healed;
   const std::string ruleset = RenderRuleset(healed, ports_, table_);
@@ -239,8 +240,6 @@ void NftPartitioner::ClearLoss() { SetLoss(LossMap{}); }
 LossCounts NftPartitioner::ReadLoss() {
   LossCounts counts;
   if (loss_.empty()) return counts;
-  std::map<std::string, std::string> node_of;
-  for (const auto& [node, port] : ports_) node_of[port] = node;
   std::map<std::string, int> seen_sets, dropped_sets;  // set name -> percent
   for (const auto& [percent, pairs] : ByPercent(loss_)) {
     seen_sets[SeenSet(percent)] = percent;
@@ -255,7 +254,7 @@ LossCounts NftPartitioner::ReadLoss() {
     const bool seen = seen_sets.count(name) != 0;
     if (!seen && dropped_sets.count(name) == 0) continue;
     for (const auto& entry : found->value("elem", nlohmann::json::array())) {
-      const auto [pair, packets] = CountedPair(entry, node_of, name);
+      const auto [pair, packets] = CountedPair(entry, node_of_port_, name);
       const auto it = loss_.find(pair);
       if (it == loss_.end()) {
         throw NftError("nft: set " + name + " holds " + pair.first + " -> " + pair.second +
@@ -277,8 +276,6 @@ LossCounts NftPartitioner::ReadLoss() {
 }
 
 PartitionCount NftPartitioner::ReadPartition() {
-  std::map<std::string, std::string> node_of;
-  for (const auto& [node, port] : ports_) node_of[port] = node;
   const nlohmann::json listing = nft_.RunJson("list table bridge " + table_);
   PartitionCount count;
   for (const auto& item : listing.value("nftables", nlohmann::json::array())) {
@@ -288,7 +285,7 @@ PartitionCount NftPartitioner::ReadPartition() {
     const auto set = item.find("set");
     if (set == item.end() || set->value("name", "") != kSet) continue;
     for (const auto& entry : set->value("elem", nlohmann::json::array())) {
-      const auto [pair, packets] = CountedPair(entry, node_of, std::string(kSet));
+      const auto [pair, packets] = CountedPair(entry, node_of_port_, std::string(kSet));
       count.pairs.insert(pair);
       count.dropped[pair] = packets;
     }

@@ -174,6 +174,7 @@ class NftPartitioner {
  private:
   NftContext nft_;
   PortMap ports_;
+  std::map<std::string, std::string> node_of_port_;  // ports_ the other way round, for reads
   std::string table_;
   std::string ruleset_;
   Grudge grudge_;

@@ -1,12 +1,30 @@
 #include "harness/faults/mechanism.h"
 
 #include <algorithm>
+#include <fstream>
 #include <stdexcept>
 #include <utility>
 
 #include "nemesis/random.h"
 
 namespace schism::harness {
+
+nlohmann::json ReadSpooledOps(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error(path.string() + ": cannot be read");
+  nlohmann::json ops = nlohmann::json::array();
+  std::string line;
+  for (std::size_t number = 1; std::getline(in, line); ++number) {
+    if (line.empty()) continue;
+    nlohmann::json op = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (op.is_discarded()) {
+      if (in.peek() == std::char_traits<char>::eof()) break;  // the line being written at a crash
+      throw std::runtime_error(path.string() + ":" + std::to_string(number) + ": not JSON");
+    }
+    ops.push_back(std::move(op));
+  }
+  return ops;
+}
 
 FaultContext::FaultContext(std::vector<std::string> names, FaultSeams seams, Recorder& recorder,
                            std::uint64_t seed)
@@ -48,12 +66,7 @@ void FaultContext::AddToTimeline(const nemesis::ResolvedOp& resolved) {
 }
 
 nlohmann::json FaultContext::timeline() const {
-  nlohmann::json ops = nlohmann::json::array();
-  if (spool_.is_open()) {
-    std::ifstream in(spool_path_);
-    std::string line;
-    while (std::getline(in, line)) ops.push_back(nlohmann::json::parse(line));
-  }
+  nlohmann::json ops = spool_.is_open() ? ReadSpooledOps(spool_path_) : nlohmann::json::array();
   for (const std::string& text : done_) ops.push_back(nlohmann::json::parse(text));
   if (!current_.is_null()) ops.push_back(current_);
   return ops;

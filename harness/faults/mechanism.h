@@ -45,6 +45,13 @@ struct FaultSeams {
   std::string clock_unsupported;  // why, when clocks is null
 };
 
+// The ops a timeline spool holds (FaultContext::SpoolTo), one JSON object a
+// line, in order. A line cut short at the end (a run that died while writing
+// it) is left out; any other line that is not JSON throws
+// std::runtime_error "<path>:<line>: not JSON", and an unreadable file
+// "<path>: cannot be read".
+nlohmann::json ReadSpooledOps(const std::filesystem::path& path);
+
 // What every mechanism of one run shares: the seams, the history, the
 // timeline, and a way back into the runner.
 class FaultContext {
