@@ -88,6 +88,7 @@ void FaultsAppliedChecker::ObserveProof(const histories::Event& event) {
   } else {
     ++proven_[start->second.fault];
     proven_by_.emplace(start->second.fault, StringField(event.detail, "by"));
+    if (start->second.fault == "partition" && event.detail.contains("probe")) ++proven_by_probe_;
   }
   awaiting_.erase(start);
 }
@@ -119,7 +120,7 @@ Verdict FaultsAppliedChecker::Finish() {
   const std::uint64_t proven = Sum(proven_);
   v.details = {{"applied", applied_},     {"unsupported", unsupported_}, {"skipped", skipped_},
                {"proven", proven_},       {"proven_by", proven_by_},     {"not_proven", not_proven_},
-               {"proofs", proofs_expected_}};
+               {"proofs", proofs_expected_}, {"partitions_proven_by_probe", proven_by_probe_}};
   const std::string skipped_text =
       Sum(skipped_) == 0 ? "" : "; " + std::to_string(Sum(skipped_)) + " skipped: " + Listed(skipped_);
   const std::string proof_text =
@@ -150,6 +151,16 @@ Verdict FaultsAppliedChecker::Finish() {
     }
     if (not_proven_ > not_proven_reasons_.size()) v.reason += "; ...";
     v.reason += skipped_text;
+    return v;
+  }
+  const auto partitions = proven_.find("partition");
+  if (partitions != proven_.end() && proven_by_probe_ == partitions->second) {
+    v.valid = Validity::kUnknown;
+    v.reason = proof_text + ", but the nodes sent no frame across the bridge while any of the " +
+               std::to_string(proven_by_probe_) +
+               " partition(s) held (each was proven only by a frame the harness sent): does "
+               "this elector talk over the network?" +
+               skipped_text;
     return v;
   }
   v.valid = Validity::kValid;

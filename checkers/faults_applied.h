@@ -19,6 +19,13 @@
 // counted in the reason and details; a run whose scheduled faults were all
 // skipped, none applied, is unknown: it tested no fault at all.
 //
+// A partition during which the nodes sent nothing across the bridge is proven
+// by a frame the harness sent across it itself (its proof names the "probe").
+// When every proven partition was proven only so, the nodes never talked
+// across the bridge while one held: the partitions were in force but show
+// nothing about this elector, and the verdict is unknown, asking whether it
+// talks over the network at all.
+//
 // Memory: one entry per fault start until its proof arrives, plus counters.
 
 #include <cstdint>
@@ -58,6 +65,7 @@ class FaultsAppliedChecker final : public Checker {
   std::uint64_t not_proven_ = 0;
   std::vector<std::string> not_proven_reasons_;       // the first few
   std::map<std::string, std::string> proven_by_;      // fault -> how the first was proven
+  std::uint64_t proven_by_probe_ = 0;                 // partitions proven by the harness's frame
   std::map<std::string, std::uint64_t> unsupported_;  // fault -> events not applied
   std::map<std::string, std::uint64_t> skipped_;      // "fault: reason" -> events
   std::vector<std::string> reasons_;                  // unsupported, distinct, first few

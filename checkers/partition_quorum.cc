@@ -30,7 +30,14 @@ PartitionQuorumChecker::PartitionQuorumChecker(const CheckOptions& options)
 void PartitionQuorumChecker::Observe(const histories::Event& event) {
   cluster_.Observe(event);
   last_time_ = event.time;
-  if (IsUnprovenProof(event)) unproven_.insert(event.detail.value("of", std::uint64_t{0}));
+  if (IsUnprovenProof(event)) {
+    unproven_.insert(event.detail.value("of", std::uint64_t{0}));
+  } else if (IsProof(event) && event.f == "partition") {
+    ++proven_partitions_;
+    if (event.detail.contains("probe")) {
+      proven_by_probe_.insert(event.detail.value("of", std::uint64_t{0}));
+    }
+  }
   Judge(event.time);
   clocks_.Observe(event);
   const bool changed = status_.Observe(event) || network_.Observe(event);
@@ -91,12 +98,21 @@ Verdict PartitionQuorumChecker::Finish() {
     if (s.active) CountHeldBack(s, last_time_);
   }
   // A partition whose proof failed may not have cut anything: no leader is
-  // failed for it.
+  // failed for it. Nor for partitions of a run whose nodes never sent a frame
+  // across the bridge while one held: their elector may talk some other way.
+  const bool never_talked =
+      proven_partitions_ > 0 && proven_by_probe_.size() == proven_partitions_;
   std::vector<Violation> judged;
+  std::uint64_t excused_silent = 0;
   for (const Violation& v : violations_) {
-    if (!unproven_.count(v.stranding.partition_index)) judged.push_back(v);
+    if (unproven_.count(v.stranding.partition_index)) continue;
+    if (never_talked && proven_by_probe_.count(v.stranding.partition_index)) {
+      ++excused_silent;
+      continue;
+    }
+    judged.push_back(v);
   }
-  const std::uint64_t excused = violations_.size() - judged.size();
+  const std::uint64_t excused = violations_.size() - judged.size() - excused_silent;
   const std::uint64_t violation_count = judged.size();
   if (judged.size() > kMaxReported) judged.resize(kMaxReported);
   Verdict verdict;
@@ -108,12 +124,17 @@ Verdict PartitionQuorumChecker::Finish() {
                      {"held_back_by_own_clock", held_back_},
                      {"violations", violation_count},
                      {"unproven_partitions", unproven_.size()},
-                     {"excused_by_unproven_partitions", excused}};
-  const std::string excused_text =
+                     {"excused_by_unproven_partitions", excused},
+                     {"excused_by_silent_partitions", excused_silent}};
+  std::string excused_text =
       excused == 0 ? ""
                    : "; " + std::to_string(excused) +
                          " stranding(s) under partitions not proven to have cut anything are "
                          "not judged";
+  if (excused_silent > 0) {
+    excused_text += "; " + std::to_string(excused_silent) +
+                    " stranding(s) under partitions no node sent a frame across are not judged";
+  }
   if (violation_count > 0) {
     const Violation& v = judged.front();
     verdict.valid = Validity::kInvalid;

@@ -39,9 +39,12 @@ namespace schism::checkers {
 // cannot stretch a stranding past the grace. The evidence then also names that
 // observation.
 //
-// A partition whose "verified" event says it was not proven (it dropped
-// nothing: the elector may not use the network at all) is no evidence: a
-// stranding under it is not judged, and the reason says how many were left out.
+// A partition whose "verified" event says it was not proven (the kernel did
+// not hold it, or it dropped nothing) is no evidence: a stranding under it is
+// not judged, and the reason says how many were left out. Nor are partitions
+// of a run in which every proven partition was proven only by the harness's
+// own frame (its proof names a "probe"): the nodes never sent a frame across
+// the bridge while one held, so the elector may talk some other way.
 //
 // Valid when there is no partition at all. Unknown when the cluster size is
 // unknown and the history has partitions.
@@ -94,6 +97,10 @@ class PartitionQuorumChecker final : public Checker {
   std::vector<Stranding> strandings_;  // By node id.
   std::vector<Violation> violations_;   // Every stranding that outlasted the grace.
   std::set<std::uint64_t> unproven_;    // "i" of partition starts whose proof failed
+  std::uint64_t proven_partitions_ = 0;
+  // "i" of partitions proven only by the harness's own frame: the nodes sent
+  // nothing across the bridge while they held.
+  std::set<std::uint64_t> proven_by_probe_;
   std::uint64_t strandings_seen_ = 0;
   std::uint64_t held_back_ = 0;  // strandings within the grace only by the leader's own clock
   double last_time_ = 0.0;

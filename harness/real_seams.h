@@ -86,6 +86,7 @@ class SandboxNetwork final : public NetworkRules {
   void Heal() override { partitioner_.Heal(); }
   nemesis::PartitionCount ReadPartition() override { return partitioner_.ReadPartition(); }
   std::string KernelDigest() override { return partitioner_.KernelDigest(); }
+  bool ProbeCutPair(const std::string& src, const std::string& dst) override;
   void SetLoss(const nemesis::LossMap& loss) override { partitioner_.SetLoss(loss); }
   nemesis::LossCounts ReadLoss() override { return partitioner_.ReadLoss(); }
   void ClearLoss() override { partitioner_.ClearLoss(); }

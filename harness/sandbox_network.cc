@@ -1,6 +1,12 @@
 // The real network rules of a run, in its sandbox (harness/real_seams.h).
 #include "harness/real_seams.h"
 
+#include <chrono>
+#include <stdexcept>
+#include <thread>
+
+#include "harness/probe_frame.h"
+
 namespace schism::harness {
 namespace {
 
@@ -22,6 +28,32 @@ SandboxNetwork::~SandboxNetwork() {
   bandwidth_.reset();
   delayer_.reset();
   duplicator_.reset();
+}
+
+bool SandboxNetwork::ProbeCutPair(const std::string& src, const std::string& dst) {
+  const SandboxNode* from = nullptr;
+  const SandboxNode* to = nullptr;
+  for (const SandboxNode& n : sandbox_.nodes()) {
+    if (n.name == src) from = &n;
+    if (n.name == dst) to = &n;
+  }
+  if (!from || !to) throw std::invalid_argument("probe frame: no node " + (from ? dst : src));
+  const nemesis::DirectedPair pair{src, dst};
+  const auto dropped = [&] {
+    const nemesis::PartitionCount count = partitioner_.ReadPartition();
+    const auto it = count.dropped.find(pair);
+    return it == count.dropped.end() ? std::uint64_t{0} : it->second;
+  };
+  const std::uint64_t before = dropped();
+  SendEchoRequest(from->netns.fd(), to->address);
+  // The bridge usually handles the frame before sendto returns (the sender's
+  // softirq); a loaded machine may defer it to ksoftirqd for a moment.
+  constexpr int kReads = 20;
+  for (int read = 0; read < kReads; ++read) {
+    if (dropped() > before) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return false;
 }
 
 void SandboxNetwork::SetDuplicate(const nemesis::DuplicateMap& pairs) {

@@ -84,8 +84,27 @@ Proof JudgePartition(const PartitionMeasure& m) {
                       std::to_string(passed) + " frame(s) passed between the other pairs",
                   measured);
   }
-  return NotProven(at + " dropped no packet between cut pairs, and no frame crossed the bridge "
-                        "while it held: does this elector talk over the network?",
+  const std::string silent = "no frame crossed the bridge while it held";
+  if (m.probe && m.probe_dropped) {
+    measured["probe"] = PairText(*m.probe);
+    return Proven(held + "; " + silent + ", so the harness sent a frame " + PairText(*m.probe) +
+                      " itself, and the kernel dropped it",
+                  measured);
+  }
+  if (m.probe) {
+    measured["probe"] = PairText(*m.probe);
+    return NotProven(at + " dropped no packet between cut pairs, and " + silent +
+                         "; a frame the harness sent " + PairText(*m.probe) +
+                         " itself was not dropped either",
+                     measured);
+  }
+  if (!m.probe_error.empty()) {
+    return NotProven(at + " dropped no packet between cut pairs, and " + silent +
+                         "; the harness could not send a frame across it: " + m.probe_error,
+                     measured);
+  }
+  return NotProven(at + " dropped no packet between cut pairs, and " + silent +
+                       ": does this elector talk over the network?",
                    measured);
 }
 

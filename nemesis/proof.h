@@ -47,11 +47,17 @@ struct PartitionMeasure {
   std::set<DirectedPair> installed;     // the pairs the kernel's set held at install
   std::map<DirectedPair, std::uint64_t> dropped;  // per cut pair, at the end
   std::uint64_t forwarded = 0;          // frames the bridge forwarded while it held
+  // When the nodes sent nothing across the bridge while it held, the harness
+  // sends one frame of its own across a cut pair before the heal:
+  std::optional<DirectedPair> probe;    // that pair
+  bool probe_dropped = false;           // whether the pair's counter counted it
+  std::string probe_error;              // why it could not be sent
 };
 
 // Proven when the kernel held exactly the asked pairs and the cut either
-// dropped a packet or the nodes demonstrably talked over the bridge (frames
-// passed on uncut pairs) while it held. An empty grudge is proven by the
+// dropped a packet, or the nodes demonstrably talked over the bridge (frames
+// passed on uncut pairs) while it held, or, the nodes being silent, it
+// dropped the harness's probe frame. An empty grudge is proven by the
 // read-back alone.
 Proof JudgePartition(const PartitionMeasure& m);
 

@@ -3,6 +3,8 @@
 //   verify  the set read back from the kernel at install, and each cut pair's
 //           drop counter (or the bridge's, the cut pairs being idle) at its end;
 //   undo    heal: verify, then cut no pair.
+#include <exception>
+
 #include "harness/faults/list.h"
 
 namespace schism::harness {
@@ -66,7 +68,30 @@ class PartitionMechanism final : public Mechanism {
       m.dropped[pair] = it == now.dropped.end() ? 0 : it->second;
     }
     m.forwarded = now.forwarded - open.forwarded;
+    if (Silent(m)) ProbeAcross(m);
     return Ended{open.of, nemesis::JudgePartition(m)};
+  }
+
+  // Whether the kernel held the grudge but the nodes sent nothing across the
+  // bridge while it held (a server still starting, a quiet moment): its
+  // counters alone cannot show that it cut anything.
+  static bool Silent(const nemesis::PartitionMeasure& m) {
+    if (m.asked.empty() || m.installed != m.asked || m.forwarded > 0) return false;
+    for (const auto& [pair, packets] : m.dropped) {
+      if (packets > 0) return false;
+    }
+    return true;
+  }
+
+  // Sends the harness's own frame across the first cut pair.
+  void ProbeAcross(nemesis::PartitionMeasure& m) {
+    const nemesis::DirectedPair pair = *m.asked.begin();
+    try {
+      m.probe_dropped = context_.network().ProbeCutPair(pair.first, pair.second);
+      m.probe = pair;
+    } catch (const std::exception& e) {
+      m.probe_error = e.what();
+    }
   }
 
   void Record(const Ended& ended) {

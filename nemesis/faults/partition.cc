@@ -82,9 +82,12 @@ class PartitionKind final : public FaultKind {
         "the set's elements read back from the kernel at install equal the grudge (the start "
         "records a digest of the kernel's listing); before the heal or the next grudge, each "
         "cut pair's own counter shows ≥1 packet dropped between cut pairs, or, the cut pairs "
-        "being idle, the bridge's `forwarded` counter shows frames passed between other pairs",
-        "the kernel held other pairs, or no frame crossed the bridge while it held (\"does this "
-        "elector talk over the network?\")"};
+        "being idle, the bridge's `forwarded` counter shows frames passed between other pairs, "
+        "or, no frame having crossed the bridge at all, an ICMP echo the harness sends across "
+        "the first cut pair is counted as dropped (the proof names the `probe`)",
+        "the kernel held other pairs, or the harness's own frame was not dropped; a run in "
+        "which every partition was proven only by that frame is unknown (\"does this elector "
+        "talk over the network?\")"};
   }
 
   double DrawCycle(CycleDraw& draw) const override {

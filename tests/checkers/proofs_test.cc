@@ -61,6 +61,45 @@ TEST(FaultsAppliedProofs, AFaultWithoutAProofIsUnknown) {
   EXPECT_EQ(v.evidence, std::vector<std::uint64_t>{6});
 }
 
+// The nodes sent nothing across the bridge while the partition held; the
+// harness's own frame across a cut pair was dropped.
+const std::string kPartitionProvenByProbe =
+    R"({"i":5,"t":4.0,"type":"nemesis","f":"partition","phase":"verified","of":3,"proven":true,"by":"the harness's frame was dropped","dropped":0,"forwarded":0,"probe":"n1->n3"})";
+
+TEST(FaultsAppliedProofs, PartitionsProvenOnlyByTheHarnesssFrameAskWhetherTheElectorTalks) {
+  Verdict v = CheckHistory("faults-applied", History(kPartitionProvenByProbe, kKillProven));
+  EXPECT_EQ(v.valid, Validity::kUnknown);
+  EXPECT_EQ(v.reason,
+            "2 of 2 faults proven (kill 1, partition 1), but the nodes sent no frame across the "
+            "bridge while any of the 1 partition(s) held (each was proven only by a frame the "
+            "harness sent): does this elector talk over the network?");
+  EXPECT_EQ(v.details["partitions_proven_by_probe"], 1);
+}
+
+TEST(FaultsAppliedProofs, OnePartitionProvenByTheHarnesssFrameAmongOthersIsValid) {
+  // A second partition, which dropped the nodes' own packets.
+  std::string history = History(kPartitionProvenByProbe, kKillProven);
+  const std::string end = R"({"i":9,"t":20.0,"type":"run","f":"end"})";
+  history.replace(history.find(end), end.size(),
+                  R"({"i":9,"t":10.0,"type":"nemesis","f":"partition","phase":"start","components":[["n1"],["n2","n3","n4","n5"]]}
+{"i":10,"t":12.0,"type":"nemesis","f":"partition","phase":"end"}
+{"i":11,"t":12.0,"type":"nemesis","f":"partition","phase":"verified","of":9,"proven":true,"by":"dropped 12"}
+{"i":12,"t":20.0,"type":"run","f":"end"})");
+  Verdict v = CheckHistory("faults-applied", history);
+  EXPECT_EQ(v.valid, Validity::kValid) << v.reason;
+  EXPECT_EQ(v.reason, "3 of 3 faults proven (kill 1, partition 2)");
+}
+
+TEST(PartitionQuorumProofs, NoLeaderIsFailedUnderPartitionsNoNodeSentAFrameAcross) {
+  Verdict v = CheckHistory("partition-quorum", History(kPartitionProvenByProbe, kKillProven));
+  EXPECT_EQ(v.valid, Validity::kValid) << v.reason;
+  EXPECT_EQ(v.reason,
+            "no leader outlasted the 1.500 s grace on a minority in 1 partitions (0 stepped down "
+            "in time); 1 stranding(s) under partitions no node sent a frame across are not "
+            "judged");
+  EXPECT_EQ(v.details["excused_by_silent_partitions"], 1);
+}
+
 TEST(PartitionQuorumProofs, AStrandedLeaderIsInvalidUnderAProvenPartition) {
   Verdict v = CheckHistory("partition-quorum", History(kPartitionProven, kKillProven));
   EXPECT_EQ(v.valid, Validity::kInvalid) << v.reason;

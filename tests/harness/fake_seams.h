@@ -145,6 +145,10 @@ class FakeNetwork final : public harness::NetworkRules {
     return count;
   }
   std::string KernelDigest() override { return "fake-" + std::to_string(cut.size()); }
+  bool ProbeCutPair(const std::string& src, const std::string& dst) override {
+    probes.emplace_back(src, dst);
+    return drops_probes && cut.count({src, dst}) > 0;
+  }
 
   void SetLoss(const nemesis::LossMap& l) override { loss = l; }
   nemesis::LossCounts ReadLoss() override {
@@ -193,6 +197,8 @@ class FakeNetwork final : public harness::NetworkRules {
   std::uint64_t drops_per_pair = 5;
   std::uint64_t forwarded_per_read = 10;
   bool installs_other_pairs = false;
+  bool drops_probes = true;                      // a cut pair drops the harness's probe frame
+  std::vector<nemesis::DirectedPair> probes;     // the probe frames sent, in order
   std::uint64_t packets_per_pair = 1000;
   double share_factor = 1.0;  // achieved share / asked share
   double delay_factor = 1.0;  // achieved mean / asked delay

@@ -229,6 +229,7 @@ TEST_F(FaultRunnerTest, AFlapIsNotProvenWhenItsPartitionsCutNothing) {
   Make();
   network_.drops_per_pair = 0;
   network_.forwarded_per_read = 0;  // and no frame crossed the bridge
+  network_.drops_probes = false;    // nor was the harness's own frame dropped
   Apply({{"f", "flap"}, {"grouping", "n1,n2|n3,n4,n5"}, {"hold", 1}, {"every", {0.5, 0.5}}});
   timers_.RunUntil(5);
   const auto flap = Verified("flap");
@@ -236,7 +237,31 @@ TEST_F(FaultRunnerTest, AFlapIsNotProvenWhenItsPartitionsCutNothing) {
   EXPECT_EQ(flap[0].detail["proven"], false);
   const std::string why = flap[0].detail["why"];
   EXPECT_EQ(why.rfind("1 of its 1 partitions not proven: partition at 0", 0), 0u) << why;
-  EXPECT_NE(why.find("does this elector talk over the network?"), std::string::npos) << why;
+  EXPECT_NE(why.find("a frame the harness sent n1->n3 itself was not dropped either"),
+            std::string::npos)
+      << why;
+}
+
+TEST_F(FaultRunnerTest, ASilentPartitionIsProvenByOneFrameTheHarnessSendsAcrossItsFirstCutPair) {
+  Make();
+  network_.drops_per_pair = 0;
+  network_.forwarded_per_read = 0;  // the nodes sent nothing while it held
+  Apply({{"f", "partition"}, {"grouping", "n1,n2|n3,n4,n5"}});
+  EXPECT_TRUE(network_.probes.empty());  // nothing is sent while it holds
+  Apply({{"f", "heal"}});
+  ASSERT_EQ(network_.probes.size(), 1u);
+  EXPECT_EQ(network_.probes[0], (nemesis::DirectedPair{"n1", "n3"}));
+  const auto verified = Verified("partition");
+  ASSERT_EQ(verified.size(), 1u);
+  EXPECT_EQ(verified[0].detail["proven"], true);
+  EXPECT_EQ(verified[0].detail["probe"], "n1->n3");
+  EXPECT_EQ(verified[0].detail["dropped"], 0);  // the nodes' packets only
+  // A partition the nodes sent packets across is proven by them: no frame of the harness's.
+  network_.drops_per_pair = 5;
+  Apply({{"f", "partition"}, {"grouping", "n1,n2|n3,n4,n5"}});
+  Apply({{"f", "heal"}});
+  EXPECT_EQ(network_.probes.size(), 1u);
+  EXPECT_FALSE(Verified("partition").at(1).detail.contains("probe"));
 }
 
 TEST_F(FaultRunnerTest, APartitionIsProvenByItsDropsAndNotWhenTheKernelHeldOtherPairs) {

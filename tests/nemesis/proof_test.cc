@@ -40,6 +40,32 @@ TEST(NemesisProof, IdleCutPairsAreProvenOnlyWhenOtherPairsTalked) {
   EXPECT_EQ(silent.ToJson()["proven"], false);
 }
 
+TEST(NemesisProof, ASilentPartitionIsProvenByTheHarnesssOwnFrameOnlyWhenItWasDropped) {
+  PartitionMeasure m = Cut(0, 0);
+  m.probe = DirectedPair{"n1", "n2"};
+  m.probe_dropped = true;
+  const Proof dropped = JudgePartition(m);
+  EXPECT_TRUE(dropped.proven);
+  EXPECT_EQ(dropped.how,
+            "the kernel held its 2 cut pairs; no frame crossed the bridge while it held, so the "
+            "harness sent a frame n1->n2 itself, and the kernel dropped it");
+  EXPECT_EQ(dropped.ToJson()["probe"], "n1->n2");
+  m.probe_dropped = false;
+  const Proof passed = JudgePartition(m);
+  EXPECT_FALSE(passed.proven);
+  EXPECT_EQ(passed.how,
+            "partition at 12.3 s dropped no packet between cut pairs, and no frame crossed the "
+            "bridge while it held; a frame the harness sent n1->n2 itself was not dropped either");
+  m.probe.reset();
+  m.probe_error = "probe frame: cannot make a raw ICMP socket: Operation not permitted";
+  const Proof unsent = JudgePartition(m);
+  EXPECT_FALSE(unsent.proven);
+  EXPECT_EQ(unsent.how,
+            "partition at 12.3 s dropped no packet between cut pairs, and no frame crossed the "
+            "bridge while it held; the harness could not send a frame across it: probe frame: "
+            "cannot make a raw ICMP socket: Operation not permitted");
+}
+
 TEST(NemesisProof, APartitionTheKernelDidNotHoldIsNotProven) {
   PartitionMeasure m = Cut(9, 30);
   m.installed = {{"n1", "n2"}, {"n3", "n1"}};
