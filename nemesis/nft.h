@@ -46,6 +46,7 @@
 
 #include "nemesis/grudge.h"
 #include "nemesis/nft_context.h"
+#include "nemesis/nft_counters.h"
 
 namespace schism::nemesis {
 
@@ -140,14 +141,15 @@ class NftPartitioner {
   void ClearLoss();
 
   // Returns, for every pair of the loss in force, its percent and the
-  // packets seen and dropped since SetLoss (read from the sets' element
-  // counters in one list command). Empty when no loss is in force. Throws
-  // NftError on failure, or when a pair is missing from the kernel's sets.
+  // packets seen and dropped since SetLoss (the sets' element counters, one
+  // netlink dump per set: nft_counters.h). Empty when no loss is in force.
+  // Throws NftError on failure, or when a pair is missing from the kernel's
+  // sets or one holds a pair at another percent.
   LossCounts ReadLoss();
 
-  // Reads the set and the forwarded counter from the kernel in one list
-  // command. Throws NftError on failure, or when the set holds a port that
-  // belongs to no node.
+  // Reads the forwarded counter and then the set from the kernel (two
+  // netlink requests: nft_counters.h). Throws NftError on failure, or when
+  // the set holds a port that belongs to no node.
   PartitionCount ReadPartition();
 
   // Returns Fnv1aHex of the table as the kernel lists it, without counters:
@@ -172,7 +174,8 @@ class NftPartitioner {
   const std::string& table() const { return table_; }
 
  private:
-  NftContext nft_;
+  NftContext nft_;          // writes: one transaction each
+  NftCounterReader counters_;  // reads: counters over netlink
   PortMap ports_;
   std::map<std::string, std::string> node_of_port_;  // ports_ the other way round, for reads
   std::string table_;

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "nemesis/nft.h"
+#include "nemesis/run_in_netns.h"
 #include "tests/nemesis/bridge_fixture.h"
 
 namespace schism::nemesis {
@@ -55,6 +56,31 @@ TEST_F(NemesisLossPackets, ThirtyPercentOfOnePairIsDroppedAndCounted) {
   nft.ClearLoss();
   EXPECT_TRUE(nft.ReadLoss().empty());
   EXPECT_EQ(SendAndCount(0, 1, 500), 500u) << "ClearLoss left loss behind";
+}
+
+// The counters are read over netlink (nft_counters.h); what the kernel holds
+// that the partitioner did not put there is named, not miscounted.
+TEST_F(NemesisLossPackets, ReadingBackAKernelSetThatLostAPairOrGainedAPortFailsNamingIt) {
+  NftPartitioner nft(hub_, Ports());
+  nft.SetLoss({{{"n1", "n2"}, 30}, {{"n2", "n3"}, 30}});
+  const auto nft_in_hub = [&](const std::string& command) {
+    const ToolResult r = RunInNetns(hub_, {"nft", command});
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+  };
+  nft_in_hub("delete element bridge schism loss_30 { \"vn2\" . \"vn3\" }");
+  try {
+    nft.ReadLoss();
+    FAIL() << "ReadLoss did not see the missing pair";
+  } catch (const NftError& e) {
+    EXPECT_STREQ(e.what(), "nft: loss of n2 -> n3 is missing from table schism");
+  }
+  nft_in_hub("add element bridge schism loss_30 { \"vn2\" . \"vn3\", \"vn9\" . \"vn1\" }");
+  try {
+    nft.ReadLoss();
+    FAIL() << "ReadLoss did not see the stray port";
+  } catch (const NftError& e) {
+    EXPECT_STREQ(e.what(), "nft: set loss_30 holds port \"vn9\", which belongs to no node");
+  }
 }
 
 TEST_F(NemesisLossPackets, PartitionDropsBeforeLossCounts) {
