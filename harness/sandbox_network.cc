@@ -38,12 +38,8 @@ bool SandboxNetwork::ProbeCutPair(const std::string& src, const std::string& dst
     if (n.name == dst) to = &n;
   }
   if (!from || !to) throw std::invalid_argument("probe frame: no node " + (from ? dst : src));
-  const nemesis::DirectedPair pair{src, dst};
-  const auto dropped = [&] {
-    const nemesis::PartitionCount count = partitioner_.ReadPartition();
-    const auto it = count.dropped.find(pair);
-    return it == count.dropped.end() ? std::uint64_t{0} : it->second;
-  };
+  if (!partitioner_.grudge().drops.count({src, dst})) return false;  // not cut: nothing to count
+  const auto dropped = [&] { return partitioner_.ReadPartition().dropped; };
   const std::uint64_t before = dropped();
   SendEchoRequest(from->netns.fd(), to->address);
   // The bridge usually handles the frame before sendto returns (the sender's

@@ -87,8 +87,8 @@ class NetworkRules {
   // A digest of the partition rules as the kernel lists them.
   virtual std::string KernelDigest() = 0;
   // Sends one frame that no elector listens for from src's namespace to
-  // dst's address (harness/probe_frame.h) and returns whether the drop
-  // counter of the cut pair (src, dst) counted it within 100 ms: what shows a
+  // dst's address (harness/probe_frame.h) and returns whether (src, dst) is
+  // cut and the partition's drop counter counted it within 100 ms: what shows a
   // cut pair drops when the nodes themselves sent nothing while a partition
   // held. Throws std::system_error when the frame cannot be sent.
   virtual bool ProbeCutPair(const std::string& src, const std::string& dst) = 0;

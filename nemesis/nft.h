@@ -7,10 +7,13 @@
 // NftPartitioner owns one table in the hub:
 //
 //   table bridge schism {
+//     counter cut { }         # packets dropped between cut pairs
+//     counter forwarded { }   # frames the bridge forwarded between node ports
 //     set drop_pairs { type ifname . ifname; elements = { "vn1" . "vn3", ... } }
 //     chain forward {
 //       type filter hook forward priority 0; policy accept;
-//       iifname . oifname @drop_pairs counter drop
+//       counter name "forwarded"
+//       iifname . oifname @drop_pairs counter name "cut" drop
 //     }
 //     set loss_30 { type ifname . ifname; counter; elements = { "vn1" . "vn2" } }
 //     set lost_30 { type ifname . ifname; counter; elements = { "vn1" . "vn2" } }
@@ -46,7 +49,7 @@
 
 #include "nemesis/grudge.h"
 #include "nemesis/nft_context.h"
-#include "nemesis/nft_counters.h"
+#include "nemesis/nft_netlink.h"
 
 namespace schism::nemesis {
 
@@ -83,13 +86,13 @@ struct LossCount {
 using LossCounts = std::map<std::pair<std::string, std::string>, LossCount>;
 
 // What the kernel holds and has counted for a grudge: the directed pairs its
-// set holds (mapped back from ports to node names), the packets dropped per
-// pair since the grudge was applied (each element's own counter; a new
-// grudge starts at 0), and every frame the bridge has forwarded between node
-// ports, cut or not, since the table was made.
+// set holds (mapped back from ports to node names), the packets dropped
+// between cut pairs, and every frame the bridge has forwarded between node
+// ports, cut or not; both counters run from when the table was made, so a
+// reader takes differences.
 struct PartitionCount {
   std::set<std::pair<std::string, std::string>> pairs;
-  std::map<std::pair<std::string, std::string>, std::uint64_t> dropped;
+  std::uint64_t dropped = 0;
   std::uint64_t forwarded = 0;
 };
 
@@ -119,8 +122,11 @@ class NftPartitioner {
   NftPartitioner& operator=(const NftPartitioner&) = delete;
 
   // Replaces the dropped pairs with exactly those of `grudge`, in one
-  // transaction. On failure throws NftError and the previous grudge stays in
-  // force (the transaction is all or nothing).
+  // transaction: a netlink batch that flushes the set and adds the pairs'
+  // elements in binary (nft_netlink.h), as `nft -f` of RenderApplyCommands
+  // would. On failure throws NftError and the previous grudge stays in force
+  // (the transaction is all or nothing); std::invalid_argument, before
+  // touching nft, for a node without a port.
   void Apply(const Grudge& grudge);
 
   // Drops nothing any more (one transaction); loss rules stay. Throws
@@ -142,13 +148,13 @@ class NftPartitioner {
 
   // Returns, for every pair of the loss in force, its percent and the
   // packets seen and dropped since SetLoss (the sets' element counters, one
-  // netlink dump per set: nft_counters.h). Empty when no loss is in force.
+  // netlink dump per set: nft_netlink.h). Empty when no loss is in force.
   // Throws NftError on failure, or when a pair is missing from the kernel's
   // sets or one holds a pair at another percent.
   LossCounts ReadLoss();
 
-  // Reads the forwarded counter and then the set from the kernel (two
-  // netlink requests: nft_counters.h). Throws NftError on failure, or when
+  // Reads the two counters and then the set from the kernel (three netlink
+  // requests: nft_netlink.h). Throws NftError on failure, or when
   // the set holds a port that belongs to no node.
   PartitionCount ReadPartition();
 
@@ -156,15 +162,18 @@ class NftPartitioner {
   // a digest of what is in force, not of what was meant. Throws NftError.
   std::string KernelDigest();
 
+  // Returns the grudge in force (empty after Heal).
+  const Grudge& grudge() const { return grudge_; }
+
   // Returns the loss in force (empty after ClearLoss).
   const LossMap& Loss() const { return loss_; }
 
   // Returns the digest (Fnv1aHex) of RenderRuleset of the grudge and the
   // loss in force.
-  std::string Digest() const { return Fnv1aHex(ruleset_); }
+  std::string Digest() const { return Fnv1aHex(Ruleset()); }
 
   // Returns RenderRuleset of the grudge and the loss in force.
-  const std::string& Ruleset() const { return ruleset_; }
+  std::string Ruleset() const { return RenderRuleset(grudge_, loss_, ports_, table_); }
 
   // Runs `commands` (nft syntax) in the hub and returns nft's output, e.g.
   // "list table bridge schism". Meant for tests and diagnostics. Throws
@@ -175,11 +184,10 @@ class NftPartitioner {
 
  private:
   NftContext nft_;          // writes: one transaction each
-  NftCounterReader counters_;  // reads: counters over netlink
+  NftNetlink netlink_;  // reads: counters over netlink
   PortMap ports_;
   std::map<std::string, std::string> node_of_port_;  // ports_ the other way round, for reads
   std::string table_;
-  std::string ruleset_;
   Grudge grudge_;
   LossMap loss_;
 };

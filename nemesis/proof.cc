@@ -58,8 +58,7 @@ nlohmann::json Proof::ToJson() const {
 }
 
 Proof JudgePartition(const PartitionMeasure& m) {
-  std::uint64_t dropped = 0;
-  for (const auto& [pair, packets] : m.dropped) dropped += packets;
+  const std::uint64_t dropped = m.dropped;
   nlohmann::json measured = {{"cut_pairs", m.asked.size()},
                              {"dropped", dropped},
                              {"forwarded", m.forwarded}};

@@ -77,11 +77,11 @@ class PartitionKind final : public FaultKind {
         "takes `drops`), or `grouping` (`\"n1,n2\\|n3\"`, short for `components`). `heal`: no "
         "field",
         "replaces the grudge in force: every directed pair of the grudge is cut; `heal` cuts no "
-        "pair any more (loss stays). One nft transaction each: flush and refill the `drop_pairs` "
-        "set on the hub's bridge",
+        "pair any more (loss stays). One transaction each: a netlink batch that flushes and "
+        "refills the `drop_pairs` set on the hub's bridge",
         "the set's elements read back from the kernel at install equal the grudge (the start "
-        "records a digest of the kernel's listing); before the heal or the next grudge, each "
-        "cut pair's own counter shows ≥1 packet dropped between cut pairs, or, the cut pairs "
+        "records a digest of the kernel's listing); before the heal or the next grudge, the drop "
+        "rule's `cut` counter shows ≥1 packet dropped between cut pairs, or, the cut pairs "
         "being idle, the bridge's `forwarded` counter shows frames passed between other pairs, "
         "or, no frame having crossed the bridge at all, an ICMP echo the harness sends across "
         "the first cut pair is counted as dropped (the proof names the `probe`)",

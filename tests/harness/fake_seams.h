@@ -139,7 +139,8 @@ class FakeNetwork final : public harness::NetworkRules {
   nemesis::PartitionCount ReadPartition() override {
     nemesis::PartitionCount count;
     count.pairs = installs_other_pairs ? std::set<nemesis::DirectedPair>{} : cut;
-    for (const auto& pair : cut) count.dropped[pair] = drops_per_pair;
+    dropped += drops_per_pair * cut.size();
+    count.dropped = dropped;
     forwarded += forwarded_per_read;
     count.forwarded = forwarded;
     return count;
@@ -197,6 +198,7 @@ class FakeNetwork final : public harness::NetworkRules {
   std::uint64_t drops_per_pair = 5;
   std::uint64_t forwarded_per_read = 10;
   bool installs_other_pairs = false;
+  std::uint64_t dropped = 0;  // the kernel's cut counter
   bool drops_probes = true;                      // a cut pair drops the harness's probe frame
   std::vector<nemesis::DirectedPair> probes;     // the probe frames sent, in order
   std::uint64_t packets_per_pair = 1000;

@@ -32,8 +32,8 @@ Pairs SetElements(int hub_fd) {
   for (const auto& item : json["nftables"]) {
     if (!item.contains("set")) continue;
     for (const auto& entry : item["set"].value("elem", nlohmann::json::array())) {
-      // Each element carries its counter: {"elem":{"val":{"concat":[a,b]},"counter":{...}}}.
-      const auto& concat = entry["elem"]["val"]["concat"];
+      // {"concat":[a,b]}; an element with a counter would be {"elem":{"val":{"concat":...}}}.
+      const auto& concat = entry.contains("elem") ? entry["elem"]["val"]["concat"] : entry["concat"];
       pairs.emplace(concat[0].get<std::string>(), concat[1].get<std::string>());
     }
   }

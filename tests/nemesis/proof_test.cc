@@ -12,7 +12,7 @@ PartitionMeasure Cut(std::uint64_t dropped, std::uint64_t forwarded) {
   m.start_s = 12.34;
   m.asked = {{"n1", "n2"}, {"n2", "n1"}};
   m.installed = m.asked;
-  m.dropped = {{{"n1", "n2"}, dropped}, {{"n2", "n1"}, 0}};
+  m.dropped = dropped;
   m.forwarded = forwarded;
   return m;
 }
