@@ -17,20 +17,20 @@ void FencingChecker::Observe(const histories::Event& event) {
   const Lease lease{nodes_.Intern(event.node), *event.token, event.index};
   if (!any_token_) {
     any_token_ = true;
-    owners_.emplace(lease.token, lease);
+    owners_.Add(lease);
     last_ = highest_ = lease;
     return;
   }
   const bool new_holder = lease.holder != last_.holder;
   if (new_holder) ++holder_changes_;
-  const auto owner = owners_.find(lease.token);
-  if (owner == owners_.end()) {
+  const std::optional<Lease> owner = Owner(lease.token);
+  if (!owner) {
     // A token first shown now was issued now: it must exceed every token
     // issued before, or a fenced store could not tell the holders apart.
-    owners_.emplace(lease.token, lease);
+    owners_.Add(lease);
     if (lease.token <= highest_.token) Flag(highest_, lease, lease.holder != highest_.holder);
-  } else if (owner->second.holder != lease.holder) {
-    Flag(owner->second, lease, true);  // one token, two holders
+  } else if (owner->holder != lease.holder) {
+    Flag(*owner, lease, true);  // one token, two holders
   } else if (lease.token < highest_.token) {
     // Its own old token, after a newer holder's: a holder acting on a lease
     // that was taken over (a pause, a slow clock). A store that keeps the
@@ -40,6 +40,14 @@ void FencingChecker::Observe(const histories::Event& event) {
   }
   last_ = lease;
   if (lease.token > highest_.token) highest_ = lease;
+}
+
+std::optional<FencingChecker::Lease> FencingChecker::Owner(std::uint64_t token) const {
+  // Every token issued is at most the highest, which highest_ first showed;
+  // most leases show a new highest token or renew the current one.
+  if (token > highest_.token) return std::nullopt;
+  if (token == highest_.token) return highest_;
+  return owners_.Find(token);
 }
 
 void FencingChecker::Flag(const Lease& before, const Lease& after, bool new_holder) {

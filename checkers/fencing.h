@@ -2,12 +2,13 @@
 // fencing: lease tokens grow with every new holder.
 
 #include <cstdint>
-#include <map>
+#include <optional>
 #include <string_view>
 #include <vector>
 
 #include "checkers/checker.h"
 #include "checkers/node_table.h"
+#include "checkers/token_log.h"
 
 namespace schism::checkers {
 
@@ -23,7 +24,7 @@ namespace schism::checkers {
 // checker is the one that reports the overlap. Unknown when the elector
 // reports no leases, or none with a token.
 //
-// Memory: one entry per token issued.
+// Memory: a few bytes per token issued (see TokenLog).
 class FencingChecker final : public Checker {
  public:
   static constexpr std::string_view kName = "fencing";
@@ -35,11 +36,7 @@ class FencingChecker final : public Checker {
   Verdict Finish() override;
 
  private:
-  struct Lease {
-    NodeTable::Id holder;
-    std::uint64_t token;
-    std::uint64_t index;
-  };
+  using Lease = TokenLog::Owner;
   struct Violation {
     Lease before;
     Lease after;
@@ -47,9 +44,11 @@ class FencingChecker final : public Checker {
   };
 
   void Flag(const Lease& before, const Lease& after, bool new_holder);
+  // The lease that first showed `token`, or nullopt for a token never issued.
+  std::optional<Lease> Owner(std::uint64_t token) const;
 
   NodeTable nodes_;
-  std::map<std::uint64_t, Lease> owners_;  // Each token, by the lease that first showed it.
+  TokenLog owners_;  // Each token, by the lease that first showed it.
   std::vector<Violation> stale_;           // The first few stale leases (before: the highest).
   std::uint64_t stale_count_ = 0;
   bool any_token_ = false;

@@ -19,8 +19,15 @@ class NodeTable {
 
   // Returns the id of `name`, adding it if new. Allocates only for a new name.
   Id Intern(std::string_view name) {
-    auto it = ids_.find(name);
-    if (it != ids_.end()) return it->second;
+    // A cluster has a handful of nodes: comparing a few short names beats
+    // hashing one, and checkers intern names for nearly every event.
+    if (names_.size() <= kLinearMax) {
+      for (std::size_t id = 0; id < names_.size(); ++id) {
+        if (names_[id] == name) return static_cast<Id>(id);
+      }
+    } else if (auto it = ids_.find(name); it != ids_.end()) {
+      return it->second;
+    }
     const Id id = static_cast<Id>(names_.size());
     names_.emplace_back(name);
     ids_.emplace(names_.back(), id);
@@ -31,6 +38,8 @@ class NodeTable {
   std::size_t size() const { return names_.size(); }
 
  private:
+  static constexpr std::size_t kLinearMax = 16;
+
   struct Hash {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
