@@ -280,10 +280,16 @@ std::optional<Role> ParseRole(std::string_view name) {
 
 Event ParseEventLine(std::string_view line) {
   Event event;
+  ParseEventLine(line, event);
+  return event;
+}
+
+void ParseEventLine(std::string_view line, Event& event) {
   internal::SeenFields seen;
+  internal::ResetEvent(event);
   if (!internal::ScanEventLine(line, event, seen)) {
     // Not the simple kind of line: parse it in full, and complain precisely.
-    event = Event();
+    internal::ResetEvent(event);
     seen = {};
     ParseWithJson(line, event, seen);
   }
@@ -295,7 +301,6 @@ Event ParseEventLine(std::string_view line) {
                              event.type == EventType::kLease)) {
     Fail(std::string(ToString(event.type)) + " event without \"node\"");
   }
-  return event;
 }
 
 std::string FormatEvent(const Event& event) {

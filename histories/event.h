@@ -74,6 +74,11 @@ class HistoryError : public std::runtime_error {
 // "lease_ms". A null value counts as an absent field.
 Event ParseEventLine(std::string_view line);
 
+// The same, into `out`, whose strings keep their capacity: a reader that
+// reuses one Event parses without allocating. On a throw `out` is left in an
+// unspecified (valid) state.
+void ParseEventLine(std::string_view line, Event& out);
+
 // Renders `event` as one JSON object on one line, without a newline. The
 // result parses back to an equal event: ParseEventLine(FormatEvent(e)) == e.
 // Keys come in the order i, t, type, f, node, role, term, leader, for, token,

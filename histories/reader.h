@@ -5,13 +5,17 @@
 #include <istream>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "histories/event.h"
 
 namespace schism::histories {
 
 // Reads events one at a time from a stream of JSON lines. Memory use does not
-// grow with the length of the history: one line buffer is reused throughout.
+// grow with the length of the history: one block buffer is reused throughout
+// (it grows only to hold the longest line). The stream is read ahead in
+// blocks, so it is of no further use to the caller once given to a reader.
 //
 // Blank lines are skipped. A malformed line (see ParseEventLine), or a line
 // whose "i" is not greater than the previous event's, is an error: Next()
@@ -46,13 +50,24 @@ class HistoryReader {
   const std::string& source() const { return source_; }
 
  private:
-  // Parses line_ into `out`; throws HistoryError with the location prefixed.
-  void ParseCurrentLine(Event& out, bool truncated);
+  // Sets `line` to the next line (without its '\n') and returns true, or
+  // returns false at the end of the stream. `truncated` tells a last line
+  // that has no '\n'. Throws HistoryError for a read error.
+  bool NextLine(std::string_view& line, bool& truncated);
+
+  // Reads more of the stream into buffer_ after what is left of it; returns
+  // false when nothing more could be read.
+  bool Fill();
+
+  // Parses `line` into `out`; throws HistoryError with the location prefixed.
+  void ParseCurrentLine(std::string_view line, Event& out, bool truncated);
 
   std::istream& in_;
   std::string source_;
   bool lenient_;
-  std::string line_;
+  std::vector<char> buffer_;  // Read from the stream; [begin_, end_) not yet consumed.
+  std::size_t begin_ = 0;
+  std::size_t end_ = 0;
   std::uint64_t line_number_ = 0;
   std::uint64_t events_ = 0;
   std::uint64_t skipped_ = 0;

@@ -60,11 +60,19 @@ class Cursor {
   bool ReadUint(std::uint64_t& out) {
     SkipSpace();
     const std::size_t start = pos_;
-    while (!AtEnd() && Peek() >= '0' && Peek() <= '9') ++pos_;
+    std::uint64_t value = 0;
+    while (!AtEnd() && Peek() >= '0' && Peek() <= '9') {
+      value = value * 10 + static_cast<std::uint64_t>(Peek() - '0');
+      ++pos_;
+    }
     const std::string_view digits = text_.substr(start, pos_ - start);
     if (digits.empty() || (digits.size() > 1 && digits[0] == '0')) return false;
     const char next = Peek();
     if (next == '.' || next == 'e' || next == 'E') return false;
+    if (digits.size() < kSafeDigits) {
+      out = value;
+      return true;
+    }
     auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), out);
     return ec == std::errc() && end == digits.data() + digits.size();
   }
@@ -91,6 +99,7 @@ class Cursor {
     }
     const char* first = text_.data() + start;
     const char* last = text_.data() + pos_;
+    if (ExactDecimal(text_.substr(start, pos_ - start), out)) return true;
     auto [end, ec] = std::from_chars(first, last, out);
     return ec == std::errc() && end == last && std::isfinite(out);
   }
@@ -135,6 +144,34 @@ class Cursor {
   }
 
  private:
+  // Fewer decimal digits than this always fit 64 bits (10^19 < 2^64).
+  static constexpr std::size_t kSafeDigits = 20;
+
+  // Sets `out` to the value of `number` ("123" or "123.456", already checked
+  // as JSON) when that can be done exactly, as from_chars would round it: a
+  // mantissa below 2^53 divided by a power of ten that a double holds exactly
+  // is rounded once, correctly (Clinger's fast path). Returns false otherwise.
+  static bool ExactDecimal(std::string_view number, double& out) {
+    static constexpr double kPowers[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                         1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                         1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    std::uint64_t mantissa = 0;
+    std::size_t digits = 0;
+    std::size_t decimals = 0;
+    bool fraction = false;
+    for (char c : number) {
+      if (c == '.') {
+        fraction = true;
+        continue;
+      }
+      if (c < '0' || c > '9' || ++digits > 15) return false;  // An exponent, or too long.
+      mantissa = mantissa * 10 + static_cast<std::uint64_t>(c - '0');
+      if (fraction) ++decimals;
+    }
+    out = static_cast<double>(mantissa) / kPowers[decimals];
+    return true;
+  }
+
   std::string_view text_;
   std::size_t pos_ = 0;
 };
@@ -162,40 +199,84 @@ bool ReadUintField(Cursor& in, std::optional<std::uint64_t>& out) {
   return true;
 }
 
+// The typed keys of a history line. kOther: a key kept in `detail`.
+enum class Key { kIndex, kTime, kType, kRole, kF, kNode, kLeader, kFor, kTerm, kToken, kLeaseMs, kOther };
+
+Key KeyOf(std::string_view key) {
+  // Checked by length first: the keys of nearly every line are typed ones.
+  switch (key.size()) {
+    case 1:
+      if (key[0] == 'i') return Key::kIndex;
+      if (key[0] == 't') return Key::kTime;
+      if (key[0] == 'f') return Key::kF;
+      break;
+    case 3:
+      if (key == "for") return Key::kFor;
+      break;
+    case 4:
+      if (key == "type") return Key::kType;
+      if (key == "role") return Key::kRole;
+      if (key == "node") return Key::kNode;
+      if (key == "term") return Key::kTerm;
+      break;
+    case 5:
+      if (key == "token") return Key::kToken;
+      break;
+    case 6:
+      if (key == "leader") return Key::kLeader;
+      break;
+    case 8:
+      if (key == "lease_ms") return Key::kLeaseMs;
+      break;
+    default:
+      break;
+  }
+  return Key::kOther;
+}
+
 bool ReadField(Cursor& in, std::string_view key, Event& out, SeenFields& seen) {
-  if (key == "i") {
-    seen.index = true;
-    return in.ReadUint(out.index);
-  }
-  if (key == "t") {
-    seen.time = true;
-    return in.ReadNumber(out.time);
-  }
-  if (key == "type") {
-    seen.type = true;
-    std::string_view name;
-    if (!in.ReadPlainString(name)) return false;
-    std::optional<EventType> type = ParseEventType(name);
-    if (!type) return false;
-    out.type = *type;
-    return true;
-  }
-  if (key == "role") {
-    std::string_view name;
-    if (in.ReadPlainString(name)) {
-      out.role = ParseRole(name);
-      return out.role.has_value();
+  switch (KeyOf(key)) {
+    case Key::kIndex:
+      seen.index = true;
+      return in.ReadUint(out.index);
+    case Key::kTime:
+      seen.time = true;
+      return in.ReadNumber(out.time);
+    case Key::kType: {
+      seen.type = true;
+      std::string_view name;
+      if (!in.ReadPlainString(name)) return false;
+      std::optional<EventType> type = ParseEventType(name);
+      if (!type) return false;
+      out.type = *type;
+      return true;
     }
-    out.role.reset();
-    return in.ReadLiteral("null");
+    case Key::kRole: {
+      std::string_view name;
+      if (in.ReadPlainString(name)) {
+        out.role = ParseRole(name);
+        return out.role.has_value();
+      }
+      out.role.reset();
+      return in.ReadLiteral("null");
+    }
+    case Key::kF:
+      return ReadStringField(in, out.f);
+    case Key::kNode:
+      return ReadStringField(in, out.node);
+    case Key::kLeader:
+      return ReadStringField(in, out.leader);
+    case Key::kFor:
+      return ReadStringField(in, out.vote_for);
+    case Key::kTerm:
+      return ReadUintField(in, out.term);
+    case Key::kToken:
+      return ReadUintField(in, out.token);
+    case Key::kLeaseMs:
+      return ReadUintField(in, out.lease_ms);
+    case Key::kOther:
+      break;
   }
-  if (key == "f") return ReadStringField(in, out.f);
-  if (key == "node") return ReadStringField(in, out.node);
-  if (key == "leader") return ReadStringField(in, out.leader);
-  if (key == "for") return ReadStringField(in, out.vote_for);
-  if (key == "term") return ReadUintField(in, out.term);
-  if (key == "token") return ReadUintField(in, out.token);
-  if (key == "lease_ms") return ReadUintField(in, out.lease_ms);
 
   std::string_view text;
   if (!in.SkipValue(text)) return false;
@@ -206,6 +287,21 @@ bool ReadField(Cursor& in, std::string_view key, Event& out, SeenFields& seen) {
 }
 
 }  // namespace
+
+void ResetEvent(Event& out) {
+  out.index = 0;
+  out.time = 0.0;
+  out.type = EventType::kRun;
+  out.f.clear();
+  out.node.clear();
+  out.role.reset();
+  out.term.reset();
+  out.leader.clear();
+  out.vote_for.clear();
+  out.token.reset();
+  out.lease_ms.reset();
+  out.detail = nullptr;
+}
 
 bool ScanEventLine(std::string_view line, Event& out, SeenFields& seen) {
   Cursor in(line);

@@ -21,7 +21,11 @@ struct SeenFields {
   bool type = false;
 };
 
-// Parses `line` into `out` (a default-constructed Event) and returns true, or
+// Makes `out` equal to a default-constructed Event, keeping the capacity of
+// its strings.
+void ResetEvent(Event& out);
+
+// Parses `line` into `out` (a default or reset Event) and returns true, or
 // returns false, leaving `out` and `seen` in an unspecified state, when the
 // line is not of the simple kind. Never throws for bad input. Fields that are
 // present are type-checked as ParseEventLine does; the presence of required
