@@ -23,7 +23,7 @@ class NodeTable {
     // hashing one, and checkers intern names for nearly every event.
     if (names_.size() <= kLinearMax) {
       for (std::size_t id = 0; id < names_.size(); ++id) {
-        if (names_[id] == name) return static_cast<Id>(id);
+        if (Same(names_[id], name)) return static_cast<Id>(id);
       }
     } else if (auto it = ids_.find(name); it != ids_.end()) {
       return it->second;
@@ -39,6 +39,16 @@ class NodeTable {
 
  private:
   static constexpr std::size_t kLinearMax = 16;
+
+  // a == b, compared inline: names are a few bytes, and a call to memcmp for
+  // each would cost more than the compare.
+  static bool Same(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t k = 0; k < a.size(); ++k) {
+      if (a[k] != b[k]) return false;
+    }
+    return true;
+  }
 
   struct Hash {
     using is_transparent = void;
