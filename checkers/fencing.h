@@ -48,8 +48,8 @@ class FencingChecker final : public Checker {
   std::optional<Lease> Owner(std::uint64_t token) const;
 
   NodeTable nodes_;
-  TokenLog owners_;  // Each token, by the lease that first showed it.
-  std::vector<Violation> stale_;           // The first few stale leases (before: the highest).
+  TokenLog owners_;               // Each token, by the lease that first showed it.
+  std::vector<Violation> stale_;  // The first few stale leases (before: the highest).
   std::uint64_t stale_count_ = 0;
   bool any_token_ = false;
   Lease last_{};                       // The previous lease with a token.

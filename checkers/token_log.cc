@@ -50,9 +50,8 @@ std::optional<TokenLog::Owner> TokenLog::Find(std::uint64_t token) const {
   if (auto it = out_of_order_.find(token); it != out_of_order_.end()) return it->second;
   // The first block whose last token is not below `token` is the only one
   // that can hold it.
-  auto block = std::lower_bound(
-      blocks_.begin(), blocks_.end(), token,
-      [](const Block& b, std::uint64_t t) { return b.last.token < t; });
+  auto block = std::lower_bound(blocks_.begin(), blocks_.end(), token,
+                                [](const Block& b, std::uint64_t t) { return b.last.token < t; });
   if (block == blocks_.end()) return std::nullopt;
   return FindInBlock(*block, token);
 }

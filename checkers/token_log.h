@@ -47,7 +47,7 @@ class TokenLog {
 
   static std::optional<Owner> FindInBlock(const Block& block, std::uint64_t token);
 
-  std::vector<Block> blocks_;                   // In increasing token order.
+  std::vector<Block> blocks_;                    // In increasing token order.
   std::map<std::uint64_t, Owner> out_of_order_;  // Tokens added below the highest.
 };
 

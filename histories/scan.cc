@@ -200,7 +200,20 @@ bool ReadUintField(Cursor& in, std::optional<std::uint64_t>& out) {
 }
 
 // The typed keys of a history line. kOther: a key kept in `detail`.
-enum class Key { kIndex, kTime, kType, kRole, kF, kNode, kLeader, kFor, kTerm, kToken, kLeaseMs, kOther };
+enum class Key {
+  kIndex,
+  kTime,
+  kType,
+  kRole,
+  kF,
+  kNode,
+  kLeader,
+  kFor,
+  kTerm,
+  kToken,
+  kLeaseMs,
+  kOther
+};
 
 Key KeyOf(std::string_view key) {
   // Checked by length first: the keys of nearly every line are typed ones.
