@@ -468,6 +468,12 @@ RunResult Run::Execute() {
   nlohmann::json start = {{"nodes", names_}, {"seed", config_.seed}, {"test", config_.test},
                           {"mechanisms", mechanisms}, {"config", ConfigJson(config_, command)},
                           {"checks", std::move(checks)}, {"fault_proofs", kFaultProofs}};
+  // The controller's CLOCK_MONOTONIC (steady_clock on Linux) at t = 0: a node
+  // that stamps its own lines on that clock shows how long capture took
+  // (scripts/bench capture).
+  start["monotonic_ns_at_0"] = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                   timers_->start().time_since_epoch())
+                                   .count();
   if (service_) {
     start["service"] = {{"server", service_->name()},
                         {"members", std::vector<std::string>(members_.begin() + names_.size(),

@@ -34,6 +34,8 @@ class AsioTimers final : public Timers {
   double Now() const override;
   void After(double delay_s, std::function<void()> then) override;
   void CancelAll();
+  // Time 0 of the run.
+  Clock::time_point start() const { return start_; }
 
  private:
   boost::asio::io_context& io_;
