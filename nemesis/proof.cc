@@ -153,7 +153,8 @@ Proof JudgeRandomShare(const std::vector<PairCount>& pairs, const std::string& w
   return Proven(counts, measured);
 }
 
-Proof JudgeDelay(const std::vector<DelayCount>& pairs, double delay_ms, std::uint64_t forwarded) {
+Proof JudgeDelay(const std::vector<DelayCount>& pairs, double delay_ms, double jitter_ms,
+                 std::uint64_t forwarded) {
   std::uint64_t packets = 0;
   double total_ms = 0;
   for (const DelayCount& pair : pairs) {
@@ -161,7 +162,13 @@ Proof JudgeDelay(const std::vector<DelayCount>& pairs, double delay_ms, std::uin
     total_ms += pair.mean_ms * static_cast<double>(pair.packets);
   }
   const double mean = packets ? total_ms / static_cast<double>(packets) : 0.0;
-  const double tolerance = 0.2 * delay_ms + 5.0;
+  // Each hold is uniform in delay ± jitter (standard deviation jitter / √3),
+  // so the mean of n of them strays by jitter / √(3n) on its own: 4 sigma of
+  // that on top of the mechanism's 20 % + 5 ms. Two packets at 100 ± 50 ms
+  // may average 67 ms by chance alone.
+  const double spread =
+      packets ? kSigmas * jitter_ms / std::sqrt(3.0 * static_cast<double>(packets)) : 0.0;
+  const double tolerance = 0.2 * delay_ms + 5.0 + spread;
   nlohmann::json measured = {
       {"packets", packets}, {"mean_ms", mean}, {"asked_ms", delay_ms}, {"tolerance_ms", tolerance}};
   if (packets == 0) return Idle("its pairs carried no packet", forwarded, std::move(measured));

@@ -84,9 +84,11 @@ struct DelayCount {
 };
 
 // Proven when the held packets' mean delay is within 20 % + 5 ms of
-// `delay_ms`, or none was held while `forwarded` frames crossed the bridge
-// between other pairs.
-Proof JudgeDelay(const std::vector<DelayCount>& pairs, double delay_ms, std::uint64_t forwarded);
+// `delay_ms`, widened by 4 standard deviations of the mean of that many
+// holds drawn uniformly within ± `jitter_ms`, or none was held while
+// `forwarded` frames crossed the bridge between other pairs.
+Proof JudgeDelay(const std::vector<DelayCount>& pairs, double delay_ms, double jitter_ms,
+                 std::uint64_t forwarded);
 
 // Bytes one token bucket let through while a limit held.
 struct BandwidthMeasure {

@@ -22,7 +22,7 @@ class DelayMechanism final : public Mechanism {
     }
     context_.network().SetDelay(pairs);
     const std::uint64_t of = context_.recorder().NoteFaultStart("delay", resolved);
-    open_ = Open{of, context_.Forwarded(), resolved.op.delay_ms};
+    open_ = Open{of, context_.Forwarded(), resolved.op.delay_ms, resolved.op.jitter_ms};
   }
 
   void Undo(const nemesis::ResolvedOp&) override { UndoAll(); }
@@ -41,7 +41,8 @@ class DelayMechanism final : public Mechanism {
                           {"max_ms", p.max_ms}, {"reordered", p.reordered}});
     }
     const std::uint64_t forwarded = context_.Forwarded() - open.forwarded;
-    const nemesis::Proof proof = nemesis::JudgeDelay(pairs, open.delay_ms, forwarded);
+    const nemesis::Proof proof =
+        nemesis::JudgeDelay(pairs, open.delay_ms, open.jitter_ms, forwarded);
     context_.network().ClearDelay();
     context_.recorder().Note(histories::EventType::kNemesis, "delay", "",
                              {{"phase", "end"}, {"achieved", achieved}});
@@ -53,6 +54,7 @@ class DelayMechanism final : public Mechanism {
     std::uint64_t of = 0;
     std::uint64_t forwarded = 0;  // the bridge's counter when it started
     double delay_ms = 0;
+    double jitter_ms = 0;
   };
   FaultContext& context_;
   std::optional<Open> open_;

@@ -39,7 +39,8 @@ class DelayKind final : public FaultKind {
         "receiving node namespace and a thread of the controller; `delay-end` clears every "
         "delay and records what each pair got",
         "the delay thread's hold times: the held packets' mean within 20% + 5 ms of "
-        "`delay_ms` (or its pairs idle while frames crossed the bridge between others)",
+        "`delay_ms`, plus 4 standard deviations of the mean of that many holds within ± "
+        "`jitter_ms` (or its pairs idle while frames crossed the bridge between others)",
         "the mean outside the bound, or nothing held while no frame crossed the bridge"};
   }
 

@@ -104,13 +104,26 @@ TEST(NemesisProof, LossOnIdlePairsIsProvenOnlyWhileOthersTalk) {
 }
 
 TEST(NemesisProof, DelayMeanWithinTwentyPercentPlusFiveMs) {
-  EXPECT_TRUE(JudgeDelay({{10, 52.0}, {30, 49.0}}, 50.0, 0).proven);
-  const Proof slow = JudgeDelay({{40, 66.0}}, 50.0, 0);  // tolerance 15 ms
+  EXPECT_TRUE(JudgeDelay({{10, 52.0}, {30, 49.0}}, 50.0, 0.0, 0).proven);
+  const Proof slow = JudgeDelay({{40, 66.0}}, 50.0, 0.0, 0);  // tolerance 15 ms
   EXPECT_FALSE(slow.proven);
   EXPECT_EQ(slow.how,
             "held 40 packets for 66.0 ms on average (asked 50.0 ± 15.0 ms): outside the bound");
-  EXPECT_FALSE(JudgeDelay({{0, 0.0}}, 50.0, 0).proven);
-  EXPECT_TRUE(JudgeDelay({{0, 0.0}}, 50.0, 3).proven);
+  EXPECT_FALSE(JudgeDelay({{0, 0.0}}, 50.0, 0.0, 0).proven);
+  EXPECT_TRUE(JudgeDelay({{0, 0.0}}, 50.0, 0.0, 3).proven);
+}
+
+// Found by CI: 2 packets at 100 ± 50 ms averaged 66.7 ms, outside a bound
+// that ignored the jitter. The mean of n uniform holds strays by
+// jitter / sqrt(3n) on its own; 4 sigma of it widens the bound.
+TEST(NemesisProof, DelayBoundWidensWithTheJitterAndShrinksWithThePackets) {
+  // 25 ms + 4 * 50 / sqrt(6) = 25 + 81.6 ms.
+  const Proof few = JudgeDelay({{2, 66.7}}, 100.0, 50.0, 0);
+  EXPECT_TRUE(few.proven) << few.how;
+  EXPECT_EQ(few.how, "held 2 packets for 66.7 ms on average (asked 100.0 ± 106.6 ms)");
+  // 600 packets: 25 + 4 * 50 / 42.4 = 29.7 ms, so 66.7 ms is off.
+  EXPECT_FALSE(JudgeDelay({{600, 66.7}}, 100.0, 50.0, 0).proven);
+  EXPECT_TRUE(JudgeDelay({{600, 72.0}}, 100.0, 50.0, 0).proven);
 }
 
 TEST(NemesisProof, BandwidthMustPassSomethingAndNoMoreThanTheRate) {
