@@ -11,10 +11,13 @@
 
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "nodes/contract_printer.h"
@@ -148,6 +151,67 @@ class Connection {
 
 void Log(const std::string& text) { std::fprintf(stderr, "redis-lock: %s\n", text.c_str()); }
 
+// Renews the lock in a thread of its own while the client holds it, the way
+// lock libraries keep a lease alive (Redisson's watchdog): the holder's
+// critical section never waits on redis, so a pause of the process almost
+// always lands inside it, whatever fsync makes a renewal cost.
+class Watchdog {
+ public:
+  Watchdog(const RedisLockOptions& o, Connection& redis, Clock::time_point expiry)
+      : o_(o), redis_(redis), expiry_(expiry), thread_([this] { Loop(); }) {}
+  ~Watchdog() {
+    {
+      std::lock_guard lock(mu_);
+      quit_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+  }
+  Watchdog(const Watchdog&) = delete;
+  Watchdog& operator=(const Watchdog&) = delete;
+
+  // The lease's end by this client's clock, as of the last renewal that redis
+  // confirmed; and whether a renewal found the lock taken by someone else.
+  Clock::time_point expiry() const {
+    std::lock_guard lock(mu_);
+    return expiry_;
+  }
+  bool lost() const {
+    std::lock_guard lock(mu_);
+    return lost_;
+  }
+
+ private:
+  void Loop() {
+    std::unique_lock lock(mu_);
+    while (!quit_ && !lost_) {
+      lock.unlock();
+      const Clock::time_point asked = Clock::now();
+      const auto reply =
+          redis_.Call({"EVAL", kRenew, "2", "lock", "fence", o_.id, std::to_string(o_.ttl_ms)});
+      lock.lock();
+      if (!reply) {
+        Log("renewal failed: " + redis_.why());  // keep the lease we have; the holder checks it
+      } else if (reply->kind == resp::Reply::Kind::kInteger && reply->integer == 1) {
+        expiry_ = asked + milliseconds(o_.ttl_ms);
+      } else {
+        lost_ = true;
+        break;
+      }
+      wake_.wait_for(lock, milliseconds(o_.work_ms), [this] { return quit_; });
+    }
+  }
+
+  const RedisLockOptions& o_;
+  Connection& redis_;  // the holder leaves it to the watchdog until it stops
+  mutable std::mutex mu_;
+  std::condition_variable wake_;
+  Clock::time_point expiry_;
+  bool lost_ = false;
+  bool quit_ = false;
+  std::thread thread_;  // last: it starts once the rest is ready
+};
+
 class LockClient {
  public:
   using Role = ContractEvent::Role;
@@ -164,38 +228,34 @@ class LockClient {
   }
 
  private:
-  // One turn of a holder: check, work, claim, renew.
+  // One turn of the critical section: check the lease, work, claim it.
   bool Hold() {
-    const Clock::duration left = expiry_ - Clock::now();
-    if (left <= milliseconds(o_.work_ms)) {
-      const std::uint64_t token = *token_;
-      token_.reset();
-      Log("lease " + std::to_string(token) + " ran out before it was renewed");
-      return Say(Role::kCandidate, token, "");
-    }
-    // The critical section: a pause here is not noticed (redis_lock.h).
+    if (watchdog_->lost()) return StepDown("lost the lock (token {}) at renewal");
+    const Clock::duration left = watchdog_->expiry() - Clock::now();
+    if (left <= milliseconds(o_.work_ms)) return StepDown("lease {} ran out before it was renewed");
+    // The critical section: a pause here goes unnoticed until the claim.
     SleepMs(o_.work_ms);
-    // left > work_ms here, so the claim is positive.
     const auto claim = static_cast<std::uint64_t>(Millis(left) - o_.work_ms);
-    if (!out_.Print(ContractEvent::Lease(*token_, *token_, claim))) return false;
-    const Clock::time_point asked = Clock::now();
-    const auto reply =
-        redis_.Call({"EVAL", kRenew, "2", "lock", "fence", o_.id, std::to_string(o_.ttl_ms)});
-    if (!reply) {
-      Log("renewal failed: " + redis_.why());
-      return true;  // keep the lease we have; the next turn checks it
-    }
-    if (reply->kind == resp::Reply::Kind::kInteger && reply->integer == 1) {
-      expiry_ = asked + milliseconds(o_.ttl_ms);
-      return true;
-    }
+    return out_.Print(ContractEvent::Lease(*token_, *token_, claim));
+  }
+
+  // `why` names the token where it says {}.
+  bool StepDown(std::string why) {
+    watchdog_.reset();
     const std::uint64_t token = *token_;
     token_.reset();
-    Log("lost the lock (token " + std::to_string(token) + ") at renewal");
+    why.replace(why.find("{}"), 2, std::to_string(token));
+    Log(why);
     return Say(Role::kCandidate, token, "");
   }
 
-  // One turn of a client without the lock: try it, else follow its holder.
+  bool Become(std::uint64_t token, Clock::time_point expiry) {
+    token_ = token;
+    watchdog_.emplace(o_, redis_, expiry);
+    return Say(Role::kLeader, token, o_.id);
+  }
+
+  // Tries to take the lock; follows its holder otherwise.
   bool Contend() {
     const Clock::time_point asked = Clock::now();
     const auto reply =
@@ -206,9 +266,7 @@ class LockClient {
       return true;
     }
     if (reply->kind == resp::Reply::Kind::kInteger && reply->integer > 0) {
-      token_ = static_cast<std::uint64_t>(reply->integer);
-      expiry_ = asked + milliseconds(o_.ttl_ms);
-      return Say(Role::kLeader, *token_, o_.id);
+      return Become(static_cast<std::uint64_t>(reply->integer), asked + milliseconds(o_.ttl_ms));
     }
     if (reply->kind == resp::Reply::Kind::kError) Log("acquire: " + reply->text);
     if (!Follow()) return false;
@@ -246,9 +304,7 @@ class LockClient {
       return Say(Role::kCandidate, token, "");
     }
     Log("adopted the lock (token " + std::to_string(token) + ") a timed-out acquire took");
-    token_ = token;
-    expiry_ = asked + milliseconds(left->integer);
-    return Say(Role::kLeader, token, o_.id);
+    return Become(token, asked + milliseconds(left->integer));
   }
 
   bool Say(Role role, std::optional<std::uint64_t> term, const std::string& leader) {
@@ -264,7 +320,7 @@ class LockClient {
   Connection redis_;
   ContractPrinter out_;
   std::optional<std::uint64_t> token_;  // set while holding the lock
-  Clock::time_point expiry_;           // of the lock, by this client's clock
+  std::optional<Watchdog> watchdog_;    // runs while holding the lock
 };
 
 }  // namespace

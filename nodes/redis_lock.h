@@ -12,13 +12,16 @@
 // what PTTL says is left, counted from before it asked.
 //
 // The lease. A holder measures its lease from before it asked redis, on its
-// own monotonic clock, and loops: it checks what is left of the lease, then
-// works under it for --work-ms (the critical section, where a real client
-// writes to storage), then prints a lease line claiming what it believed was
-// left at the check, then renews. A pause (SIGSTOP, a frozen cgroup, a GC
-// pause) inside the critical section goes unnoticed: on waking it claims a
-// lease that may have expired and been taken over meanwhile. A slow clock
-// (libfaketime) overstates what is left the same way. That is the story of
+// own monotonic clock. A watchdog thread renews it every --work-ms while it
+// holds the lock, as lock libraries do, and the holder loops: it checks what
+// is left of the lease, then works under it for --work-ms (the critical
+// section, where a real client writes to storage), then prints a lease line
+// claiming what it believed was left at the check. Because the holder never
+// waits on redis (whose fsync can take longer than the work), a pause
+// (SIGSTOP, a frozen cgroup, a GC pause) almost always lands inside the
+// critical section and goes unnoticed: on waking it claims a lease that may
+// have expired and been taken over meanwhile. A slow clock (libfaketime)
+// overstates what is left the same way. That is the story of
 // Kleppmann's "How to do distributed locking": the lease checker shows two
 // holders at once, and the stale holder's old token shows that a store that
 // keeps the highest token it has seen would have rejected its write.
@@ -34,7 +37,7 @@ struct RedisLockOptions {
   std::string host;  // redis-server's IPv4 address
   std::uint16_t port = 6379;
   int ttl_ms = 1000;     // the lock's expiry (PX)
-  int work_ms = 100;     // time in the critical section between a check and its claim
+  int work_ms = 100;     // the critical section between a check and its claim; the renewal period
   int poll_ms = 100;     // how often a client that does not hold the lock tries
   int timeout_ms = 300;  // how long one request to redis may take
 };
