@@ -106,12 +106,18 @@ int NftNetlink::Exchange(std::uint32_t seq, int (*parse)(const nlmsghdr*, void*)
                                void* data) {
   const auto* request = reinterpret_cast<const nlmsghdr*>(buffer_.data());
   if (mnl_socket_sendto(socket_, request, request->nlmsg_len) < 0) return errno;
+  // What the kernel still sends for a request that failed half-way must not
+  // be taken for the answer to the next one.
+  const auto failed = [this](int error) {
+    Drain();
+    return error;
+  };
   for (;;) {
     const ssize_t got = mnl_socket_recvfrom(socket_, buffer_.data(), buffer_.size());
-    if (got < 0) return errno;
+    if (got < 0) return failed(errno);
     const int ret = mnl_cb_run(buffer_.data(), static_cast<std::size_t>(got), seq, port_id_,
                                parse, data);
-    if (ret < 0) return errno ? errno : EPROTO;
+    if (ret < 0) return failed(errno ? errno : EPROTO);
     if (ret == MNL_CB_STOP) return 0;
   }
 }

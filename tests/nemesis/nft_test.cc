@@ -1,5 +1,6 @@
 // NftPartitioner against a real kernel, inside private namespaces (root).
 #include "nemesis/nft.h"
+#include "nemesis/nft_netlink.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -47,6 +48,30 @@ Pairs PortPairs(const Grudge& grudge) {
 }
 
 class NemesisNft : public testing::PrivateNetnsTest {};
+
+// A read the kernel refuses throws, naming what it asked for, and the reads
+// after it on the same socket still get their own answers.
+TEST_F(NemesisNft, ARefusedNetlinkReadDoesNotSpoilTheNext) {
+  const int hub = NewNetnsFd();
+  {
+    NftPartitioner partitioner(hub, Ports());
+    std::mt19937_64 rng(5);
+    const Grudge halves = Halves(kNodes, rng);
+    partitioner.Apply(halves);
+    NftNetlink netlink(hub, "schism");
+    for (int round = 0; round < 3; ++round) {
+      EXPECT_THROW(netlink.PortPairs("no_such_set"), NftError);
+      EXPECT_THROW(netlink.CounterPackets("no_such_counter"), NftError);
+      Pairs read;
+      for (const CountedPortPair& p : netlink.PortPairs("drop_pairs")) {
+        read.emplace(p.in_port, p.out_port);
+      }
+      EXPECT_EQ(read, PortPairs(halves)) << "round " << round;
+      EXPECT_EQ(netlink.CounterPackets("cut"), 0u) << "round " << round;
+    }
+  }
+  ::close(hub);
+}
 
 TEST_F(NemesisNft, ApplyAndHealReplaceTheSetInTheHubOnly) {
   const int hub = NewNetnsFd();

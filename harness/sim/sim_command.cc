@@ -1,0 +1,191 @@
+#include "harness/sim/sim_command.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <iomanip>
+#include <map>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "harness/check.h"
+#include "harness/errors.h"
+#include "harness/run_store.h"
+#include "harness/sim/simulate.h"
+
+namespace schism::harness::sim {
+namespace {
+
+using checkers::Validity;
+
+struct Result {
+  std::uint64_t seed = 0;
+  Validity overall = Validity::kUnknown;
+  std::vector<std::string> invalid;  // the checkers that said invalid
+  std::vector<std::string> unknown;  // and unknown
+  std::uint64_t messages = 0;
+};
+
+Result RunOne(RunConfig config, std::uint64_t seed) {
+  config.seed = seed;
+  const SimRun run = Simulate(config);
+  const SimJudgement judgement = Judge(run.history);
+  Result result;
+  result.seed = seed;
+  result.overall = judgement.overall;
+  result.messages = run.messages_sent;
+  for (const checkers::Verdict& v : judgement.verdicts) {
+    if (v.valid == Validity::kInvalid) result.invalid.push_back(v.checker);
+    if (v.valid == Validity::kUnknown) result.unknown.push_back(v.checker);
+  }
+  return result;
+}
+
+// The schism-node words of the config, back as the flags of `schism sim`.
+std::string ElectorFlags(const RunConfig& config) {
+  std::string flags;
+  const std::vector<std::string>& args = config.elector_args;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string name = args[i].substr(2);
+    const bool has_value = i + 1 < args.size() && args[i + 1].rfind("--", 0) != 0;
+    if (name == "bug" && has_value) {
+      flags += " --bug " + args[++i];
+    } else if (name == "pre-vote") {
+      flags += " --pre-vote";
+    } else {
+      flags += " --elector-opt " + name + (has_value ? "=" + args[++i] : "");
+    }
+  }
+  return flags;
+}
+
+std::string SimCommand(const SimSettings& s, std::uint64_t seed) {
+  std::ostringstream cmd;
+  cmd << "schism sim --elector " << s.config.elector << ElectorFlags(s.config) << " --nodes "
+      << s.config.nodes << " --time " << s.config.time_s << " --nemesis "
+      << (s.nemesis.empty() ? "none" : s.nemesis) << " --seed " << seed << " --runs 1";
+  return cmd.str();
+}
+
+// Simulates `seed` again (the same history, byte for byte) and writes it
+// as a run dir with its reports; returns the dir.
+std::filesystem::path WriteRun(const SimSettings& s, std::uint64_t seed) {
+  RunConfig config = s.config;
+  config.seed = seed;
+  const auto started = std::chrono::steady_clock::now();
+  const SimRun run = Simulate(config);
+  const RunDir dir = RunDir::Create(config.store, config.test, seed);
+  dir.WriteFile("history.jsonl", run.history);
+  dir.WriteFile("timeline.json", run.timeline.dump(2) + "\n");
+  std::vector<std::string> command = {"schism-node", config.elector};
+  command.insert(command.end(), config.elector_args.begin(), config.elector_args.end());
+  dir.WriteFile("config.json", ConfigJson(config, command).dump(2) + "\n");
+  dir.WriteFile("reproduce.txt", "# in the simulator, the same history byte for byte:\n" +
+                                     SimCommand(s, seed) +
+                                     "\n# its timeline on real processes:\nschism replay " +
+                                     dir.path().string() + "\n");
+  CheckSettings check;
+  check.title = config.test + " seed " + std::to_string(seed) + " (simulated)";
+  const CheckOutcome outcome = CheckHistory(dir.History(), check);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  WriteReports(dir, outcome, config.test, seconds);
+  return dir.path();
+}
+
+}  // namespace
+
+int RunSims(const SimSettings& s, std::ostream& out) {
+  if (s.runs == 0) throw UsageError("--runs must be at least 1");
+  CheckSimConfig(s.config);
+  const unsigned jobs = std::max(
+      1u, std::min<unsigned>(s.jobs > 0 ? s.jobs : std::max(1u, std::thread::hardware_concurrency()),
+                             static_cast<unsigned>(std::min<std::uint64_t>(s.runs, 1024))));
+  std::vector<Result> results(s.runs);
+  std::atomic<std::uint64_t> next{0};
+  std::mutex error_mu;
+  std::string error;
+  const auto started = std::chrono::steady_clock::now();
+  auto work = [&] {
+    for (std::uint64_t i = next++; i < s.runs; i = next++) {
+      try {
+        results[i] = RunOne(s.config, s.config.seed + i);
+      } catch (const std::exception& e) {
+        std::lock_guard lock(error_mu);
+        if (error.empty()) error = "seed " + std::to_string(s.config.seed + i) + ": " + e.what();
+        next = s.runs;  // stop the others
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  for (unsigned j = 1; j < jobs; ++j) threads.emplace_back(work);
+  work();
+  for (std::thread& t : threads) t.join();
+  if (!error.empty()) throw std::runtime_error("sim: " + error);
+  const double wall_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+
+  std::uint64_t invalid = 0, unknown = 0, messages = 0;
+  std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> by_checker;  // first seed, count
+  std::vector<std::uint64_t> failing, undecided;  // invalid, unknown
+  for (const Result& r : results) {
+    messages += r.messages;
+    if (r.overall == Validity::kInvalid) {
+      ++invalid;
+      failing.push_back(r.seed);
+    }
+    if (r.overall == Validity::kUnknown) {
+      ++unknown;
+      undecided.push_back(r.seed);
+    }
+    for (const std::string& c : r.invalid) {
+      auto [it, fresh] = by_checker.try_emplace(c, r.seed, 0);
+      ++it->second.second;
+    }
+  }
+  out << "sim: " << s.runs << " runs of " << s.config.elector << ElectorFlags(s.config) << ", "
+      << s.config.nodes << " nodes, " << s.config.time_s << " virtual s each, nemesis "
+      << (s.nemesis.empty() ? "none" : s.nemesis) << ", seeds " << s.config.seed << ".."
+      << s.config.seed + s.runs - 1 << "\n";
+  out << std::fixed << std::setprecision(2) << "sim: " << wall_s << " s on " << jobs
+      << " thread(s): " << std::setprecision(0) << 60.0 * static_cast<double>(s.runs) / wall_s
+      << " runs/min, " << static_cast<double>(s.runs) * s.config.time_s / wall_s
+      << " virtual s per s\n";
+  out << "sim: " << messages << " messages between nodes in all\n";
+  out << "sim: " << s.runs - invalid - unknown << " valid, " << invalid << " invalid, " << unknown
+      << " unknown\n";
+  if (unknown > 0) {
+    std::map<std::string, std::uint64_t> why;
+    for (const Result& r : results) {
+      for (const std::string& c : r.unknown) ++why[c];
+    }
+    out << "sim: unknown verdicts came from";
+    for (const auto& [c, n] : why) out << " " << c << " (" << n << ")";
+    out << "\n";
+  }
+  for (const auto& [checker, first] : by_checker) {
+    out << "checker " << checker << ": invalid in " << first.second << " run(s), first at seed "
+        << first.first << "\n";
+  }
+  // The invalid runs first, then those no checker could decide.
+  const std::size_t kept = failing.size();
+  failing.insert(failing.end(), undecided.begin(), undecided.end());
+  for (std::size_t i = 0; i < failing.size() && i < s.keep; ++i) {
+    const std::filesystem::path dir = WriteRun(s, failing[i]);
+    out << (i < kept ? "failing" : "unknown") << " seed " << failing[i] << ": " << dir.string()
+        << "\n"
+        << "  again in the simulator: " << SimCommand(s, failing[i]) << "\n"
+        << "  on real processes:      schism replay " << dir.string() << "\n";
+  }
+  if (failing.size() > s.keep) {
+    out << "sim: " << failing.size() - s.keep << " more seed(s) not written (--keep " << s.keep
+        << ")\n";
+  }
+  if (invalid > 0) return 1;
+  return unknown > 0 ? 2 : 0;
+}
+
+}  // namespace schism::harness::sim
