@@ -1,12 +1,14 @@
 // bench_check: how fast every checker together judges a long history.
 //
-//   bench_check [--events N] [--file PATH] [--keep]
+//   bench_check [--events N] [--file PATH] [--keep] [--reuse]
 //
 // Writes a synthetic history of N events (default 10,000,000) to PATH
 // (default /tmp/schism-bench-check-<pid>.jsonl), streams it through
 // HistoryReader and all registered checkers in one pass, and prints the rate,
 // the peak resident set size, and how long `wc -l` takes on the same file as a
 // floor for any line-oriented reader. The file is deleted unless --keep.
+// --reuse checks the file at PATH as it is (kept from an earlier --keep run),
+// so that a profiler sees the checking alone; it implies --keep.
 
 #include <sys/resource.h>
 #include <unistd.h>
@@ -48,7 +50,7 @@ double TimeWcL(const std::string& path) {
 }
 
 int Usage() {
-  std::cerr << "usage: bench_check [--events N] [--file PATH] [--keep]\n";
+  std::cerr << "usage: bench_check [--events N] [--file PATH] [--keep] [--reuse]\n";
   return 64;
 }
 
@@ -58,6 +60,7 @@ int main(int argc, char** argv) {
   std::uint64_t events = 10'000'000;
   std::string path = "/tmp/schism-bench-check-" + std::to_string(getpid()) + ".jsonl";
   bool keep = false;
+  bool reuse = false;
   for (int k = 1; k < argc; ++k) {
     const std::string arg = argv[k];
     if (arg == "--events" && k + 1 < argc) {
@@ -65,6 +68,9 @@ int main(int argc, char** argv) {
     } else if (arg == "--file" && k + 1 < argc) {
       path = argv[++k];
     } else if (arg == "--keep") {
+      keep = true;
+    } else if (arg == "--reuse") {
+      reuse = true;
       keep = true;
     } else {
       return Usage();
@@ -74,9 +80,11 @@ int main(int argc, char** argv) {
 
   try {
     Clock::time_point start = Clock::now();
-    const std::uint64_t written = schism::bench::WriteSyntheticHistory(path, events);
-    std::printf("generated %llu events in %.2f s: %s\n", static_cast<unsigned long long>(written),
-                Since(start), path.c_str());
+    if (!reuse) {
+      const std::uint64_t written = schism::bench::WriteSyntheticHistory(path, events);
+      std::printf("generated %llu events in %.2f s: %s\n",
+                  static_cast<unsigned long long>(written), Since(start), path.c_str());
+    }
     const double rss_before = PeakRssMiB();
 
     std::vector<std::unique_ptr<schism::checkers::Checker>> checkers;
