@@ -107,6 +107,8 @@ std::vector<std::string> NodeCommandTemplate(const RunConfig& c) {
   return words;
 }
 
+}  // namespace
+
 nlohmann::json ConfigJson(const RunConfig& c, const std::vector<std::string>& command) {
   return {{"test", c.test},         {"elector", c.elector},
           {"profile", c.profile},   {"service", c.service},
@@ -141,8 +143,6 @@ nemesis::ScheduleOptions ScheduleOptionsFor(const RunConfig& c) {
   options.seed = c.seed;
   return options;
 }
-
-}  // namespace
 
 void Run::Ignore(std::size_t k, const std::string& line, const std::string& reason) {
   nodes_[k]->Log("schism: ignored a contract line (" + reason + "): " + line);

@@ -108,4 +108,9 @@ double StableWindow(const RunConfig& config);
 double LivenessDeadline(const RunConfig& config);
 checkers::CheckOptions CheckOptionsFor(const RunConfig& config);
 
+// config.json (and run/start's "config") for `config`, whose nodes run `command`.
+nlohmann::json ConfigJson(const RunConfig& config, const std::vector<std::string>& command);
+// The schedule generator's options for `config` (its nemeses, length, quiet period, seed).
+nemesis::ScheduleOptions ScheduleOptionsFor(const RunConfig& config);
+
 }  // namespace schism::harness

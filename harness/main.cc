@@ -33,6 +33,7 @@
 #include "harness/rootless.h"
 #include "harness/runs.h"
 #include "harness/shrink.h"
+#include "harness/sim/sim_command.h"
 #include "nemesis/fault_kind.h"
 #include "nemesis/suggest.h"
 
@@ -83,7 +84,7 @@ void PrintVerdicts(const std::vector<schism::checkers::Verdict>& verdicts,
 // default weight and what it does, one a line.
 std::string NemesisHelp() {
   std::ostringstream help;
-  help << "faults, each NAME or NAME:WEIGHT (default weight in brackets), or none:";
+  help << "faults, each NAME or NAME:WEIGHT (default weight in brackets), or all, or none:";
   for (const schism::nemesis::FaultKind* kind : schism::nemesis::AllFaultKinds()) {
     std::ostringstream weight;
     weight << "[" << kind->DefaultWeight() << "]";
@@ -101,9 +102,16 @@ void ParseNemeses(const std::string& text, RunConfig& config) {
   if (items.empty()) {
     throw UsageError("--nemesis is empty; name faults (" + known + "...) or none");
   }
-  if (items.size() > 1 && std::find(items.begin(), items.end(), "none") != items.end()) {
-    throw UsageError("--nemesis: \"none\" means no faults and cannot be combined with others (\"" +
-                     text + "\")");
+  for (const char* alone : {"none", "all"}) {
+    if (items.size() > 1 && std::find(items.begin(), items.end(), alone) != items.end()) {
+      throw UsageError("--nemesis: \"" + std::string(alone) + "\" means " +
+                       (alone == std::string("none") ? "no faults" : "every fault") +
+                       " and cannot be combined with others (\"" + text + "\")");
+    }
+  }
+  if (items.size() == 1 && items[0] == "all") {
+    for (std::string_view name : schism::nemesis::kNemesisNames) config.nemeses.emplace_back(name);
+    return;
   }
   for (const std::string& item : items) {
     if (item == "none") continue;
@@ -111,7 +119,7 @@ void ParseNemeses(const std::string& text, RunConfig& config) {
     const std::string name = item.substr(0, colon);
     const auto& names = schism::nemesis::kNemesisNames;
     if (std::find(std::begin(names), std::end(names), name) == std::end(names)) {
-      throw UsageError("--nemesis: unknown fault \"" + name + "\"; known: " + known + "none");
+      throw UsageError("--nemesis: unknown fault \"" + name + "\"; known: " + known + "all, none");
     }
     if (std::find(config.nemeses.begin(), config.nemeses.end(), name) == config.nemeses.end()) {
       config.nemeses.push_back(name);
@@ -240,6 +248,15 @@ int DoRun(RunConfig config, const std::string& nemesis, const ElectorChoice& cho
   return RunAndReport(config);
 }
 
+int DoSim(schism::harness::sim::SimSettings sim, const std::string& nemesis,
+          const ElectorChoice& choice) {
+  ParseNemeses(nemesis, sim.config);
+  ApplyElectorChoice(choice, sim.config);
+  sim.nemesis = nemesis;
+  if (sim.config.test.empty()) sim.config.test = "sim-" + sim.config.elector;
+  return schism::harness::sim::RunSims(sim, std::cout);
+}
+
 int DoReplay(const std::string& path, const ReplayOverrides& overrides) {
   RunConfig config = ReplayConfig(path, overrides);
   std::cerr << "schism: replaying " << config.replay_of << " (" << config.timeline->size()
@@ -361,6 +378,49 @@ int main(int argc, char** argv) {
                       "warning, when nobody cannot reach the store or the programs)");
   run_cmd->add_option("--test", run.test, "test name (run store folder)");
   run_cmd->add_option("--node-bin", run.node_binary, "path of schism-node");
+
+  schism::harness::sim::SimSettings sim;
+  sim.config.nemeses.clear();
+  sim.config.seed = 1;
+  std::string sim_nemesis = "partition,kill";
+  ElectorChoice sim_choice;
+  CLI::App* sim_cmd = app.add_subcommand(
+      "sim", "run a built-in elector many times in a simulated world, in virtual time");
+  sim_cmd->footer(
+      "Examples:\n"
+      "  schism sim --elector raft --runs 10000 --nemesis all      # thousands of seeds a minute\n"
+      "  schism sim --bug forget-vote --runs 1000 --nemesis partition,kill,pause\n"
+      "  schism sim --bug double-vote --seed 17 --runs 1         # one seed again, same history\n"
+      "Each failing run is written to the store with the command that replays it on real\n"
+      "processes (schism replay RUN_DIR). docs/simulation.md says what the simulator models.");
+  sim_cmd->add_option("--elector", sim.config.elector, "built-in elector (schism list)")
+      ->capture_default_str();
+  sim_cmd->add_option("--bug", sim_choice.bug, "the built-in elector's bug to inject");
+  sim_cmd->add_option("--elector-opt", sim_choice.options,
+                      "NAME=VALUE: an option of the built-in elector (repeatable)")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  sim_cmd->add_flag("--pre-vote", sim_choice.pre_vote, "built-in raft: use pre-vote");
+  sim_cmd->add_option("--nodes", sim.config.nodes, "cluster size")->capture_default_str();
+  sim_cmd->add_option("--time", sim.config.time_s, "virtual seconds per run")
+      ->capture_default_str();
+  sim_cmd->add_option("--seed", sim.config.seed, "the first run's seed; run i gets seed + i")
+      ->capture_default_str()
+      ->check(kSeed);
+  sim_cmd->add_option("--runs", sim.runs, "how many runs")->capture_default_str();
+  sim_cmd->add_option("-j,--jobs", sim.jobs, "threads (default: one per core)");
+  sim_cmd->add_option("--nemesis", sim_nemesis, NemesisHelp())->capture_default_str();
+  sim_cmd->add_option("--nemesis-interval", sim.config.interval_s, "seconds between faults")
+      ->capture_default_str();
+  sim_cmd->add_option("--quiet", sim.config.quiet_s,
+                      "healed seconds at the end (default max(5, 20% of --time))");
+  sim_cmd->add_option("--checker", sim.config.checkers,
+                      "checkers to run (repeatable or comma-separated; default all)")
+      ->delimiter(',')
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  sim_cmd->add_option("--keep", sim.keep, "failing runs written to the store (lowest seeds)")
+      ->capture_default_str();
+  sim_cmd->add_option("--store", sim.config.store, "run store root")->capture_default_str();
+  sim_cmd->add_option("--test", sim.config.test, "test name (run store folder; default sim-ELECTOR)");
 
   std::string replay_path;
   ReplayOverrides replay;
@@ -534,7 +594,7 @@ int main(int argc, char** argv) {
       std::none_of(commands.begin(), commands.end(),
                    [&](const CLI::App* command) { return command->get_name() == argv[1]; })) {
     std::cerr << "schism: unknown command \"" << argv[1]
-              << "\"; use run, replay, shrink, nightly, merge, check, report, conform, list, runs or doctor (see schism --help)\n";
+              << "\"; use run, sim, replay, shrink, nightly, merge, check, report, conform, list, runs or doctor (see schism --help)\n";
     return kExitUsage;
   }
   try {
@@ -568,6 +628,7 @@ int main(int argc, char** argv) {
                    "own (docs/running.md#rootless)\n";
     }
     if (*run_cmd) return DoRun(run, nemesis, choice);
+    if (*sim_cmd) return DoSim(sim, sim_nemesis, sim_choice);
     if (*replay_cmd) {
       if (replay_split_brain_allowed) replay.split_brain_fails = false;
       return DoReplay(replay_path, replay);

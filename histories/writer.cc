@@ -27,6 +27,8 @@ HistoryWriter::HistoryWriter(const std::filesystem::path& path) : path_(path) {
   }
 }
 
+HistoryWriter::HistoryWriter() = default;
+
 HistoryWriter::~HistoryWriter() {
   if (fd_ >= 0) ::close(fd_);
 }
@@ -76,12 +78,17 @@ std::uint64_t HistoryWriter::next_index() const {
 
 void HistoryWriter::Sync() {
   std::lock_guard<std::mutex> lock(mu_);
+  if (fd_ < 0) return;
   if (::fdatasync(fd_) != 0) {
     throw std::system_error(errno, std::generic_category(), "fdatasync " + path_.string());
   }
 }
 
 void HistoryWriter::WriteAll(const std::string& data) {
+  if (fd_ < 0) {
+    memory_ += data;
+    return;
+  }
   std::size_t done = 0;
   while (done < data.size()) {
     ssize_t n = ::write(fd_, data.data() + done, data.size() - done);

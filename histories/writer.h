@@ -27,6 +27,9 @@ class HistoryWriter {
   // Opens `path`, creating it (mode 0644) if needed. Throws std::system_error
   // naming the path when it cannot be opened or read.
   explicit HistoryWriter(const std::filesystem::path& path);
+  // Keeps the lines in memory instead (text()), for a simulated run that is
+  // written out only when it fails.
+  HistoryWriter();
   ~HistoryWriter();
 
   HistoryWriter(const HistoryWriter&) = delete;
@@ -47,6 +50,8 @@ class HistoryWriter {
   std::uint64_t next_index() const;
 
   const std::filesystem::path& path() const { return path_; }
+  // What an in-memory writer holds: every appended line.
+  const std::string& text() const { return memory_; }
 
  private:
   // Finds the index to continue from and cuts off a torn last line.
@@ -58,6 +63,7 @@ class HistoryWriter {
   int fd_ = -1;
   mutable std::mutex mu_;
   std::uint64_t next_index_ = 0;  // Guarded by mu_.
+  std::string memory_;            // The lines, when there is no file. Guarded by mu_.
 };
 
 }  // namespace schism::histories

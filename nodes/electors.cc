@@ -152,6 +152,12 @@ std::string ScaleRule(const OptionSpec& option) {
          base + " nodes";
 }
 
+std::uint64_t MixSeed(std::uint64_t seed, std::string_view id) {
+  std::uint64_t hash = 14695981039346656037ull;
+  for (unsigned char c : id) hash = (hash ^ c) * 1099511628211ull;
+  return seed ^ hash;
+}
+
 ElectorSetup DefaultSetup(const ElectorSpec& spec) { return DefaultSetup(spec, 1); }
 
 ElectorSetup DefaultSetup(const ElectorSpec& spec, std::size_t nodes) {

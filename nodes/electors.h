@@ -86,6 +86,11 @@ const ElectorSpec* FindElector(std::string_view name);
 // for error messages.
 std::string ElectorNames();
 
+// The seed of node `id`'s elector in a run seeded `seed` (schism-node --seed):
+// FNV-1a of the id mixed in, so that nodes given the same seed still draw
+// different timeouts. The same on every restart of the node.
+std::uint64_t MixSeed(std::uint64_t seed, std::string_view id);
+
 // Returns a setup for `spec` with every option at its default and no bug;
 // the caller fills in id, peers, seed and tick_ms. The defaults are those of a
 // small cluster (up to kScaleFromNodes nodes).

@@ -68,13 +68,6 @@ void InstallSignalHandlers() {
   std::signal(SIGPIPE, SIG_IGN);  // A closed stdout must not kill the node.
 }
 
-// FNV-1a, so that nodes given the same --seed still draw different timeouts.
-std::uint64_t MixSeed(std::uint64_t seed, const std::string& id) {
-  std::uint64_t hash = 14695981039346656037ull;
-  for (unsigned char c : id) hash = (hash ^ c) * 1099511628211ull;
-  return seed ^ hash;
-}
-
 long long ClockNs(clockid_t clock) {
   timespec ts{};
   ::clock_gettime(clock, &ts);  // through libc, so that libfaketime sees the call
@@ -233,7 +226,7 @@ int RunElector(ElectorCommand& command) {
   if (command.spec->check != nullptr) {
     if (std::string why = command.spec->check(options.setup); !why.empty()) return Usage(why, name);
   }
-  options.setup.seed = MixSeed(command.seed, options.setup.id);
+  options.setup.seed = schism::nodes::MixSeed(command.seed, options.setup.id);
   options.listen = *endpoint;
   options.peers = std::move(*peers);
   options.data_dir = command.data_dir;

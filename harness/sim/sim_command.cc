@@ -146,9 +146,13 @@ int RunSims(const SimSettings& s, std::ostream& out) {
       ++it->second.second;
     }
   }
+  std::string kinds;
+  for (const std::string& kind : s.config.nemeses) kinds += (kinds.empty() ? "" : ",") + kind;
+  const std::string given = s.nemesis.empty() ? "none" : s.nemesis;
   out << "sim: " << s.runs << " runs of " << s.config.elector << ElectorFlags(s.config) << ", "
-      << s.config.nodes << " nodes, " << s.config.time_s << " virtual s each, nemesis "
-      << (s.nemesis.empty() ? "none" : s.nemesis) << ", seeds " << s.config.seed << ".."
+      << s.config.nodes << " nodes, " << s.config.time_s << " virtual s each, nemesis " << given
+      << (kinds.empty() || kinds == given ? "" : " (" + kinds + ")") << ", seeds " << s.config.seed
+      << ".."
       << s.config.seed + s.runs - 1 << "\n";
   out << std::fixed << std::setprecision(2) << "sim: " << wall_s << " s on " << jobs
       << " thread(s): " << std::setprecision(0) << 60.0 * static_cast<double>(s.runs) / wall_s

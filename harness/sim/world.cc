@@ -12,15 +12,6 @@
 namespace schism::harness::sim {
 namespace {
 
-// A node's seed for one incarnation: different for every node and restart,
-// the same for the same run seed.
-std::uint64_t NodeSeed(std::uint64_t seed, std::size_t k, int incarnation) {
-  std::uint64_t z = seed + 0x9e3779b97f4a7c15ULL * (k + 1) + 0xbf58476d1ce4e5b9ULL * incarnation;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
 // Roughly what one message costs on the wire (its JSON, UDP and IP headers).
 std::uint64_t WireBytes(const nodes::Envelope& m) {
   return 28 + 32 + m.type.size() + m.from.size() + m.to.size() + m.fields.dump().size();
@@ -87,7 +78,9 @@ pid_t World::Start(std::size_t k) {
   for (const std::string& other : options_.names) {
     if (other != setup.id) setup.peers.push_back(other);
   }
-  setup.seed = NodeSeed(options_.seed, k, ++n.incarnation);
+  // As schism-node --seed: the same on every restart.
+  setup.seed = nodes::MixSeed(options_.seed, setup.id);
+  ++n.incarnation;
   std::string error;
   n.elector = options_.elector->make(setup, n.durable, &error);
   if (!n.elector) throw std::runtime_error("sim: " + setup.id + " cannot start: " + error);
@@ -440,15 +433,19 @@ void World::SetLoss(const nemesis::LossMap& loss) {
   for (const auto& [pair, percent] : loss) loss_[{Index(pair.first), Index(pair.second)}] = percent;
 }
 
-nemesis::LossCounts World::ReadLoss() {
-  nemesis::LossCounts counts;
-  for (const auto& [pair, percent] : loss_) {
-    nemesis::LossCount count = loss_counts_[pair];
+template <class Count>
+std::map<nemesis::DirectedPair, Count> World::ByName(const std::map<Pair, int>& percents,
+                                                      std::map<Pair, Count>& counts) const {
+  std::map<nemesis::DirectedPair, Count> named;
+  for (const auto& [pair, percent] : percents) {
+    Count count = counts[pair];
     count.percent = percent;
-    counts[{options_.names[pair.first], options_.names[pair.second]}] = count;
+    named[{options_.names[pair.first], options_.names[pair.second]}] = count;
   }
-  return counts;
+  return named;
 }
+
+nemesis::LossCounts World::ReadLoss() { return ByName(loss_, loss_counts_); }
 
 void World::SetDuplicate(const nemesis::DuplicateMap& pairs) {
   duplicate_.clear();
@@ -458,15 +455,7 @@ void World::SetDuplicate(const nemesis::DuplicateMap& pairs) {
   }
 }
 
-nemesis::DuplicateCounts World::ReadDuplicate() {
-  nemesis::DuplicateCounts counts;
-  for (const auto& [pair, percent] : duplicate_) {
-    nemesis::DuplicateCount count = duplicate_counts_[pair];
-    count.percent = percent;
-    counts[{options_.names[pair.first], options_.names[pair.second]}] = count;
-  }
-  return counts;
-}
+nemesis::DuplicateCounts World::ReadDuplicate() { return ByName(duplicate_, duplicate_counts_); }
 
 void World::SetDelay(const std::vector<nemesis::PairDelay>& pairs) {
   delay_.clear();

@@ -185,6 +185,10 @@ class World final : public Timers,
   std::optional<double> Throttle(std::size_t from, std::size_t to, const nodes::Envelope& m);
   void Push(double at, DueKind kind, std::size_t node, std::uint64_t handle);
   void Arrive(std::size_t to, std::uint64_t slot);
+  // A loss or duplication's counts by node name, each with its percent.
+  template <class Count>
+  std::map<nemesis::DirectedPair, Count> ByName(const std::map<Pair, int>& percents,
+                                                std::map<Pair, Count>& counts) const;
   double Draw(double lo, double hi);
   bool Chance(int percent);
 

@@ -304,5 +304,37 @@ TEST(SimCommand, RefusesWhatOnlyARealRunCanDo) {
   EXPECT_THROW(RunSims(s, out), UsageError);
 }
 
+// The command line, as a user meets it: one line per mistake, exit 64.
+TEST(SimCli, EveryFaultKindAndBadFlags) {
+  using namespace std::chrono_literals;
+  testing::TempDir tmp;
+  const std::string store = (tmp.path() / "store").string();
+  testing::Outcome o = testing::RunSchism(
+      tmp, {"sim", "--nemesis", "all", "--runs", "4", "--time", "20", "--store", store}, 60s);
+  EXPECT_EQ(o.code, 0) << o.output;
+  EXPECT_THAT(o.output, HasSubstr("nemesis all (partition,kill,loss,pause,delay,clock,flap,term,"
+                                  "bandwidth,duplicate), seeds 1..4"));
+  EXPECT_THAT(o.output, HasSubstr("sim: 4 valid, 0 invalid, 0 unknown"));
+  struct Bad {
+    std::vector<std::string> args;
+    std::string says;
+  };
+  const Bad bad[] = {
+      {{"sim", "--bug", "nope"}, "nope"},
+      {{"sim", "--runs", "0"}, "--runs must be at least 1"},
+      {{"sim", "--nemesis", "all,kill"}, "\"all\" means every fault"},
+      {{"sim", "--elector", "paxos"}, "paxos"},
+      {{"sim", "--profile", "etcd"}, "--profile"},
+      {{"sim", "--time", "3"}, "--time must be longer than the quiet period"},
+  };
+  for (const Bad& b : bad) {
+    std::vector<std::string> args = b.args;
+    args.insert(args.end(), {"--store", store});
+    o = testing::RunSchism(tmp, args, 30s);
+    EXPECT_EQ(o.code, 64) << ::testing::PrintToString(b.args) << o.output;
+    EXPECT_THAT(o.output, HasSubstr(b.says)) << ::testing::PrintToString(b.args);
+  }
+}
+
 }  // namespace
 }  // namespace schism::harness::sim
