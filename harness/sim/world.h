@@ -137,8 +137,9 @@ class World final : public Timers,
     double base_real_s = 0, base_local_ms = 0;
     nemesis::ClockSetting clock;
     double next_tick_ms = 0;  // on its own clock
-    // Its link when throttled, a token bucket each way as tbf's: when each
-    // direction is free again, and the bytes that passed or wait to pass.
+    // Its link when throttled: a queue each way that sends at the rate (no
+    // burst) and drops what would wait past tbf's latency; when each direction
+    // is free again, and the bytes that passed or wait to pass.
     std::optional<std::uint64_t> rate_kbit;
     double out_free_s = 0, in_free_s = 0;
     std::uint64_t passed_bytes = 0;
