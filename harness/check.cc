@@ -86,16 +86,6 @@ checkers::CheckOptions ResolveOptions(const nlohmann::json& recorded, const Chec
   return options;
 }
 
-std::vector<std::string> RecordedCheckers(const nlohmann::json& checks) {
-  std::vector<std::string> names;
-  if (!checks.is_object() || !checks.contains("checkers") || !checks["checkers"].is_array()) {
-    return names;
-  }
-  for (const nlohmann::json& name : checks["checkers"]) {
-    if (name.is_string()) names.push_back(name.get<std::string>());
-  }
-  return names;
-}
 
 // Events before and after a piece of evidence that its report shows with it,
 // and for how many pieces.
@@ -130,6 +120,17 @@ std::filesystem::path HistoryFile(const std::filesystem::path& path) {
 }
 
 }  // namespace
+
+std::vector<std::string> RecordedCheckers(const nlohmann::json& checks) {
+  std::vector<std::string> names;
+  if (!checks.is_object() || !checks.contains("checkers") || !checks["checkers"].is_array()) {
+    return names;
+  }
+  for (const nlohmann::json& name : checks["checkers"]) {
+    if (name.is_string()) names.push_back(name.get<std::string>());
+  }
+  return names;
+}
 
 int ExitCodeFor(checkers::Validity v) {
   switch (v) {

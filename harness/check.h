@@ -85,4 +85,8 @@ std::filesystem::path RegenerateReport(const std::filesystem::path& run_dir);
 // The exit code for a verdict (DESIGN.md §4).
 int ExitCodeFor(checkers::Validity v);
 
+// The checker names run/start's "checks" records (empty when it names none:
+// then every default checker runs).
+std::vector<std::string> RecordedCheckers(const nlohmann::json& checks);
+
 }  // namespace schism::harness

@@ -70,6 +70,17 @@ double LivenessDeadline(const RunConfig& c) {
   return std::max(0.0, std::min(0.8 * room, room - StableWindow(c)));
 }
 
+nlohmann::json RecordedChecks(const RunConfig& c) {
+  nlohmann::json checks = checkers::ToJson(CheckOptionsFor(c));
+  checks["checkers"] = c.checkers;
+  if (c.checkers.empty()) {
+    if (std::unique_ptr<Profile> profile = MakeProfile(c.profile)) {
+      checks["checkers"] = profile->checkers();
+    }
+  }
+  return checks;
+}
+
 checkers::CheckOptions CheckOptionsFor(const RunConfig& c) {
   checkers::CheckOptions options;
   options.liveness_deadline_s = LivenessDeadline(c);
@@ -462,12 +473,9 @@ RunResult Run::Execute() {
                                                {"gid", node_user_.gid}}}};
   if (!cgroups_) mechanisms["cgroups_unavailable"] = no_cgroups;
   if (!clock_mechanism_.is_null()) mechanisms.update(clock_mechanism_);
-  nlohmann::json checks = checkers::ToJson(CheckOptionsFor(config_));
-  checks["checkers"] = config_.checkers;
-  if (config_.checkers.empty() && profile_) checks["checkers"] = profile_->checkers();
   nlohmann::json start = {{"nodes", names_}, {"seed", config_.seed}, {"test", config_.test},
                           {"mechanisms", mechanisms}, {"config", ConfigJson(config_, command)},
-                          {"checks", std::move(checks)}, {"fault_proofs", kFaultProofs}};
+                          {"checks", RecordedChecks(config_)}, {"fault_proofs", kFaultProofs}};
   // The controller's CLOCK_MONOTONIC (steady_clock on Linux) at t = 0: a node
   // that stamps its own lines on that clock shows how long capture took
   // (scripts/bench capture).

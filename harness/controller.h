@@ -107,6 +107,9 @@ double QuietPeriod(const RunConfig& config);
 double StableWindow(const RunConfig& config);
 double LivenessDeadline(const RunConfig& config);
 checkers::CheckOptions CheckOptionsFor(const RunConfig& config);
+// run/start's "checks": those options, and the checkers to run (--checker,
+// else the profile's, else none named: every default checker).
+nlohmann::json RecordedChecks(const RunConfig& config);
 
 // config.json (and run/start's "config") for `config`, whose nodes run `command`.
 nlohmann::json ConfigJson(const RunConfig& config, const std::vector<std::string>& command);

@@ -230,21 +230,23 @@ class LockClient {
  private:
   // One turn of the critical section: check the lease, work, claim it.
   bool Hold() {
-    if (watchdog_->lost()) return StepDown("lost the lock (token {}) at renewal");
+    if (watchdog_->lost()) {
+      return StepDown("lost the lock (token " + std::to_string(*token_) + ") at renewal");
+    }
     const Clock::duration left = watchdog_->expiry() - Clock::now();
-    if (left <= milliseconds(o_.work_ms)) return StepDown("lease {} ran out before it was renewed");
+    if (left <= milliseconds(o_.work_ms)) {
+      return StepDown("lease " + std::to_string(*token_) + " ran out before it was renewed");
+    }
     // The critical section: a pause here goes unnoticed until the claim.
     SleepMs(o_.work_ms);
     const auto claim = static_cast<std::uint64_t>(Millis(left) - o_.work_ms);
     return out_.Print(ContractEvent::Lease(*token_, *token_, claim));
   }
 
-  // `why` names the token where it says {}.
-  bool StepDown(std::string why) {
+  bool StepDown(const std::string& why) {
     watchdog_.reset();
     const std::uint64_t token = *token_;
     token_.reset();
-    why.replace(why.find("{}"), 2, std::to_string(token));
     Log(why);
     return Say(Role::kCandidate, token, "");
   }

@@ -80,9 +80,7 @@ std::filesystem::path WriteRun(const SimSettings& s, std::uint64_t seed) {
   const RunDir dir = RunDir::Create(config.store, config.test, seed);
   dir.WriteFile("history.jsonl", run.history);
   dir.WriteFile("timeline.json", run.timeline.dump(2) + "\n");
-  std::vector<std::string> command = {"schism-node", config.elector};
-  command.insert(command.end(), config.elector_args.begin(), config.elector_args.end());
-  dir.WriteFile("config.json", ConfigJson(config, command).dump(2) + "\n");
+  dir.WriteFile("config.json", ConfigJson(config, NodeCommand(config)).dump(2) + "\n");
   dir.WriteFile("reproduce.txt", "# in the simulator, the same history byte for byte:\n" +
                                      SimCommand(s, seed) +
                                      "\n# its timeline on real processes:\nschism replay " +
@@ -96,19 +94,12 @@ std::filesystem::path WriteRun(const SimSettings& s, std::uint64_t seed) {
   return dir.path();
 }
 
-}  // namespace
-
-int RunSims(const SimSettings& s, std::ostream& out) {
-  if (s.runs == 0) throw UsageError("--runs must be at least 1");
-  CheckSimConfig(s.config);
-  const unsigned jobs = std::max(
-      1u, std::min<unsigned>(s.jobs > 0 ? s.jobs : std::max(1u, std::thread::hardware_concurrency()),
-                             static_cast<unsigned>(std::min<std::uint64_t>(s.runs, 1024))));
+// Runs seeds config.seed .. + runs - 1 on `jobs` threads; the results by seed.
+std::vector<Result> RunAll(const SimSettings& s, unsigned jobs) {
   std::vector<Result> results(s.runs);
   std::atomic<std::uint64_t> next{0};
   std::mutex error_mu;
   std::string error;
-  const auto started = std::chrono::steady_clock::now();
   auto work = [&] {
     for (std::uint64_t i = next++; i < s.runs; i = next++) {
       try {
@@ -125,26 +116,37 @@ int RunSims(const SimSettings& s, std::ostream& out) {
   work();
   for (std::thread& t : threads) t.join();
   if (!error.empty()) throw std::runtime_error("sim: " + error);
+  return results;
+}
+
+}  // namespace
+
+int RunSims(const SimSettings& s, std::ostream& out) {
+  if (s.runs == 0) throw UsageError("--runs must be at least 1");
+  CheckSimConfig(s.config);
+  const unsigned jobs = std::max(
+      1u, std::min<unsigned>(s.jobs > 0 ? s.jobs : std::max(1u, std::thread::hardware_concurrency()),
+                             static_cast<unsigned>(std::min<std::uint64_t>(s.runs, 1024))));
+  const auto started = std::chrono::steady_clock::now();
+  const std::vector<Result> results = RunAll(s, jobs);
   const double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
-  std::uint64_t invalid = 0, unknown = 0, messages = 0;
+  std::uint64_t messages = 0;
+  Validity overall = Validity::kValid;
   std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> by_checker;  // first seed, count
-  std::vector<std::uint64_t> failing, undecided;  // invalid, unknown
+  std::map<std::string, std::uint64_t> unknown_by_checker;
+  std::vector<std::uint64_t> failing, undecided;  // the seeds of invalid and unknown runs
   for (const Result& r : results) {
     messages += r.messages;
-    if (r.overall == Validity::kInvalid) {
-      ++invalid;
-      failing.push_back(r.seed);
-    }
-    if (r.overall == Validity::kUnknown) {
-      ++unknown;
-      undecided.push_back(r.seed);
-    }
+    overall = checkers::Merge(overall, r.overall);
+    if (r.overall == Validity::kInvalid) failing.push_back(r.seed);
+    if (r.overall == Validity::kUnknown) undecided.push_back(r.seed);
     for (const std::string& c : r.invalid) {
       auto [it, fresh] = by_checker.try_emplace(c, r.seed, 0);
       ++it->second.second;
     }
+    for (const std::string& c : r.unknown) ++unknown_by_checker[c];
   }
   std::string kinds;
   for (const std::string& kind : s.config.nemeses) kinds += (kinds.empty() ? "" : ",") + kind;
@@ -152,22 +154,17 @@ int RunSims(const SimSettings& s, std::ostream& out) {
   out << "sim: " << s.runs << " runs of " << s.config.elector << ElectorFlags(s.config) << ", "
       << s.config.nodes << " nodes, " << s.config.time_s << " virtual s each, nemesis " << given
       << (kinds.empty() || kinds == given ? "" : " (" + kinds + ")") << ", seeds " << s.config.seed
-      << ".."
-      << s.config.seed + s.runs - 1 << "\n";
+      << ".." << s.config.seed + s.runs - 1 << "\n";
   out << std::fixed << std::setprecision(2) << "sim: " << wall_s << " s on " << jobs
       << " thread(s): " << std::setprecision(0) << 60.0 * static_cast<double>(s.runs) / wall_s
       << " runs/min, " << static_cast<double>(s.runs) * s.config.time_s / wall_s
       << " virtual s per s\n";
   out << "sim: " << messages << " messages between nodes in all\n";
-  out << "sim: " << s.runs - invalid - unknown << " valid, " << invalid << " invalid, " << unknown
-      << " unknown\n";
-  if (unknown > 0) {
-    std::map<std::string, std::uint64_t> why;
-    for (const Result& r : results) {
-      for (const std::string& c : r.unknown) ++why[c];
-    }
+  out << "sim: " << s.runs - failing.size() - undecided.size() << " valid, " << failing.size()
+      << " invalid, " << undecided.size() << " unknown\n";
+  if (!undecided.empty()) {
     out << "sim: unknown verdicts came from";
-    for (const auto& [c, n] : why) out << " " << c << " (" << n << ")";
+    for (const auto& [c, n] : unknown_by_checker) out << " " << c << " (" << n << ")";
     out << "\n";
   }
   for (const auto& [checker, first] : by_checker) {
@@ -188,8 +185,7 @@ int RunSims(const SimSettings& s, std::ostream& out) {
     out << "sim: " << failing.size() - s.keep << " more seed(s) not written (--keep " << s.keep
         << ")\n";
   }
-  if (invalid > 0) return 1;
-  return unknown > 0 ? 2 : 0;
+  return ExitCodeFor(overall);
 }
 
 }  // namespace schism::harness::sim

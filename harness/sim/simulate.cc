@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "harness/built_in.h"
+#include "harness/check.h"
 #include "harness/errors.h"
 #include "harness/fault_runner.h"
 #include "harness/recorder.h"
@@ -77,20 +78,22 @@ std::vector<std::string> Names(std::size_t count) {
 
 // The run/start event's detail, in the shape a real run records.
 nlohmann::json RunStartDetail(const RunConfig& config, const std::vector<std::string>& names) {
-  nlohmann::json checks = checkers::ToJson(CheckOptionsFor(config));
-  checks["checkers"] = config.checkers;
-  std::vector<std::string> command = {"schism-node", config.elector};
-  command.insert(command.end(), config.elector_args.begin(), config.elector_args.end());
   return {{"nodes", names},
           {"seed", config.seed},
           {"test", config.test},
           {"mechanisms", {{"simulated", true}}},
-          {"config", ConfigJson(config, command)},
-          {"checks", std::move(checks)},
+          {"config", ConfigJson(config, NodeCommand(config))},
+          {"checks", RecordedChecks(config)},
           {"fault_proofs", 1}};
 }
 
 }  // namespace
+
+std::vector<std::string> NodeCommand(const RunConfig& config) {
+  std::vector<std::string> command = {"schism-node", config.elector};
+  command.insert(command.end(), config.elector_args.begin(), config.elector_args.end());
+  return command;
+}
 
 void CheckSimConfig(const RunConfig& config) {
   if (!config.node_cmd.empty() || !config.profile.empty()) {
@@ -172,10 +175,7 @@ SimJudgement Judge(const std::string& history) {
   }
   checkers::CheckOptions options;
   checkers::ApplyRecorded(checks, options);
-  std::vector<std::string> names;
-  if (checks.is_object() && checks.contains("checkers")) {
-    names = checks["checkers"].get<std::vector<std::string>>();
-  }
+  std::vector<std::string> names = RecordedCheckers(checks);
   if (names.empty()) names = checkers::DefaultCheckerNames();
   std::vector<std::unique_ptr<checkers::Checker>> list;
   for (const std::string& name : names) list.push_back(checkers::MakeChecker(name, options));

@@ -31,6 +31,10 @@ struct SimRun {
 // elector, bug or elector option, or what CheckRunConfig refuses.
 void CheckSimConfig(const RunConfig& config);
 
+// What config.json records as the nodes' command: schism-node, the elector
+// and its arguments (what a replay on real processes runs).
+std::vector<std::string> NodeCommand(const RunConfig& config);
+
 // Runs `config` (checked by CheckSimConfig) to its end.
 SimRun Simulate(const RunConfig& config);
 

@@ -94,7 +94,7 @@ pid_t World::Start(std::size_t k) {
   // is recorded, as a real node's first line does.
   const int incarnation = n.incarnation;
   After(0, [this, k, incarnation] {
-    if (nodes_[k].incarnation == incarnation && CanRun(nodes_[k])) Apply(k);
+    if (nodes_[k].incarnation == incarnation && CanRun(nodes_[k])) ApplyReady(k);
   });
   return n.pid;
 }
@@ -111,10 +111,7 @@ void World::Signal(std::size_t k, int signal) {
       const int incarnation = n.incarnation;
       After(0, [this, k, incarnation] {
         Node& m = nodes_[k];
-        if (m.incarnation != incarnation || !m.running || !m.term_pending || !CanRun(m)) return;
-        const pid_t pid = m.pid;
-        Die(k);
-        if (on_exit) on_exit(k, pid, 0);
+        if (m.incarnation == incarnation && m.running && m.term_pending && CanRun(m)) Exit(k);
       });
       break;
     }
@@ -154,6 +151,12 @@ void World::Die(std::size_t k) {
   ++n.wake;
 }
 
+void World::Exit(std::size_t k) {
+  const pid_t pid = nodes_[k].pid;
+  Die(k);
+  if (on_exit) on_exit(k, pid, 0);
+}
+
 void World::Continue(std::size_t k) {
   Node& n = nodes_[k];
   if (!CanRun(n)) return;
@@ -164,12 +167,10 @@ void World::Continue(std::size_t k) {
   for (const nodes::Envelope& m : inbox) {
     if (n.incarnation != incarnation || !CanRun(n)) break;
     n.elector->Step(m);
-    Apply(k);
+    ApplyReady(k);
   }
   if (n.term_pending && CanRun(n)) {
-    const pid_t pid = n.pid;
-    Die(k);
-    if (on_exit) on_exit(k, pid, 0);
+    Exit(k);
     return;
   }
   if (n.tick_missed && CanRun(n)) {
@@ -229,7 +230,7 @@ void World::OnTick(std::size_t k, std::uint64_t wake) {
     return;
   }
   n.elector->Tick();
-  Apply(k);
+  ApplyReady(k);
   if (!CanRun(n)) return;
   // Like the runtime: missed ticks are dropped, not replayed.
   n.next_tick_ms += options_.setup.tick_ms;
@@ -287,7 +288,7 @@ void World::Prove(const std::string& node, const nemesis::Op& /*op*/,
 
 // --- The nodes' output and the network -------------------------------------
 
-void World::Apply(std::size_t k) {
+void World::ApplyReady(std::size_t k) {
   Node& n = nodes_[k];
   if (!n.elector || !n.elector->HasReady()) return;
   nodes::ElectorReady ready = n.elector->TakeReady();
@@ -401,7 +402,7 @@ void World::Arrive(std::size_t to, std::uint64_t slot) {
     return;
   }
   n.elector->Step(m);
-  Apply(to);
+  ApplyReady(to);
 }
 
 void World::Partition(const nemesis::Grudge& grudge) {

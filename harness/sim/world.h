@@ -174,12 +174,13 @@ class World final : public Timers,
   std::size_t Index(const std::string& node) const;
   bool CanRun(const Node& n) const { return n.running && !n.stopped && !n.frozen; }
   void Die(std::size_t k);
+  void Exit(std::size_t k);  // after SIGTERM: dies, and says so through on_exit
   void Continue(std::size_t k);  // after SIGCONT or a thaw
   double LocalMs(const Node& n) const;
   void Rebase(Node& n, double local_ms);
   void ScheduleTick(std::size_t k);
   void OnTick(std::size_t k, std::uint64_t wake);
-  void Apply(std::size_t k);  // the elector's ready: persist, publish, send
+  void ApplyReady(std::size_t k);  // the elector's ready: persist, publish, send
   void Send(std::size_t from, const nodes::Envelope& m);
   // Through the throttled links between `from` and `to`: when the message
   // has left the last, or nullopt when a queue is full (tbf drops it).
