@@ -90,10 +90,10 @@ class SandboxNetwork final : public NetworkRules {
   std::string KernelDigest() override { return partitioner_.KernelDigest(); }
   bool ProbeCutPair(const std::string& src, const std::string& dst) override;
   void SetLoss(const nemesis::LossMap& loss) override { partitioner_.SetLoss(loss); }
-  nemesis::LossCounts ReadLoss() override { return partitioner_.ReadLoss(); }
+  nemesis::ShareCounts ReadLoss() override { return partitioner_.ReadLoss(); }
   void ClearLoss() override { partitioner_.ClearLoss(); }
   void SetDuplicate(const nemesis::DuplicateMap& pairs) override;
-  nemesis::DuplicateCounts ReadDuplicate() override;
+  nemesis::ShareCounts ReadDuplicate() override;
   void ClearDuplicate() override;
   void SetDelay(const std::vector<nemesis::PairDelay>& pairs) override;
   std::vector<nemesis::PacketDelayer::PairStats> ReadDelay() override;

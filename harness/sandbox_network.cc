@@ -61,8 +61,8 @@ void SandboxNetwork::SetDuplicate(const nemesis::DuplicateMap& pairs) {
   duplicator_->Set(pairs);
 }
 
-nemesis::DuplicateCounts SandboxNetwork::ReadDuplicate() {
-  return duplicator_ ? duplicator_->ReadCounts() : nemesis::DuplicateCounts{};
+nemesis::ShareCounts SandboxNetwork::ReadDuplicate() {
+  return duplicator_ ? duplicator_->ReadCounts() : nemesis::ShareCounts{};
 }
 
 void SandboxNetwork::ClearDuplicate() {

@@ -94,11 +94,11 @@ class NetworkRules {
   virtual bool ProbeCutPair(const std::string& src, const std::string& dst) = 0;
 
   virtual void SetLoss(const nemesis::LossMap& loss) = 0;
-  virtual nemesis::LossCounts ReadLoss() = 0;
+  virtual nemesis::ShareCounts ReadLoss() = 0;
   virtual void ClearLoss() = 0;
 
   virtual void SetDuplicate(const nemesis::DuplicateMap& pairs) = 0;
-  virtual nemesis::DuplicateCounts ReadDuplicate() = 0;
+  virtual nemesis::ShareCounts ReadDuplicate() = 0;
   virtual void ClearDuplicate() = 0;
 
   virtual void SetDelay(const std::vector<nemesis::PairDelay>& pairs) = 0;

@@ -24,13 +24,24 @@ std::string MarkHex() {
   return buf;
 }
 
-std::string CounterName(std::size_t i, const char* what) {
-  return "dup_" + std::to_string(i) + "_" + what;
+constexpr std::string_view kChain = "copies";
+
+ShareRules DuplicateRules() {
+  ShareRules rules;
+  rules.chain = std::string(kChain);
+  rules.prefix = "dup";
+  rules.hit = "duplicated";
+  rules.key = ShareRules::Key::kIpv4Addresses;
+  rules.action = ShareRules::Action::kDuplicate;
+  rules.mark = kDuplicateMark;
+  return rules;
 }
 
-// The match of one pair's IPv4 packets, e.g. ip saddr 10.241.0.1 ip daddr 10.241.0.2.
-std::string PairMatch(const DuplicateNode& src, const DuplicateNode& dst) {
-  return "ip saddr " + src.address + " ip daddr " + dst.address;
+// The chain's hook, on the egress of every node's port.
+std::string ChainHook(const DuplicateNodes& nodes) {
+  std::string devices;
+  for (const auto& [name, node] : nodes) devices += (devices.empty() ? "" : ", ") + node.port;
+  return "type filter hook egress devices = { " + devices + " } priority filter; policy accept;";
 }
 
 }  // namespace
@@ -65,41 +76,49 @@ std::string RenderDuplicateRuleset(const DuplicateMap& pairs, const DuplicateNod
                                    std::string_view table) {
   CheckDuplicates(pairs, nodes);
   CheckIfname(std::string(table));  // Table names follow the same safe alphabet.
-  std::string counters;
-  std::map<std::string, std::string> rules_into;  // dst -> the rules of its chain
-  std::size_t i = 0;
-  for (const auto& [pair, percent] : pairs) {
-    const std::string seen = CounterName(i, "seen");
-    const std::string dup = CounterName(i, "dup");
-    ++i;
-    counters += "\tcounter " + seen + " {\n\t}\n";
-    counters += "\tcounter " + dup + " {\n\t}\n";
-    const DuplicateNode& dst = nodes.at(pair.second);
-    const std::string match = PairMatch(nodes.at(pair.first), dst);
+  const ShareRules rules = DuplicateRules();
+  const auto groups = ByPercent(pairs);
+  std::string out = "table netdev " + std::string(table) + " {\n";
+  for (const auto& [percent, members] : groups) {
+    for (const std::string& counter : {rules.SeenCounter(percent), rules.HitCounter(percent)}) {
+      out += "\tcounter " + counter + " {\n\t}\n\n";
+    }
+  }
+  for (const auto& [percent, members] : groups) {
+    std::string elements;
+    for (const auto& [src, dst] : members) {
+      elements +=
+          (elements.empty() ? "" : ", ") + nodes.at(src).address + " . " + nodes.at(dst).address;
+    }
+    out += "\tset " + rules.SetName(percent) + " {\n\t\ttype ipv4_addr . ipv4_addr\n";
+    out += "\t\tsize " + std::to_string(members.size()) + "\n";
+    out += "\t\telements = { " + elements + " }\n\t}\n\n";
+  }
+  out += "\tchain " + std::string(kChain) + " {\n\t\t" + ChainHook(nodes) + "\n";
+  for (const auto& [percent, members] : groups) {
     // numgen yields 0..99 uniformly; nft rejects "< 100", so 100 % has no numgen.
     const std::string random =
         percent >= 100 ? "" : "numgen random mod 100 < " + std::to_string(percent) + " ";
-    std::string& rules = rules_into[pair.second];
-    rules += "\t\t" + match + " counter name \"" + seen + "\"\n";
-    rules += "\t\t" + match + " " + random + "counter name \"" + dup + "\" meta mark set " +
-             MarkHex() + " dup to \"" + dst.port + "\"\n";
+    out += "\t\tmeta mark != " + MarkHex() + " ip saddr . ip daddr @" + rules.SetName(percent) +
+           " counter name \"" + rules.SeenCounter(percent) + "\" " + random + "counter name \"" +
+           rules.HitCounter(percent) + "\" meta mark set " + MarkHex() + " dup to oif\n";
   }
-  std::string out = "table netdev " + std::string(table) + " {\n" + counters;
-  for (const auto& [dst, rules] : rules_into) {
-    const std::string& port = nodes.at(dst).port;
-    out += "\n\tchain to_" + port + " {\n";
-    out += "\t\ttype filter hook egress device \"" + port + "\" priority 0; policy accept;\n";
-    out += "\t\tmeta mark " + MarkHex() + " accept\n";
-    out += rules;
-    out += "\t}\n";
-  }
-  out += "}\n";
+  out += "\t}\n}\n";
   return out;
 }
 
 PacketDuplicator::PacketDuplicator(int hub_netns_fd, DuplicateNodes nodes, std::string table)
-    : nft_(hub_netns_fd), nodes_(std::move(nodes)), table_(std::move(table)) {
-  Set(DuplicateMap{});
+    : nft_(hub_netns_fd),
+      netlink_(hub_netns_fd, table, kNftNetdev),
+      nodes_(std::move(nodes)),
+      table_(std::move(table)) {
+  CheckDuplicates(DuplicateMap{}, nodes_);
+  CheckIfname(table_);
+  // "add" then "delete" removes a stale table of the same name (or none);
+  // the new one replaces it in the same transaction.
+  nft_.Run("add table netdev " + table_ + "\ndelete table netdev " + table_ + "\ntable netdev " +
+           table_ + " {\n\tchain " + std::string(kChain) + " {\n\t\t" + ChainHook(nodes_) +
+           "\n\t}\n}\n");
 }
 
 PacketDuplicator::~PacketDuplicator() {
@@ -111,36 +130,19 @@ PacketDuplicator::~PacketDuplicator() {
 }
 
 void PacketDuplicator::Set(const DuplicateMap& pairs) {
-  std::string ruleset = RenderDuplicateRuleset(pairs, nodes_, table_);  // Validates first.
-  // "add" then "delete" removes the old table (or a stale one, or none) with
-  // its chains and counters; the new one replaces it in the same transaction.
-  nft_.Run("add table netdev " + table_ + "\ndelete table netdev " + table_ + "\n" + ruleset);
+  CheckDuplicates(pairs, nodes_);  // before touching nft
+  const ShareRules rules = DuplicateRules();
+  std::vector<int> before;
+  for (const auto& [percent, members] : ByPercent(pairs_)) before.push_back(percent);
+  ShareGroups groups;
+  for (const auto& [pair, percent] : pairs) {
+    groups[percent].push_back(
+        rules.MakeKey(nodes_.at(pair.first).address, nodes_.at(pair.second).address));
+  }
+  netlink_.ReplaceShares(rules, before, groups);
   pairs_ = pairs;
-  ruleset_ = std::move(ruleset);
 }
 
-DuplicateCounts PacketDuplicator::ReadCounts() {
-  DuplicateCounts counts;
-  if (pairs_.empty()) return counts;
-  const nlohmann::json listing = nft_.RunJson("list counters table netdev " + table_);
-  std::map<std::string, std::uint64_t> packets;
-  for (const auto& item : listing.value("nftables", nlohmann::json::array())) {
-    const auto it = item.find("counter");
-    if (it == item.end()) continue;
-    packets[it->value("name", "")] = it->value("packets", std::uint64_t{0});
-  }
-  std::size_t i = 0;
-  for (const auto& [pair, percent] : pairs_) {
-    const auto seen = packets.find(CounterName(i, "seen"));
-    const auto dup = packets.find(CounterName(i, "dup"));
-    if (seen == packets.end() || dup == packets.end()) {
-      throw NftError("nft: duplicate counter dup_" + std::to_string(i) +
-                     "_* is missing from table " + table_);
-    }
-    counts[pair] = DuplicateCount{percent, seen->second, dup->second};
-    ++i;
-  }
-  return counts;
-}
+ShareCounts PacketDuplicator::ReadCounts() { return netlink_.ReadShares(DuplicateRules(), pairs_); }
 
 }  // namespace schism::nemesis

@@ -3,41 +3,42 @@
 // node src sends to node dst arrive at dst twice.
 //
 // PacketDuplicator owns one nftables table in the hub namespace, of the
-// netdev family, with one base chain per receiving node on the *egress* hook
-// of that node's bridge port, i.e. on the frames the bridge hands to it:
+// netdev family, with one base chain on the *egress* hook of every node's
+// bridge port, i.e. on the frames the bridge hands to a node:
 //
 //   table netdev schism_dup {
-//     counter dup_0_seen {
-//     }
-//     counter dup_0_dup {
-//     }
-//
-//     chain to_vn2 {
-//       type filter hook egress device "vn2" priority 0; policy accept;
-//       meta mark 0x5c0d0000 accept
-//       ip saddr 10.241.0.1 ip daddr 10.241.0.2 counter name "dup_0_seen"
-//       ip saddr 10.241.0.1 ip daddr 10.241.0.2 numgen random mod 100 < 50
-//           counter name "dup_0_dup" meta mark set 0x5c0d0000 dup to "vn2"
+//     counter dup_50_seen { }         # packets of the pairs at 50 %
+//     counter dup_50_duplicated { }   # ... and those of them sent twice
+//     set dup_50 { type ipv4_addr . ipv4_addr; elements = { 10.241.0.1 . 10.241.0.2 } }
+//     chain copies {
+//       type filter hook egress devices = { vn1, vn2, vn3 } priority filter; policy accept;
+//       meta mark != 0x5c0d0000 ip saddr . ip daddr @dup_50 counter name "dup_50_seen"
+//           numgen random mod 100 < 50 counter name "dup_50_duplicated"
+//           meta mark set 0x5c0d0000 dup to oif
 //     }
 //   }
 //
-// `dup to "vn2"` transmits a copy of the frame on vn2 (to dst's eth0) before
-// the original goes on its way. Why the egress of dst's port and not the
-// ingress of src's port: a copy made at ingress skips the bridge's forward
-// hook, where partitions and loss live (nft.h), so a cut pair would still
-// deliver every copy. At egress the bridge has already forwarded the frame,
-// so a cut pair delivers nothing and a lossy pair duplicates only what
-// survived. The copy is itself transmitted on vn2 and passes this chain
-// again: the mark (set before `dup`, carried by the copy) lets it through
-// untouched; without it the kernel would copy the copy up to its recursion
-// limit (measured: 4 frames instead of 2). The mark is cleared when the
-// frame crosses the veth into dst's namespace, so no node ever sees it.
-// The bridge family has no `dup` statement (nft: "unsupported family").
+// `dup to oif` transmits a copy of the frame on the port it is leaving by
+// (to dst's eth0) before the original goes on its way. Why the egress of
+// dst's port and not the ingress of src's port: a copy made at ingress skips
+// the bridge's forward hook, where partitions and loss live (nft.h), so a cut
+// pair would still deliver every copy. At egress the bridge has already
+// forwarded the frame, so a cut pair delivers nothing and a lossy pair
+// duplicates only what survived. The copy is itself transmitted on the port
+// and passes the chain again: the mark (set before `dup`, carried by the
+// copy) lets it through untouched; without it the kernel would copy the copy
+// up to its recursion limit (measured: 4 frames instead of 2). The mark is
+// cleared when the frame crosses the veth into dst's namespace, so no node
+// ever sees it. The bridge family has no `dup` statement (nft: "unsupported
+// family").
 //
-// Only IPv4 packets with src's address as source and dst's as destination
-// are duplicated (not ARP, not IPv6, not frames flooded to dst's port for
-// another node). A pair's counters count every such packet the chain sees
-// and those it duplicated; a copy is not counted again.
+// The pairs at each percent are the elements of one set, keyed by their
+// addresses, and one rule per percent counts them in two named counters
+// (ShareRules in nft_netlink.h): setting duplication on all 2,550 pairs of
+// 51 nodes is one netlink batch, and reading it back two counters. The chain
+// is made once, with the table. Only IPv4 packets with src's address as
+// source and dst's as destination are duplicated (not ARP, not IPv6); a
+// copy is not counted again.
 
 #include <cstdint>
 #include <map>
@@ -46,6 +47,8 @@
 #include <utility>
 
 #include "nemesis/nft_context.h"
+#include "nemesis/nft_netlink.h"
+#include "nemesis/proof.h"
 
 namespace schism::nemesis {
 
@@ -76,33 +79,22 @@ inline constexpr std::uint32_t kDuplicateMark = 0x5c0d0000;
 // "duplicate: node n2's address \"10.0.0\" is not an IPv4 address". Pure.
 void CheckDuplicates(const DuplicateMap& pairs, const DuplicateNodes& nodes);
 
-// Returns the nft script that creates the whole table for `pairs` (as in the
-// comment above: counters first, then one chain per receiving node, chains in
-// the order of the nodes' names, pairs sorted by (src, dst) and numbered from
-// 0 in that order). An empty `pairs` gives an empty table. Pure; throws like
-// CheckDuplicates.
+// Returns the whole table for `pairs`, as `nft list table netdev <table>`
+// shows it without the counters' values (as in the comment above: for each
+// percent, ascending, its two counters and its set of pairs sorted by (src,
+// dst); then the chain, on every node's port, with a rule per percent). Pure;
+// throws like CheckDuplicates.
 std::string RenderDuplicateRuleset(const DuplicateMap& pairs, const DuplicateNodes& nodes,
                                    std::string_view table = kDuplicateTable);
 
-// What one pair's counters say since the Set that installed it: the packets
-// from src to dst that reached dst's port, and how many of them were sent
-// twice (so dst received seen + duplicated).
-struct DuplicateCount {
-  int percent = 0;
-  std::uint64_t seen = 0;
-  std::uint64_t duplicated = 0;
-
-  friend bool operator==(const DuplicateCount&, const DuplicateCount&) = default;
-};
-using DuplicateCounts = std::map<std::pair<std::string, std::string>, DuplicateCount>;
-
 class PacketDuplicator {
  public:
-  // Installs an empty table in the namespace of `hub_netns_fd` (the fd is
-  // duplicated), replacing a stale table of the same name in the same
-  // transaction. Throws std::invalid_argument for a bad port, address or
-  // table name, NftError when nftables fails, std::system_error when the
-  // namespace cannot be entered.
+  // Installs the table, its chain on every node's port and no rule, in the
+  // namespace of `hub_netns_fd` (the fd is duplicated), replacing a stale
+  // table of the same name in the same transaction. Throws
+  // std::invalid_argument for a bad port, address or table name, NftError
+  // when nftables fails, std::system_error when the namespace cannot be
+  // entered.
   PacketDuplicator(int hub_netns_fd, DuplicateNodes nodes,
                    std::string table = std::string(kDuplicateTable));
 
@@ -113,7 +105,7 @@ class PacketDuplicator {
   PacketDuplicator& operator=(const PacketDuplicator&) = delete;
 
   // Replaces every duplication in force with exactly `pairs`, with fresh
-  // counters, in one nft transaction: on NftError the previous pairs stay in
+  // counters, in one netlink batch: on NftError the previous pairs stay in
   // force. Throws std::invalid_argument (before touching nft) like
   // CheckDuplicates.
   void Set(const DuplicateMap& pairs);
@@ -121,25 +113,25 @@ class PacketDuplicator {
   // Duplicates nothing any more (one transaction). Throws NftError.
   void Clear() { Set(DuplicateMap{}); }
 
-  // Returns, for every pair in force, its percent and its two counters
-  // (read in one list command). Empty when nothing is duplicated; read before
-  // Clear or Set, which reset them. Throws NftError.
-  DuplicateCounts ReadCounts();
+  // Returns, for every percent in force, its pairs and its two counters.
+  // Empty when nothing is duplicated; read before Clear or Set, which reset
+  // them. Throws NftError.
+  ShareCounts ReadCounts();
 
   // Returns the pairs in force.
   const DuplicateMap& Pairs() const { return pairs_; }
 
   // Returns RenderDuplicateRuleset of the pairs in force.
-  const std::string& Ruleset() const { return ruleset_; }
+  std::string Ruleset() const { return RenderDuplicateRuleset(pairs_, nodes_, table_); }
 
   const std::string& table() const { return table_; }
 
  private:
-  NftContext nft_;
+  NftContext nft_;      // the table, made once
+  NftNetlink netlink_;  // every change after that, and counters
   DuplicateNodes nodes_;
   std::string table_;
   DuplicateMap pairs_;
-  std::string ruleset_;
 };
 
 }  // namespace schism::nemesis

@@ -261,4 +261,10 @@ LossMap LossInto(const std::vector<std::string>& nodes, const std::string& node,
   return loss;
 }
 
+std::map<int, std::vector<std::pair<std::string, std::string>>> ByPercent(const LossMap& loss) {
+  std::map<int, std::vector<std::pair<std::string, std::string>>> groups;
+  for (const auto& [pair, percent] : loss) groups[percent].push_back(pair);
+  return groups;
+}
+
 }  // namespace schism::nemesis

@@ -137,6 +137,10 @@ LossMap LossAll(const std::vector<std::string>& nodes, int percent);
 // Every pair (other, `node`) into `node`, with `percent`.
 LossMap LossInto(const std::vector<std::string>& nodes, const std::string& node, int percent);
 
+// The pairs of `loss` grouped by their percent, ascending, each group in
+// (src, dst) order.
+std::map<int, std::vector<std::pair<std::string, std::string>>> ByPercent(const LossMap& loss);
+
 // Throws std::invalid_argument ("loss 150% is outside 0..100") unless
 // 0 <= percent <= 100.
 void CheckLossPercent(int percent);

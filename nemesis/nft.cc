@@ -1,12 +1,11 @@
 #include "nemesis/nft.h"
 
-#include "nemesis/nft_netlink.h"
-
 #include <algorithm>
-#include <unordered_map>
 #include <cstdio>
 #include <utility>
 #include <vector>
+
+#include "nemesis/nft_netlink.h"
 
 namespace schism::nemesis {
 namespace {
@@ -58,39 +57,41 @@ std::string RandomDrop(int percent) {
   return "numgen random mod 100 < " + std::to_string(percent) + " ";
 }
 
-// Loss is kept per percent: the pairs that lose p % are the elements of two
-// sets, loss_<p> counting every packet of a pair that reaches the loss chain
-// and lost_<p> (none for 0 %) counting those dropped; one rule per percent
-// looks a packet's pair up in both. Set-up and read-back cost a few set
-// elements per pair, not a rule and two named counters.
-std::string SeenSet(int percent) { return "loss_" + std::to_string(percent); }
-std::string DroppedSet(int percent) { return "lost_" + std::to_string(percent); }
-
-std::map<int, std::vector<std::pair<std::string, std::string>>> ByPercent(const LossMap& loss) {
-  std::map<int, std::vector<std::pair<std::string, std::string>>> groups;
-  for (const auto& [pair, percent] : loss) groups[percent].push_back(pair);
-  return groups;
+// Loss is kept per percent (ShareRules in nft_netlink.h): the pairs that
+// lose p % are the elements of the set loss_<p>, and one rule per percent
+// counts their packets in loss_<p>_seen and drops p % of them, counted in
+// loss_<p>_dropped.
+ShareRules LossRules() {
+  ShareRules rules;
+  rules.chain = std::string(kLossChain);
+  rules.prefix = "loss";
+  rules.hit = "dropped";
+  return rules;
 }
 
-// A set of port pairs whose elements count what they match.
-std::string SetBlock(std::string_view name, const std::string& elements, bool counted) {
+// A set of port pairs, sized for `size` of them (0: unbounded).
+std::string SetBlock(std::string_view name, const std::string& elements, std::size_t size) {
   std::string out = "\tset " + std::string(name) + " {\n";
   out += "\t\ttype ifname . ifname\n";
-  if (counted) out += "\t\tcounter\n";
+  if (size > 0) out += "\t\tsize " + std::to_string(size) + "\n";
   if (!elements.empty()) out += "\t\telements = { " + elements + " }\n";
   out += "\t}\n\n";
   return out;
 }
 
-// The loss chain's rule for one percent: count the pair's packet, then drop
-// `percent` % of them, counted again.
-std::string LossRule(int percent) {
-  const std::string seen = "iifname . oifname @" + SeenSet(percent);
-  if (percent == 0) return seen;
-  return seen + " " + RandomDrop(percent) + "iifname . oifname @" + DroppedSet(percent) + " drop";
+std::string CounterBlock(std::string_view name) {
+  return "\tcounter " + std::string(name) + " {\n\t}\n\n";
 }
 
-// One element of a set of port pairs as nft lists it in JSON,
+// The loss chain's rule for one percent, as nft lists it.
+std::string LossRule(const ShareRules& rules, int percent) {
+  std::string out = "iifname . oifname @" + rules.SetName(percent) + " counter name \"" +
+                    rules.SeenCounter(percent) + "\"";
+  if (percent == 0) return out;
+  return out + " " + RandomDrop(percent) + "counter name \"" + rules.HitCounter(percent) +
+         "\" drop";
+}
+
 // The pair of nodes whose bridge ports an element of `set` holds.
 std::pair<std::string, std::string> NodePair(const CountedPortPair& element,
                                              const std::map<std::string, std::string>& node_of,
@@ -124,15 +125,19 @@ std::string RenderRuleset(const Grudge& grudge, const LossMap& loss, const PortM
   CheckPorts(ports);
   CheckLoss(loss, ports);
   const std::string elements = PairElements(ports, grudge.drops);
-  std::string out = "table bridge " + std::string(table) + " {\n";
-  out += "\tcounter " + std::string(kCut) + " {\n\t}\n\n";
-  out += "\tcounter " + std::string(kForwarded) + " {\n\t}\n\n";
-  out += SetBlock(kSet, elements, /*counted=*/false);
+  const ShareRules rules = LossRules();
   const auto groups = ByPercent(loss);
+  std::string out = "table bridge " + std::string(table) + " {\n";
+  out += CounterBlock(kCut) + CounterBlock(kForwarded);
   for (const auto& [percent, pairs] : groups) {
-    const std::string members = PairElements(ports, pairs);
-    out += SetBlock(SeenSet(percent), members, /*counted=*/true);
-    if (percent > 0) out += SetBlock(DroppedSet(percent), members, /*counted=*/true);
+    out += CounterBlock(rules.SeenCounter(percent));
+    if (percent > 0) out += CounterBlock(rules.HitCounter(percent));
+  }
+  // Sized for every directed pair, so the kernel makes its hash table whole
+  // at once instead of growing it while a large partition goes in.
+  out += SetBlock(kSet, elements, ports.size() * (ports.size() - 1));
+  for (const auto& [percent, pairs] : groups) {
+    out += SetBlock(rules.SetName(percent), PairElements(ports, pairs), pairs.size());
   }
   out += "\tchain forward {\n";
   out += "\t\ttype filter hook forward priority 0; policy accept;\n";
@@ -142,7 +147,7 @@ std::string RenderRuleset(const Grudge& grudge, const LossMap& loss, const PortM
   out += "\t}\n\n";
   out += "\tchain " + std::string(kLossChain) + " {\n";
   out += "\t\ttype filter hook forward priority 10; policy accept;\n";
-  for (const auto& [percent, pairs] : groups) out += "\t\t" + LossRule(percent) + "\n";
+  for (const auto& [percent, pairs] : groups) out += "\t\t" + LossRule(rules, percent) + "\n";
   out += "\t}\n}\n";
   return out;
 }
@@ -204,85 +209,21 @@ void NftPartitioner::Heal() { Apply(Grudge{}); }
 
 void NftPartitioner::SetLoss(const LossMap& loss) {
   CheckLoss(loss, ports_);  // before touching nft
-  const std::string chain = "bridge " + table_ + " " + std::string(kLossChain);
-  const auto set = [&](const std::string& name) { return "bridge " + table_ + " " + name; };
-  const auto old_groups = ByPercent(loss_);
-  const auto groups = ByPercent(loss);
-  // The rules go first, so that no set is in use when it is deleted. A set
-  // that stays is flushed, not deleted and made again under the same name in
-  // one transaction; its elements come back with fresh counters.
-  std::string commands = "flush chain " + chain + "\n";
-  std::vector<std::string> sets_before, sets_after;
-  for (const auto& [percent, pairs] : old_groups) {
-    sets_before.push_back(SeenSet(percent));
-    if (percent > 0) sets_before.push_back(DroppedSet(percent));
+  const ShareRules rules = LossRules();
+  std::vector<int> before;
+  for (const auto& [percent, pairs] : ByPercent(loss_)) before.push_back(percent);
+  ShareGroups groups;
+  for (const auto& [pair, percent] : loss) {
+    groups[percent].push_back(
+        rules.MakeKey(PortOf(ports_, pair.first), PortOf(ports_, pair.second)));
   }
-  for (const auto& [percent, pairs] : groups) {
-    sets_after.push_back(SeenSet(percent));
-    if (percent > 0) sets_after.push_back(DroppedSet(percent));
-  }
-  for (const std::string& name : sets_before) {
-    const bool stays = std::find(sets_after.begin(), sets_after.end(), name) != sets_after.end();
-    commands += (stays ? "flush set " : "delete set ") + set(name) + "\n";
-  }
-  for (const auto& [percent, pairs] : groups) {
-    const std::string elements = PairElements(ports_, pairs);
-    for (const std::string& name : {SeenSet(percent), DroppedSet(percent)}) {
-      if (percent == 0 && name == DroppedSet(percent)) continue;
-      if (std::find(sets_before.begin(), sets_before.end(), name) == sets_before.end()) {
-        commands += "add set " + set(name) + " { type ifname . ifname; counter; }\n";
-      }
-      commands += "add element " + set(name) + " { " + elements + " }\n";
-    }
-    commands += "add rule " + chain + " " + LossRule(percent) + "\n";
-  }
-  Run(commands);
+  netlink_.ReplaceShares(rules, before, groups);
   loss_ = loss;
 }
 
 void NftPartitioner::ClearLoss() { SetLoss(LossMap{}); }
 
-LossCounts NftPartitioner::ReadLoss() {
-  LossCounts counts;
-  if (loss_.empty()) return counts;
-  // Each pair's counts, found by the ports an element holds ("vn1.vn2"):
-  // a hash lookup per element, where 5,100 elements make it the hot loop.
-  struct Slot {
-    const std::pair<std::string, std::string>* pair;
-    LossCount* count;
-    bool in_kernel = false;
-  };
-  std::unordered_map<std::string, Slot> by_ports;
-  by_ports.reserve(loss_.size());
-  for (const auto& [pair, percent] : loss_) {
-    LossCount& count = counts.emplace_hint(counts.end(), pair, LossCount{percent, 0, 0})->second;
-    by_ports.emplace(PortOf(ports_, pair.first) + "." + PortOf(ports_, pair.second),
-                     Slot{&pair, &count});
-  }
-  for (const auto& [percent, pairs] : ByPercent(loss_)) {
-    for (const std::string& name : {SeenSet(percent), DroppedSet(percent)}) {
-      if (percent == 0 && name == DroppedSet(percent)) continue;
-      const bool seen = name == SeenSet(percent);
-      for (const CountedPortPair& element : netlink_.PortPairs(name)) {
-        const auto it = by_ports.find(element.in_port + "." + element.out_port);
-        if (it == by_ports.end() || it->second.count->percent != percent) {
-          const auto pair = NodePair(element, node_of_port_, name);
-          throw NftError("nft: set " + name + " holds " + pair.first + " -> " + pair.second +
-                         ", a pair without " + std::to_string(percent) + "% loss");
-        }
-        (seen ? it->second.count->seen : it->second.count->dropped) = element.packets;
-        if (seen) it->second.in_kernel = true;
-      }
-    }
-  }
-  for (const auto& [ports, slot] : by_ports) {
-    if (!slot.in_kernel) {
-      throw NftError("nft: loss of " + slot.pair->first + " -> " + slot.pair->second +
-                     " is missing from table " + table_);
-    }
-  }
-  return counts;
-}
+ShareCounts NftPartitioner::ReadLoss() { return netlink_.ReadShares(LossRules(), loss_); }
 
 PartitionCount NftPartitioner::ReadPartition() {
   PartitionCount count;

@@ -15,23 +15,25 @@
 //       counter name "forwarded"
 //       iifname . oifname @drop_pairs counter name "cut" drop
 //     }
-//     set loss_30 { type ifname . ifname; counter; elements = { "vn1" . "vn2" } }
-//     set lost_30 { type ifname . ifname; counter; elements = { "vn1" . "vn2" } }
+//     counter loss_30_seen { }      # packets of the pairs at 30 % loss
+//     counter loss_30_dropped { }   # ... and those of them dropped
+//     set loss_30 { type ifname . ifname; elements = { "vn1" . "vn2" } }
 //     chain loss {
 //       type filter hook forward priority 10; policy accept;
-//       iifname . oifname @loss_30 numgen random mod 100 < 30 iifname . oifname @lost_30 drop
+//       iifname . oifname @loss_30 counter name "loss_30_seen"
+//           numgen random mod 100 < 30 counter name "loss_30_dropped" drop
 //     }
 //   }
 //
 // Loss is random per packet (the kernel's prandom via `numgen random`); this
-// kernel has no sch_netem, so there is no delay, duplication or reordering.
-// The pairs that lose p % are the elements of loss_<p>, whose per-element
-// counters count every packet of the pair that reaches the loss chain, and of
-// lost_<p>, looked up only after the random draw, whose counters count the
-// drops: one rule per distinct percent, so setting loss on all 2,550 pairs of
-// 51 nodes is one transaction of a few thousand set elements. The loss chain
-// runs after the partition chain (priority 10 > 0), so a pair that is cut
-// drops everything and its loss counters see nothing.
+// kernel has no sch_netem, so there is no delay, duplication or reordering
+// here. The pairs that lose p % are the elements of loss_<p>, and one rule
+// per distinct percent counts their packets in two named counters; the set's
+// elements have no counters of their own. Setting loss on all 2,550 pairs of
+// 51 nodes is one netlink batch of 2,550 elements, and reading it back is two
+// counters (nft_netlink.h, ShareRules). The loss chain runs after the
+// partition chain (priority 10 > 0), so a pair that is cut drops everything
+// and its loss counters see nothing.
 //
 // A frame that enters the bridge on src's port and would leave on dst's port
 // is dropped when (src port, dst port) is in the set, so a grudge's directed
@@ -50,6 +52,7 @@
 #include "nemesis/grudge.h"
 #include "nemesis/nft_context.h"
 #include "nemesis/nft_netlink.h"
+#include "nemesis/proof.h"
 
 namespace schism::nemesis {
 
@@ -67,23 +70,12 @@ inline constexpr std::string_view kNftTable = "schism";
 std::string RenderRuleset(const Grudge& grudge, const PortMap& ports,
                           std::string_view table = kNftTable);
 
-// As above, with the loss chain holding one drop rule per pair of `loss` with
-// a nonzero percent, sorted by (src, dst); counters (and their names) are
-// left out. Also throws std::invalid_argument for a percent outside 0..100.
+// As above, with the loss of `loss`: for each percent in it, ascending, its
+// two counters, its set of pairs (sorted by (src, dst)) and its rule in the
+// loss chain; the counters' values are left out. Also throws std::invalid_argument for a percent
+// outside 0..100.
 std::string RenderRuleset(const Grudge& grudge, const LossMap& loss, const PortMap& ports,
                           std::string_view table = kNftTable);
-
-// Packets of one directed pair counted on the loss chain since the SetLoss
-// that installed its rule: every packet that reached the loss chain, and
-// those of them dropped at random.
-struct LossCount {
-  int percent = 0;
-  std::uint64_t seen = 0;
-  std::uint64_t dropped = 0;
-
-  friend bool operator==(const LossCount&, const LossCount&) = default;
-};
-using LossCounts = std::map<std::pair<std::string, std::string>, LossCount>;
 
 // What the kernel holds and has counted for a grudge: the directed pairs its
 // set holds (mapped back from ports to node names), the packets dropped
@@ -135,8 +127,8 @@ class NftPartitioner {
 
   // Replaces the loss in force with `loss`: of each directed pair's packets
   // (src's port -> dst's port on the bridge's forward path) `percent` % are
-  // dropped at random, and the pair's elements in its percent's two sets count
-  // the packets seen and dropped from 0 (ReadLoss). One transaction, all or nothing: on
+  // dropped at random, and its percent's two counters count the packets seen
+  // and dropped from 0 (ReadLoss). One netlink batch, all or nothing: on
   // NftError the previous loss stays in force. Throws std::invalid_argument
   // (before touching nft) for a percent outside 0..100 ("loss 150% is
   // outside 0..100") or a node without a port.
@@ -146,12 +138,11 @@ class NftPartitioner {
   // NftError on failure.
   void ClearLoss();
 
-  // Returns, for every pair of the loss in force, its percent and the
-  // packets seen and dropped since SetLoss (the sets' element counters, one
-  // netlink dump per set: nft_netlink.h). Empty when no loss is in force.
-  // Throws NftError on failure, or when a pair is missing from the kernel's
-  // sets or one holds a pair at another percent.
-  LossCounts ReadLoss();
+  // Returns, for every percent of the loss in force, its pairs and the
+  // packets they had seen and dropped since SetLoss (two named counters).
+  // Empty when no loss is in force. Throws NftError on failure, or when a
+  // counter is missing from the kernel.
+  ShareCounts ReadLoss();
 
   // Reads the two counters and then the set from the kernel (three netlink
   // requests: nft_netlink.h). Throws NftError on failure, or when
@@ -183,8 +174,8 @@ class NftPartitioner {
   const std::string& table() const { return table_; }
 
  private:
-  NftContext nft_;          // writes: one transaction each
-  NftNetlink netlink_;  // reads: counters over netlink
+  NftContext nft_;      // the table, made once; listings
+  NftNetlink netlink_;  // every change after that, and counters
   PortMap ports_;
   std::map<std::string, std::string> node_of_port_;  // ports_ the other way round, for reads
   std::string table_;

@@ -1,9 +1,12 @@
 #include "nemesis/nft_netlink.h"
 
+// Before the kernel's headers, whose linux/in.h would clash with netinet/in.h.
+#include <arpa/inet.h>
 #include <libmnl/libmnl.h>
 #include <libnftnl/expr.h>
 #include <libnftnl/object.h>
 #include <libnftnl/set.h>
+#include <linux/if_ether.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <sys/socket.h>
@@ -53,32 +56,95 @@ int AddCounter(nftnl_expr* expr, void* data) {
 
 std::string Field(const char* bytes) { return std::string(bytes, strnlen(bytes, kIfnameField)); }
 
-// Elements per NEWSETELEM message: the kernel holds a message's elements in
-// one nested attribute, whose length is 16 bits.
-constexpr std::size_t kElementsPerMessage = 512;
-// Bytes of one element in a message (key, its attribute headers, nesting),
-// with room to spare, and of each message's own headers.
-constexpr std::size_t kElementBytes = 96;
-constexpr std::size_t kMessageBytes = 256;
+// nft's datatypes of set keys (TYPE_IFNAME, TYPE_IPADDR), and of their
+// concatenations: each type takes 6 bits, the first the highest.
+constexpr std::uint32_t kIfnameType = 41;
+constexpr std::uint32_t kIpv4Type = 7;
+constexpr std::uint32_t kIfnamePair = kIfnameType << 6 | kIfnameType;
+constexpr std::uint32_t kIpv4Pair = kIpv4Type << 6 | kIpv4Type;
+// Registers: two 16-byte ones for two interface names; 4-byte ones (the
+// first two make up register 1) for addresses and numbers.
+constexpr std::uint32_t kReg1 = NFT_REG_1;
+constexpr std::uint32_t kReg2 = NFT_REG_2;
+constexpr std::uint32_t kReg32First = NFT_REG32_00;
+constexpr std::uint32_t kReg32Second = NFT_REG32_01;
+
+std::string PortPairKey(const std::string& in, const std::string& out) {
+  if (in.size() >= kIfnameField || out.size() >= kIfnameField) {
+    throw NftError("nft: \"" + in + "\" . \"" + out + "\" is not a pair of interface names");
+  }
+  std::string key(2 * kIfnameField, '\0');
+  key.replace(0, in.size(), in);
+  key.replace(kIfnameField, out.size(), out);
+  return key;
+}
+
+// The expressions of one percent's rule (ShareRules in nft_netlink.h), as
+// nft compiles the same rule written in its syntax.
+std::vector<NftExpr> ShareRule(const ShareRules& rules, int percent, std::uint32_t set_id) {
+  using namespace nft_expr;
+  std::vector<NftExpr> e;
+  if (rules.action == ShareRules::Action::kDuplicate) {
+    e.push_back(MetaLoad(NFT_META_MARK, kReg32First));
+    e.push_back(Compare(NFT_CMP_NEQ, kReg32First, &rules.mark, sizeof rules.mark));
+  }
+  if (rules.key == ShareRules::Key::kBridgePorts) {
+    e.push_back(MetaLoad(NFT_META_IIFNAME, kReg1));
+    e.push_back(MetaLoad(NFT_META_OIFNAME, kReg2));
+  } else {
+    const std::uint16_t ipv4 = htons(ETH_P_IP);
+    e.push_back(MetaLoad(NFT_META_PROTOCOL, kReg32First));
+    e.push_back(Compare(NFT_CMP_EQ, kReg32First, &ipv4, sizeof ipv4));
+    e.push_back(PayloadLoad(NFT_PAYLOAD_NETWORK_HEADER, 12, 4, kReg32First));   // saddr
+    e.push_back(PayloadLoad(NFT_PAYLOAD_NETWORK_HEADER, 16, 4, kReg32Second));  // daddr
+  }
+  e.push_back(Lookup(rules.SetName(percent), set_id, kReg1));
+  e.push_back(CounterRef(rules.SeenCounter(percent)));
+  if (percent == 0) return e;
+  if (percent < 100) {
+    const std::uint32_t below = htonl(static_cast<std::uint32_t>(percent));
+    e.push_back(RandomMod(100, kReg32First));
+    e.push_back(HostToNet32(kReg32First));
+    e.push_back(Compare(NFT_CMP_LT, kReg32First, &below, sizeof below));
+  }
+  e.push_back(CounterRef(rules.HitCounter(percent)));
+  if (rules.action == ShareRules::Action::kDrop) {
+    e.push_back(Verdict(NF_DROP));
+  } else {
+    e.push_back(Immediate32(rules.mark, kReg32First));
+    e.push_back(MetaSet(NFT_META_MARK, kReg32First));
+    e.push_back(MetaLoad(NFT_META_OIF, kReg32First));
+    e.push_back(DupToDevice(kReg32First));
+  }
+  return e;
+}
+
 // What the kernel keeps of a socket's send buffer for itself.
 constexpr std::size_t kSendSlack = 4096;
 
-// A set (by table and name) to put elements into.
-std::unique_ptr<nftnl_set, SetDeleter> NamedSet(const std::string& table, const std::string& name) {
-  std::unique_ptr<nftnl_set, SetDeleter> s(nftnl_set_alloc());
-  if (!s) throw NftError("nft: out of memory");
-  nftnl_set_set_str(s.get(), NFTNL_SET_TABLE, table.c_str());
-  nftnl_set_set_str(s.get(), NFTNL_SET_NAME, name.c_str());
-  return s;
-}
-
-// Ends the message just written at `nlh` in the batch buffer.
-char* After(nlmsghdr* nlh) { return reinterpret_cast<char*>(nlh) + NLMSG_ALIGN(nlh->nlmsg_len); }
-
 }  // namespace
 
-NftNetlink::NftNetlink(int netns_fd, std::string table)
-    : table_(std::move(table)), buffer_(kReceiveBuffer) {
+std::string ShareRules::SetName(int percent) const {
+  return prefix + "_" + std::to_string(percent);
+}
+
+std::string ShareRules::SeenCounter(int percent) const { return SetName(percent) + "_seen"; }
+
+std::string ShareRules::HitCounter(int percent) const { return SetName(percent) + "_" + hit; }
+
+std::string ShareRules::MakeKey(const std::string& from, const std::string& to) const {
+  if (key == Key::kBridgePorts) return PortPairKey(from, to);
+  std::string bytes(8, '\0');
+  for (const auto& [address, at] : {std::pair{&from, 0}, std::pair{&to, 4}}) {
+    if (::inet_pton(AF_INET, address->c_str(), bytes.data() + at) != 1) {
+      throw NftError("nft: \"" + *address + "\" is not an IPv4 address");
+    }
+  }
+  return bytes;
+}
+
+NftNetlink::NftNetlink(int netns_fd, std::string table, std::uint8_t family)
+    : table_(std::move(table)), family_(family), buffer_(kReceiveBuffer) {
   {
     ScopedNetns inside(netns_fd);  // the socket belongs to the namespace it is made in
     socket_ = mnl_socket_open(NETLINK_NETFILTER);
@@ -123,52 +189,61 @@ int NftNetlink::Exchange(std::uint32_t seq, int (*parse)(const nlmsghdr*, void*)
 }
 
 void NftNetlink::ReplacePortPairs(const std::string& set, const std::vector<PortPair>& pairs) {
-  for (const PortPair& pair : pairs) {
-    if (pair.first.size() >= kIfnameField || pair.second.size() >= kIfnameField) {
-      throw NftError("nft: \"" + pair.first + "\" . \"" + pair.second +
-                     "\" is not a pair of interface names");
-    }
+  std::vector<std::string> keys;
+  keys.reserve(pairs.size());
+  for (const PortPair& pair : pairs) keys.push_back(PortPairKey(pair.first, pair.second));
+  NftBatch batch(table_, family_, seq_);
+  batch.FlushSet(set);
+  batch.AddElements(set, keys);
+  Commit(batch, "replace the elements of set " + TableName() + " " + set);
+}
+
+void NftNetlink::ReplaceShares(const ShareRules& rules, const std::vector<int>& before,
+                               const ShareGroups& groups) {
+  NftBatch batch(table_, family_, seq_);
+  // The rules go first, so that no set or counter is in use when it is
+  // deleted; one made again under the same name in the same batch is a new
+  // one, counting from 0.
+  batch.FlushChain(rules.chain);
+  for (const int percent : before) {
+    batch.DeleteSet(rules.SetName(percent));
+    batch.DeleteCounter(rules.SeenCounter(percent));
+    if (percent > 0) batch.DeleteCounter(rules.HitCounter(percent));
   }
-  const std::size_t messages = 2 + 1 + (pairs.size() + kElementsPerMessage - 1) / kElementsPerMessage;
-  std::vector<char> batch(messages * kMessageBytes + pairs.size() * kElementBytes);
-  std::uint32_t seq = seq_;
-  const std::uint32_t first = seq + 1;
-  char* at = batch.data();
-  at = After(nftnl_batch_begin(at, ++seq));
-  // DELSETELEM without elements flushes the set.
-  {
-    const auto flush = NamedSet(table_, set);
-    nlmsghdr* nlh = nftnl_nlmsg_build_hdr(at, NFT_MSG_DELSETELEM, NFPROTO_BRIDGE, NLM_F_ACK, ++seq);
-    nftnl_set_elems_nlmsg_build_payload(nlh, flush.get());
-    at = After(nlh);
+  for (const auto& [percent, keys] : groups) {
+    batch.AddCounter(rules.SeenCounter(percent));
+    if (percent > 0) batch.AddCounter(rules.HitCounter(percent));
+    const bool ports = rules.key == ShareRules::Key::kBridgePorts;
+    const std::uint32_t id = batch.AddSet(rules.SetName(percent), ports ? kIfnamePair : kIpv4Pair,
+                                          ports ? 2 * kIfnameField : 8, keys.size());
+    batch.AddElements(rules.SetName(percent), keys);
+    batch.AddRule(rules.chain, ShareRule(rules, percent, id));
   }
-  for (std::size_t from = 0; from < pairs.size(); from += kElementsPerMessage) {
-    const auto chunk = NamedSet(table_, set);
-    const std::size_t to = std::min(pairs.size(), from + kElementsPerMessage);
-    for (std::size_t i = from; i < to; ++i) {
-      char key[2 * kIfnameField] = {};
-      std::memcpy(key, pairs[i].first.data(), pairs[i].first.size());
-      std::memcpy(key + kIfnameField, pairs[i].second.data(), pairs[i].second.size());
-      nftnl_set_elem* e = nftnl_set_elem_alloc();
-      if (!e) throw NftError("nft: out of memory");
-      nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, sizeof key);
-      nftnl_set_elem_add(chunk.get(), e);  // the set owns it from here
-    }
-    nlmsghdr* nlh = nftnl_nlmsg_build_hdr(at, NFT_MSG_NEWSETELEM, NFPROTO_BRIDGE,
-                                          NLM_F_CREATE | NLM_F_ACK, ++seq);
-    nftnl_set_elems_nlmsg_build_payload(nlh, chunk.get());
-    at = After(nlh);
+  Commit(batch, "replace the " + rules.prefix + " rules of " + TableName());
+}
+
+ShareCounts NftNetlink::ReadShares(const ShareRules& rules, const LossMap& in_force) {
+  ShareCounts counts;
+  for (const auto& [percent, pairs] : ByPercent(in_force)) {
+    ShareCount& count = counts.emplace_back();
+    count.percent = percent;
+    count.pairs = pairs.size();
+    count.seen = CounterPackets(rules.SeenCounter(percent));
+    if (percent > 0) count.hit = CounterPackets(rules.HitCounter(percent));
   }
-  at = After(nftnl_batch_end(at, ++seq));
-  seq_ = seq;
-  const std::size_t size = static_cast<std::size_t>(at - batch.data());
-  RoomToSend(size);
-  if (mnl_socket_sendto(socket_, batch.data(), size) < 0) {
-    throw NftError("nft: cannot send the elements of set " + set + ": " + std::strerror(errno));
+  return counts;
+}
+
+void NftNetlink::Commit(NftBatch& batch, const std::string& what) {
+  const std::string_view bytes = batch.Finish();
+  seq_ = batch.LastSeq();
+  RoomToSend(bytes.size());
+  if (mnl_socket_sendto(socket_, bytes.data(), bytes.size()) < 0) {
+    throw NftError("nft: cannot " + what + ": " + std::strerror(errno));
   }
   // One ack per message between begin and end; the first error aborts the
   // whole batch, and the kernel reports it on its message.
-  std::size_t pending = seq - first - 1;
+  std::size_t pending = batch.Acks();
   int error = 0;
   while (pending > 0) {
     const ssize_t got = mnl_socket_recvfrom(socket_, buffer_.data(), buffer_.size());
@@ -187,9 +262,12 @@ void NftNetlink::ReplacePortPairs(const std::string& set, const std::vector<Port
   }
   if (error != 0) {
     Drain();
-    throw NftError("nft: cannot replace the elements of set bridge " + table_ + " " + set + ": " +
-                   std::strerror(error));
+    throw NftError("nft: cannot " + what + ": " + std::strerror(error));
   }
+}
+
+std::string NftNetlink::TableName() const {
+  return std::string(family_ == kNftNetdev ? "netdev " : "bridge ") + table_;
 }
 
 void NftNetlink::RoomToSend(std::size_t bytes) {
@@ -219,12 +297,11 @@ std::vector<CountedPortPair> NftNetlink::PortPairs(const std::string& set) {
   nftnl_set_set_str(s.get(), NFTNL_SET_TABLE, table_.c_str());
   nftnl_set_set_str(s.get(), NFTNL_SET_NAME, set.c_str());
   const std::uint32_t seq = ++seq_;
-  nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buffer_.data(), NFT_MSG_GETSETELEM, NFPROTO_BRIDGE,
+  nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buffer_.data(), NFT_MSG_GETSETELEM, family_,
                                         NLM_F_DUMP | NLM_F_ACK, seq);
   nftnl_set_elems_nlmsg_build_payload(nlh, s.get());
   if (const int error = Exchange(seq, ParseElements, s.get())) {
-    throw NftError("nft: cannot read set bridge " + table_ + " " + set + ": " +
-                   std::strerror(error));
+    throw NftError("nft: cannot read set " + TableName() + " " + set + ": " + std::strerror(error));
   }
   std::vector<CountedPortPair> out;
   nftnl_set_elems_iter* it = nftnl_set_elems_iter_create(s.get());
@@ -251,11 +328,10 @@ std::uint64_t NftNetlink::CounterPackets(const std::string& name) {
   nftnl_obj_set_str(obj.get(), NFTNL_OBJ_NAME, name.c_str());
   nftnl_obj_set_u32(obj.get(), NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
   const std::uint32_t seq = ++seq_;
-  nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buffer_.data(), NFT_MSG_GETOBJ, NFPROTO_BRIDGE,
-                                        NLM_F_ACK, seq);
+  nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buffer_.data(), NFT_MSG_GETOBJ, family_, NLM_F_ACK, seq);
   nftnl_obj_nlmsg_build_payload(nlh, obj.get());
   if (const int error = Exchange(seq, ParseObject, obj.get())) {
-    throw NftError("nft: cannot read counter bridge " + table_ + " " + name + ": " +
+    throw NftError("nft: cannot read counter " + TableName() + " " + name + ": " +
                    std::strerror(error));
   }
   return nftnl_obj_get_u64(obj.get(), NFTNL_OBJ_CTR_PKTS);

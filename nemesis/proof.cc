@@ -127,18 +127,18 @@ Proof Idle(const std::string& nothing, std::uint64_t forwarded, nlohmann::json m
 
 }  // namespace
 
-Proof JudgeRandomShare(const std::vector<PairCount>& pairs, const std::string& what,
+Proof JudgeRandomShare(const ShareCounts& shares, const std::string& what,
                        std::uint64_t forwarded) {
   std::uint64_t seen = 0;
   std::uint64_t hit = 0;
   double expected = 0;
   double variance = 0;
-  for (const PairCount& pair : pairs) {
-    const double p = pair.percent / 100.0;
-    seen += pair.seen;
-    hit += pair.hit;
-    expected += static_cast<double>(pair.seen) * p;
-    variance += static_cast<double>(pair.seen) * p * (1 - p);
+  for (const ShareCount& share : shares) {
+    const double p = share.percent / 100.0;
+    seen += share.seen;
+    hit += share.hit;
+    expected += static_cast<double>(share.seen) * p;
+    variance += static_cast<double>(share.seen) * p * (1 - p);
   }
   const double bound = kSigmas * std::sqrt(variance) + 1.0;
   nlohmann::json measured = {{"seen", seen}, {what, hit}, {"expected", expected}, {"bound", bound}};

@@ -61,21 +61,25 @@ struct PartitionMeasure {
 // read-back alone.
 Proof JudgePartition(const PartitionMeasure& m);
 
-// Packets of one directed pair under loss or duplication: how many its rule
-// saw, how many it acted on (dropped or duplicated), at `percent`.
-struct PairCount {
+// Packets of the pairs at one percent of a loss or duplication: how many
+// their rule saw, and how many it acted on (dropped or duplicated).
+struct ShareCount {
   int percent = 0;
   std::uint64_t seen = 0;
   std::uint64_t hit = 0;
+  std::size_t pairs = 0;  // the pairs at this percent
+
+  friend bool operator==(const ShareCount&, const ShareCount&) = default;
 };
+// One per percent in force, by ascending percent.
+using ShareCounts = std::vector<ShareCount>;
 
 // Proven when the total acted on lies within four standard deviations (plus
 // one packet) of what the percents ask for, and either some packet was seen
 // or the pairs were idle while `forwarded` frames crossed the bridge between
 // other pairs (the elector talks, just not there). `what` names the action:
 // "dropped" or "duplicated".
-Proof JudgeRandomShare(const std::vector<PairCount>& pairs, const std::string& what,
-                       std::uint64_t forwarded);
+Proof JudgeRandomShare(const ShareCounts& shares, const std::string& what, std::uint64_t forwarded);
 
 // One directed pair's delayed packets.
 struct DelayCount {

@@ -1,5 +1,5 @@
 // duplicate: a random share of each chosen pair's packets delivered twice
-// (an nft dup rule per pair on the receiver's bridge port, netdev egress).
+// (an nft dup rule per percent on the receivers' bridge ports, netdev egress).
 // The steps are RandomShareMechanism's.
 #include "harness/faults/list.h"
 #include "harness/faults/random_share.h"
@@ -12,13 +12,7 @@ std::unique_ptr<Mechanism> MakeDuplicateMechanism(FaultContext& context, NodeLiv
   rules.kind = "duplicate";
   rules.hit = "duplicated";
   rules.set = [&network](const nemesis::LossMap& pairs) { network.SetDuplicate(pairs); };
-  rules.read = [&network] {
-    std::vector<PairShare> shares;
-    for (const auto& [pair, c] : network.ReadDuplicate()) {
-      shares.push_back({pair, {c.percent, c.seen, c.duplicated}});
-    }
-    return shares;
-  };
+  rules.read = [&network] { return network.ReadDuplicate(); };
   rules.clear = [&network] { network.ClearDuplicate(); };
   return std::make_unique<RandomShareMechanism>(context, std::move(rules));
 }

@@ -1,5 +1,5 @@
 // loss: a random share of each chosen pair's packets dropped on the hub's
-// bridge (nft numgen on the loss chain, with named counters per pair). The
+// bridge (nft numgen on the loss chain, with two named counters per percent). The
 // steps are RandomShareMechanism's.
 #include "harness/faults/list.h"
 #include "harness/faults/random_share.h"
@@ -12,13 +12,7 @@ std::unique_ptr<Mechanism> MakeLossMechanism(FaultContext& context, NodeLives&) 
   rules.kind = "loss";
   rules.hit = "dropped";
   rules.set = [&network](const nemesis::LossMap& loss) { network.SetLoss(loss); };
-  rules.read = [&network] {
-    std::vector<PairShare> shares;
-    for (const auto& [pair, c] : network.ReadLoss()) {
-      shares.push_back({pair, {c.percent, c.seen, c.dropped}});
-    }
-    return shares;
-  };
+  rules.read = [&network] { return network.ReadLoss(); };
   rules.clear = [&network] { network.ClearLoss(); };
   return std::make_unique<RandomShareMechanism>(context, std::move(rules));
 }

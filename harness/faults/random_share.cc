@@ -13,16 +13,16 @@ void RandomShareMechanism::UndoAll() {
   if (!open_) return;
   const Open open = *open_;
   open_.reset();
-  std::vector<nemesis::PairCount> counts;
+  const nemesis::ShareCounts counts = rules_.read();  // one read: the proof and the record agree
   nlohmann::json achieved = nlohmann::json::array();
-  for (const PairShare& p : rules_.read()) {  // one read: the proof and the record agree
-    counts.push_back(p.count);
-    const double pct = p.count.seen ? 100.0 * static_cast<double>(p.count.hit) /
-                                          static_cast<double>(p.count.seen)
-                                    : 0.0;
-    achieved.push_back({{"from", p.pair.first}, {"to", p.pair.second},
-                        {"percent", p.count.percent}, {"seen", p.count.seen},
-                        {rules_.hit, p.count.hit}, {"achieved_percent", pct}});
+  for (const nemesis::ShareCount& c : counts) {
+    const double pct =
+        c.seen ? 100.0 * static_cast<double>(c.hit) / static_cast<double>(c.seen) : 0.0;
+    achieved.push_back({{"percent", c.percent},
+                        {"pairs", c.pairs},
+                        {"seen", c.seen},
+                        {rules_.hit, c.hit},
+                        {"achieved_percent", pct}});
   }
   const std::uint64_t forwarded = context_.Forwarded() - open.forwarded;
   const nemesis::Proof proof = nemesis::JudgeRandomShare(counts, rules_.hit, forwarded);

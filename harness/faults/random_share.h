@@ -2,8 +2,8 @@
 // The mechanism shared by the kinds that act on a random share of each
 // chosen pair's packets (loss drops them, duplicate sends them twice):
 //   apply   replace the rules in force (the ones replaced are verified first);
-//   verify  the rules' seen/hit counters per pair, read once just before they
-//           go: the share hit within the binomial bound of what was asked
+//   verify  the rules' seen/hit counters per percent, read once just before
+//           they go: the share hit within the binomial bound of what was asked
 //           (nemesis::JudgeRandomShare), recorded with the end as "achieved";
 //   undo    clear every rule.
 
@@ -15,18 +15,12 @@
 
 namespace schism::harness {
 
-// One pair's counters as the rules read them.
-struct PairShare {
-  nemesis::DirectedPair pair;
-  nemesis::PairCount count;
-};
-
 // How one kind sets, reads and clears its rules, and its words.
 struct RandomShareRules {
   std::string kind;  // "loss"
   std::string hit;   // what the rule does to a packet, as recorded: "dropped"
   std::function<void(const nemesis::LossMap&)> set;
-  std::function<std::vector<PairShare>()> read;
+  std::function<nemesis::ShareCounts()> read;
   std::function<void()> clear;
 };
 

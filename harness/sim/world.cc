@@ -319,19 +319,19 @@ void World::Send(std::size_t from, const nodes::Envelope& m) {
     leaves_s = *left;
   }
   if (const auto loss = loss_.find(pair); loss != loss_.end()) {
-    nemesis::LossCount& count = loss_counts_[pair];
+    Tally& count = loss_counts_[pair];
     ++count.seen;
     if (Chance(loss->second)) {
-      ++count.dropped;
+      ++count.hit;
       return;
     }
   }
   int copies = 1;
   if (const auto dup = duplicate_.find(pair); dup != duplicate_.end()) {
-    nemesis::DuplicateCount& count = duplicate_counts_[pair];
+    Tally& count = duplicate_counts_[pair];
     ++count.seen;
     if (Chance(dup->second)) {
-      ++count.duplicated;
+      ++count.hit;
       copies = 2;
     }
   }
@@ -434,19 +434,24 @@ void World::SetLoss(const nemesis::LossMap& loss) {
   for (const auto& [pair, percent] : loss) loss_[{Index(pair.first), Index(pair.second)}] = percent;
 }
 
-template <class Count>
-std::map<nemesis::DirectedPair, Count> World::ByName(const std::map<Pair, int>& percents,
-                                                      std::map<Pair, Count>& counts) const {
-  std::map<nemesis::DirectedPair, Count> named;
+nemesis::ShareCounts World::Shares(const std::map<Pair, int>& percents,
+                                   const std::map<Pair, Tally>& counts) {
+  std::map<int, nemesis::ShareCount> by_percent;
   for (const auto& [pair, percent] : percents) {
-    Count count = counts[pair];
-    count.percent = percent;
-    named[{options_.names[pair.first], options_.names[pair.second]}] = count;
+    nemesis::ShareCount& share = by_percent[percent];
+    share.percent = percent;
+    ++share.pairs;
+    if (const auto it = counts.find(pair); it != counts.end()) {
+      share.seen += it->second.seen;
+      share.hit += it->second.hit;
+    }
   }
-  return named;
+  nemesis::ShareCounts shares;
+  for (const auto& [percent, share] : by_percent) shares.push_back(share);
+  return shares;
 }
 
-nemesis::LossCounts World::ReadLoss() { return ByName(loss_, loss_counts_); }
+nemesis::ShareCounts World::ReadLoss() { return Shares(loss_, loss_counts_); }
 
 void World::SetDuplicate(const nemesis::DuplicateMap& pairs) {
   duplicate_.clear();
@@ -456,7 +461,7 @@ void World::SetDuplicate(const nemesis::DuplicateMap& pairs) {
   }
 }
 
-nemesis::DuplicateCounts World::ReadDuplicate() { return ByName(duplicate_, duplicate_counts_); }
+nemesis::ShareCounts World::ReadDuplicate() { return Shares(duplicate_, duplicate_counts_); }
 
 void World::SetDelay(const std::vector<nemesis::PairDelay>& pairs) {
   delay_.clear();

@@ -98,10 +98,10 @@ class World final : public Timers,
   std::string KernelDigest() override;
   bool ProbeCutPair(const std::string& src, const std::string& dst) override;
   void SetLoss(const nemesis::LossMap& loss) override;
-  nemesis::LossCounts ReadLoss() override;
+  nemesis::ShareCounts ReadLoss() override;
   void ClearLoss() override { loss_.clear(); }
   void SetDuplicate(const nemesis::DuplicateMap& pairs) override;
-  nemesis::DuplicateCounts ReadDuplicate() override;
+  nemesis::ShareCounts ReadDuplicate() override;
   void ClearDuplicate() override { duplicate_.clear(); }
   void SetDelay(const std::vector<nemesis::PairDelay>& pairs) override;
   std::vector<nemesis::PacketDelayer::PairStats> ReadDelay() override;
@@ -187,10 +187,15 @@ class World final : public Timers,
   std::optional<double> Throttle(std::size_t from, std::size_t to, const nodes::Envelope& m);
   void Push(double at, DueKind kind, std::size_t node, std::uint64_t handle);
   void Arrive(std::size_t to, std::uint64_t slot);
-  // A loss or duplication's counts by node name, each with its percent.
-  template <class Count>
-  std::map<nemesis::DirectedPair, Count> ByName(const std::map<Pair, int>& percents,
-                                                std::map<Pair, Count>& counts) const;
+  // Packets of one pair under loss or duplication: seen, and dropped or
+  // duplicated.
+  struct Tally {
+    std::uint64_t seen = 0, hit = 0;
+  };
+  // A loss or duplication's counts summed per percent, as the kernel's
+  // counters count them.
+  static nemesis::ShareCounts Shares(const std::map<Pair, int>& percents,
+                                     const std::map<Pair, Tally>& counts);
   double Draw(double lo, double hi);
   bool Chance(int percent);
 
@@ -211,8 +216,7 @@ class World final : public Timers,
   std::set<Pair> cut_;
   std::uint64_t cut_dropped_ = 0, forwarded_ = 0;
   std::map<Pair, int> loss_, duplicate_;
-  std::map<Pair, nemesis::LossCount> loss_counts_;
-  std::map<Pair, nemesis::DuplicateCount> duplicate_counts_;
+  std::map<Pair, Tally> loss_counts_, duplicate_counts_;
   std::map<Pair, nemesis::PairDelay> delay_;
   std::map<Pair, DelayCount> delay_counts_;
 };

@@ -36,10 +36,11 @@ class DuplicateKind final : public FaultKind {
         "packets delivered twice); `target`/`node`/`pairs` as for `loss`. `duplicate-end`: "
         "no field",
         "replaces the duplication in force: that share of the packets of each pair, drawn at "
-        "random, reaches its receiver twice: an nft `dup` rule per pair on the egress of the "
-        "receiver's bridge port, in a netdev table of the hub ([mechanisms/duplicate.md]"
-        "(mechanisms/duplicate.md)); `duplicate-end` clears it",
-        "the dup rules' seen/duplicated counters per pair, read before they go: the total "
+        "random, reaches its receiver twice: per percent, a set of the pairs and an nft `dup` "
+        "rule on the egress of every node's bridge port, in a netdev table of the hub, changed "
+        "in one netlink batch ([mechanisms/duplicate.md](mechanisms/duplicate.md)); "
+        "`duplicate-end` clears it",
+        "the seen/duplicated counters of each percent, read before the rules go: the total "
         "duplicated within 4 sigma (+1) of the sum of seen × percent, and packets seen (or its "
         "pairs idle while frames crossed the bridge between others)",
         "the duplicated share outside the bound, or nothing seen while no frame crossed the "

@@ -35,9 +35,9 @@ class LossKind final : public FaultKind {
         "(default: every directed pair), `pairs` (+`pairs`: `[[\"n1\",\"n2\"],…]`). "
         "`loss-end`: no field",
         "replaces the loss rules in force: that share of the packets of each pair is dropped "
-        "at random. One nft transaction on the `loss` chain, with two named counters per "
-        "pair; `loss-end` clears every rule",
-        "the named seen/drop counters per pair, read before the rules go: the total dropped "
+        "at random. One netlink batch (one nft transaction) on the `loss` chain: per percent, "
+        "a set of the pairs, one rule and two named counters; `loss-end` clears every rule",
+        "the named seen/dropped counters per percent, read before the rules go: the total dropped "
         "within 4 sigma (+1) of the sum of seen × percent, and packets seen (or its pairs idle "
         "while frames crossed the bridge between others)",
         "the drop share outside the bound, or nothing seen while no frame crossed the bridge"};

@@ -151,26 +151,24 @@ class FakeNetwork final : public harness::NetworkRules {
     return drops_probes && cut.count({src, dst}) > 0;
   }
 
-  void SetLoss(const nemesis::LossMap& l) override { loss = l; }
-  nemesis::LossCounts ReadLoss() override {
-    nemesis::LossCounts counts;
-    for (const auto& [pair, percent] : loss) {
-      counts[pair] = {percent, packets_per_pair,
-                      static_cast<std::uint64_t>(share_factor * percent * packets_per_pair / 100)};
+  // Every pair saw packets_per_pair and its rule hit share_factor of its
+  // percent of them; summed per percent, as the kernel's counters are.
+  nemesis::ShareCounts Shares(const nemesis::LossMap& pairs) const {
+    nemesis::ShareCounts counts;
+    for (const auto& [percent, members] : nemesis::ByPercent(pairs)) {
+      const auto hit = static_cast<std::uint64_t>(share_factor * percent * packets_per_pair / 100);
+      counts.push_back(
+          {percent, packets_per_pair * members.size(), hit * members.size(), members.size()});
     }
     return counts;
   }
+
+  void SetLoss(const nemesis::LossMap& l) override { loss = l; }
+  nemesis::ShareCounts ReadLoss() override { return Shares(loss); }
   void ClearLoss() override { loss.clear(); }
 
   void SetDuplicate(const nemesis::DuplicateMap& pairs) override { duplicate = pairs; }
-  nemesis::DuplicateCounts ReadDuplicate() override {
-    nemesis::DuplicateCounts counts;
-    for (const auto& [pair, percent] : duplicate) {
-      counts[pair] = {percent, packets_per_pair,
-                      static_cast<std::uint64_t>(share_factor * percent * packets_per_pair / 100)};
-    }
-    return counts;
-  }
+  nemesis::ShareCounts ReadDuplicate() override { return Shares(duplicate); }
   void ClearDuplicate() override { duplicate.clear(); }
 
   void SetDelay(const std::vector<nemesis::PairDelay>& pairs) override { delay = pairs; }

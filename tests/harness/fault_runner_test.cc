@@ -296,7 +296,12 @@ TEST_F(FaultRunnerTest, ALossIsJudgedOnTheShareItActuallyDropped) {
   EXPECT_EQ(verified[1].detail["proven"], false);
   const auto ends = Find(EventType::kNemesis, "loss", "end");
   ASSERT_EQ(ends.size(), 2u);
-  EXPECT_EQ(ends[1].detail["achieved"][0]["dropped"], 150);
+  // Counted per percent, as the kernel counts: 20 pairs of 5 nodes at 30 %,
+  // each dropping 150 of its 1,000 packets (half of what was asked).
+  EXPECT_EQ(ends[1].detail["achieved"][0]["percent"], 30);
+  EXPECT_EQ(ends[1].detail["achieved"][0]["pairs"], 20);
+  EXPECT_EQ(ends[1].detail["achieved"][0]["seen"], 20000);
+  EXPECT_EQ(ends[1].detail["achieved"][0]["dropped"], 3000);
 }
 
 TEST_F(FaultRunnerTest, ADelayIsJudgedOnItsMeanHold) {

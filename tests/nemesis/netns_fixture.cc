@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <regex>
 #include <sstream>
 #include <stdexcept>
 
@@ -44,6 +45,11 @@ std::string NftIn(int netns_fd, const std::string& commands, bool json) {
   nft_ctx_free(ctx);
   if (rc != 0) throw std::runtime_error(error);
   return output;
+}
+
+std::string WithoutCounts(const std::string& listing) {
+  static const std::regex kCounts("\t\tpackets [0-9]+ bytes [0-9]+\n");
+  return std::regex_replace(listing, kCounts, "");
 }
 
 int ShellIn(int netns_fd, const std::string& command) {

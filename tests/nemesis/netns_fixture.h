@@ -22,6 +22,10 @@ int NewNetnsFd();
 // std::runtime_error with nft's error text on failure.
 std::string NftIn(int netns_fd, const std::string& commands, bool json = false);
 
+// A listing without the values of its named counters (their "packets N bytes
+// M" lines), as the nemesis renders what it meant.
+std::string WithoutCounts(const std::string& listing);
+
 // Runs a shell command (an `ip ...` line) inside the namespace of `netns_fd`;
 // returns its exit status.
 int ShellIn(int netns_fd, const std::string& command);
