@@ -66,6 +66,7 @@ class NodeCgroupSeam final : public Cgroups {
  public:
   explicit NodeCgroupSeam(nemesis::NodeCgroups& cgroups) : cgroups_(cgroups) {}
   bool Freeze(const std::string& node) override { return cgroups_.Freeze(node); }
+  void FreezeSoon(const std::string& node) override { cgroups_.FreezeSoon(node); }
   void Thaw(const std::string& node) override { cgroups_.Thaw(node); }
   void Kill(const std::string& node) override { cgroups_.Kill(node); }
   std::vector<pid_t> Pids(const std::string& node) const override { return cgroups_.Pids(node); }

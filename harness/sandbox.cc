@@ -1,8 +1,12 @@
 #include "harness/sandbox.h"
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <fstream>
 #include <stdexcept>
 
+#include "nemesis/netns_guard.h"
 #include "nemesis/run_in_netns.h"
 
 namespace schism::harness {
@@ -22,11 +26,21 @@ void IpBatch(int netns_fd, const std::string& batch, const std::string& what) {
 // addresses are IPv4, and IPv6's own chatter (duplicate address detection,
 // router solicitations, multicast reports) would cross the bridge on its own
 // and count as traffic an elector sent, which a partition's proof must not.
+// The calling thread writes the sysctls itself from inside the namespace
+// (/proc/sys/net is the opener's namespace's): one `sysctl` exec per
+// namespace took 0.25-0.35 s of a 101-node run's start.
 void DisableIpv6(int netns_fd) {
-  const nemesis::ToolResult r = nemesis::RunInNetns(
-      netns_fd,
-      {"sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1"});
-  if (r.exit_code != 0) throw std::runtime_error("sandbox: turning IPv6 off failed: " + r.output);
+  const nemesis::ScopedNetns inside(netns_fd);
+  for (const char* path :
+       {"/proc/sys/net/ipv6/conf/all/disable_ipv6", "/proc/sys/net/ipv6/conf/default/disable_ipv6"}) {
+    std::ofstream file(path);
+    file << "1\n";
+    file.close();
+    if (!file) {
+      throw std::runtime_error(std::string("sandbox: turning IPv6 off failed: cannot write ") +
+                               path + ": " + std::strerror(errno));
+    }
+  }
 }
 
 }  // namespace

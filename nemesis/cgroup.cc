@@ -262,11 +262,16 @@ std::size_t NodeCgroups::Index(const std::string& node) const {
 }
 
 bool NodeCgroups::Freeze(const std::string& node) {
+  FreezeSoon(node);
+  const raw::Files& f = impl_->files[Index(node)];
+  return raw::WaitForEvent(f.events.c_str(), "frozen 1", raw::NowNs() + impl_->TimeoutNs());
+}
+
+void NodeCgroups::FreezeSoon(const std::string& node) {
   const raw::Files& f = impl_->files[Index(node)];
   if (int err = raw::WriteFile(f.freeze.c_str(), "1")) {
     throw std::system_error(err, std::generic_category(), "write 1 to " + f.freeze);
   }
-  return raw::WaitForEvent(f.events.c_str(), "frozen 1", raw::NowNs() + impl_->TimeoutNs());
 }
 
 void NodeCgroups::Thaw(const std::string& node) {

@@ -98,6 +98,10 @@ class NodeCgroups {
   // written.
   bool Freeze(const std::string& node);
 
+  // Writes 1 to cgroup.freeze and returns without waiting: the kernel stops
+  // each process of the node as soon as it can. Throws like Freeze.
+  void FreezeSoon(const std::string& node);
+
   // Lets the node run again (cgroup.freeze = 0). Throws like Freeze.
   void Thaw(const std::string& node);
 

@@ -26,7 +26,9 @@ void NodeLives::StartAll(std::size_t count) {
   std::vector<pid_t> pids;
   for (std::size_t k = 0; k < count; ++k) {
     pids.push_back(Spawn(k));
-    cgroups->Freeze(names[k]);  // not frozen in time: it runs a little longer, no harm
+    // Not waited for: a node stops at its next return to user space, and
+    // waiting for each in turn took 0.3-0.9 s of a 101-node start.
+    cgroups->FreezeSoon(names[k]);
   }
   for (std::size_t k = 0; k < count; ++k) cgroups->Thaw(names[k]);
   for (std::size_t k = 0; k < count; ++k) Started(k, pids[k]);

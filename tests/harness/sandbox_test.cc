@@ -77,6 +77,23 @@ TEST(Sandbox, NodesTalkOverTheBridgeAndHaveNoRouteOut) {
   EXPECT_EQ(schism::testing::HostLinks(), host_links) << "the host's namespace must not change";
 }
 
+// IPv6 is off in the hub and every node (its chatter would cross the bridge as
+// traffic no elector sent), and the host's own setting is left as it was.
+TEST(Sandbox, TurnsIpv6OffInItsNamespacesOnly) {
+  SCHISM_REQUIRE_ROOT();
+  const std::string all = "/proc/sys/net/ipv6/conf/all/disable_ipv6";
+  const std::string host_before = schism::testing::ReadFile(all);
+  auto box = Sandbox::Create(2);
+  const auto disabled = [&](int netns_fd) {
+    const nemesis::ToolResult r = nemesis::RunInNetns(
+        netns_fd, {"cat", all, "/proc/sys/net/ipv6/conf/default/disable_ipv6"});
+    return r.output;
+  };
+  EXPECT_EQ(disabled(box->hub().fd()), "1\n1\n");
+  for (const SandboxNode& node : box->nodes()) EXPECT_EQ(disabled(node.netns.fd()), "1\n1\n");
+  EXPECT_EQ(schism::testing::ReadFile(all), host_before) << "the host's namespace must not change";
+}
+
 TEST(Sandbox, IsGoneWhenDestroyed) {
   SCHISM_REQUIRE_ROOT();
   std::vector<ino_t> inodes;
