@@ -31,7 +31,7 @@ ShareRules DuplicateRules() {
   rules.chain = std::string(kChain);
   rules.prefix = "dup";
   rules.hit = "duplicated";
-  rules.key = ShareRules::Key::kIpv4Addresses;
+  rules.key = ShareRules::Key::kIpv4AddressesAndPort;
   rules.action = ShareRules::Action::kDuplicate;
   rules.mark = kDuplicateMark;
   return rules;
@@ -87,10 +87,10 @@ std::string RenderDuplicateRuleset(const DuplicateMap& pairs, const DuplicateNod
   for (const auto& [percent, members] : groups) {
     std::string elements;
     for (const auto& [src, dst] : members) {
-      elements +=
-          (elements.empty() ? "" : ", ") + nodes.at(src).address + " . " + nodes.at(dst).address;
+      elements += (elements.empty() ? "" : ", ") + nodes.at(src).address + " . " +
+                  nodes.at(dst).address + " . \"" + nodes.at(dst).port + "\"";
     }
-    out += "\tset " + rules.SetName(percent) + " {\n\t\ttype ipv4_addr . ipv4_addr\n";
+    out += "\tset " + rules.SetName(percent) + " {\n\t\ttype ipv4_addr . ipv4_addr . ifname\n";
     out += "\t\tsize " + std::to_string(members.size()) + "\n";
     out += "\t\telements = { " + elements + " }\n\t}\n\n";
   }
@@ -99,9 +99,10 @@ std::string RenderDuplicateRuleset(const DuplicateMap& pairs, const DuplicateNod
     // numgen yields 0..99 uniformly; nft rejects "< 100", so 100 % has no numgen.
     const std::string random =
         percent >= 100 ? "" : "numgen random mod 100 < " + std::to_string(percent) + " ";
-    out += "\t\tmeta mark != " + MarkHex() + " ip saddr . ip daddr @" + rules.SetName(percent) +
-           " counter name \"" + rules.SeenCounter(percent) + "\" " + random + "counter name \"" +
-           rules.HitCounter(percent) + "\" meta mark set " + MarkHex() + " dup to oif\n";
+    out += "\t\tmeta mark != " + MarkHex() + " ip saddr . ip daddr . oifname @" +
+           rules.SetName(percent) + " counter name \"" + rules.SeenCounter(percent) + "\" " +
+           random + "counter name \"" + rules.HitCounter(percent) + "\" meta mark set " +
+           MarkHex() + " dup to oif\n";
   }
   out += "\t}\n}\n";
   return out;
@@ -136,8 +137,9 @@ void PacketDuplicator::Set(const DuplicateMap& pairs) {
   for (const auto& [percent, members] : ByPercent(pairs_)) before.push_back(percent);
   ShareGroups groups;
   for (const auto& [pair, percent] : pairs) {
-    groups[percent].push_back(
-        rules.MakeKey(nodes_.at(pair.first).address, nodes_.at(pair.second).address));
+    groups[percent].push_back(rules.MakeKey(nodes_.at(pair.first).address,
+                                            nodes_.at(pair.second).address,
+                                            nodes_.at(pair.second).port));
   }
   netlink_.ReplaceShares(rules, before, groups);
   pairs_ = pairs;

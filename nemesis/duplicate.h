@@ -9,10 +9,12 @@
 //   table netdev schism_dup {
 //     counter dup_50_seen { }         # packets of the pairs at 50 %
 //     counter dup_50_duplicated { }   # ... and those of them sent twice
-//     set dup_50 { type ipv4_addr . ipv4_addr; elements = { 10.241.0.1 . 10.241.0.2 } }
+//     set dup_50 { type ipv4_addr . ipv4_addr . ifname;
+//                  elements = { 10.241.0.1 . 10.241.0.2 . "vn2" } }
 //     chain copies {
 //       type filter hook egress devices = { vn1, vn2, vn3 } priority filter; policy accept;
-//       meta mark != 0x5c0d0000 ip saddr . ip daddr @dup_50 counter name "dup_50_seen"
+//       meta mark != 0x5c0d0000 ip saddr . ip daddr . oifname @dup_50
+//           counter name "dup_50_seen"
 //           numgen random mod 100 < 50 counter name "dup_50_duplicated"
 //           meta mark set 0x5c0d0000 dup to oif
 //     }
@@ -33,12 +35,15 @@
 // family").
 //
 // The pairs at each percent are the elements of one set, keyed by their
-// addresses, and one rule per percent counts them in two named counters
+// addresses and dst's port (so a frame the bridge floods to another node's
+// port is left alone), and one rule per percent counts them in two named
+// counters
 // (ShareRules in nft_netlink.h): setting duplication on all 2,550 pairs of
 // 51 nodes is one netlink batch, and reading it back two counters. The chain
 // is made once, with the table. Only IPv4 packets with src's address as
-// source and dst's as destination are duplicated (not ARP, not IPv6); a
-// copy is not counted again.
+// source and dst's as destination are duplicated (not ARP, not IPv6, not
+// frames flooded to dst's port for another node); a copy is not counted
+// again.
 
 #include <cstdint>
 #include <map>

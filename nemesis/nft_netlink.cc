@@ -61,13 +61,14 @@ std::string Field(const char* bytes) { return std::string(bytes, strnlen(bytes, 
 constexpr std::uint32_t kIfnameType = 41;
 constexpr std::uint32_t kIpv4Type = 7;
 constexpr std::uint32_t kIfnamePair = kIfnameType << 6 | kIfnameType;
-constexpr std::uint32_t kIpv4Pair = kIpv4Type << 6 | kIpv4Type;
+constexpr std::uint32_t kIpv4PairAndIfname = (kIpv4Type << 12) | (kIpv4Type << 6) | kIfnameType;
 // Registers: two 16-byte ones for two interface names; 4-byte ones (the
 // first two make up register 1) for addresses and numbers.
 constexpr std::uint32_t kReg1 = NFT_REG_1;
 constexpr std::uint32_t kReg2 = NFT_REG_2;
 constexpr std::uint32_t kReg32First = NFT_REG32_00;
 constexpr std::uint32_t kReg32Second = NFT_REG32_01;
+constexpr std::uint32_t kReg32Third = NFT_REG32_02;
 
 std::string PortPairKey(const std::string& in, const std::string& out) {
   if (in.size() >= kIfnameField || out.size() >= kIfnameField) {
@@ -97,6 +98,7 @@ std::vector<NftExpr> ShareRule(const ShareRules& rules, int percent, std::uint32
     e.push_back(Compare(NFT_CMP_EQ, kReg32First, &ipv4, sizeof ipv4));
     e.push_back(PayloadLoad(NFT_PAYLOAD_NETWORK_HEADER, 12, 4, kReg32First));   // saddr
     e.push_back(PayloadLoad(NFT_PAYLOAD_NETWORK_HEADER, 16, 4, kReg32Second));  // daddr
+    e.push_back(MetaLoad(NFT_META_OIFNAME, kReg32Third));
   }
   e.push_back(Lookup(rules.SetName(percent), set_id, kReg1));
   e.push_back(CounterRef(rules.SeenCounter(percent)));
@@ -132,14 +134,19 @@ std::string ShareRules::SeenCounter(int percent) const { return SetName(percent)
 
 std::string ShareRules::HitCounter(int percent) const { return SetName(percent) + "_" + hit; }
 
-std::string ShareRules::MakeKey(const std::string& from, const std::string& to) const {
+std::string ShareRules::MakeKey(const std::string& from, const std::string& to,
+                                const std::string& to_port) const {
   if (key == Key::kBridgePorts) return PortPairKey(from, to);
-  std::string bytes(8, '\0');
+  if (to_port.size() >= kIfnameField) {
+    throw NftError("nft: \"" + to_port + "\" is not an interface name");
+  }
+  std::string bytes(8 + kIfnameField, '\0');
   for (const auto& [address, at] : {std::pair{&from, 0}, std::pair{&to, 4}}) {
     if (::inet_pton(AF_INET, address->c_str(), bytes.data() + at) != 1) {
       throw NftError("nft: \"" + *address + "\" is not an IPv4 address");
     }
   }
+  bytes.replace(8, to_port.size(), to_port);
   return bytes;
 }
 
@@ -214,8 +221,9 @@ void NftNetlink::ReplaceShares(const ShareRules& rules, const std::vector<int>& 
     batch.AddCounter(rules.SeenCounter(percent));
     if (percent > 0) batch.AddCounter(rules.HitCounter(percent));
     const bool ports = rules.key == ShareRules::Key::kBridgePorts;
-    const std::uint32_t id = batch.AddSet(rules.SetName(percent), ports ? kIfnamePair : kIpv4Pair,
-                                          ports ? 2 * kIfnameField : 8, keys.size());
+    const std::uint32_t id =
+        batch.AddSet(rules.SetName(percent), ports ? kIfnamePair : kIpv4PairAndIfname,
+                     ports ? 2 * kIfnameField : 8 + kIfnameField, keys.size());
     batch.AddElements(rules.SetName(percent), keys);
     batch.AddRule(rules.chain, ShareRule(rules, percent, id));
   }

@@ -49,8 +49,10 @@ struct CountedPortPair {
 // p = 0 counts only what it sees; p = 100 has no numgen (every packet).
 struct ShareRules {
   enum class Key {
-    kBridgePorts,    // iifname . oifname: the bridge ports (bridge family)
-    kIpv4Addresses,  // ip saddr . ip daddr, IPv4 only (netdev family)
+    kBridgePorts,  // iifname . oifname: the bridge ports (bridge family)
+    // ip saddr . ip daddr . oifname, IPv4 only (netdev family): the port
+    // too, so that a frame the bridge floods to other ports is not counted.
+    kIpv4AddressesAndPort,
   };
   enum class Action {
     kDrop,       // drop
@@ -68,10 +70,13 @@ struct ShareRules {
   std::string SetName(int percent) const;
   std::string SeenCounter(int percent) const;
   std::string HitCounter(int percent) const;
-  // A key as the set holds it: two NUL-padded 16-byte interface names, or
-  // two 4-byte IPv4 addresses in network order, given as dotted quads.
-  // Throws NftError for a name too long or an address that is none.
-  std::string MakeKey(const std::string& from, const std::string& to) const;
+  // A key as the set holds it: kBridgePorts, the two ports as NUL-padded
+  // 16-byte interface names; kIpv4AddressesAndPort, the two addresses
+  // (dotted quads) as 4 bytes each in network order, then `to_port` as an
+  // interface name. Throws NftError for a name too long or an address that
+  // is none.
+  std::string MakeKey(const std::string& from, const std::string& to,
+                      const std::string& to_port = "") const;
 };
 
 // Percent -> the keys (ShareRules::MakeKey) of the pairs at that percent.

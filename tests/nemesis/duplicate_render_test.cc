@@ -23,27 +23,30 @@ std::string ErrorOf(const DuplicateMap& pairs, const DuplicateNodes& nodes = kNo
 
 TEST(NemesisDuplicateRender, OneChainOnEveryPortsEgressAndOneRulePerPercent) {
   const DuplicateMap pairs = {{{"n3", "n2"}, 50}, {{"n1", "n2"}, 50}, {{"n2", "n1"}, 100}};
-  EXPECT_EQ(RenderDuplicateRuleset(pairs, kNodes),
-            "table netdev schism_dup {\n"
-            "\tcounter dup_50_seen {\n\t}\n\n"
-            "\tcounter dup_50_duplicated {\n\t}\n\n"
-            "\tcounter dup_100_seen {\n\t}\n\n"
-            "\tcounter dup_100_duplicated {\n\t}\n\n"
-            "\tset dup_50 {\n\t\ttype ipv4_addr . ipv4_addr\n\t\tsize 2\n"
-            "\t\telements = { 10.241.0.1 . 10.241.0.2, 10.241.0.3 . 10.241.0.2 }\n\t}\n\n"
-            "\tset dup_100 {\n\t\ttype ipv4_addr . ipv4_addr\n\t\tsize 1\n"
-            "\t\telements = { 10.241.0.2 . 10.241.0.1 }\n\t}\n\n"
-            "\tchain copies {\n"
-            "\t\ttype filter hook egress devices = { vn1, vn2, vn3 } priority filter; "
-            "policy accept;\n"
-            "\t\tmeta mark != 0x5c0d0000 ip saddr . ip daddr @dup_50 counter name \"dup_50_seen\" "
-            "numgen random mod 100 < 50 counter name \"dup_50_duplicated\" "
-            "meta mark set 0x5c0d0000 dup to oif\n"
-            "\t\tmeta mark != 0x5c0d0000 ip saddr . ip daddr @dup_100 counter name "
-            "\"dup_100_seen\" counter name \"dup_100_duplicated\" "
-            "meta mark set 0x5c0d0000 dup to oif\n"
-            "\t}\n"
-            "}\n");
+  EXPECT_EQ(
+      RenderDuplicateRuleset(pairs, kNodes),
+      "table netdev schism_dup {\n"
+      "\tcounter dup_50_seen {\n\t}\n\n"
+      "\tcounter dup_50_duplicated {\n\t}\n\n"
+      "\tcounter dup_100_seen {\n\t}\n\n"
+      "\tcounter dup_100_duplicated {\n\t}\n\n"
+      "\tset dup_50 {\n\t\ttype ipv4_addr . ipv4_addr . ifname\n\t\tsize 2\n"
+      "\t\telements = { 10.241.0.1 . 10.241.0.2 . \"vn2\", 10.241.0.3 . 10.241.0.2 . \"vn2\" }\n"
+      "\t}\n\n"
+      "\tset dup_100 {\n\t\ttype ipv4_addr . ipv4_addr . ifname\n\t\tsize 1\n"
+      "\t\telements = { 10.241.0.2 . 10.241.0.1 . \"vn1\" }\n\t}\n\n"
+      "\tchain copies {\n"
+      "\t\ttype filter hook egress devices = { vn1, vn2, vn3 } priority filter; "
+      "policy accept;\n"
+      "\t\tmeta mark != 0x5c0d0000 ip saddr . ip daddr . oifname @dup_50 counter name "
+      "\"dup_50_seen\" "
+      "numgen random mod 100 < 50 counter name \"dup_50_duplicated\" "
+      "meta mark set 0x5c0d0000 dup to oif\n"
+      "\t\tmeta mark != 0x5c0d0000 ip saddr . ip daddr . oifname @dup_100 counter name "
+      "\"dup_100_seen\" counter name \"dup_100_duplicated\" "
+      "meta mark set 0x5c0d0000 dup to oif\n"
+      "\t}\n"
+      "}\n");
 }
 
 TEST(NemesisDuplicateRender, NothingToDuplicateIsAnEmptyTable) {
