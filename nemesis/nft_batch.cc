@@ -8,6 +8,8 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "nemesis/nft_context.h"
@@ -20,10 +22,14 @@ static_assert(kNftBridge == NFPROTO_BRIDGE && kNftNetdev == NFPROTO_NETDEV);
 // Elements per NEWSETELEM message: the kernel holds a message's elements in
 // one nested attribute, whose length is 16 bits.
 constexpr std::size_t kElementsPerMessage = 512;
-// Bytes of a message's headers and of one element (its key up to 32 bytes,
-// attribute headers, nesting), with room to spare; a rule is far smaller.
+// Bounds on what a message takes in the batch, with room to spare: its
+// headers and names; one element (its key up to 32 bytes, attribute headers,
+// nesting); one expression of a rule (its name, a register or two, and a
+// set's or counter's name, or up to 16 bytes of data). libnftnl writes a
+// message where it is told to, so the room must be there before it starts.
 constexpr std::size_t kMessageBytes = 1024;
 constexpr std::size_t kElementBytes = 96;
+constexpr std::size_t kExprBytes = 256;
 
 template <typename T, void (*Free)(const T*)>
 struct Deleter {
@@ -161,10 +167,17 @@ char* NftBatch::Room(std::size_t bytes) {
 }
 
 nlmsghdr* NftBatch::Header(std::uint16_t type, std::uint16_t flags, std::size_t bytes) {
+  room_ = bytes;
   return nftnl_nlmsg_build_hdr(Room(bytes), type, family_, flags | NLM_F_ACK, ++seq_);
 }
 
 void NftBatch::Took(nlmsghdr* nlh) {
+  if (nlh->nlmsg_len > room_) {
+    // libnftnl wrote past the room made for it: memory is already spoilt.
+    std::fprintf(stderr, "schism: nft batch message of %u bytes overran its %zu\n",
+                 nlh->nlmsg_len, room_);
+    std::abort();
+  }
   used_ += NLMSG_ALIGN(nlh->nlmsg_len);
   ++acks_;
 }
@@ -249,7 +262,8 @@ void NftBatch::AddRule(const std::string& chain, std::vector<NftExpr> exprs) {
   nftnl_rule_set_str(r.get(), NFTNL_RULE_CHAIN, chain.c_str());
   nftnl_rule_set_u32(r.get(), NFTNL_RULE_FAMILY, family_);
   for (NftExpr& e : exprs) nftnl_rule_add_expr(r.get(), e.release());  // the rule owns it
-  nlmsghdr* nlh = Header(NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, kMessageBytes);
+  nlmsghdr* nlh = Header(NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND,
+                         kMessageBytes + exprs.size() * kExprBytes);
   nftnl_rule_nlmsg_build_payload(nlh, r.get());
   Took(nlh);
 }

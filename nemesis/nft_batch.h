@@ -99,6 +99,7 @@ class NftBatch {
   std::size_t acks_ = 0;
   std::vector<char> bytes_;
   std::size_t used_ = 0;
+  std::size_t room_ = 0;  // what the message being built may take
 };
 
 }  // namespace schism::nemesis
