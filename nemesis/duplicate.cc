@@ -133,15 +133,10 @@ PacketDuplicator::~PacketDuplicator() {
 void PacketDuplicator::Set(const DuplicateMap& pairs) {
   CheckDuplicates(pairs, nodes_);  // before touching nft
   const ShareRules rules = DuplicateRules();
-  std::vector<int> before;
-  for (const auto& [percent, members] : ByPercent(pairs_)) before.push_back(percent);
-  ShareGroups groups;
-  for (const auto& [pair, percent] : pairs) {
-    groups[percent].push_back(rules.MakeKey(nodes_.at(pair.first).address,
-                                            nodes_.at(pair.second).address,
-                                            nodes_.at(pair.second).port));
-  }
-  netlink_.ReplaceShares(rules, before, groups);
+  netlink_.ReplaceShares(rules, pairs_, pairs, [&](const DirectedPair& pair) {
+    const DuplicateNode& dst = nodes_.at(pair.second);
+    return rules.MakeKey(nodes_.at(pair.first).address, dst.address, dst.port);
+  });
   pairs_ = pairs;
 }
 

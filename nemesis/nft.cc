@@ -210,14 +210,9 @@ void NftPartitioner::Heal() { Apply(Grudge{}); }
 void NftPartitioner::SetLoss(const LossMap& loss) {
   CheckLoss(loss, ports_);  // before touching nft
   const ShareRules rules = LossRules();
-  std::vector<int> before;
-  for (const auto& [percent, pairs] : ByPercent(loss_)) before.push_back(percent);
-  ShareGroups groups;
-  for (const auto& [pair, percent] : loss) {
-    groups[percent].push_back(
-        rules.MakeKey(PortOf(ports_, pair.first), PortOf(ports_, pair.second)));
-  }
-  netlink_.ReplaceShares(rules, before, groups);
+  netlink_.ReplaceShares(rules, loss_, loss, [&](const DirectedPair& pair) {
+    return rules.MakeKey(PortOf(ports_, pair.first), PortOf(ports_, pair.second));
+  });
   loss_ = loss;
 }
 

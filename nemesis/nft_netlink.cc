@@ -205,14 +205,17 @@ void NftNetlink::ReplacePortPairs(const std::string& set, const std::vector<Port
   Commit(batch, "replace the elements of set " + TableName() + " " + set);
 }
 
-void NftNetlink::ReplaceShares(const ShareRules& rules, const std::vector<int>& before,
-                               const ShareGroups& groups) {
+void NftNetlink::ReplaceShares(const ShareRules& rules, const LossMap& in_force,
+                               const LossMap& wanted,
+                               const std::function<std::string(const DirectedPair&)>& key_of) {
+  std::map<int, std::vector<std::string>> groups;  // percent -> its pairs' keys
+  for (const auto& [pair, percent] : wanted) groups[percent].push_back(key_of(pair));
   NftBatch batch(table_, family_, seq_);
   // The rules go first, so that no set or counter is in use when it is
   // deleted; one made again under the same name in the same batch is a new
   // one, counting from 0.
   batch.FlushChain(rules.chain);
-  for (const int percent : before) {
+  for (const auto& [percent, pairs] : ByPercent(in_force)) {
     batch.DeleteSet(rules.SetName(percent));
     batch.DeleteCounter(rules.SeenCounter(percent));
     if (percent > 0) batch.DeleteCounter(rules.HitCounter(percent));

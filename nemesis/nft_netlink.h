@@ -16,6 +16,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -79,9 +80,6 @@ struct ShareRules {
                       const std::string& to_port = "") const;
 };
 
-// Percent -> the keys (ShareRules::MakeKey) of the pairs at that percent.
-using ShareGroups = std::map<int, std::vector<std::string>>;
-
 class NftNetlink {
  public:
   // A directed pair of bridge ports, as an element of a set of type
@@ -105,11 +103,12 @@ class NftNetlink {
   void ReplacePortPairs(const std::string& set, const std::vector<PortPair>& pairs);
 
   // Replaces the rules of `rules.chain`, and the sets and counters of the
-  // percents in `before` (those ReplaceShares made last time), with those of
-  // `groups`, in one batch; every counter starts at 0. All or nothing: on
-  // NftError what was in force stays. The chain must exist.
-  void ReplaceShares(const ShareRules& rules, const std::vector<int>& before,
-                     const ShareGroups& groups);
+  // percents of `in_force` (pair -> percent, as ReplaceShares was last given
+  // it), with those of `wanted`, each pair's key made by `key_of`
+  // (ShareRules::MakeKey), in one batch; every counter starts at 0. All or
+  // nothing: on NftError what was in force stays. The chain must exist.
+  void ReplaceShares(const ShareRules& rules, const LossMap& in_force, const LossMap& wanted,
+                     const std::function<std::string(const DirectedPair&)>& key_of);
 
   // The two counters of each percent of `in_force` (pair -> percent, as
   // ReplaceShares was last given it). Throws NftError naming a counter the
