@@ -28,7 +28,7 @@ void IpBatch(int netns_fd, const std::string& batch, const std::string& what) {
 // and count as traffic an elector sent, which a partition's proof must not.
 // The calling thread writes the sysctls itself from inside the namespace
 // (/proc/sys/net is the opener's namespace's): one `sysctl` exec per
-// namespace took 0.25-0.35 s of a 101-node run's start.
+// namespace took 0.15-0.4 s of a 101-node run's start.
 void DisableIpv6(int netns_fd) {
   const nemesis::ScopedNetns inside(netns_fd);
   for (const char* path :
