@@ -1,6 +1,6 @@
 // bench_check: how fast every checker together judges a long history.
 //
-//   bench_check [--events N] [--file PATH] [--keep] [--reuse]
+//   bench_check [--events N] [--file PATH] [--keep] [--reuse] [--checkers a,b|none]
 //
 // Writes a synthetic history of N events (default 10,000,000) to PATH
 // (default /tmp/schism-bench-check-<pid>.jsonl), streams it through
@@ -8,11 +8,14 @@
 // the peak resident set size, and how long `wc -l` takes on the same file as a
 // floor for any line-oriented reader. The file is deleted unless --keep.
 // --reuse checks the file at PATH as it is (kept from an earlier --keep run),
-// so that a profiler sees the checking alone; it implies --keep.
+// so that a profiler sees the checking alone; it implies --keep. --checkers
+// runs only the named checkers ("none": the reader alone), to find where the
+// time goes.
 
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -50,8 +53,22 @@ double TimeWcL(const std::string& path) {
 }
 
 int Usage() {
-  std::cerr << "usage: bench_check [--events N] [--file PATH] [--keep] [--reuse]\n";
+  std::cerr << "usage: bench_check [--events N] [--file PATH] [--keep] [--reuse] "
+               "[--checkers a,b|none]\n";
   return 64;
+}
+
+// "a,b" -> {"a", "b"}; "none" -> {}.
+std::vector<std::string> SplitNames(const std::string& list) {
+  std::vector<std::string> names;
+  if (list == "none") return names;
+  std::size_t begin = 0;
+  while (begin <= list.size()) {
+    const std::size_t comma = std::min(list.find(',', begin), list.size());
+    names.push_back(list.substr(begin, comma - begin));
+    begin = comma + 1;
+  }
+  return names;
 }
 
 }  // namespace
@@ -61,6 +78,7 @@ int main(int argc, char** argv) {
   std::string path = "/tmp/schism-bench-check-" + std::to_string(getpid()) + ".jsonl";
   bool keep = false;
   bool reuse = false;
+  std::vector<std::string> names = schism::checkers::CheckerNames();
   for (int k = 1; k < argc; ++k) {
     const std::string arg = argv[k];
     if (arg == "--events" && k + 1 < argc) {
@@ -69,6 +87,8 @@ int main(int argc, char** argv) {
       path = argv[++k];
     } else if (arg == "--keep") {
       keep = true;
+    } else if (arg == "--checkers" && k + 1 < argc) {
+      names = SplitNames(argv[++k]);
     } else if (arg == "--reuse") {
       reuse = true;
       keep = true;
@@ -88,7 +108,7 @@ int main(int argc, char** argv) {
     const double rss_before = PeakRssMiB();
 
     std::vector<std::unique_ptr<schism::checkers::Checker>> checkers;
-    for (const std::string& name : schism::checkers::CheckerNames()) {
+    for (const std::string& name : names) {
       checkers.push_back(schism::checkers::MakeChecker(name, {}));
     }
     std::ifstream in(path, std::ios::binary);
