@@ -11,10 +11,10 @@ namespace schism::checkers {
 
 AgreementChecker::AgreementChecker(const CheckOptions& /*options*/) {}
 
-void AgreementChecker::Observe(const histories::Event& event) {
+void AgreementChecker::Observe(const histories::Event& event, const EventContext& context) {
   if (event.type != histories::EventType::kRole) return;
   if (event.role == histories::Role::kLeader) {
-    const NodeTable::Id id = nodes_.Intern(event.node);
+    const NodeTable::Id id = nodes_.Intern(event.node, context.node);
     if (event.term) {
       Claim(*event.term, id);
     } else {
@@ -26,9 +26,9 @@ void AgreementChecker::Observe(const histories::Event& event) {
   }
   if (event.role != histories::Role::kFollower || event.leader.empty()) return;
   ++references_;
-  const Reference reference{nodes_.Intern(event.node), event.index,
-                            ProbeSent(event).has_value()};
-  const NodeTable::Id leader = nodes_.Intern(event.leader);
+  const Reference reference{nodes_.Intern(event.node, context.node), event.index,
+                            context.probe_sent.has_value()};
+  const NodeTable::Id leader = nodes_.Intern(event.leader, context.leader);
   if (event.term) {
     Refer(*event.term, leader, reference);
   } else if (leader >= ever_led_.size() || !ever_led_[leader]) {

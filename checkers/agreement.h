@@ -35,7 +35,7 @@ class AgreementChecker final : public Checker {
   explicit AgreementChecker(const CheckOptions& options);
 
   std::string_view name() const override { return kName; }
-  void Observe(const histories::Event& event) override;
+  void Observe(const histories::Event& event, const EventContext& context) override;
   Verdict Finish() override;
 
  private:

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "checkers/event_context.h"
 #include "histories/event.h"
 
 namespace schism::histories {
@@ -76,14 +77,15 @@ nlohmann::json ToJson(const CheckOptions& options);
 void ApplyRecorded(const nlohmann::json& recorded, CheckOptions& options);
 
 // Judges one property of a history. Observe() is called once per event in
-// history order, then Finish() once. Either may throw; RunCheckers() turns
-// that into an unknown verdict.
+// history order, with what SharedContext worked out about that event for all
+// checkers, then Finish() once. Either may throw; RunCheckers() turns that
+// into an unknown verdict.
 class Checker {
  public:
   virtual ~Checker() = default;
   // The name the checker is registered under.
   virtual std::string_view name() const = 0;
-  virtual void Observe(const histories::Event& event) = 0;
+  virtual void Observe(const histories::Event& event, const EventContext& context) = 0;
   virtual Verdict Finish() = 0;
 };
 
@@ -99,11 +101,11 @@ std::vector<std::string> DefaultCheckerNames();
 // ("unknown checker \"x\"; known: a, b, c") for a name not registered.
 std::unique_ptr<Checker> MakeChecker(std::string_view name, const CheckOptions& options);
 
-// Reads `reader` to its end once, feeding every event to every checker, and
-// returns their verdicts in the order of `checkers`. A checker that throws is
-// not fed any further and gets an unknown verdict whose reason is the
-// exception's message; the others carry on. Errors of the reader (a malformed
-// line in strict mode) propagate as HistoryError.
+// Reads `reader` to its end once, feeding every event, with its context from
+// one SharedContext, to every checker, and returns their verdicts in the order
+// of `checkers`. A checker that throws is not fed any further and gets an
+// unknown verdict whose reason is the exception's message; the others carry on. Errors of the
+// reader (a malformed line in strict mode) propagate as HistoryError.
 std::vector<Verdict> RunCheckers(histories::HistoryReader& reader,
                                  std::vector<std::unique_ptr<Checker>>& checkers);
 

@@ -9,7 +9,7 @@ namespace schism::checkers {
 
 ElectionSafetyChecker::ElectionSafetyChecker(const CheckOptions& /*options*/) {}
 
-void ElectionSafetyChecker::Observe(const histories::Event& event) {
+void ElectionSafetyChecker::Observe(const histories::Event& event, const EventContext& context) {
   if (event.type != histories::EventType::kRole) return;
   ++role_events_;
   if (event.role != histories::Role::kLeader) return;
@@ -32,7 +32,7 @@ void ElectionSafetyChecker::Observe(const histories::Event& event) {
       reported_.erase(reported_.begin());
     }
   }
-  const Claim claim{nodes_.Intern(event.node), event.index};
+  const Claim claim{nodes_.Intern(event.node, context.node), event.index};
   auto [it, inserted] = first_leader_.try_emplace(term, claim);
   if (inserted) ++terms_with_leader_;
   if (inserted || it->second.node == claim.node) return;

@@ -29,7 +29,7 @@ class ElectionSafetyChecker final : public Checker {
   explicit ElectionSafetyChecker(const CheckOptions& options);
 
   std::string_view name() const override { return kName; }
-  void Observe(const histories::Event& event) override;
+  void Observe(const histories::Event& event, const EventContext& context) override;
   Verdict Finish() override;
 
  private:

@@ -47,7 +47,7 @@ std::string StringField(const nlohmann::json& detail, const char* key) {
 
 }  // namespace
 
-void FaultsAppliedChecker::Observe(const histories::Event& event) {
+void FaultsAppliedChecker::Observe(const histories::Event& event, const EventContext& /*context*/) {
   if (event.type == histories::EventType::kRun && event.f == "start") {
     proofs_expected_ = event.detail.is_object() && event.detail.contains("fault_proofs");
     return;

@@ -45,7 +45,7 @@ class FaultsAppliedChecker final : public Checker {
   explicit FaultsAppliedChecker(const CheckOptions& options);
 
   std::string_view name() const override { return kName; }
-  void Observe(const histories::Event& event) override;
+  void Observe(const histories::Event& event, const EventContext& context) override;
   Verdict Finish() override;
 
  private:

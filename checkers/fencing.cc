@@ -9,12 +9,12 @@ namespace schism::checkers {
 
 FencingChecker::FencingChecker(const CheckOptions& /*options*/) {}
 
-void FencingChecker::Observe(const histories::Event& event) {
+void FencingChecker::Observe(const histories::Event& event, const EventContext& context) {
   if (event.type != histories::EventType::kLease) return;
   ++leases_;
   if (!event.token) return;
   ++tokens_;
-  const Lease lease{nodes_.Intern(event.node), *event.token, event.index};
+  const Lease lease{nodes_.Intern(event.node, context.node), *event.token, event.index};
   if (!any_token_) {
     any_token_ = true;
     owners_.Add(lease);

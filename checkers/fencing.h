@@ -32,7 +32,7 @@ class FencingChecker final : public Checker {
   explicit FencingChecker(const CheckOptions& options);
 
   std::string_view name() const override { return kName; }
-  void Observe(const histories::Event& event) override;
+  void Observe(const histories::Event& event, const EventContext& context) override;
   Verdict Finish() override;
 
  private:

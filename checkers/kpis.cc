@@ -26,7 +26,7 @@ bool KpiChecker::Stable(NodeTable::Id id) const {
          network_.Reachable(id, Cluster()) >= majority;
 }
 
-void KpiChecker::Observe(const histories::Event& event) {
+void KpiChecker::Observe(const histories::Event& event, const EventContext& context) {
   cluster_.Observe(event);
   if (!any_event_) {
     any_event_ = true;
@@ -40,7 +40,7 @@ void KpiChecker::Observe(const histories::Event& event) {
     ended_ = true;
     return;
   }
-  const bool roles = status_.Observe(event);
+  const bool roles = status_.Observe(event, context);
   const bool network = !roles && network_.Observe(event);
   if (roles) windows_.Update(status_, event);
   if (roles || network) Track(event);

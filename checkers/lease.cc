@@ -9,10 +9,10 @@ namespace schism::checkers {
 
 LeaseChecker::LeaseChecker(const CheckOptions& /*options*/) {}
 
-void LeaseChecker::Observe(const histories::Event& event) {
+void LeaseChecker::Observe(const histories::Event& event, const EventContext& context) {
   if (event.type != histories::EventType::kLease || !event.lease_ms) return;
   ++leases_;
-  const NodeTable::Id id = nodes_.Intern(event.node);
+  const NodeTable::Id id = nodes_.Intern(event.node, context.node);
   if (id >= held_.size()) held_.resize(id + 1);
   const double end = event.time + static_cast<double>(*event.lease_ms) / 1000.0;
   // Report each overlapping holder once per new lease, the earliest-starting first.

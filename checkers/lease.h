@@ -26,7 +26,7 @@ class LeaseChecker final : public Checker {
   explicit LeaseChecker(const CheckOptions& options);
 
   std::string_view name() const override { return kName; }
-  void Observe(const histories::Event& event) override;
+  void Observe(const histories::Event& event, const EventContext& context) override;
   Verdict Finish() override;
 
  private:

@@ -39,7 +39,7 @@ bool IsOwnExit(const Event& event) {
 LivenessChecker::LivenessChecker(const CheckOptions& options)
     : options_(options), cluster_(options.nodes) {}
 
-void LivenessChecker::Observe(const Event& event) {
+void LivenessChecker::Observe(const Event& event, const EventContext& context) {
   if (ended_) return;
   cluster_.Observe(event);
   clocks_.Observe(event);
@@ -57,7 +57,7 @@ void LivenessChecker::Observe(const Event& event) {
     return;
   }
   Confirm(event.time);  // Whatever this event changes, the candidate held until now.
-  if (Apply(event)) {
+  if (Apply(event, context)) {
     heal_kind_ = faults_ ? "the final heal" : "the last node start";
     heal_time_ = event.time;
     heal_index_ = event.index;
@@ -73,7 +73,7 @@ void LivenessChecker::Observe(const Event& event) {
   }
 }
 
-bool LivenessChecker::Apply(const Event& event) {
+bool LivenessChecker::Apply(const Event& event, const EventContext& context) {
   switch (event.type) {
     case EventType::kRun:
       if (event.f == "start") {
@@ -83,18 +83,18 @@ bool LivenessChecker::Apply(const Event& event) {
       }
       return false;
     case EventType::kRole:
-      status_.Observe(event);
-      if (ProbeSent(event)) {
+      status_.Observe(event, context);
+      if (context.probe_sent) {
         probed_ = true;
         if (event.time - heal_time_ <= options_.liveness_deadline_s) {
-          observed_.insert(nodes_.Intern(event.node));
+          observed_.insert(nodes_.Intern(event.node, context.node));
         }
       }
       return false;
     case EventType::kProcess:
       if (event.node.empty()) return false;
       if (event.f == kProbeFailed) probed_ = true;
-      status_.Observe(event);
+      status_.Observe(event, context);
       if (IsProcessDown(event.f)) faults_ = true;
       if (IsOwnExit(event) && !exit_) {
         exit_ = Exit{event.index, event.time, event.node,

@@ -62,7 +62,7 @@ class LivenessChecker final : public Checker {
   explicit LivenessChecker(const CheckOptions& options);
 
   std::string_view name() const override { return kName; }
-  void Observe(const histories::Event& event) override;
+  void Observe(const histories::Event& event, const EventContext& context) override;
   Verdict Finish() override;
 
  private:
@@ -89,7 +89,7 @@ class LivenessChecker final : public Checker {
   };
 
   // Applies one event's effect on faults and nodes; true if it ended a fault.
-  bool Apply(const histories::Event& event);
+  bool Apply(const histories::Event& event, const EventContext& context);
   // The leader a majority follows now, if any.
   std::optional<Stable> FollowedLeader(const histories::Event& event) const;
   // Confirms the candidate once it has held for the window by `time`.

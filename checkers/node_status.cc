@@ -21,27 +21,48 @@ std::optional<double> ProbeSent(const histories::Event& event) {
 
 const NodeStatus::Node NodeStatus::kUnseen{};
 
-NodeStatus::Node& NodeStatus::State(std::string_view name) {
-  const NodeTable::Id id = nodes_.Intern(name);
+NodeStatus::Node& NodeStatus::State(NodeTable::Id id) {
   if (id >= states_.size()) states_.resize(id + 1);
   return states_[id];
 }
 
 bool NodeStatus::Observe(const histories::Event& event) {
   if (event.type == histories::EventType::kRole) {
-    Node& state = State(event.node);
+    Node& state = State(nodes_.Intern(event.node));
     const NodeTable::Id leader = event.leader.empty() ? kNoNode : nodes_.Intern(event.leader);
+    Apply(event, state, leader, ProbeSent(event));
+    return true;
+  }
+  if (event.type != histories::EventType::kProcess || event.node.empty()) return false;
+  Apply(event, State(nodes_.Intern(event.node)), kNoNode, std::nullopt);
+  return true;
+}
+
+bool NodeStatus::Observe(const histories::Event& event, const EventContext& context) {
+  if (event.type == histories::EventType::kRole) {
+    Node& state = State(nodes_.Intern(event.node, context.node));
+    const NodeTable::Id leader =
+        event.leader.empty() ? kNoNode : nodes_.Intern(event.leader, context.leader);
+    Apply(event, state, leader, context.probe_sent);
+    return true;
+  }
+  if (event.type != histories::EventType::kProcess || event.node.empty()) return false;
+  Apply(event, State(nodes_.Intern(event.node, context.node)), kNoNode, std::nullopt);
+  return true;
+}
+
+void NodeStatus::Apply(const histories::Event& event, Node& state, NodeTable::Id leader,
+                       const std::optional<double>& probe_sent) {
+  if (event.type == histories::EventType::kRole) {
     state.known = true;
     state.role = *event.role;
     state.term = event.term;
     state.leader = leader;
     state.role_index = event.index;
     state.role_time = event.time;
-    state.probe_sent = ProbeSent(event);
-    return true;
+    state.probe_sent = probe_sent;
+    return;
   }
-  if (event.type != histories::EventType::kProcess || event.node.empty()) return false;
-  Node& state = State(event.node);
   if (event.f == "pause") {
     state.up = false;
     state.paused = true;  // Keeps its role: the same process resumes with it.
@@ -57,7 +78,6 @@ bool NodeStatus::Observe(const histories::Event& event) {
     state.paused = false;
     state.known = false;
   }
-  return true;
 }
 
 std::size_t NodeStatus::Following(NodeTable::Id id) const {

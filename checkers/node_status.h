@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "checkers/event_context.h"
 #include "checkers/node_table.h"
 #include "histories/event.h"
 
@@ -62,6 +63,9 @@ class NodeStatus {
   // Applies a role or process event and returns true if it was one; other
   // events are ignored.
   bool Observe(const histories::Event& event);
+  // The same, looking names up by the shared ids of `context` (see
+  // NodeTable::Intern(name, shared)) and taking ProbeSent from it.
+  bool Observe(const histories::Event& event, const EventContext& context);
 
   // The node with id `id`; a default (up, unknown) node if never seen.
   const Node& node(NodeTable::Id id) const { return id < states_.size() ? states_[id] : kUnseen; }
@@ -78,7 +82,10 @@ class NodeStatus {
   std::size_t Following(NodeTable::Id id) const;
 
  private:
-  Node& State(std::string_view name);
+  Node& State(NodeTable::Id id);
+  // Applies `event`, a role event or a process event with a node, to `state`.
+  static void Apply(const histories::Event& event, Node& state, NodeTable::Id leader,
+                    const std::optional<double>& probe_sent);
 
   static const Node kUnseen;
   NodeTable& nodes_;

@@ -34,11 +34,25 @@ class NodeTable {
     return id;
   }
 
+  // The same as Intern(name), for a name whose id in another table (the one
+  // all checkers share, see EventContext) is `shared`: remembers the answer by
+  // that id, so that looking the name up again is an index, not a compare.
+  // A `shared` of ~0 (no id) is looked up by name alone.
+  Id Intern(std::string_view name, Id shared) {
+    if (shared < by_shared_.size() && by_shared_[shared] != kNone) return by_shared_[shared];
+    const Id id = Intern(name);
+    if (shared == kNone) return id;
+    if (shared >= by_shared_.size()) by_shared_.resize(shared + 1, kNone);
+    by_shared_[shared] = id;
+    return id;
+  }
+
   const std::string& Name(Id id) const { return names_[id]; }
   std::size_t size() const { return names_.size(); }
 
  private:
   static constexpr std::size_t kLinearMax = 16;
+  static constexpr Id kNone = ~Id{0};
 
   // a == b, compared inline: names are a few bytes, and a call to memcmp for
   // each would cost more than the compare.
@@ -57,6 +71,7 @@ class NodeTable {
 
   std::unordered_map<std::string, Id, Hash, std::equal_to<>> ids_;
   std::vector<std::string> names_;
+  std::vector<Id> by_shared_;  // By shared id: this table's id, or kNone if not yet asked.
 };
 
 }  // namespace schism::checkers

@@ -27,7 +27,7 @@ std::string HeldBackText(std::uint64_t held_back) {
 PartitionQuorumChecker::PartitionQuorumChecker(const CheckOptions& options)
     : grace_s_(options.partition_grace_s), cluster_(options.nodes) {}
 
-void PartitionQuorumChecker::Observe(const histories::Event& event) {
+void PartitionQuorumChecker::Observe(const histories::Event& event, const EventContext& context) {
   cluster_.Observe(event);
   last_time_ = event.time;
   if (IsUnprovenProof(event)) {
@@ -40,7 +40,7 @@ void PartitionQuorumChecker::Observe(const histories::Event& event) {
   }
   Judge(event.time);
   clocks_.Observe(event);
-  const bool changed = status_.Observe(event) || network_.Observe(event);
+  const bool changed = status_.Observe(event, context) || network_.Observe(event);
   if (changed) Update(event);
 }
 

@@ -57,7 +57,7 @@ class PartitionQuorumChecker final : public Checker {
   explicit PartitionQuorumChecker(const CheckOptions& options);
 
   std::string_view name() const override { return kName; }
-  void Observe(const histories::Event& event) override;
+  void Observe(const histories::Event& event, const EventContext& context) override;
   Verdict Finish() override;
 
  private:

@@ -4,13 +4,13 @@ namespace schism::checkers {
 
 ProbesChecker::ProbesChecker(const CheckOptions&) {}
 
-ProbesChecker::Counts& ProbesChecker::For(std::string_view node) {
-  const NodeTable::Id id = nodes_.Intern(node);
+ProbesChecker::Counts& ProbesChecker::For(std::string_view node, NodeTable::Id shared) {
+  const NodeTable::Id id = nodes_.Intern(node, shared);
   if (id >= counts_.size()) counts_.resize(id + 1);
   return counts_[id];
 }
 
-void ProbesChecker::Observe(const histories::Event& event) {
+void ProbesChecker::Observe(const histories::Event& event, const EventContext& context) {
   if (ended_) return;
   if (EndsJudgedRun(event)) {
     ended_ = true;
@@ -23,12 +23,12 @@ void ProbesChecker::Observe(const histories::Event& event) {
       if (name.is_string()) names_.push_back(name.get<std::string>());
     }
   }
-  if (event.type == histories::EventType::kRole && ProbeSent(event)) {
-    ++For(event.node).observed;
+  if (event.type == histories::EventType::kRole && context.probe_sent) {
+    ++For(event.node, context.node).observed;
   } else if (event.type == histories::EventType::kProcess && event.f == kProbeFailed &&
              !event.node.empty()) {
-    Counts& counts = For(event.node);
-    const NodeStatus::Node& node = status_.node(nodes_.Intern(event.node));
+    Counts& counts = For(event.node, context.node);
+    const NodeStatus::Node& node = status_.node(nodes_.Intern(event.node, context.node));
     const std::string why =
         event.detail.is_object() ? event.detail.value("why", std::string("no reason given")) : "";
     ++counts.failed;
@@ -38,7 +38,7 @@ void ProbesChecker::Observe(const histories::Event& event) {
       counts.first_why = why;
     }
   }
-  status_.Observe(event);
+  status_.Observe(event, context);
 }
 
 Verdict ProbesChecker::Finish() {

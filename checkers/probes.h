@@ -34,7 +34,7 @@ class ProbesChecker final : public Checker {
   explicit ProbesChecker(const CheckOptions& options);
 
   std::string_view name() const override { return kName; }
-  void Observe(const histories::Event& event) override;
+  void Observe(const histories::Event& event, const EventContext& context) override;
   Verdict Finish() override;
 
  private:
@@ -44,7 +44,8 @@ class ProbesChecker final : public Checker {
     std::uint64_t failed_up = 0;  // While the node was up and running.
     std::string first_why;        // Of its first failure while up (else of its first).
   };
-  Counts& For(std::string_view node);
+  // The counts of `node`, whose shared id (EventContext) is `shared`.
+  Counts& For(std::string_view node, NodeTable::Id shared = EventContext::kNoNode);
 
   NodeTable nodes_;
   NodeStatus status_{nodes_};

@@ -27,7 +27,7 @@ QuorumChecker::Term* QuorumChecker::TermState(std::uint64_t term) {
   return &terms_[term];
 }
 
-void QuorumChecker::Observe(const histories::Event& event) {
+void QuorumChecker::Observe(const histories::Event& event, const EventContext& context) {
   cluster_.Observe(event);
   if (event.type == histories::EventType::kRole) ++role_events_;
   if (event.type == histories::EventType::kVote) {
@@ -35,7 +35,8 @@ void QuorumChecker::Observe(const histories::Event& event) {
     if (!event.term) return;
     Term* state = TermState(*event.term);
     if (state == nullptr) return;
-    const Vote vote{nodes_.Intern(event.node), nodes_.Intern(event.vote_for), event.index};
+    const Vote vote{nodes_.Intern(event.node, context.node),
+                    nodes_.Intern(event.vote_for, context.vote_for), event.index};
     std::vector<Vote>& votes = state->votes;
     auto same = [&vote](const Vote& v) {
       return v.voter == vote.voter && v.candidate == vote.candidate;
@@ -45,7 +46,7 @@ void QuorumChecker::Observe(const histories::Event& event) {
              event.term) {
     Term* state = TermState(*event.term);
     if (state == nullptr) return;
-    const Claim claim{nodes_.Intern(event.node), event.index};
+    const Claim claim{nodes_.Intern(event.node, context.node), event.index};
     std::vector<Claim>& claims = state->claims;
     auto same = [&claim](const Claim& c) { return c.leader == claim.leader; };
     if (std::none_of(claims.begin(), claims.end(), same)) claims.push_back(claim);

@@ -20,12 +20,14 @@ std::vector<Verdict> RunCheckers(histories::HistoryReader& reader,
                                  std::vector<std::unique_ptr<Checker>>& checkers) {
   std::vector<std::string> failures(checkers.size());  // Empty while a checker is healthy.
   std::vector<bool> failed(checkers.size(), false);
+  SharedContext shared;
   histories::Event event;
   while (reader.Next(event)) {
+    const EventContext& context = shared.Next(event);
     for (std::size_t k = 0; k < checkers.size(); ++k) {
       if (failed[k]) continue;
       try {
-        checkers[k]->Observe(event);
+        checkers[k]->Observe(event, context);
       } catch (const std::exception& e) {
         failed[k] = true;
         failures[k] = e.what();

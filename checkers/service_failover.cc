@@ -28,7 +28,7 @@ std::size_t ServiceFailoverChecker::Majority() const {
   return n / 2 + 1;
 }
 
-void ServiceFailoverChecker::Observe(const histories::Event& event) {
+void ServiceFailoverChecker::Observe(const histories::Event& event, const EventContext& context) {
   cluster_.Observe(event);
   if (!any_event_) {
     any_event_ = true;
@@ -40,9 +40,9 @@ void ServiceFailoverChecker::Observe(const histories::Event& event) {
     return;
   }
   if (event.type == histories::EventType::kRun && event.f == "start") ObserveStart(event);
-  const bool roles = status_.Observe(event);
+  const bool roles = status_.Observe(event, context);
   const bool network = !roles && network_.Observe(event);
-  if (event.type == histories::EventType::kRole) ObserveReport(event);
+  if (event.type == histories::EventType::kRole) ObserveReport(event, context);
   if (roles || network) TrackLoss(event);
 }
 
@@ -56,11 +56,12 @@ void ServiceFailoverChecker::ObserveStart(const histories::Event& event) {
   }
 }
 
-void ServiceFailoverChecker::ObserveReport(const histories::Event& event) {
+void ServiceFailoverChecker::ObserveReport(const histories::Event& event,
+                                           const EventContext& context) {
   if (!event.detail.is_object()) return;
   auto it = event.detail.find("primary");
   if (it == event.detail.end() || !it->is_string()) return;
-  const NodeTable::Id client = nodes_.Intern(event.node);
+  const NodeTable::Id client = nodes_.Intern(event.node, context.node);
   const NodeTable::Id member = nodes_.Intern(it->get<std::string>());
   if (named_.size() <= client) named_.resize(client + 1, kNone);
   named_[client] = member;

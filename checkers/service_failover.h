@@ -56,7 +56,7 @@ class ServiceFailoverChecker final : public Checker {
   explicit ServiceFailoverChecker(const CheckOptions& options);
 
   std::string_view name() const override { return kName; }
-  void Observe(const histories::Event& event) override;
+  void Observe(const histories::Event& event, const EventContext& context) override;
   Verdict Finish() override;
 
  private:
@@ -64,7 +64,7 @@ class ServiceFailoverChecker final : public Checker {
   static constexpr NodeTable::Id kNone = NodeStatus::kNoNode;
 
   void ObserveStart(const histories::Event& event);
-  void ObserveReport(const histories::Event& event);
+  void ObserveReport(const histories::Event& event, const EventContext& context);
   void TrackLoss(const histories::Event& event);
   int LossOf(NodeTable::Id member) const;
   std::size_t Majority() const;

@@ -29,15 +29,15 @@ nlohmann::json WindowsJson(const SplitWindows& windows, const NodeTable& nodes) 
 SplitBrainChecker::SplitBrainChecker(const CheckOptions& options)
     : fails_(options.split_brain_fails) {}
 
-void SplitBrainChecker::Observe(const histories::Event& event) {
+void SplitBrainChecker::Observe(const histories::Event& event, const EventContext& context) {
   last_time_ = event.time;
   last_index_ = event.index;
   if (event.type == histories::EventType::kRole) {
     ++role_events_;
     if (event.term) ++termed_roles_;
-    if (ProbeSent(event)) ++observed_roles_;
+    if (context.probe_sent) ++observed_roles_;
   }
-  if (status_.Observe(event)) windows_.Update(status_, event);
+  if (status_.Observe(event, context)) windows_.Update(status_, event);
 }
 
 Verdict SplitBrainChecker::Finish() {

@@ -37,7 +37,7 @@ class SplitBrainChecker final : public Checker {
   explicit SplitBrainChecker(const CheckOptions& options);
 
   std::string_view name() const override { return kName; }
-  void Observe(const histories::Event& event) override;
+  void Observe(const histories::Event& event, const EventContext& context) override;
   Verdict Finish() override;
 
  private:

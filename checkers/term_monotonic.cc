@@ -8,10 +8,10 @@ namespace schism::checkers {
 
 TermMonotonicChecker::TermMonotonicChecker(const CheckOptions& /*options*/) {}
 
-void TermMonotonicChecker::Observe(const histories::Event& event) {
+void TermMonotonicChecker::Observe(const histories::Event& event, const EventContext& context) {
   using histories::EventType;
   if (event.type == EventType::kProcess && !event.node.empty() && event.f == "start") {
-    const NodeTable::Id id = nodes_.Intern(event.node);
+    const NodeTable::Id id = nodes_.Intern(event.node, context.node);
     if (id >= restarted_.size()) restarted_.resize(id + 1, false);
     restarted_[id] = true;
     return;
@@ -23,7 +23,7 @@ void TermMonotonicChecker::Observe(const histories::Event& event) {
   }
   if (!event.term) return;
   ++termed_events_;
-  const NodeTable::Id id = nodes_.Intern(event.node);
+  const NodeTable::Id id = nodes_.Intern(event.node, context.node);
   if (id >= latest_.size()) latest_.resize(id + 1);
   if (id >= restarted_.size()) restarted_.resize(id + 1, false);
   Latest& latest = latest_[id];

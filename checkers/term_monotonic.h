@@ -25,7 +25,7 @@ class TermMonotonicChecker final : public Checker {
   explicit TermMonotonicChecker(const CheckOptions& options);
 
   std::string_view name() const override { return kName; }
-  void Observe(const histories::Event& event) override;
+  void Observe(const histories::Event& event, const EventContext& context) override;
   Verdict Finish() override;
 
  private:

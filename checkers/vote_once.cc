@@ -9,7 +9,7 @@ namespace schism::checkers {
 
 VoteOnceChecker::VoteOnceChecker(const CheckOptions& /*options*/) {}
 
-void VoteOnceChecker::Observe(const histories::Event& event) {
+void VoteOnceChecker::Observe(const histories::Event& event, const EventContext& context) {
   if (event.type == histories::EventType::kRole) ++role_events_;
   if (event.type != histories::EventType::kVote) return;
   ++vote_events_;
@@ -28,8 +28,8 @@ void VoteOnceChecker::Observe(const histories::Event& event) {
       votes_.erase(votes_.begin());
     }
   }
-  const NodeTable::Id voter = nodes_.Intern(event.node);
-  const NodeTable::Id candidate = nodes_.Intern(event.vote_for);
+  const NodeTable::Id voter = nodes_.Intern(event.node, context.node);
+  const NodeTable::Id candidate = nodes_.Intern(event.vote_for, context.vote_for);
   auto [slot, inserted] = votes_.try_emplace(term);
   if (inserted) ++terms_with_votes_;
   std::vector<Vote>& votes = slot->second;

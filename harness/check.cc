@@ -32,7 +32,7 @@ class ReportTap : public checkers::Checker {
  public:
   explicit ReportTap(HtmlReport* report) : report_(report) {}
   std::string_view name() const override { return "report"; }
-  void Observe(const histories::Event& e) override {
+  void Observe(const histories::Event& e, const checkers::EventContext& /*context*/) override {
     if (report_ != nullptr) report_->Observe(e);
     contract_.Observe(e);
     last_time_ = e.time;

@@ -47,11 +47,12 @@ TEST(Registry, NamesAndFactory) {
 TEST(FaultsApplied, AnUnsupportedFaultMakesTheVerdictUnknownWithTheReason) {
   auto check = [](const std::vector<std::string>& lines) {
     auto checker = MakeChecker("faults-applied", {});
+    SharedContext shared;
     std::uint64_t i = 0;
     for (const std::string& line : lines) {
       histories::Event e = histories::ParseEventLine(line);
       e.index = i++;
-      checker->Observe(e);
+      checker->Observe(e, shared.Next(e));
     }
     return checker->Finish();
   };
@@ -83,7 +84,7 @@ class Throwing : public Checker {
  public:
   explicit Throwing(bool in_observe) : in_observe_(in_observe) {}
   std::string_view name() const override { return "throwing"; }
-  void Observe(const histories::Event& event) override {
+  void Observe(const histories::Event& event, const EventContext& /*context*/) override {
     ++seen_;
     if (in_observe_ && event.index == 1) throw std::runtime_error("boom at i=1");
   }
