@@ -1,7 +1,5 @@
 #include "checkers/event_context.h"
 
-#include "checkers/node_status.h"
-
 namespace schism::checkers {
 
 const EventContext& SharedContext::Next(const histories::Event& event) {
@@ -14,6 +12,8 @@ const EventContext& SharedContext::Next(const histories::Event& event) {
   context_.vote_for =
       event.type == EventType::kVote ? nodes_.Intern(event.vote_for) : EventContext::kNoNode;
   context_.probe_sent = ProbeSent(event);
+  status_.Observe(event, context_.node, context_.leader, context_.probe_sent);
+  context_.status = &status_;
   return context_;
 }
 

@@ -13,6 +13,7 @@
 #include "checkers/node_table.h"
 #include "checkers/samples.h"
 #include "checkers/split_windows.h"
+#include "checkers/status_view.h"
 
 namespace schism::checkers {
 
@@ -69,7 +70,7 @@ class KpiChecker final : public Checker {
 
   ClusterSize cluster_;
   NodeTable nodes_;
-  NodeStatus status_{nodes_};
+  StatusView status_{nodes_};
   NetworkView network_{nodes_};
   SplitWindows windows_;
   Samples elections_;

@@ -14,6 +14,7 @@
 #include "checkers/node_clocks.h"
 #include "checkers/node_status.h"
 #include "checkers/node_table.h"
+#include "checkers/status_view.h"
 
 namespace schism::checkers {
 
@@ -104,7 +105,7 @@ class LivenessChecker final : public Checker {
   CheckOptions options_;
   ClusterSize cluster_;
   NodeTable nodes_;
-  NodeStatus status_{nodes_};  // Every node's latest role and whether it is up.
+  StatusView status_{nodes_};  // Every node's latest role and whether it is up.
   NodeClocks clocks_{nodes_};  // Every node's clock as the clock faults set it.
 
   bool any_event_ = false;

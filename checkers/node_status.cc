@@ -38,21 +38,27 @@ bool NodeStatus::Observe(const histories::Event& event) {
   return true;
 }
 
-bool NodeStatus::Observe(const histories::Event& event, const EventContext& context) {
+bool NodeStatus::Observe(const histories::Event& event, NodeTable::Id node, NodeTable::Id leader,
+                         const std::optional<double>& probe_sent) {
   if (event.type == histories::EventType::kRole) {
-    Node& state = State(nodes_.Intern(event.node, context.node));
-    const NodeTable::Id leader =
-        event.leader.empty() ? kNoNode : nodes_.Intern(event.leader, context.leader);
-    Apply(event, state, leader, context.probe_sent);
+    Apply(event, State(node), leader, probe_sent);
     return true;
   }
   if (event.type != histories::EventType::kProcess || event.node.empty()) return false;
-  Apply(event, State(nodes_.Intern(event.node, context.node)), kNoNode, std::nullopt);
+  Apply(event, State(node), kNoNode, std::nullopt);
   return true;
 }
 
 void NodeStatus::Apply(const histories::Event& event, Node& state, NodeTable::Id leader,
                        const std::optional<double>& probe_sent) {
+  // Only the event's own node can start or stop leading.
+  if (Leading(state)) --leaders_;
+  ApplyTo(event, state, leader, probe_sent);
+  if (Leading(state)) ++leaders_;
+}
+
+void NodeStatus::ApplyTo(const histories::Event& event, Node& state, NodeTable::Id leader,
+                         const std::optional<double>& probe_sent) {
   if (event.type == histories::EventType::kRole) {
     state.known = true;
     state.role = *event.role;

@@ -7,7 +7,6 @@
 #include <string_view>
 #include <vector>
 
-#include "checkers/event_context.h"
 #include "checkers/node_table.h"
 #include "histories/event.h"
 
@@ -63,19 +62,21 @@ class NodeStatus {
   // Applies a role or process event and returns true if it was one; other
   // events are ignored.
   bool Observe(const histories::Event& event);
-  // The same, looking names up by the shared ids of `context` (see
-  // NodeTable::Intern(name, shared)) and taking ProbeSent from it.
-  bool Observe(const histories::Event& event, const EventContext& context);
+  // The same, for a caller that has already looked the names up: `node` and
+  // `leader` are the ids of event.node and event.leader in the NodeTable
+  // (`leader` kNoNode when empty), `probe_sent` is ProbeSent(event).
+  bool Observe(const histories::Event& event, NodeTable::Id node, NodeTable::Id leader,
+               const std::optional<double>& probe_sent);
 
   // The node with id `id`; a default (up, unknown) node if never seen.
   const Node& node(NodeTable::Id id) const { return id < states_.size() ? states_[id] : kUnseen; }
   std::size_t size() const { return states_.size(); }
 
   // True when `id` is up and its latest role is leader.
-  bool Leads(NodeTable::Id id) const {
-    const Node& n = node(id);
-    return n.up && n.known && n.role == histories::Role::kLeader;
-  }
+  bool Leads(NodeTable::Id id) const { return Leading(node(id)); }
+
+  // How many nodes are up and lead: Leads(id) for how many ids.
+  std::size_t leaders() const { return leaders_; }
 
   // How many nodes, the leader `id` included, are up and follow `id` in its
   // term by their latest role event.
@@ -84,12 +85,18 @@ class NodeStatus {
  private:
   Node& State(NodeTable::Id id);
   // Applies `event`, a role event or a process event with a node, to `state`.
-  static void Apply(const histories::Event& event, Node& state, NodeTable::Id leader,
-                    const std::optional<double>& probe_sent);
+  void Apply(const histories::Event& event, Node& state, NodeTable::Id leader,
+             const std::optional<double>& probe_sent);
+  static void ApplyTo(const histories::Event& event, Node& state, NodeTable::Id leader,
+                      const std::optional<double>& probe_sent);
+  static bool Leading(const Node& n) {
+    return n.up && n.known && n.role == histories::Role::kLeader;
+  }
 
   static const Node kUnseen;
   NodeTable& nodes_;
   std::vector<Node> states_;  // By node id.
+  std::size_t leaders_ = 0;   // Nodes for which Leading() holds.
 };
 
 }  // namespace schism::checkers

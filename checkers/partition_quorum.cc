@@ -42,6 +42,11 @@ void PartitionQuorumChecker::Observe(const histories::Event& event, const EventC
   clocks_.Observe(event);
   const bool changed = status_.Observe(event, context) || network_.Observe(event);
   if (changed) Update(event);
+  if (event.type == histories::EventType::kRole) {
+    const NodeTable::Id id = nodes_.Intern(event.node, context.node);
+    if (id >= seen_.size()) seen_.resize(id + 1);
+    seen_[id] = {status_.node(id).probe_sent, status_.node(id).role_index};
+  }
 }
 
 void PartitionQuorumChecker::Update(const histories::Event& event) {
@@ -74,7 +79,7 @@ void PartitionQuorumChecker::Judge(double now) {
     Stranding& s = strandings_[id];
     if (!s.active || s.reported) continue;
     // A probe saw the leader lead at some instant after it was sent: no later.
-    const NodeStatus::Node& node = status_.node(id);
+    const Seen node = id < seen_.size() ? seen_[id] : Seen{};
     const double led_at = node.probe_sent ? std::min(now, *node.probe_sent) : now;
     const double own = OwnTime(id, s, led_at);
     if (!(own > grace_s_)) continue;

@@ -2,6 +2,7 @@
 // partition-quorum: no leader goes on leading a minority side of a partition.
 
 #include <cstdint>
+#include <optional>
 #include <set>
 #include <string_view>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "checkers/node_clocks.h"
 #include "checkers/node_status.h"
 #include "checkers/node_table.h"
+#include "checkers/status_view.h"
 
 namespace schism::checkers {
 
@@ -88,13 +90,23 @@ class PartitionQuorumChecker final : public Checker {
   // kept it within the grace?
   void CountHeldBack(const Stranding& s, double t);
 
+  // What Judge reads of a node's latest role event. Judge runs before an
+  // event is applied, so it must see the roles as of the event before, while
+  // the shared status already holds this one's: they are copied here after
+  // each role event.
+  struct Seen {
+    std::optional<double> probe_sent;
+    std::uint64_t role_index = 0;
+  };
+
   double grace_s_;
   ClusterSize cluster_;
   NodeTable nodes_;
-  NodeStatus status_{nodes_};
+  StatusView status_{nodes_};
   NetworkView network_{nodes_};
   NodeClocks clocks_{nodes_};
   std::vector<Stranding> strandings_;  // By node id.
+  std::vector<Seen> seen_;             // By node id.
   std::vector<Violation> violations_;   // Every stranding that outlasted the grace.
   std::set<std::uint64_t> unproven_;    // "i" of partition starts whose proof failed
   std::uint64_t proven_partitions_ = 0;

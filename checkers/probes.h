@@ -9,6 +9,7 @@
 #include "checkers/checker.h"
 #include "checkers/node_status.h"
 #include "checkers/node_table.h"
+#include "checkers/status_view.h"
 
 namespace schism::checkers {
 
@@ -48,7 +49,7 @@ class ProbesChecker final : public Checker {
   Counts& For(std::string_view node, NodeTable::Id shared = EventContext::kNoNode);
 
   NodeTable nodes_;
-  NodeStatus status_{nodes_};
+  StatusView status_{nodes_};
   std::vector<Counts> counts_;      // By node id.
   std::vector<std::string> names_;  // From run/start.
   bool ended_ = false;

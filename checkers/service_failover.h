@@ -14,6 +14,7 @@
 #include "checkers/node_status.h"
 #include "checkers/node_table.h"
 #include "checkers/samples.h"
+#include "checkers/status_view.h"
 
 namespace schism::checkers {
 
@@ -72,7 +73,7 @@ class ServiceFailoverChecker final : public Checker {
 
   ClusterSize cluster_;
   NodeTable nodes_;
-  NodeStatus status_{nodes_};
+  StatusView status_{nodes_};
   NetworkView network_{nodes_};
   std::vector<NodeTable::Id> clients_;  // The electors of run/start.
   std::vector<NodeTable::Id> named_;    // By node id: the primary it names last.

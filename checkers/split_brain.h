@@ -8,6 +8,7 @@
 #include "checkers/node_status.h"
 #include "checkers/node_table.h"
 #include "checkers/split_windows.h"
+#include "checkers/status_view.h"
 
 namespace schism::checkers {
 
@@ -43,7 +44,7 @@ class SplitBrainChecker final : public Checker {
  private:
   bool fails_;
   NodeTable nodes_;
-  NodeStatus status_{nodes_};
+  StatusView status_{nodes_};
   SplitWindows windows_;
   std::uint64_t role_events_ = 0;
   std::uint64_t termed_roles_ = 0;

@@ -4,11 +4,8 @@
 
 namespace schism::checkers {
 
-void SplitWindows::Update(const NodeStatus& status, const histories::Event& event) {
-  std::size_t leaders = 0;
-  for (NodeTable::Id id = 0; id < status.size(); ++id) {
-    if (status.Leads(id)) ++leaders;
-  }
+void SplitWindows::Update(const StatusView& status, const histories::Event& event) {
+  const std::size_t leaders = status.leaders();
   if (leaders >= 2 && !open_) {
     open_ = true;
     ++count_;
@@ -26,7 +23,7 @@ void SplitWindows::Update(const NodeStatus& status, const histories::Event& even
   if (open_) FindSharedTerm(status);
 }
 
-void SplitWindows::FindSharedTerm(const NodeStatus& status) {
+void SplitWindows::FindSharedTerm(const StatusView& status) {
   if (current_.shared_term) return;  // The first such pair is the evidence.
   for (NodeTable::Id a = 0; a < status.size(); ++a) {
     if (!status.Leads(a) || !status.node(a).term) continue;

@@ -7,11 +7,12 @@
 #include <vector>
 
 #include "checkers/node_status.h"
+#include "checkers/status_view.h"
 #include "histories/event.h"
 
 namespace schism::checkers {
 
-// Fed after every event that NodeStatus applied, it opens a window when a
+// Fed after every event that the node status applied, it opens a window when a
 // second up node's latest role is leader and closes it when fewer than two
 // remain. A window in which, at some moment, two of the leaders claim the
 // same term is marked with that term: no elector with terms may ever show
@@ -35,7 +36,7 @@ class SplitWindows {
   };
 
   // Re-counts the leaders after `event` changed `status`.
-  void Update(const NodeStatus& status, const histories::Event& event);
+  void Update(const StatusView& status, const histories::Event& event);
 
   // Closes a window still open at `end_time` / `end_index` (the end of the history).
   void Close(double end_time, std::uint64_t end_index);
@@ -50,7 +51,7 @@ class SplitWindows {
  private:
   void End(double time, std::uint64_t index);
   // Marks the open window if two of the current leaders share a term.
-  void FindSharedTerm(const NodeStatus& status);
+  void FindSharedTerm(const StatusView& status);
 
   bool open_ = false;
   Window current_;

@@ -1,0 +1,73 @@
+#pragma once
+// One checker's view of the node status that all checkers share.
+
+#include <cstddef>
+#include <vector>
+
+#include "checkers/event_context.h"
+#include "checkers/node_status.h"
+#include "checkers/node_table.h"
+#include "histories/event.h"
+
+namespace schism::checkers {
+
+// Answers as a NodeStatus of the checker's own over `nodes` would, while the
+// status itself is kept once for every checker (EventContext::status): fed
+// the same events at the same places, it interns the same names into `nodes`
+// in the same order, has the same size() and gives the same answers, by the
+// checker's own ids. So a checker that walks the nodes in id order, or names
+// them, says exactly what it said with a status of its own.
+//
+// The answers are those of the status after the latest event RunCheckers
+// applied (the shared status is applied before any checker sees the event).
+// Memory: one id per node.
+class StatusView {
+ public:
+  explicit StatusView(NodeTable& nodes) : nodes_(nodes) {}
+
+  // Takes note of a role or process event, as NodeStatus::Observe would
+  // apply it, and returns true if it was one.
+  bool Observe(const histories::Event& event, const EventContext& context);
+
+  // The node with own id `id`; a default (up, unknown) node if never seen.
+  const NodeStatus::Node& node(NodeTable::Id id) const {
+    const NodeTable::Id shared = Shared(id);
+    return shared == kNoNode ? kUnseen : status_->node(shared);
+  }
+  // As NodeStatus::size(): one more than the highest own id of a node that a
+  // role or process event was about.
+  std::size_t size() const { return size_; }
+  bool Leads(NodeTable::Id id) const {
+    const NodeTable::Id shared = Shared(id);
+    return shared != kNoNode && status_->Leads(shared);
+  }
+  std::size_t Following(NodeTable::Id id) const {
+    const NodeTable::Id shared = Shared(id);
+    return shared == kNoNode ? 0 : status_->Following(shared);
+  }
+  // How many nodes lead now (see NodeStatus::leaders()).
+  std::size_t leaders() const { return status_ == nullptr ? 0 : status_->leaders(); }
+
+ private:
+  static constexpr NodeTable::Id kNoNode = NodeStatus::kNoNode;
+  static const NodeStatus::Node kUnseen;
+
+  NodeTable::Id Shared(NodeTable::Id id) const {
+    return id < shared_.size() ? shared_[id] : kNoNode;
+  }
+  // Interns `name` into the own table and remembers its shared id. Inline:
+  // it runs for most events, and after a node's first event it is one index.
+  NodeTable::Id Own(std::string_view name, NodeTable::Id shared) {
+    if (shared < own_.size() && own_[shared] != kNoNode) return own_[shared];
+    return Remember(name, shared);
+  }
+  NodeTable::Id Remember(std::string_view name, NodeTable::Id shared);
+
+  NodeTable& nodes_;
+  const NodeStatus* status_ = nullptr;  // The shared status, from the latest context.
+  std::vector<NodeTable::Id> shared_;   // By own id: the shared id, once an event named it.
+  std::vector<NodeTable::Id> own_;      // The other way round, by shared id.
+  std::size_t size_ = 0;
+};
+
+}  // namespace schism::checkers
