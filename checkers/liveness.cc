@@ -84,6 +84,7 @@ bool LivenessChecker::Apply(const Event& event, const EventContext& context) {
       return false;
     case EventType::kRole:
       status_.Observe(event, context);
+      followed_stale_ = true;
       if (context.probe_sent) {
         probed_ = true;
         if (event.time - heal_time_ <= options_.liveness_deadline_s) {
@@ -95,6 +96,7 @@ bool LivenessChecker::Apply(const Event& event, const EventContext& context) {
       if (event.node.empty()) return false;
       if (event.f == kProbeFailed) probed_ = true;
       status_.Observe(event, context);
+      followed_stale_ = true;
       if (IsProcessDown(event.f)) faults_ = true;
       if (IsOwnExit(event) && !exit_) {
         exit_ = Exit{event.index, event.time, event.node,
@@ -124,12 +126,25 @@ bool LivenessChecker::Apply(const Event& event, const EventContext& context) {
   }
 }
 
-std::optional<LivenessChecker::Stable> LivenessChecker::FollowedLeader(const Event& event) const {
+std::optional<LivenessChecker::Stable> LivenessChecker::FollowedLeader(const Event& event) {
+  if (followed_stale_ || followed_nodes_ != cluster_.nodes()) {
+    followed_ = FindFollowedLeader();
+    followed_stale_ = false;
+    followed_nodes_ = cluster_.nodes();
+  }
+  if (!followed_) return std::nullopt;
+  Stable now = *followed_;
+  now.time = event.time;
+  now.index = event.index;
+  return now;
+}
+
+std::optional<LivenessChecker::Stable> LivenessChecker::FindFollowedLeader() const {
   if (cluster_.nodes() == 0) return std::nullopt;
   for (NodeTable::Id l = 0; l < status_.size(); ++l) {
     const std::size_t following = status_.Following(l);  // 0 unless l leads
     if (following >= cluster_.majority()) {
-      return Stable{event.time, event.index, l, status_.node(l).term, following};
+      return Stable{0.0, 0, l, status_.node(l).term, following};
     }
   }
   return std::nullopt;

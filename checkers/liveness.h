@@ -91,8 +91,10 @@ class LivenessChecker final : public Checker {
 
   // Applies one event's effect on faults and nodes; true if it ended a fault.
   bool Apply(const histories::Event& event, const EventContext& context);
-  // The leader a majority follows now, if any.
-  std::optional<Stable> FollowedLeader(const histories::Event& event) const;
+  // The leader a majority follows now, if any, as of `event`.
+  std::optional<Stable> FollowedLeader(const histories::Event& event);
+  // The same, worked out from every node's status (time and index left 0).
+  std::optional<Stable> FindFollowedLeader() const;
   // Confirms the candidate once it has held for the window by `time`.
   void Confirm(double time);
   // Starts, keeps or drops the candidate after `event`.
@@ -123,6 +125,11 @@ class LivenessChecker final : public Checker {
   std::optional<Exit> exit_;            // The first exit by itself since the final heal.
   bool probed_ = false;                 // Roles come from probes (harness/prober.h).
   std::set<NodeTable::Id> observed_;    // Nodes a probe saw between the heal and the deadline.
+  // FollowedLeader's answer, which only a role or process event or a new
+  // cluster size can change: worked out again only then, not for every event.
+  std::optional<Stable> followed_;
+  bool followed_stale_ = true;
+  std::size_t followed_nodes_ = 0;  // The cluster size it was worked out for.
 };
 
 }  // namespace schism::checkers
