@@ -1,5 +1,6 @@
 #include "checkers/election_safety.h"
 
+#include <algorithm>
 #include <string>
 
 #include "checkers/reporting.h"
@@ -25,20 +26,22 @@ void ElectionSafetyChecker::Observe(const histories::Event& event, const EventCo
   }
   if (term > newest_term_) {
     newest_term_ = term;
-    while (!first_leader_.empty() && OutOfWindow(first_leader_.begin()->first, newest_term_)) {
-      first_leader_.erase(first_leader_.begin());
-    }
-    while (!reported_.empty() && OutOfWindow(reported_.begin()->first, newest_term_)) {
-      reported_.erase(reported_.begin());
-    }
+    leaders_.Forget(newest_term_, [](std::uint64_t, TermLeaders&) {});
   }
   const Claim claim{nodes_.Intern(event.node, context.node), event.index};
-  auto [it, inserted] = first_leader_.try_emplace(term, claim);
-  if (inserted) ++terms_with_leader_;
-  if (inserted || it->second.node == claim.node) return;
-  if (!reported_.emplace(*event.term, claim.node).second) return;
+  bool inserted = false;
+  TermLeaders& leaders = leaders_.Get(term, inserted);
+  if (inserted) {
+    leaders.first = claim;
+    ++terms_with_leader_;
+    return;
+  }
+  if (leaders.first.node == claim.node) return;
+  std::vector<NodeTable::Id>& reported = leaders.reported;
+  if (std::find(reported.begin(), reported.end(), claim.node) != reported.end()) return;
+  reported.push_back(claim.node);
   ++violation_count_;
-  if (violations_.size() < kMaxReported) violations_.push_back({*event.term, it->second, claim});
+  if (violations_.size() < kMaxReported) violations_.push_back({*event.term, leaders.first, claim});
 }
 
 Verdict ElectionSafetyChecker::Finish() {

@@ -2,14 +2,12 @@
 // election-safety: at most one leader per term (Raft's Election Safety).
 
 #include <cstdint>
-#include <map>
-#include <set>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 #include "checkers/checker.h"
 #include "checkers/node_table.h"
+#include "checkers/term_ring.h"
 
 namespace schism::checkers {
 
@@ -37,6 +35,12 @@ class ElectionSafetyChecker final : public Checker {
     NodeTable::Id node;
     std::uint64_t index;
   };
+  // One term's leaders: the first claim, and the others already reported.
+  struct TermLeaders {
+    Claim first;
+    std::vector<NodeTable::Id> reported;
+    void clear() { reported.clear(); }
+  };
   struct Violation {
     std::uint64_t term;
     Claim first;
@@ -44,8 +48,7 @@ class ElectionSafetyChecker final : public Checker {
   };
 
   NodeTable nodes_;
-  std::map<std::uint64_t, Claim> first_leader_;                 // By term, within the window.
-  std::set<std::pair<std::uint64_t, NodeTable::Id>> reported_;  // (term, node) already reported.
+  TermRing<TermLeaders> leaders_;  // By term, within the window.
   std::uint64_t newest_term_ = 0;
   std::uint64_t terms_with_leader_ = 0;
   std::uint64_t late_claims_ = 0;

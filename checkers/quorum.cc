@@ -19,10 +19,8 @@ QuorumChecker::Term* QuorumChecker::TermState(std::uint64_t term) {
     newest_term_ = term;
     // Votes and claims come in any order within a term, but not a thousand
     // terms late: judge the terms that leave the window now.
-    while (!terms_.empty() && OutOfWindow(terms_.begin()->first, newest_term_)) {
-      Judge(terms_.begin()->first, terms_.begin()->second);
-      terms_.erase(terms_.begin());
-    }
+    terms_.Forget(newest_term_,
+                  [this](std::uint64_t gone, const Term& state) { Judge(gone, state); });
   }
   return &terms_[term];
 }
@@ -107,8 +105,8 @@ Verdict QuorumChecker::Finish() {
     verdict.reason = ClusterSize::UnknownReason();
     return verdict;
   }
-  for (const auto& [term, state] : terms_) Judge(term, state);  // In term order.
-  terms_.clear();
+  terms_.ForEach([this](std::uint64_t term, const Term& state) { Judge(term, state); });
+  terms_.Clear();
 
   verdict.details["leader_claims"] = claims_;
   verdict.details["violations"] = violations_;

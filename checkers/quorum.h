@@ -2,7 +2,6 @@
 // quorum: every leader was elected by a majority of the cluster.
 
 #include <cstdint>
-#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -10,6 +9,7 @@
 #include "checkers/checker.h"
 #include "checkers/cluster.h"
 #include "checkers/node_table.h"
+#include "checkers/term_ring.h"
 
 namespace schism::checkers {
 
@@ -51,6 +51,10 @@ class QuorumChecker final : public Checker {
   struct Term {
     std::vector<Claim> claims;  // One per distinct leader: its first claim.
     std::vector<Vote> votes;    // One per distinct (voter, candidate).
+    void clear() {
+      claims.clear();
+      votes.clear();
+    }
   };
 
   // Term state for `term`, or nullptr when the term is out of the window.
@@ -60,7 +64,7 @@ class QuorumChecker final : public Checker {
 
   ClusterSize cluster_;
   NodeTable nodes_;
-  std::map<std::uint64_t, Term> terms_;  // Within the window.
+  TermRing<Term> terms_;  // Within the window.
   std::uint64_t newest_term_ = 0;
   std::uint64_t vote_events_ = 0;
   std::uint64_t role_events_ = 0;

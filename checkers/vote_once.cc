@@ -24,15 +24,13 @@ void VoteOnceChecker::Observe(const histories::Event& event, const EventContext&
   }
   if (term > newest_term_) {
     newest_term_ = term;
-    while (!votes_.empty() && OutOfWindow(votes_.begin()->first, newest_term_)) {
-      votes_.erase(votes_.begin());
-    }
+    votes_.Forget(newest_term_, [](std::uint64_t, std::vector<Vote>&) {});
   }
   const NodeTable::Id voter = nodes_.Intern(event.node, context.node);
   const NodeTable::Id candidate = nodes_.Intern(event.vote_for, context.vote_for);
-  auto [slot, inserted] = votes_.try_emplace(term);
+  bool inserted = false;
+  std::vector<Vote>& votes = votes_.Get(term, inserted);
   if (inserted) ++terms_with_votes_;
-  std::vector<Vote>& votes = slot->second;
   for (Vote& vote : votes) {
     if (vote.voter != voter) continue;
     if (vote.candidate == candidate || vote.reported) return;

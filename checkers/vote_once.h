@@ -2,12 +2,12 @@
 // vote-once: a node grants its vote to at most one candidate per term.
 
 #include <cstdint>
-#include <map>
 #include <string_view>
 #include <vector>
 
 #include "checkers/checker.h"
 #include "checkers/node_table.h"
+#include "checkers/term_ring.h"
 
 namespace schism::checkers {
 
@@ -44,7 +44,7 @@ class VoteOnceChecker final : public Checker {
   };
 
   NodeTable nodes_;
-  std::map<std::uint64_t, std::vector<Vote>> votes_;  // By term: first vote per voter.
+  TermRing<std::vector<Vote>> votes_;  // By term: first vote per voter.
   std::uint64_t newest_term_ = 0;
   std::uint64_t terms_with_votes_ = 0;
   std::uint64_t late_votes_ = 0;
