@@ -265,8 +265,9 @@ std::string_view ToString(Role role) {
 }
 
 std::optional<EventType> ParseEventType(std::string_view name) {
+  // Compared by length first: every history line has a type to parse.
   for (const auto& [value, text] : kEventTypeNames) {
-    if (text == name) return value;
+    if (text.size() == name.size() && text == name) return value;
   }
   return std::nullopt;
 }

@@ -1,125 +1,205 @@
 #include "histories/scan.h"
 
+#include <array>
+#include <bit>
 #include <charconv>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 
 namespace schism::histories::internal {
 namespace {
 
+// The typed keys of a history line. kOther: a key kept in `detail`.
+enum class Key {
+  kIndex,
+  kTime,
+  kType,
+  kRole,
+  kF,
+  kNode,
+  kLeader,
+  kFor,
+  kTerm,
+  kToken,
+  kLeaseMs,
+  kOther
+};
+
+// Whether `c` may stand unescaped in a plain string: printable ASCII but '"'
+// and '\\'. A table, as nearly every byte of a line is read through it.
+constexpr std::array<bool, 256> kPlainChars = [] {
+  std::array<bool, 256> plain{};
+  for (int c = 0x20; c < 0x80; ++c) plain[static_cast<std::size_t>(c)] = c != '"' && c != '\\';
+  return plain;
+}();
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
 // A cursor over one line. Every Read* returns false (and the scan gives up)
-// unless the input is exactly what it expects.
+// unless the input is exactly what it expects. It walks a pointer, not an
+// index: the scan is most of what reading a history costs.
 class Cursor {
  public:
-  explicit Cursor(std::string_view text) : text_(text) {}
+  explicit Cursor(std::string_view text) : p_(text.data()), end_(text.data() + text.size()) {}
 
-  bool AtEnd() const { return pos_ == text_.size(); }
-  char Peek() const { return AtEnd() ? '\0' : text_[pos_]; }
+  bool AtEnd() const { return p_ == end_; }
+  char Peek() const { return AtEnd() ? '\0' : *p_; }
 
   void SkipSpace() {
-    while (!AtEnd() && (Peek() == ' ' || Peek() == '\t' || Peek() == '\r' || Peek() == '\n')) {
-      ++pos_;
-    }
+    // The writer puts no blanks between tokens: one compare answers nearly always.
+    if (p_ != end_ && static_cast<unsigned char>(*p_) > ' ') return;
+    while (p_ != end_ && (*p_ == ' ' || *p_ == '\t' || *p_ == '\r' || *p_ == '\n')) ++p_;
   }
 
   bool Consume(char c) {
     SkipSpace();
-    if (Peek() != c) return false;
-    ++pos_;
+    if (p_ == end_ || *p_ != c) return false;
+    ++p_;
     return true;
   }
 
   // A string of printable ASCII without escapes; `out` views the input.
   bool ReadPlainString(std::string_view& out) {
     SkipSpace();
-    if (Peek() != '"') return false;
-    const std::size_t start = ++pos_;
-    while (!AtEnd()) {
-      const auto c = static_cast<unsigned char>(text_[pos_]);
-      if (c == '"') {
-        out = text_.substr(start, pos_ - start);
-        ++pos_;
-        return true;
-      }
-      if (c == '\\' || c < 0x20 || c >= 0x80) return false;
-      ++pos_;
-    }
-    return false;
+    if (p_ == end_ || *p_ != '"') return false;
+    const char* start = ++p_;
+    SkipPlainWords();
+    while (p_ != end_ && kPlainChars[static_cast<unsigned char>(*p_)]) ++p_;
+    if (p_ == end_ || *p_ != '"') return false;  // An escape, a control or non-ASCII byte.
+    out = std::string_view(start, static_cast<std::size_t>(p_ - start));
+    ++p_;
+    return true;
   }
 
   bool ReadLiteral(std::string_view word) {
     SkipSpace();
-    if (text_.substr(pos_, word.size()) != word) return false;
-    pos_ += word.size();
+    if (static_cast<std::size_t>(end_ - p_) < word.size() ||
+        std::string_view(p_, word.size()) != word) {
+      return false;
+    }
+    p_ += word.size();
     return true;
   }
 
   // A JSON integer without sign, fraction or exponent that fits 64 bits.
   bool ReadUint(std::uint64_t& out) {
     SkipSpace();
-    const std::size_t start = pos_;
+    const char* start = p_;
     std::uint64_t value = 0;
-    while (!AtEnd() && Peek() >= '0' && Peek() <= '9') {
-      value = value * 10 + static_cast<std::uint64_t>(Peek() - '0');
-      ++pos_;
-    }
-    const std::string_view digits = text_.substr(start, pos_ - start);
-    if (digits.empty() || (digits.size() > 1 && digits[0] == '0')) return false;
+    const std::size_t digits = ReadDigits(value);
+    if (digits == 0 || (digits > 1 && *start == '0')) return false;
     const char next = Peek();
     if (next == '.' || next == 'e' || next == 'E') return false;
-    if (digits.size() < kSafeDigits) {
+    if (digits < kSafeDigits) {
       out = value;
       return true;
     }
-    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), out);
-    return ec == std::errc() && end == digits.data() + digits.size();
+    auto [last, ec] = std::from_chars(start, p_, out);
+    return ec == std::errc() && last == p_;
   }
 
-  // A non-negative JSON number.
+  // A non-negative JSON number. One of at most 15 digits and no exponent is
+  // a mantissa below 2^53 over a power of ten that a double holds exactly:
+  // divided once, it is rounded correctly, as from_chars would round it
+  // (Clinger's fast path). Others go to from_chars.
   bool ReadNumber(double& out) {
     SkipSpace();
-    const std::size_t start = pos_;
-    auto digits = [this] {
-      const std::size_t from = pos_;
-      while (!AtEnd() && Peek() >= '0' && Peek() <= '9') ++pos_;
-      return pos_ - from;
+    const char* start = p_;
+    std::uint64_t mantissa = 0;
+    const std::size_t whole = ReadDigits(mantissa);
+    if (whole == 0 || (whole > 1 && *start == '0')) return false;
+    std::size_t decimals = 0;
+    if (p_ != end_ && *p_ == '.') {
+      ++p_;
+      std::uint64_t fraction = 0;
+      decimals = ReadDigits(fraction);
+      if (decimals == 0) return false;
+      if (decimals <= kExactDigits) mantissa = mantissa * kPowersOfTen[decimals] + fraction;
+    }
+    bool exponent = false;
+    if (p_ != end_ && (*p_ == 'e' || *p_ == 'E')) {
+      exponent = true;
+      ++p_;
+      if (p_ != end_ && (*p_ == '+' || *p_ == '-')) ++p_;
+      std::uint64_t ignored = 0;
+      if (ReadDigits(ignored) == 0) return false;
+    }
+    if (!exponent && whole + decimals <= kExactDigits) {
+      out = static_cast<double>(mantissa) / static_cast<double>(kPowersOfTen[decimals]);
+      return true;
+    }
+    auto [last, ec] = std::from_chars(start, p_, out);
+    return ec == std::errc() && last == p_ && std::isfinite(out);
+  }
+
+  // Moves past `"name":` and returns its key if the cursor is at one of the
+  // typed keys, written as the writer writes it (no blanks); otherwise stays
+  // and returns Key::kOther. Compares whole words, not byte by byte.
+  Key TryTypedKey() {
+    if (end_ - p_ < kLongestTypedKey || *p_ != '"') return Key::kOther;
+    const char* k = p_ + 1;
+    auto take = [this](std::size_t length, Key key) {
+      p_ += length;
+      return key;
     };
-    const std::size_t whole = digits();
-    if (whole == 0 || (whole > 1 && text_[start] == '0')) return false;
-    if (Peek() == '.') {
-      ++pos_;
-      if (digits() == 0) return false;
+    switch (*k) {
+      case 'i':
+        if (StartsWith(k, "i\":")) return take(4, Key::kIndex);
+        break;
+      case 't':
+        if (StartsWith(k, "t\":")) return take(4, Key::kTime);
+        if (StartsWith(k, "type\":")) return take(7, Key::kType);
+        if (StartsWith(k, "term\":")) return take(7, Key::kTerm);
+        if (StartsWith(k, "token\":")) return take(8, Key::kToken);
+        break;
+      case 'f':
+        if (StartsWith(k, "f\":")) return take(4, Key::kF);
+        if (StartsWith(k, "for\":")) return take(6, Key::kFor);
+        break;
+      case 'n':
+        if (StartsWith(k, "node\":")) return take(7, Key::kNode);
+        break;
+      case 'r':
+        if (StartsWith(k, "role\":")) return take(7, Key::kRole);
+        break;
+      case 'l':
+        if (StartsWith(k, "leader\":")) return take(9, Key::kLeader);
+        if (StartsWith(k, "lease_ms\":")) return take(11, Key::kLeaseMs);
+        break;
+      default:
+        break;
     }
-    if (Peek() == 'e' || Peek() == 'E') {
-      ++pos_;
-      if (Peek() == '+' || Peek() == '-') ++pos_;
-      if (digits() == 0) return false;
-    }
-    const char* first = text_.data() + start;
-    const char* last = text_.data() + pos_;
-    if (ExactDecimal(text_.substr(start, pos_ - start), out)) return true;
-    auto [end, ec] = std::from_chars(first, last, out);
-    return ec == std::errc() && end == last && std::isfinite(out);
+    return Key::kOther;
+  }
+
+  // Moves past `word` and returns true if the cursor is at it; else stays.
+  template <std::size_t N>
+  bool TryWord(const char (&word)[N]) {
+    if (static_cast<std::size_t>(end_ - p_) < N - 1 || !StartsWith(p_, word)) return false;
+    p_ += N - 1;
+    return true;
   }
 
   // Any JSON value, located but not checked: nlohmann::json checks it.
   bool SkipValue(std::string_view& out) {
     SkipSpace();
-    const std::size_t start = pos_;
+    const char* start = p_;
     int depth = 0;
     bool in_string = false;
-    while (!AtEnd()) {
-      const char c = text_[pos_];
+    while (p_ != end_) {
+      const char c = *p_;
       if (in_string) {
         if (c == '\\') {
-          if (pos_ + 1 == text_.size()) return false;  // A line ending in a lone backslash.
-          ++pos_;
+          if (p_ + 1 == end_) return false;  // A line ending in a lone backslash.
+          ++p_;
         } else if (c == '"') {
           in_string = false;
           if (depth == 0) {
-            ++pos_;
+            ++p_;
             break;
           }
         }
@@ -130,50 +210,114 @@ class Cursor {
       } else if (c == '}' || c == ']') {
         if (depth == 0) break;
         if (--depth == 0) {
-          ++pos_;
+          ++p_;
           break;
         }
       } else if (depth == 0 && (c == ',' || c == ' ' || c == '\t' || c == '\r' || c == '\n')) {
         break;
       }
-      ++pos_;
+      ++p_;
     }
-    if (in_string || depth != 0 || pos_ == start) return false;
-    out = text_.substr(start, pos_ - start);
+    if (in_string || depth != 0 || p_ == start) return false;
+    out = std::string_view(start, static_cast<std::size_t>(p_ - start));
     return true;
   }
 
  private:
-  // Fewer decimal digits than this always fit 64 bits (10^19 < 2^64).
-  static constexpr std::size_t kSafeDigits = 20;
-
-  // Sets `out` to the value of `number` ("123" or "123.456", already checked
-  // as JSON) when that can be done exactly, as from_chars would round it: a
-  // mantissa below 2^53 divided by a power of ten that a double holds exactly
-  // is rounded once, correctly (Clinger's fast path). Returns false otherwise.
-  static bool ExactDecimal(std::string_view number, double& out) {
-    static constexpr double kPowers[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                         1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-                                         1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-    std::uint64_t mantissa = 0;
-    std::size_t digits = 0;
-    std::size_t decimals = 0;
-    bool fraction = false;
-    for (char c : number) {
-      if (c == '.') {
-        fraction = true;
-        continue;
-      }
-      if (c < '0' || c > '9' || ++digits > 15) return false;  // An exponent, or too long.
-      mantissa = mantissa * 10 + static_cast<std::uint64_t>(c - '0');
-      if (fraction) ++decimals;
+  // Moves past plain characters eight at a time while eight bytes are left,
+  // stopping at the word that holds the first other one: the loop after it
+  // finds that byte.
+  void SkipPlainWords() {
+    constexpr std::uint64_t kOnes = 0x0101010101010101;
+    constexpr std::uint64_t kHighs = 0x8080808080808080;
+    while (end_ - p_ >= 8) {
+      std::uint64_t word;
+      std::memcpy(&word, p_, sizeof word);
+      // High bit of each byte that is '"', '\\', below 0x20, or 0x80 and up.
+      // These tests flag nothing before the first such byte.
+      const std::uint64_t quote = word ^ (kOnes * '"');
+      const std::uint64_t backslash = word ^ (kOnes * '\\');
+      const std::uint64_t special = ((quote - kOnes) & ~quote) |
+                                    ((backslash - kOnes) & ~backslash) |
+                                    ((word - kOnes * 0x20) & ~word) | word;
+      if ((special & kHighs) != 0) return;
+      p_ += 8;
     }
-    out = static_cast<double>(mantissa) / kPowers[decimals];
-    return true;
   }
 
-  std::string_view text_;
-  std::size_t pos_ = 0;
+  // Reads the run of decimal digits at the cursor, eight at a time while
+  // eight bytes are left, into `value` and returns how many there were.
+  // `value` is exact for up to 19 digits; it wraps beyond.
+  std::size_t ReadDigits(std::uint64_t& value) {
+    constexpr std::uint64_t kOnes = 0x0101010101010101;
+    constexpr std::uint64_t kHighs = 0x8080808080808080;
+    const char* start = p_;
+    std::uint64_t v = 0;
+    while (end_ - p_ >= 8) {
+      std::uint64_t word;
+      std::memcpy(&word, p_, sizeof word);
+      // Each byte's digit value; the high bit of each byte that is no digit
+      // (below '0', or 10 and up). Borrows and carries reach only the bytes
+      // after the first non-digit, which are not used.
+      const std::uint64_t x = word - kOnes * '0';
+      const std::uint64_t stops = (x | (x + kOnes * 0x76)) & kHighs;
+      const int n = stops == 0 ? 8 : std::countr_zero(stops) / 8;
+      if (n > 0) {
+        // The n digits moved to the top, the bytes below them zero: leading zeros.
+        v = v * kPowersOfTen[n] + EightDigits(x << (8 * (8 - n)));
+        p_ += n;
+      }
+      if (n < 8) {
+        value = v;
+        return static_cast<std::size_t>(p_ - start);
+      }
+    }
+    while (p_ != end_ && IsDigit(*p_)) v = v * 10 + static_cast<std::uint64_t>(*p_++ - '0');
+    value = v;
+    return static_cast<std::size_t>(p_ - start);
+  }
+
+  // The number that eight digit values (0-9, one per byte, the first digit
+  // in the lowest byte) spell: pairs, then fours, then all eight, each step
+  // one multiply.
+  static std::uint64_t EightDigits(std::uint64_t x) {
+    x = (x * 10 + (x >> 8)) & 0x00FF00FF00FF00FF;
+    x = (x * 100 + (x >> 16)) & 0x0000FFFF0000FFFF;
+    return (x * 10000 + (x >> 32)) & 0xFFFFFFFF;
+  }
+
+  // Whether the N-1 characters of `word` start at `at`, which has that many.
+  template <std::size_t N>
+  static bool StartsWith(const char* at, const char (&word)[N]) {
+    return std::memcmp(at, word, N - 1) == 0;
+  }
+
+  // The longest typed key as written, `"lease_ms":`, and the byte after it.
+  static constexpr std::ptrdiff_t kLongestTypedKey = 12;
+
+  // Fewer decimal digits than this always fit 64 bits (10^19 < 2^64).
+  static constexpr std::size_t kSafeDigits = 20;
+  // At most this many decimal digits always fit a double's 53-bit mantissa.
+  static constexpr std::size_t kExactDigits = 15;
+  static constexpr std::uint64_t kPowersOfTen[kExactDigits + 1] = {1,
+                                                                   10,
+                                                                   100,
+                                                                   1000,
+                                                                   10000,
+                                                                   100000,
+                                                                   1000000,
+                                                                   10000000,
+                                                                   100000000,
+                                                                   1000000000,
+                                                                   10000000000,
+                                                                   100000000000,
+                                                                   1000000000000,
+                                                                   10000000000000,
+                                                                   100000000000000,
+                                                                   1000000000000000};
+
+  const char* p_;
+  const char* end_;
 };
 
 // A string field: a plain string, or null for "absent".
@@ -198,22 +342,6 @@ bool ReadUintField(Cursor& in, std::optional<std::uint64_t>& out) {
   out.reset();
   return true;
 }
-
-// The typed keys of a history line. kOther: a key kept in `detail`.
-enum class Key {
-  kIndex,
-  kTime,
-  kType,
-  kRole,
-  kF,
-  kNode,
-  kLeader,
-  kFor,
-  kTerm,
-  kToken,
-  kLeaseMs,
-  kOther
-};
 
 Key KeyOf(std::string_view key) {
   // Checked by length first: the keys of nearly every line are typed ones.
@@ -247,8 +375,9 @@ Key KeyOf(std::string_view key) {
   return Key::kOther;
 }
 
-bool ReadField(Cursor& in, std::string_view key, Event& out, SeenFields& seen) {
-  switch (KeyOf(key)) {
+// Reads the value of `key` (named `name` when not a typed key) into `out`.
+bool ReadField(Cursor& in, Key key, std::string_view name, Event& out, SeenFields& seen) {
+  switch (key) {
     case Key::kIndex:
       seen.index = true;
       return in.ReadUint(out.index);
@@ -257,17 +386,44 @@ bool ReadField(Cursor& in, std::string_view key, Event& out, SeenFields& seen) {
       return in.ReadNumber(out.time);
     case Key::kType: {
       seen.type = true;
-      std::string_view name;
-      if (!in.ReadPlainString(name)) return false;
-      std::optional<EventType> type = ParseEventType(name);
+      in.SkipSpace();
+      // The commonest types first, as whole words; then any.
+      if (in.TryWord("\"lease\"")) {
+        out.type = EventType::kLease;
+        return true;
+      }
+      if (in.TryWord("\"role\"")) {
+        out.type = EventType::kRole;
+        return true;
+      }
+      if (in.TryWord("\"vote\"")) {
+        out.type = EventType::kVote;
+        return true;
+      }
+      std::string_view text;
+      if (!in.ReadPlainString(text)) return false;
+      std::optional<EventType> type = ParseEventType(text);
       if (!type) return false;
       out.type = *type;
       return true;
     }
     case Key::kRole: {
-      std::string_view name;
-      if (in.ReadPlainString(name)) {
-        out.role = ParseRole(name);
+      in.SkipSpace();
+      if (in.TryWord("\"follower\"")) {
+        out.role = Role::kFollower;
+        return true;
+      }
+      if (in.TryWord("\"leader\"")) {
+        out.role = Role::kLeader;
+        return true;
+      }
+      if (in.TryWord("\"candidate\"")) {
+        out.role = Role::kCandidate;
+        return true;
+      }
+      std::string_view text;
+      if (in.ReadPlainString(text)) {
+        out.role = ParseRole(text);
         return out.role.has_value();
       }
       out.role.reset();
@@ -295,7 +451,7 @@ bool ReadField(Cursor& in, std::string_view key, Event& out, SeenFields& seen) {
   if (!in.SkipValue(text)) return false;
   nlohmann::json value = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (value.is_discarded()) return false;
-  out.detail[std::string(key)] = std::move(value);
+  out.detail[std::string(name)] = std::move(value);
   return true;
 }
 
@@ -313,7 +469,7 @@ void ResetEvent(Event& out) {
   out.vote_for.clear();
   out.token.reset();
   out.lease_ms.reset();
-  out.detail = nullptr;
+  if (!out.detail.is_null()) out.detail = nullptr;
 }
 
 bool ScanEventLine(std::string_view line, Event& out, SeenFields& seen) {
@@ -322,9 +478,14 @@ bool ScanEventLine(std::string_view line, Event& out, SeenFields& seen) {
   in.SkipSpace();
   if (in.Peek() != '}') {
     do {
-      std::string_view key;
-      if (!in.ReadPlainString(key) || !in.Consume(':')) return false;
-      if (!ReadField(in, key, out, seen)) return false;
+      in.SkipSpace();
+      Key key = in.TryTypedKey();
+      std::string_view name;
+      if (key == Key::kOther) {
+        if (!in.ReadPlainString(name) || !in.Consume(':')) return false;
+        key = KeyOf(name);
+      }
+      if (!ReadField(in, key, name, out, seen)) return false;
     } while (in.Consume(','));
   }
   if (!in.Consume('}')) return false;
