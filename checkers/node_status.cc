@@ -7,11 +7,6 @@ bool IsProcessDown(std::string_view f) {
 
 bool IsProcessUp(std::string_view f) { return f == "start" || f == "restart" || f == "resume"; }
 
-bool EndsJudgedRun(const histories::Event& event) {
-  if (event.type == histories::EventType::kRun) return event.f == "end" || event.f == "stopping";
-  return event.type == histories::EventType::kProcess && event.f == "stop";
-}
-
 std::optional<double> ProbeSent(const histories::Event& event) {
   if (event.type != histories::EventType::kRole || !event.detail.is_object()) return std::nullopt;
   auto it = event.detail.find("sent");
@@ -55,6 +50,7 @@ void NodeStatus::Apply(const histories::Event& event, Node& state, NodeTable::Id
   if (Leading(state)) --leaders_;
   ApplyTo(event, state, leader, probe_sent);
   if (Leading(state)) ++leaders_;
+  Count();
 }
 
 void NodeStatus::ApplyTo(const histories::Event& event, Node& state, NodeTable::Id leader,
@@ -86,18 +82,20 @@ void NodeStatus::ApplyTo(const histories::Event& event, Node& state, NodeTable::
   }
 }
 
-std::size_t NodeStatus::Following(NodeTable::Id id) const {
-  if (!Leads(id)) return 0;
-  const Node& leader = states_[id];
-  std::size_t following = 1;
+void NodeStatus::Count() {
+  following_.assign(states_.size(), 0);
+  for (NodeTable::Id n = 0; n < states_.size(); ++n) {
+    if (Leading(states_[n])) ++following_[n];
+  }
   for (NodeTable::Id n = 0; n < states_.size(); ++n) {
     const Node& s = states_[n];
-    if (n != id && s.up && s.known && s.role == histories::Role::kFollower && s.leader == id &&
-        s.term == leader.term) {
-      ++following;
+    if (!s.up || !s.known || s.role != histories::Role::kFollower || s.leader == n ||
+        s.leader >= states_.size()) {
+      continue;
     }
+    const Node& leader = states_[s.leader];
+    if (Leading(leader) && s.term == leader.term) ++following_[s.leader];
   }
-  return following;
 }
 
 }  // namespace schism::checkers

@@ -20,8 +20,12 @@ bool IsProcessUp(std::string_view f);
 // Whether `event` ends what checkers judge: the run's "end", the controller
 // beginning to stop the nodes ("run"/"stopping"), or the first "process"/"stop"
 // (histories written before "stopping" existed). What follows is the run
-// being taken down, not the elector's doing.
-bool EndsJudgedRun(const histories::Event& event);
+// being taken down, not the elector's doing. Inline: checkers ask it of
+// every event, and nearly all are neither run nor process events.
+inline bool EndsJudgedRun(const histories::Event& event) {
+  if (event.type == histories::EventType::kRun) return event.f == "end" || event.f == "stopping";
+  return event.type == histories::EventType::kProcess && event.f == "stop";
+}
 
 // The "f" of the process event that records a probe that saw nothing (it
 // failed, timed out or printed no observation); "why" says which.
@@ -80,7 +84,9 @@ class NodeStatus {
 
   // How many nodes, the leader `id` included, are up and follow `id` in its
   // term by their latest role event.
-  std::size_t Following(NodeTable::Id id) const;
+  std::size_t Following(NodeTable::Id id) const {
+    return id < following_.size() ? following_[id] : 0;
+  }
 
  private:
   Node& State(NodeTable::Id id);
@@ -89,6 +95,8 @@ class NodeStatus {
              const std::optional<double>& probe_sent);
   static void ApplyTo(const histories::Event& event, Node& state, NodeTable::Id leader,
                       const std::optional<double>& probe_sent);
+  // Sets following_ from states_.
+  void Count();
   static bool Leading(const Node& n) {
     return n.up && n.known && n.role == histories::Role::kLeader;
   }
@@ -97,6 +105,9 @@ class NodeStatus {
   NodeTable& nodes_;
   std::vector<Node> states_;  // By node id.
   std::size_t leaders_ = 0;   // Nodes for which Leading() holds.
+  // By node id, what Following() answers: counted again after every change
+  // (one pass), as checkers ask it for every node after many events.
+  std::vector<std::size_t> following_;
 };
 
 }  // namespace schism::checkers

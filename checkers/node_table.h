@@ -58,6 +58,8 @@ class NodeTable {
   // each would cost more than the compare.
   static bool Same(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) return false;
+    // Names such as n1, n2, ... differ last: look there first.
+    if (!a.empty() && a.back() != b.back()) return false;
     for (std::size_t k = 0; k < a.size(); ++k) {
       if (a[k] != b[k]) return false;
     }

@@ -71,10 +71,13 @@ void PartitionQuorumChecker::Update(const histories::Event& event) {
       s.partition_index = event.index;  // Still stranded under a new partition.
       s.reachable = reachable;
     }
+    if (s.active && !s.reported) judging_ = true;
   }
 }
 
 void PartitionQuorumChecker::Judge(double now) {
+  if (!judging_) return;  // Nearly always: no leader is stranded, or each is reported.
+  judging_ = false;
   for (NodeTable::Id id = 0; id < strandings_.size(); ++id) {
     Stranding& s = strandings_[id];
     if (!s.active || s.reported) continue;
@@ -82,7 +85,10 @@ void PartitionQuorumChecker::Judge(double now) {
     const Seen node = id < seen_.size() ? seen_[id] : Seen{};
     const double led_at = node.probe_sent ? std::min(now, *node.probe_sent) : now;
     const double own = OwnTime(id, s, led_at);
-    if (!(own > grace_s_)) continue;
+    if (!(own > grace_s_)) {
+      judging_ = true;
+      continue;
+    }
     s.reported = true;
     violations_.push_back(
         {id, s, led_at - s.since, own, node.probe_sent ? node.role_index : s.claim_index});

@@ -106,6 +106,8 @@ class PartitionQuorumChecker final : public Checker {
   NetworkView network_{nodes_};
   NodeClocks clocks_{nodes_};
   std::vector<Stranding> strandings_;  // By node id.
+  // Whether some leader is stranded and not yet reported: Judge has work.
+  bool judging_ = false;
   std::vector<Seen> seen_;             // By node id.
   std::vector<Violation> violations_;   // Every stranding that outlasted the grace.
   std::set<std::uint64_t> unproven_;    // "i" of partition starts whose proof failed
