@@ -7,10 +7,9 @@ bool IsProcessDown(std::string_view f) {
 
 bool IsProcessUp(std::string_view f) { return f == "start" || f == "restart" || f == "resume"; }
 
-std::optional<double> ProbeSent(const histories::Event& event) {
-  if (event.type != histories::EventType::kRole || !event.detail.is_object()) return std::nullopt;
-  auto it = event.detail.find("sent");
-  if (it == event.detail.end() || !it->is_number()) return std::nullopt;
+std::optional<double> ProbeSentIn(const nlohmann::json& detail) {
+  auto it = detail.find("sent");
+  if (it == detail.end() || !it->is_number()) return std::nullopt;
   return it->get<double>();
 }
 

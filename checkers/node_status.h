@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -35,7 +36,12 @@ inline constexpr std::string_view kProbeFailed = "probe-failed";
 // the probe was sent: its "sent" field. The node held that role at some
 // instant between then and the event's "t" (when the answer came back), not
 // necessarily at either end. Nullopt for a line the node printed itself.
-std::optional<double> ProbeSent(const histories::Event& event);
+// Inline up to the lookup: it is asked of every event, and few have a detail.
+std::optional<double> ProbeSentIn(const nlohmann::json& detail);
+inline std::optional<double> ProbeSent(const histories::Event& event) {
+  if (event.type != histories::EventType::kRole || !event.detail.is_object()) return std::nullopt;
+  return ProbeSentIn(event.detail);
+}
 
 // Follows role events and process events. A node whose process is killed,
 // exits, stops or is paused is down and leads nobody. A node that starts

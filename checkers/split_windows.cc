@@ -25,10 +25,17 @@ void SplitWindows::Update(const StatusView& status, const histories::Event& even
 
 void SplitWindows::FindSharedTerm(const StatusView& status) {
   if (current_.shared_term) return;  // The first such pair is the evidence.
-  for (NodeTable::Id a = 0; a < status.size(); ++a) {
-    if (!status.Leads(a) || !status.node(a).term) continue;
-    for (NodeTable::Id b = a + 1; b < status.size(); ++b) {
-      if (!status.Leads(b) || status.node(b).term != status.node(a).term) continue;
+  // The leaders with a term first, in id order, then the pairs of them in
+  // the order a search of all pairs of nodes would meet them: the same pair.
+  termed_leaders_.clear();
+  for (NodeTable::Id id = 0; id < status.size(); ++id) {
+    if (status.Leads(id) && status.node(id).term) termed_leaders_.push_back(id);
+  }
+  for (std::size_t i = 0; i < termed_leaders_.size(); ++i) {
+    const NodeTable::Id a = termed_leaders_[i];
+    for (std::size_t j = i + 1; j < termed_leaders_.size(); ++j) {
+      const NodeTable::Id b = termed_leaders_[j];
+      if (status.node(b).term != status.node(a).term) continue;
       current_.shared_term = status.node(a).term;
       current_.shared_leaders = {a, b};
       current_.shared_claims = {status.node(a).role_index, status.node(b).role_index};

@@ -60,6 +60,7 @@ class SplitWindows {
   double total_s_ = 0.0;
   double longest_s_ = 0.0;
   std::vector<Window> kept_;
+  std::vector<NodeTable::Id> termed_leaders_;  // FindSharedTerm's scratch, kept for its capacity.
 };
 
 }  // namespace schism::checkers

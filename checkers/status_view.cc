@@ -14,15 +14,11 @@ NodeTable::Id StatusView::Remember(std::string_view name, NodeTable::Id shared) 
   return id;
 }
 
-bool StatusView::Observe(const histories::Event& event, const EventContext& context) {
-  status_ = context.status;
-  const bool role = event.type == histories::EventType::kRole;
-  if (!role && (event.type != histories::EventType::kProcess || event.node.empty())) return false;
+void StatusView::Note(const histories::Event& event, const EventContext& context, bool role) {
   // The names NodeStatus::Observe interns, in its order: the node, then its leader.
   const NodeTable::Id id = Own(event.node, context.node);
   if (id >= size_) size_ = id + 1;
   if (role && !event.leader.empty()) Own(event.leader, context.leader);
-  return true;
 }
 
 }  // namespace schism::checkers

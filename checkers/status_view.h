@@ -27,7 +27,14 @@ class StatusView {
 
   // Takes note of a role or process event, as NodeStatus::Observe would
   // apply it, and returns true if it was one.
-  bool Observe(const histories::Event& event, const EventContext& context);
+  // Inline up to the event's type: most events are neither.
+  bool Observe(const histories::Event& event, const EventContext& context) {
+    status_ = context.status;
+    const bool role = event.type == histories::EventType::kRole;
+    if (!role && (event.type != histories::EventType::kProcess || event.node.empty())) return false;
+    Note(event, context, role);
+    return true;
+  }
 
   // The node with own id `id`; a default (up, unknown) node if never seen.
   const NodeStatus::Node& node(NodeTable::Id id) const {
@@ -62,6 +69,8 @@ class StatusView {
     return Remember(name, shared);
   }
   NodeTable::Id Remember(std::string_view name, NodeTable::Id shared);
+  // Interns the names of a role or process event, as NodeStatus does.
+  void Note(const histories::Event& event, const EventContext& context, bool role);
 
   NodeTable& nodes_;
   const NodeStatus* status_ = nullptr;  // The shared status, from the latest context.
