@@ -37,6 +37,7 @@ class AgreementChecker final : public Checker {
   std::string_view name() const override { return kName; }
   void Observe(const histories::Event& event, const EventContext& context) override;
   Verdict Finish() override;
+  EventTypes Observes() const override { return TypeBit(histories::EventType::kRole); }
 
  private:
   struct Reference {

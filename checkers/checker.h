@@ -76,6 +76,13 @@ nlohmann::json ToJson(const CheckOptions& options);
 // holds. Throws std::invalid_argument naming a field of the wrong type.
 void ApplyRecorded(const nlohmann::json& recorded, CheckOptions& options);
 
+// A set of event types: bit TypeBit(t) for each histories::EventType t.
+using EventTypes = std::uint32_t;
+constexpr EventTypes TypeBit(histories::EventType type) {
+  return EventTypes{1} << static_cast<unsigned>(type);
+}
+inline constexpr EventTypes kEveryEventType = ~EventTypes{0};
+
 // Judges one property of a history. Observe() is called once per event in
 // history order, with what SharedContext worked out about that event for all
 // checkers, then Finish() once. Either may throw; RunCheckers() turns that
@@ -87,6 +94,11 @@ class Checker {
   virtual std::string_view name() const = 0;
   virtual void Observe(const histories::Event& event, const EventContext& context) = 0;
   virtual Verdict Finish() = 0;
+  // The types of event that Observe() does anything with: RunCheckers() feeds
+  // the checker only those, and a long history is mostly of a type or two
+  // that few checkers read. A checker that notes the time of every event
+  // must keep the default, every type.
+  virtual EventTypes Observes() const { return kEveryEventType; }
 };
 
 // The registered checkers' names, in the order they are usually run.
@@ -101,11 +113,12 @@ std::vector<std::string> DefaultCheckerNames();
 // ("unknown checker \"x\"; known: a, b, c") for a name not registered.
 std::unique_ptr<Checker> MakeChecker(std::string_view name, const CheckOptions& options);
 
-// Reads `reader` to its end once, feeding every event, with its context from
-// one SharedContext, to every checker, and returns their verdicts in the order
-// of `checkers`. A checker that throws is not fed any further and gets an
-// unknown verdict whose reason is the exception's message; the others carry on. Errors of the
-// reader (a malformed line in strict mode) propagate as HistoryError.
+// Reads `reader` to its end once, feeding each event, with its context from
+// one SharedContext, to every checker that observes its type (Observes()),
+// and returns their verdicts in the order of `checkers`. A checker that throws
+// is not fed any further and gets an unknown verdict whose reason is the
+// exception's message; the others carry on. Errors of the reader (a malformed
+// line in strict mode) propagate as HistoryError.
 std::vector<Verdict> RunCheckers(histories::HistoryReader& reader,
                                  std::vector<std::unique_ptr<Checker>>& checkers);
 

@@ -47,6 +47,9 @@ class FaultsAppliedChecker final : public Checker {
   std::string_view name() const override { return kName; }
   void Observe(const histories::Event& event, const EventContext& context) override;
   Verdict Finish() override;
+  EventTypes Observes() const override {
+    return TypeBit(histories::EventType::kRun) | TypeBit(histories::EventType::kNemesis);
+  }
 
  private:
   struct Start {

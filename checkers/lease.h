@@ -28,6 +28,7 @@ class LeaseChecker final : public Checker {
   std::string_view name() const override { return kName; }
   void Observe(const histories::Event& event, const EventContext& context) override;
   Verdict Finish() override;
+  EventTypes Observes() const override { return TypeBit(histories::EventType::kLease); }
 
  private:
   struct Held {

@@ -37,6 +37,10 @@ class ProbesChecker final : public Checker {
   std::string_view name() const override { return kName; }
   void Observe(const histories::Event& event, const EventContext& context) override;
   Verdict Finish() override;
+  EventTypes Observes() const override {
+    return TypeBit(histories::EventType::kRun) | TypeBit(histories::EventType::kRole) |
+           TypeBit(histories::EventType::kProcess);
+  }
 
  private:
   struct Counts {

@@ -1,3 +1,4 @@
+#include <array>
 #include <exception>
 #include <string>
 #include <utility>
@@ -37,23 +38,33 @@ std::vector<Verdict> RunCheckers(histories::HistoryReader& reader,
                                  std::vector<std::unique_ptr<Checker>>& checkers) {
   std::vector<std::string> failures(checkers.size());  // Why each failed checker failed.
   std::vector<bool> failed(checkers.size(), false);
-  // The healthy checkers, in order: the loop below runs once per checker and
-  // event, so it walks a plain list and drops a checker from it when it fails.
-  std::vector<std::pair<Checker*, std::size_t>> healthy;
-  healthy.reserve(checkers.size());
-  for (std::size_t k = 0; k < checkers.size(); ++k) healthy.emplace_back(checkers[k].get(), k);
+  // By event type, the healthy checkers that observe it, in order: the loop
+  // below runs once per checker and event, so it walks a plain list, and
+  // drops a checker from every list when it fails.
+  std::array<std::vector<std::pair<Checker*, std::size_t>>, histories::kEventTypeCount> observers;
+  for (std::size_t k = 0; k < checkers.size(); ++k) {
+    const EventTypes wanted = checkers[k]->Observes();
+    for (std::size_t type = 0; type < histories::kEventTypeCount; ++type) {
+      if (wanted & TypeBit(static_cast<histories::EventType>(type))) {
+        observers[type].emplace_back(checkers[k].get(), k);
+      }
+    }
+  }
   SharedContext shared;
   histories::Event event;
   while (reader.Next(event)) {
     const EventContext& context = shared.Next(event);
-    for (std::size_t h = 0; h < healthy.size();) {
-      const auto [checker, k] = healthy[h];
+    const auto& list = observers[static_cast<std::size_t>(event.type)];
+    for (std::size_t h = 0; h < list.size();) {
+      const auto [checker, k] = list[h];
       if (Fed(*checker, event, context, failures[k])) {
         ++h;
         continue;
       }
       failed[k] = true;
-      healthy.erase(healthy.begin() + static_cast<std::ptrdiff_t>(h));
+      for (auto& others : observers) {
+        std::erase_if(others, [k = k](const auto& entry) { return entry.second == k; });
+      }
     }
   }
   std::vector<Verdict> verdicts;

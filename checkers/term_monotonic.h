@@ -27,6 +27,10 @@ class TermMonotonicChecker final : public Checker {
   std::string_view name() const override { return kName; }
   void Observe(const histories::Event& event, const EventContext& context) override;
   Verdict Finish() override;
+  EventTypes Observes() const override {
+    return TypeBit(histories::EventType::kProcess) | TypeBit(histories::EventType::kRole) |
+           TypeBit(histories::EventType::kVote) | TypeBit(histories::EventType::kLease);
+  }
 
  private:
   struct Latest {

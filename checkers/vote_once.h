@@ -27,6 +27,9 @@ class VoteOnceChecker final : public Checker {
   std::string_view name() const override { return kName; }
   void Observe(const histories::Event& event, const EventContext& context) override;
   Verdict Finish() override;
+  EventTypes Observes() const override {
+    return TypeBit(histories::EventType::kRole) | TypeBit(histories::EventType::kVote);
+  }
 
  private:
   struct Vote {

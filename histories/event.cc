@@ -20,6 +20,7 @@ constexpr std::array<std::pair<EventType, std::string_view>, 6> kEventTypeNames{
     {EventType::kLease, "lease"},
     {EventType::kNemesis, "nemesis"},
 }};
+static_assert(kEventTypeNames.size() == kEventTypeCount, "a name for every event type");
 
 constexpr std::array<std::pair<Role, std::string_view>, 3> kRoleNames{{
     {Role::kLeader, "leader"},

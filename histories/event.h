@@ -16,17 +16,19 @@
 //   {"i":20,"t":5.0,"type":"nemesis","f":"partition","phase":"start","components":[["n1"],["n2","n3"]]}
 //   {"i":99,"t":60.0,"type":"run","f":"end"}
 
+#include <cstddef>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 
-#include <nlohmann/json.hpp>
-
 namespace schism::histories {
 
 enum class EventType { kRun, kProcess, kRole, kVote, kLease, kNemesis };
+// How many event types there are: kNemesis is the last (tables by type use it).
+inline constexpr std::size_t kEventTypeCount = static_cast<std::size_t>(EventType::kNemesis) + 1;
 enum class Role { kLeader, kFollower, kCandidate };
 
 // "run", "process", ... and back. ParseEventType / ParseRole return nullopt for

@@ -126,6 +126,41 @@ TEST(RunCheckers, ThrowingCheckerIsUnknownOthersCarryOn) {
   EXPECT_EQ(overall, Validity::kUnknown);
 }
 
+// Observes the types it is made with, and notes the "i" of each event fed.
+class Picky : public Checker {
+ public:
+  explicit Picky(EventTypes types) : types_(types) {}
+  std::string_view name() const override { return "picky"; }
+  void Observe(const histories::Event& event, const EventContext& /*context*/) override {
+    fed_.push_back(event.index);
+  }
+  Verdict Finish() override { return {"picky", Validity::kValid, "fine", {}, {}}; }
+  EventTypes Observes() const override { return types_; }
+  std::vector<std::uint64_t> fed_;
+
+ private:
+  EventTypes types_;
+};
+
+TEST(RunCheckers, FeedsACheckerOnlyTheTypesItObserves) {
+  using histories::EventType;
+  std::vector<std::unique_ptr<Checker>> list;
+  list.push_back(std::make_unique<Picky>(TypeBit(EventType::kRole)));
+  list.push_back(std::make_unique<Picky>(kEveryEventType));
+  list.push_back(std::make_unique<Picky>(TypeBit(EventType::kVote) | TypeBit(EventType::kLease)));
+  std::istringstream in(
+      "{\"i\":0,\"t\":0,\"type\":\"run\",\"f\":\"start\",\"nodes\":[\"n1\"]}\n"
+      "{\"i\":1,\"t\":1,\"type\":\"role\",\"node\":\"n1\",\"role\":\"candidate\",\"term\":1}\n"
+      "{\"i\":2,\"t\":1,\"type\":\"vote\",\"node\":\"n1\",\"term\":1,\"for\":\"n1\"}\n"
+      "{\"i\":3,\"t\":2,\"type\":\"lease\",\"node\":\"n1\",\"term\":1,\"lease_ms\":50}\n"
+      "{\"i\":4,\"t\":2,\"type\":\"role\",\"node\":\"n1\",\"role\":\"leader\",\"term\":1}\n");
+  histories::HistoryReader reader(in, "h");
+  RunCheckers(reader, list);
+  EXPECT_THAT(static_cast<Picky&>(*list[0]).fed_, ElementsAre(1, 4));
+  EXPECT_THAT(static_cast<Picky&>(*list[1]).fed_, ElementsAre(0, 1, 2, 3, 4));
+  EXPECT_THAT(static_cast<Picky&>(*list[2]).fed_, ElementsAre(2, 3));
+}
+
 TEST(RunCheckers, ReaderErrorsPropagate) {
   std::vector<std::unique_ptr<Checker>> list;
   list.push_back(MakeChecker("election-safety", {}));
