@@ -141,39 +141,44 @@ class Cursor {
   // and returns Key::kOther. Compares whole words, not byte by byte.
   Key TryTypedKey() {
     if (end_ - p_ < kLongestTypedKey || *p_ != '"') return Key::kOther;
-    const char* k = p_ + 1;
-    auto take = [this](std::size_t length, Key key) {
-      p_ += length;
-      return key;
-    };
-    switch (*k) {
+    switch (p_[1]) {
       case 'i':
-        if (StartsWith(k, "i\":")) return take(4, Key::kIndex);
+        if (TryKeyRest("i\":")) return Key::kIndex;
         break;
       case 't':
-        if (StartsWith(k, "t\":")) return take(4, Key::kTime);
-        if (StartsWith(k, "type\":")) return take(7, Key::kType);
-        if (StartsWith(k, "term\":")) return take(7, Key::kTerm);
-        if (StartsWith(k, "token\":")) return take(8, Key::kToken);
+        if (TryKeyRest("t\":")) return Key::kTime;
+        if (TryKeyRest("type\":")) return Key::kType;
+        if (TryKeyRest("term\":")) return Key::kTerm;
+        if (TryKeyRest("token\":")) return Key::kToken;
         break;
       case 'f':
-        if (StartsWith(k, "f\":")) return take(4, Key::kF);
-        if (StartsWith(k, "for\":")) return take(6, Key::kFor);
+        if (TryKeyRest("f\":")) return Key::kF;
+        if (TryKeyRest("for\":")) return Key::kFor;
         break;
       case 'n':
-        if (StartsWith(k, "node\":")) return take(7, Key::kNode);
+        if (TryKeyRest("node\":")) return Key::kNode;
         break;
       case 'r':
-        if (StartsWith(k, "role\":")) return take(7, Key::kRole);
+        if (TryKeyRest("role\":")) return Key::kRole;
         break;
       case 'l':
-        if (StartsWith(k, "leader\":")) return take(9, Key::kLeader);
-        if (StartsWith(k, "lease_ms\":")) return take(11, Key::kLeaseMs);
+        if (TryKeyRest("leader\":")) return Key::kLeader;
+        if (TryKeyRest("lease_ms\":")) return Key::kLeaseMs;
         break;
       default:
         break;
     }
     return Key::kOther;
+  }
+
+  // Moves past the opening quote and `rest` (the name, closing quote and
+  // colon) when they are next, and returns true; else stays. The caller has
+  // checked that the bytes are there.
+  template <std::size_t N>
+  bool TryKeyRest(const char (&rest)[N]) {
+    if (!StartsWith(p_ + 1, rest)) return false;
+    p_ += N;  // The quote, and the N - 1 characters of `rest`.
+    return true;
   }
 
   // Moves past `word` and returns true if the cursor is at it; else stays.
@@ -299,22 +304,15 @@ class Cursor {
   static constexpr std::size_t kSafeDigits = 20;
   // At most this many decimal digits always fit a double's 53-bit mantissa.
   static constexpr std::size_t kExactDigits = 15;
-  static constexpr std::uint64_t kPowersOfTen[kExactDigits + 1] = {1,
-                                                                   10,
-                                                                   100,
-                                                                   1000,
-                                                                   10000,
-                                                                   100000,
-                                                                   1000000,
-                                                                   10000000,
-                                                                   100000000,
-                                                                   1000000000,
-                                                                   10000000000,
-                                                                   100000000000,
-                                                                   1000000000000,
-                                                                   10000000000000,
-                                                                   100000000000000,
-                                                                   1000000000000000};
+  static constexpr std::array<std::uint64_t, kExactDigits + 1> kPowersOfTen = [] {
+    std::array<std::uint64_t, kExactDigits + 1> powers{};
+    std::uint64_t power = 1;
+    for (std::uint64_t& p : powers) {
+      p = power;
+      power *= 10;
+    }
+    return powers;
+  }();
 
   const char* p_;
   const char* end_;
