@@ -22,14 +22,12 @@ NodeStatus::Node& NodeStatus::State(NodeTable::Id id) {
 
 bool NodeStatus::Observe(const histories::Event& event) {
   if (event.type == histories::EventType::kRole) {
-    Node& state = State(nodes_.Intern(event.node));
+    const NodeTable::Id node = nodes_.Intern(event.node);  // before the leader: ids by first sight
     const NodeTable::Id leader = event.leader.empty() ? kNoNode : nodes_.Intern(event.leader);
-    Apply(event, state, leader, ProbeSent(event));
-    return true;
+    return Observe(event, node, leader, ProbeSent(event));
   }
   if (event.type != histories::EventType::kProcess || event.node.empty()) return false;
-  Apply(event, State(nodes_.Intern(event.node)), kNoNode, std::nullopt);
-  return true;
+  return Observe(event, nodes_.Intern(event.node), kNoNode, std::nullopt);
 }
 
 bool NodeStatus::Observe(const histories::Event& event, NodeTable::Id node, NodeTable::Id leader,

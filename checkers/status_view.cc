@@ -4,14 +4,9 @@ namespace schism::checkers {
 
 const NodeStatus::Node StatusView::kUnseen{};
 
-NodeTable::Id StatusView::Remember(std::string_view name, NodeTable::Id shared) {
-  const NodeTable::Id id = nodes_.Intern(name, shared);
-  if (shared == kNoNode) return id;
+void StatusView::Remember(NodeTable::Id id, NodeTable::Id shared) {
   if (id >= shared_.size()) shared_.resize(id + 1, kNoNode);
   shared_[id] = shared;
-  if (shared >= own_.size()) own_.resize(shared + 1, kNoNode);
-  own_[shared] = id;
-  return id;
 }
 
 void StatusView::Note(const histories::Event& event, const EventContext& context, bool role) {

@@ -62,20 +62,21 @@ class StatusView {
   NodeTable::Id Shared(NodeTable::Id id) const {
     return id < shared_.size() ? shared_[id] : kNoNode;
   }
-  // Interns `name` into the own table and remembers its shared id. Inline:
-  // it runs for most events, and after a node's first event it is one index.
+  // Interns `name` into the own table (which keeps the way from shared ids
+  // to own ones) and remembers the way back. Inline: it runs for most
+  // events, and after a node's first event it is two indexes.
   NodeTable::Id Own(std::string_view name, NodeTable::Id shared) {
-    if (shared < own_.size() && own_[shared] != kNoNode) return own_[shared];
-    return Remember(name, shared);
+    const NodeTable::Id id = nodes_.Intern(name, shared);
+    if (shared != kNoNode && Shared(id) != shared) Remember(id, shared);
+    return id;
   }
-  NodeTable::Id Remember(std::string_view name, NodeTable::Id shared);
+  void Remember(NodeTable::Id id, NodeTable::Id shared);
   // Interns the names of a role or process event, as NodeStatus does.
   void Note(const histories::Event& event, const EventContext& context, bool role);
 
   NodeTable& nodes_;
   const NodeStatus* status_ = nullptr;  // The shared status, from the latest context.
   std::vector<NodeTable::Id> shared_;   // By own id: the shared id, once an event named it.
-  std::vector<NodeTable::Id> own_;      // The other way round, by shared id.
   std::size_t size_ = 0;
 };
 
