@@ -32,6 +32,9 @@ void TokenLog::Add(const Owner& owner) {
   if (blocks_.empty() || blocks_.back().count == kBlockSize) {
     if (!blocks_.empty()) blocks_.back().bytes.shrink_to_fit();
     blocks_.push_back({owner, owner, 1, {}});
+    // Room for a full block of the usual one-byte deltas and holders: one
+    // allocation now and one to shrink it, not one each time it grows.
+    blocks_.back().bytes.reserve(kBlockSize * kUsualBytes);
     return;
   }
   Block& block = blocks_.back();
