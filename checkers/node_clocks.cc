@@ -42,7 +42,7 @@ NodeClocks::Clock& NodeClocks::At(const std::string& node) {
   return clocks_[id];
 }
 
-bool NodeClocks::Observe(const histories::Event& event) {
+bool NodeClocks::Apply(const histories::Event& event) {
   if (event.node.empty()) return false;
   const bool clock = event.type == histories::EventType::kNemesis && event.f == "clock";
   if (!clock && !(event.type == histories::EventType::kProcess && IsProcessUp(event.f))) {

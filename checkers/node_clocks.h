@@ -38,7 +38,14 @@ class NodeClocks {
   explicit NodeClocks(NodeTable& nodes) : nodes_(nodes) {}
 
   // Applies a clock or process event and returns true if it was one.
-  bool Observe(const histories::Event& event);
+  bool Observe(const histories::Event& event) {
+    // Inline, as it sees every event and nearly all are neither.
+    if (event.type != histories::EventType::kNemesis &&
+        event.type != histories::EventType::kProcess) {
+      return false;
+    }
+    return Apply(event);
+  }
 
   // The time node `id`'s own clock has given it from run time 0 to `t`. Calls
   // for one node take non-decreasing `t`; an earlier `t` is taken as the
@@ -65,6 +72,8 @@ class NodeClocks {
     double progress = 0.0;   // Progress() at `since`
   };
 
+  // Observe() for a nemesis or process event.
+  bool Apply(const histories::Event& event);
   static double Reading(const Clock& c, double t);
   static double MovesFrom(const Clock& c);
   static double ProgressAt(const Clock& c, double t);
