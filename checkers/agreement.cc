@@ -39,13 +39,13 @@ void AgreementChecker::Observe(const histories::Event& event, const EventContext
 void AgreementChecker::Claim(std::uint64_t term, NodeTable::Id leader) {
   pending_.erase({term, leader});
   if (OutOfWindow(term, newest_term_)) return;
+  if (term > newest_term_) {
+    newest_term_ = term;
+    Prune();  // First, so that the ring holds only terms in the window of this one.
+  }
   std::vector<NodeTable::Id>& leaders = claimed_[term];
   if (std::find(leaders.begin(), leaders.end(), leader) == leaders.end()) {
     leaders.push_back(leader);
-  }
-  if (term > newest_term_) {
-    newest_term_ = term;
-    Prune();
   }
 }
 
@@ -54,9 +54,8 @@ void AgreementChecker::Refer(std::uint64_t term, NodeTable::Id leader, Reference
     ++late_references_;
     return;
   }
-  auto it = claimed_.find(term);
-  if (it != claimed_.end() &&
-      std::find(it->second.begin(), it->second.end(), leader) != it->second.end()) {
+  if (const std::vector<NodeTable::Id>* leaders = claimed_.Find(term);
+      leaders != nullptr && std::find(leaders->begin(), leaders->end(), leader) != leaders->end()) {
     return;
   }
   pending_.try_emplace({term, leader}, reference);
@@ -67,9 +66,7 @@ void AgreementChecker::Refer(std::uint64_t term, NodeTable::Id leader, Reference
 }
 
 void AgreementChecker::Prune() {
-  while (!claimed_.empty() && OutOfWindow(claimed_.begin()->first, newest_term_)) {
-    claimed_.erase(claimed_.begin());
-  }
+  claimed_.Forget(newest_term_, [](std::uint64_t, const std::vector<NodeTable::Id>&) {});
   while (!pending_.empty() && OutOfWindow(pending_.begin()->first.first, newest_term_)) {
     const auto& [key, reference] = *pending_.begin();
     AddPhantom({true, key.first, key.second, reference});

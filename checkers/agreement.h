@@ -10,6 +10,7 @@
 
 #include "checkers/checker.h"
 #include "checkers/node_table.h"
+#include "checkers/term_ring.h"
 
 namespace schism::checkers {
 
@@ -61,7 +62,7 @@ class AgreementChecker final : public Checker {
 
   NodeTable nodes_;
   std::uint64_t newest_term_ = 0;
-  std::map<std::uint64_t, std::vector<NodeTable::Id>> claimed_;  // By term.
+  TermRing<std::vector<NodeTable::Id>> claimed_;  // By term, within the window.
   std::map<Key, Reference> pending_;  // First unconfirmed reference per key.
   std::vector<bool> ever_led_;        // By id: claimed leadership without a term.
   std::map<NodeTable::Id, Reference> termless_pending_;  // By leader.
