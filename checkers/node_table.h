@@ -2,6 +2,7 @@
 // Small integer ids for node names, so that checkers keep per-node state in
 // vectors and look names up without allocating.
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -22,8 +23,20 @@ class NodeTable {
     // A cluster has a handful of nodes: comparing a few short names beats
     // hashing one, and checkers intern names for nearly every event.
     if (names_.size() <= kLinearMax) {
-      for (std::size_t id = 0; id < names_.size(); ++id) {
-        if (Same(names_[id], name)) return static_cast<Id>(id);
+      if (name.size() < kWordBytes) {
+        // Every word is compared, and the first match taken from a mask: which
+        // node an event names is a coin toss, so a loop that stopped at the
+        // match would be mispredicted about once a call.
+        const std::uint64_t word = Word(name);
+        std::uint32_t matches = 0;
+        for (std::size_t id = 0; id < words_.size(); ++id) {
+          matches |= static_cast<std::uint32_t>(words_[id] == word) << id;
+        }
+        if (matches != 0) return static_cast<Id>(std::countr_zero(matches));
+      } else {
+        for (std::size_t id = 0; id < names_.size(); ++id) {
+          if (Same(names_[id], name)) return static_cast<Id>(id);
+        }
       }
     } else if (auto it = ids_.find(name); it != ids_.end()) {
       return it->second;
@@ -31,6 +44,7 @@ class NodeTable {
     const Id id = static_cast<Id>(names_.size());
     names_.emplace_back(name);
     ids_.emplace(names_.back(), id);
+    words_.push_back(name.size() < kWordBytes ? Word(name) : kNoWord);
     return id;
   }
 
@@ -52,7 +66,22 @@ class NodeTable {
 
  private:
   static constexpr std::size_t kLinearMax = 16;
+  static_assert(kLinearMax <= 32, "Intern keeps the matches in a 32-bit mask");
   static constexpr Id kNone = ~Id{0};
+
+  // A name shorter than kWordBytes as one word: its length in the low byte,
+  // its bytes above. Two such names are equal when their words are, so the
+  // table compares one word per entry. No short name's word is kNoWord (its
+  // low byte would be 0xff), the word a longer name is given.
+  static constexpr std::size_t kWordBytes = 8;
+  static constexpr std::uint64_t kNoWord = ~std::uint64_t{0};
+  static std::uint64_t Word(std::string_view name) {
+    std::uint64_t word = name.size();
+    for (std::size_t k = 0; k < name.size(); ++k) {
+      word |= std::uint64_t{static_cast<unsigned char>(name[k])} << (8 * (k + 1));
+    }
+    return word;
+  }
 
   // a == b, compared inline: names are a few bytes, and a call to memcmp for
   // each would cost more than the compare.
@@ -73,6 +102,7 @@ class NodeTable {
 
   std::unordered_map<std::string, Id, Hash, std::equal_to<>> ids_;
   std::vector<std::string> names_;
+  std::vector<std::uint64_t> words_;  // By id: Word(name), or kNoWord for a long name.
   std::vector<Id> by_shared_;  // By shared id: this table's id, or kNone if not yet asked.
 };
 
