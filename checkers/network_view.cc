@@ -37,8 +37,7 @@ bool NetworkView::Deaf(NodeTable::Id a, NodeTable::Id b) const {
   return partitioned_ && a < width_ && b < width_ && deaf_[a * width_ + b];
 }
 
-bool NetworkView::Observe(const histories::Event& event) {
-  if (event.type != histories::EventType::kNemesis) return false;
+bool NetworkView::Apply(const histories::Event& event) {
   const bool full_heal = event.f == "heal" || event.f == "final-heal";
   if (event.f != "partition" && !full_heal) return false;
   if (full_heal || IsPhase(event, "end")) {

@@ -80,16 +80,18 @@ void NodeStatus::ApplyTo(const histories::Event& event, Node& state, NodeTable::
 }
 
 void NodeStatus::Count() {
-  following_.assign(states_.size(), 0);
-  for (NodeTable::Id n = 0; n < states_.size(); ++n) {
-    if (Leading(states_[n])) ++following_[n];
-  }
-  for (NodeTable::Id n = 0; n < states_.size(); ++n) {
-    const Node& s = states_[n];
-    if (!s.up || !s.known || s.role != histories::Role::kFollower || s.leader == n ||
-        s.leader >= states_.size()) {
+  // One pass: a leader counts itself, a follower counts for the leader it
+  // names if that one leads in the same term.
+  const std::size_t n = states_.size();
+  following_.assign(n, 0);
+  for (NodeTable::Id id = 0; id < n; ++id) {
+    const Node& s = states_[id];
+    if (!s.up || !s.known) continue;
+    if (s.role == histories::Role::kLeader) {
+      ++following_[id];
       continue;
     }
+    if (s.role != histories::Role::kFollower || s.leader == id || s.leader >= n) continue;
     const Node& leader = states_[s.leader];
     if (Leading(leader) && s.term == leader.term) ++following_[s.leader];
   }
