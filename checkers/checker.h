@@ -99,6 +99,14 @@ class Checker {
   // that few checkers read. A checker that notes the time of every event
   // must keep the default, every type.
   virtual EventTypes Observes() const { return kEveryEventType; }
+  // Of the types Observes() names, those whose events only tell the checker
+  // that time passed: RunCheckers() feeds it the first and the last event of
+  // the history whatever their type, and of the rest none of these types. A
+  // checker may name a type here only when its Observe() of such an event
+  // notes no more than the event's time and index, in a way that noting a
+  // later event's supersedes (a history is mostly lease and vote events,
+  // which most checkers read for nothing else).
+  virtual EventTypes KeepsTimeOnly() const { return 0; }
 };
 
 // The registered checkers' names, in the order they are usually run.
@@ -115,7 +123,8 @@ std::unique_ptr<Checker> MakeChecker(std::string_view name, const CheckOptions& 
 
 // Reads `reader` to its end once, feeding each event, with its context from
 // one SharedContext, to every checker that observes its type (Observes()),
-// and returns their verdicts in the order of `checkers`. A checker that throws
+// but for the types a checker keeps the time of only (KeepsTimeOnly()), of
+// which it gets the first and the last event of the history; and returns their verdicts in the order of `checkers`. A checker that throws
 // is not fed any further and gets an unknown verdict whose reason is the
 // exception's message; the others carry on. Errors of the reader (a malformed
 // line in strict mode) propagate as HistoryError.

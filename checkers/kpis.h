@@ -59,6 +59,11 @@ class KpiChecker final : public Checker {
   std::string_view name() const override { return kName; }
   void Observe(const histories::Event& event, const EventContext& context) override;
   Verdict Finish() override;
+  // Leases and votes change no node's role or the network: of them it needs
+  // only the history's first and last time.
+  EventTypes KeepsTimeOnly() const override {
+    return TypeBit(histories::EventType::kLease) | TypeBit(histories::EventType::kVote);
+  }
 
  private:
   enum Loss { kKilled, kPaused, kSteppedDown, kIsolated, kLostFollowers, kLossKinds };

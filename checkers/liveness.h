@@ -65,6 +65,12 @@ class LivenessChecker final : public Checker {
   std::string_view name() const override { return kName; }
   void Observe(const histories::Event& event, const EventContext& context) override;
   Verdict Finish() override;
+  // Leases and votes change who is followed in no way: of them it needs only
+  // the time, to confirm a stable leader, which the next event it reads
+  // confirms as well, and where the history starts and ends.
+  EventTypes KeepsTimeOnly() const override {
+    return TypeBit(histories::EventType::kLease) | TypeBit(histories::EventType::kVote);
+  }
 
  private:
   // A leader followed by a majority, from the moment it first was.

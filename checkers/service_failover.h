@@ -59,6 +59,11 @@ class ServiceFailoverChecker final : public Checker {
   std::string_view name() const override { return kName; }
   void Observe(const histories::Event& event, const EventContext& context) override;
   Verdict Finish() override;
+  // Leases and votes name no primary and change no member's status: of them
+  // it needs only the time the history starts.
+  EventTypes KeepsTimeOnly() const override {
+    return TypeBit(histories::EventType::kLease) | TypeBit(histories::EventType::kVote);
+  }
 
  private:
   enum Loss { kKilled, kPaused, kIsolated, kLossKinds };

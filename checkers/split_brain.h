@@ -40,6 +40,11 @@ class SplitBrainChecker final : public Checker {
   std::string_view name() const override { return kName; }
   void Observe(const histories::Event& event, const EventContext& context) override;
   Verdict Finish() override;
+  // Leases and votes open or close no window: of them it needs only the time
+  // the history ends.
+  EventTypes KeepsTimeOnly() const override {
+    return TypeBit(histories::EventType::kLease) | TypeBit(histories::EventType::kVote);
+  }
 
  private:
   bool fails_;
