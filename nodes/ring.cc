@@ -24,9 +24,9 @@ ContractEvent::Role ToContractRole(Ring::Role role) {
 // The payload key naming who a ring message of `type` is about.
 const char* SubjectKey(std::string_view type) { return type == kElection ? "id" : "leader"; }
 
-// Returns the unsigned "seq" of `fields`, or nullopt when it is missing or not one.
-std::optional<std::uint64_t> SeqOf(const Json& fields) {
-  const auto it = fields.find("seq");
+// Returns the unsigned `key` of `fields`, or nullopt when it is missing or not one.
+std::optional<std::uint64_t> UnsignedOf(const Json& fields, const char* key) {
+  const auto it = fields.find(key);
   if (it == fields.end() || !it->is_number_unsigned()) return std::nullopt;
   return it->get<std::uint64_t>();
 }
@@ -70,9 +70,10 @@ ElectorReady Ring::TakeReady() {
 
 // ---- role transitions ----
 
-void Ring::BecomeFollower(const std::string& leader) {
+void Ring::BecomeFollower(const std::string& leader, std::uint64_t round) {
   role_ = Role::kFollower;
   leader_ = leader;
+  round_ = round;
   forwarded_.clear();  // That election is over.
   ResetLeaderTimeout();
   ReportRoleIfChanged();
@@ -91,7 +92,7 @@ void Ring::BecomeLeader() {
   forwarded_.clear();
   heartbeat_elapsed_ = 0;
   ReportRoleIfChanged();
-  SendAround(kElected, config_.id);
+  SendAround(kElected, config_.id, ++next_round_);
 }
 
 void Ring::StartElection() {
@@ -107,8 +108,8 @@ void Ring::Tick() {
   if (role_ == Role::kLeader) {
     if (++heartbeat_elapsed_ >= config_.heartbeat_ticks) {
       heartbeat_elapsed_ = 0;
-      forwarded_.clear();                // Suppression lasts until the next sign of a leader.
-      SendAround(kElected, config_.id);  // The followers' sign of life.
+      forwarded_.clear();  // Suppression lasts until the next sign of a leader.
+      SendAround(kElected, config_.id, ++next_round_);  // The followers' sign of life.
     }
   } else if (++elapsed_ >= leader_timeout_) {
     StartElection();
@@ -126,7 +127,7 @@ void Ring::TickPending() {
     if (hop == Hop::kWrapped) wrapped.push_back(std::move(*it));
     it = pending_.erase(it);
   }
-  for (const Pending& p : wrapped) OnRingMessage(p.type, p.subject);
+  for (const Pending& p : wrapped) OnRingMessage(p.type, p.subject, p.round);
 }
 
 Ring::Hop Ring::SkipAddressee(Pending& pending) {
@@ -142,7 +143,7 @@ Ring::Hop Ring::SkipAddressee(Pending& pending) {
 // ---- messages ----
 
 bool Ring::Step(const Envelope& m) {
-  const std::optional<std::uint64_t> seq = SeqOf(m.fields);
+  const std::optional<std::uint64_t> seq = UnsignedOf(m.fields, "seq");
   if (!seq) return false;
   const bool from_peer = m.from != config_.id && InRing(m.from);
   if (m.type == kAck) {
@@ -152,25 +153,32 @@ bool Ring::Step(const Envelope& m) {
   if (m.type != kElection && m.type != kElected) return false;
   const auto subject = m.fields.find(SubjectKey(m.type));
   if (subject == m.fields.end() || !subject->is_string()) return false;
+  const std::optional<std::uint64_t> round = UnsignedOf(m.fields, "round");
+  if (m.type == kElected && !round) return false;
   // Not from this cluster, or about a node outside the ring (it would never
   // come back to its subject): ignored.
   if (!from_peer || !InRing(subject->get<std::string>())) return true;
   ready_.messages.push_back(Envelope{config_.id, m.from, std::string(kAck), Json{{"seq", *seq}}});
-  OnRingMessage(m.type, subject->get<std::string>());
+  OnRingMessage(m.type, subject->get<std::string>(), round.value_or(0));
   return true;
 }
 
-void Ring::OnRingMessage(const std::string& type, const std::string& subject) {
+void Ring::OnRingMessage(const std::string& type, const std::string& subject, std::uint64_t round) {
   if (type == kElection) {
     OnElection(subject);
   } else {
-    OnElected(subject);
+    OnElected(subject, round);
   }
 }
 
 void Ring::OnElection(const std::string& carried) {
   if (carried == config_.id) {
-    BecomeLeader();  // It went all the way round: nobody alive outranks us.
+    // It went all the way round: nobody alive outranks us, if it is the
+    // election we still run. A copy of one that is over (we lead or follow
+    // since: BecomeLeader and BecomeFollower clear forwarded_) is stale: a hop
+    // may have passed it on twice (see OnElected), and leading and announcing
+    // again for every copy fed ever more copies back into the ring.
+    if (forwarded_ == config_.id) BecomeLeader();
     return;
   }
   const std::string& best = bully::Outranks(carried, config_.id) ? carried : config_.id;
@@ -182,8 +190,13 @@ void Ring::OnElection(const std::string& carried) {
   SendAround(kElection, best);
 }
 
-void Ring::OnElected(const std::string& leader) {
+void Ring::OnElected(const std::string& leader, std::uint64_t round) {
   if (leader == config_.id) return;  // Our own announcement came back around.
+  // An announcement is acted on once. A hop whose ack is late (the successor
+  // is slow, not dead) has already sent it on to the next node too, and the
+  // network may duplicate it: passing on every copy would double it at every
+  // hop, up to 2^(N-1) deliveries per heartbeat.
+  if (leader == leader_ && round <= round_) return;
   if (bully::Outranks(config_.id, leader)) {
     // We outrank it: take over with an election, unless ours is going round.
     if (forwarded_ == config_.id) return;
@@ -192,8 +205,8 @@ void Ring::OnElected(const std::string& leader) {
     SendAround(kElection, config_.id);
     return;
   }
-  BecomeFollower(leader);
-  SendAround(kElected, leader);
+  BecomeFollower(leader, round);
+  SendAround(kElected, leader, round);
 }
 
 void Ring::OnAck(std::uint64_t seq) {
@@ -202,10 +215,10 @@ void Ring::OnAck(std::uint64_t seq) {
 
 // ---- output ----
 
-void Ring::SendAround(std::string_view type, const std::string& subject) {
-  Pending pending{next_seq_++, std::string(type), subject, 1, 0};
+void Ring::SendAround(std::string_view type, const std::string& subject, std::uint64_t round) {
+  Pending pending{next_seq_++, std::string(type), subject, round, 1, 0};
   if (At(1) == config_.id) {
-    OnRingMessage(pending.type, subject);  // A ring of one: it is back already.
+    OnRingMessage(pending.type, subject, round);  // A ring of one: it is back already.
     return;
   }
   SendToAddressee(pending);
@@ -213,9 +226,11 @@ void Ring::SendAround(std::string_view type, const std::string& subject) {
 }
 
 void Ring::SendToAddressee(const Pending& pending) {
+  Json fields{{SubjectKey(pending.type), pending.subject}};
+  if (pending.type == kElected) fields["round"] = pending.round;
+  fields["seq"] = pending.seq;
   ready_.messages.push_back(
-      Envelope{config_.id, At(pending.distance), pending.type,
-               Json{{SubjectKey(pending.type), pending.subject}, {"seq", pending.seq}}});
+      Envelope{config_.id, At(pending.distance), pending.type, std::move(fields)});
 }
 
 void Ring::ReportRoleIfChanged() {

@@ -12,7 +12,9 @@
 // node that receives an election carrying its own id has won: it becomes
 // leader and sends "elected" around the ring; every node that receives it
 // follows that leader and passes it on until it returns to the leader. The
-// leader sends "elected" again every heartbeat as the followers' sign of life.
+// leader sends "elected" again every heartbeat as the followers' sign of life,
+// each time with a new round number; a node acts on each round of its leader
+// once and drops later copies of it (see below: a hop may send one twice).
 // A node that hears of a leader it outranks starts an election instead (so a
 // returning higher node takes over); a leader that forwards an election
 // carrying a higher id steps down to candidate.
@@ -25,13 +27,22 @@
 // would otherwise circle forever. (Nodes that forwarded such an election still
 // suppress lower ones until they hear of a leader or their own leader timeout
 // starts a fresh election.) A message whose skips wrap around to its
-// sender is delivered to the sender itself (a lone node elects itself).
+// sender is delivered to the sender itself (a lone node elects itself). A
+// successor that is slow rather than dead still passes on what it got, so a
+// skip may leave two copies going round (as a duplicating network does): hence
+// the rounds, and a node wins only when the election it still runs comes back
+// (its id is still the highest it has sent), not on a stale copy of one that
+// ended when it began to lead or follow.
+// (A restarted node counts its rounds from 1 again, but it leads only after
+// its election went round, and every node that passed that on became a
+// candidate and forgot the old rounds; a node the election missed ignores the
+// new rounds until its own leader timeout starts an election.)
 //
 // Ring has no terms, no votes and no quorum: its role events carry no "term",
 // it prints no vote events, and a partition leaves a leader on each side. It
 // keeps nothing durable. Messages (fields beyond the envelope):
 //   election {"id": carried id, "seq": n}
-//   elected  {"leader": id, "seq": n}
+//   elected  {"leader": id, "round": r, "seq": n}
 //   ack      {"seq": n}      (n is the sender's sequence number of the message acked)
 //
 // Not thread-safe: the caller serializes all calls.
@@ -90,29 +101,31 @@ class Ring final : public Elector {
   struct Pending {
     std::uint64_t seq = 0;
     std::string type;
-    std::string subject;  // The carried id or the leader: who the message is about.
-    int distance = 1;     // Ring steps from this node to the current addressee.
-    int waited = 0;       // Ticks since it was sent to that addressee.
+    std::string subject;      // The carried id or the leader: who the message is about.
+    std::uint64_t round = 0;  // An announcement's round (elected only).
+    int distance = 1;         // Ring steps from this node to the current addressee.
+    int waited = 0;           // Ticks since it was sent to that addressee.
   };
 
   const std::string& At(int distance) const;  // The node `distance` steps along the ring.
   bool InRing(const std::string& id) const;
   void ResetLeaderTimeout();
 
-  void BecomeFollower(const std::string& leader);
+  void BecomeFollower(const std::string& leader, std::uint64_t round);
   void BecomeCandidate();
   void BecomeLeader();
   void StartElection();
 
   void OnElection(const std::string& carried);
-  void OnElected(const std::string& leader);
+  void OnElected(const std::string& leader, std::uint64_t round);
   void OnAck(std::uint64_t seq);
   // Handles a ring message that reached this node, from a peer or (after every
   // successor was skipped) from itself.
-  void OnRingMessage(const std::string& type, const std::string& subject);
+  void OnRingMessage(const std::string& type, const std::string& subject, std::uint64_t round);
 
   // Sends a ring message about `subject` to the successor and waits for its ack.
-  void SendAround(std::string_view type, const std::string& subject);
+  // `round` is an announcement's (elected only).
+  void SendAround(std::string_view type, const std::string& subject, std::uint64_t round = 0);
   void SendToAddressee(const Pending& pending);
   // What became of a pending message when its addressee gave no ack.
   enum class Hop { kSent, kDropped, kWrapped };
@@ -130,6 +143,10 @@ class Ring final : public Elector {
 
   Role role_ = Role::kFollower;
   std::string leader_;
+  std::uint64_t round_ = 0;  // The round of leader_'s announcement this node last acted on.
+  // The round of this node's own latest announcement: it only rises, even
+  // across spells of leading, so followers never take a new one for a copy.
+  std::uint64_t next_round_ = 0;
   // The highest id this node has sent in an election since the last one ended
   // (empty when none): lower elections are suppressed, as in Chang–Roberts.
   std::string forwarded_;

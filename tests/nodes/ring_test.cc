@@ -6,10 +6,16 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "nodes/electors.h"
 #include "tests/nodes/elector_script.h"
+#include "tests/sim/cluster.h"
 
 namespace schism::nodes {
 namespace {
@@ -24,6 +30,9 @@ ScriptCluster Cluster(int size = 3) {
 
 ring::Ring& Node(ElectorScript& s, const std::string& id) {
   return static_cast<ring::Ring&>(s.node(id));
+}
+ring::Ring& Node(sim::Cluster& c, const std::string& id) {
+  return static_cast<ring::Ring&>(c.node(id));
 }
 
 // Asserts that `leader` leads and every other live node of n1..n<size> follows it.
@@ -80,13 +89,13 @@ n2 -> n1 ack {"seq":2}
 n2 -> n3 election {"id":"n3","seq":2}
 n3: {"event":"role","role":"leader"}
 n3 -> n2 ack {"seq":2}
-n3 -> n1 elected {"leader":"n3","seq":2}
+n3 -> n1 elected {"leader":"n3","round":1,"seq":2}
 n1: {"event":"role","role":"follower","leader":"n3"}
 n1 -> n3 ack {"seq":2}
-n1 -> n2 elected {"leader":"n3","seq":3}
+n1 -> n2 elected {"leader":"n3","round":1,"seq":3}
 n2: {"event":"role","role":"follower","leader":"n3"}
 n2 -> n1 ack {"seq":3}
-n2 -> n3 elected {"leader":"n3","seq":3}
+n2 -> n3 elected {"leader":"n3","round":1,"seq":3}
 n3 -> n2 ack {"seq":3}
 )");
   ExpectLeader(s, 3, "n3");
@@ -126,11 +135,11 @@ n1 -> n2 election {"id":"n3","seq":2}
 n1 -> n3 election {"id":"n3","seq":2}
 n3: {"event":"role","role":"leader"}
 n3 -> n1 ack {"seq":2}
-n3 -> n1 elected {"leader":"n3","seq":2}
+n3 -> n1 elected {"leader":"n3","round":1,"seq":2}
 n1: {"event":"role","role":"follower","leader":"n3"}
 n1 -> n3 ack {"seq":2}
-n1 -> n2 elected {"leader":"n3","seq":3}
-n1 -> n3 elected {"leader":"n3","seq":3}
+n1 -> n2 elected {"leader":"n3","round":1,"seq":3}
+n1 -> n3 elected {"leader":"n3","round":1,"seq":3}
 n3 -> n1 ack {"seq":3}
 )");
   ExpectLeader(s, 3, "n3", "n2");
@@ -155,11 +164,11 @@ n1 -> n2 ack {"seq":4}
 n1 -> n2 election {"id":"n2","seq":4}
 n2: {"event":"role","role":"leader"}
 n2 -> n1 ack {"seq":4}
-n2 -> n3 elected {"leader":"n2","seq":5}
-n2 -> n1 elected {"leader":"n2","seq":5}
+n2 -> n3 elected {"leader":"n2","round":1,"seq":5}
+n2 -> n1 elected {"leader":"n2","round":1,"seq":5}
 n1: {"event":"role","role":"follower","leader":"n2"}
 n1 -> n2 ack {"seq":5}
-n1 -> n2 elected {"leader":"n2","seq":5}
+n1 -> n2 elected {"leader":"n2","round":1,"seq":5}
 n2 -> n1 ack {"seq":5}
 )");
   ExpectLeader(s, 3, "n2", "n3");
@@ -173,7 +182,7 @@ TEST(NodesRing, AReturningHigherNodeTakesOver) {
   // n3 hears the heartbeat of n2, which it outranks, and runs an election.
   EXPECT_EQ(s.Run("restart n3\ntick n2 1\nstabilize\n"),
             R"(n3: {"event":"role","role":"follower"}
-n2 -> n3 elected {"leader":"n2","seq":6}
+n2 -> n3 elected {"leader":"n2","round":2,"seq":6}
 n3: {"event":"role","role":"candidate"}
 n3 -> n2 ack {"seq":6}
 n3 -> n1 election {"id":"n3","seq":1}
@@ -185,13 +194,13 @@ n2 -> n1 ack {"seq":6}
 n2 -> n3 election {"id":"n3","seq":7}
 n3: {"event":"role","role":"leader"}
 n3 -> n2 ack {"seq":7}
-n3 -> n1 elected {"leader":"n3","seq":2}
+n3 -> n1 elected {"leader":"n3","round":1,"seq":2}
 n1: {"event":"role","role":"follower","leader":"n3"}
 n1 -> n3 ack {"seq":2}
-n1 -> n2 elected {"leader":"n3","seq":7}
+n1 -> n2 elected {"leader":"n3","round":1,"seq":7}
 n2: {"event":"role","role":"follower","leader":"n3"}
 n2 -> n1 ack {"seq":7}
-n2 -> n3 elected {"leader":"n3","seq":8}
+n2 -> n3 elected {"leader":"n3","round":1,"seq":8}
 n3 -> n2 ack {"seq":8}
 )");
   ExpectLeader(s, 3, "n3");
@@ -223,6 +232,136 @@ TEST(NodesRing, ALoneNodeElectsItself) {
   EXPECT_EQ(s.Run("tick n1 15\n"), R"(n1: {"event":"role","role":"candidate"}
 n1: {"event":"role","role":"leader"}
 )");
+}
+
+// ---- copies: a hop whose ack is late sends a message on twice ----
+
+// The messages the nodes sent since the last call.
+std::vector<Envelope> Sent(sim::Cluster& c) {
+  std::vector<Envelope> sent;
+  for (const sim::NodeOutput& output : c.TakeOutputs()) {
+    sent.insert(sent.end(), output.ready.messages.begin(), output.ready.messages.end());
+  }
+  return sent;
+}
+
+// How many of `sent` are of `type` (and of announcement round `round`, if given).
+int Count(const std::vector<Envelope>& sent, std::string_view type,
+          std::optional<std::uint64_t> round = std::nullopt) {
+  return static_cast<int>(std::count_if(sent.begin(), sent.end(), [&](const Envelope& m) {
+    return m.type == type && (!round || m.fields.value("round", std::uint64_t{0}) == *round);
+  }));
+}
+
+// Ticks every live node `ticks` times on a network slower than the ack
+// timeout: each ring message arrives within its tick and each ack too late
+// to count (it is dropped), so a sender skips every successor in turn,
+// although each one got the message and passes it on. Stops early once more
+// than `cap` messages were sent, so that a storm fails fast.
+std::vector<Envelope> TickWithEveryAckLate(sim::Cluster& c, int ticks, std::size_t cap = 20000) {
+  std::vector<Envelope> sent;
+  for (int t = 0; t < ticks && sent.size() <= cap; ++t) {
+    c.TickAll();
+    while (!c.in_flight().empty()) {
+      c.Sweep([](const Envelope& m) {
+        return m.type == ring::kAck ? sim::Fate::kDrop : sim::Fate::kDeliver;
+      });
+    }
+    const std::vector<Envelope> more = Sent(c);
+    sent.insert(sent.end(), more.begin(), more.end());
+  }
+  return sent;
+}
+
+// Makes n7 leader of n1..n7 with prompt acks, and forgets what that sent.
+void ElectN7(sim::Cluster& c) {
+  c.Tick("n1", 15);
+  c.Stabilize();
+  ASSERT_EQ(Node(c, "n7").role(), ring::Ring::Role::kLeader);
+  c.TakeOutputs();
+}
+
+TEST(NodesRing, EachNodePassesOnEachAnnouncementOnceWhenEveryAckIsLate) {
+  sim::Cluster c(Cluster(7));
+  ElectN7(c);
+  // Heartbeats every 5 ticks; a skip chain ends within 6 ack timeouts.
+  const std::vector<Envelope> sent = TickWithEveryAckLate(c, 50);
+  // Round 3 (the heartbeat of tick 10): n7 skips along n1..n6, and each
+  // follower along to n7, 6 + 6 + 5 + 4 + 3 + 2 + 1 sends. Were every copy
+  // passed on, the copies would double at every hop: 126 sends.
+  EXPECT_EQ(Count(sent, ring::kElected, 3), 27);
+  EXPECT_LE(Count(sent, ring::kElected), 10 * 27);  // The last chains are cut short.
+  EXPECT_EQ(Count(sent, ring::kElection), 0);
+  for (const std::string& id : c.ids()) EXPECT_EQ(Node(c, id).leader(), "n7") << id;
+}
+
+TEST(NodesRing, ALeaderThatComesBackWhileEveryAckIsLateSetsOffNoStorm) {
+  // What seed 6 of `schism sim --elector ring --nodes 7 --nemesis all` did:
+  // the leader is killed under a delay longer than the ack timeout, and the
+  // others elect n6 before it comes back.
+  sim::Cluster c(Cluster(7));
+  ElectN7(c);
+  c.Crash("n7");
+  TickWithEveryAckLate(c, 50);
+  ASSERT_EQ(Node(c, "n6").role(), ring::Ring::Role::kLeader);
+  c.Restart("n7");
+  // n7 takes over within 100 ticks (about 900 messages). Once every copy of
+  // an election that came back made its node lead and announce again, and
+  // every copy of an announcement was passed on and let stale copies of
+  // elections through again: past the cap of 20000 within 5 ticks.
+  const std::vector<Envelope> settling = TickWithEveryAckLate(c, 100);
+  EXPECT_LE(Count(settling, ring::kElected) + Count(settling, ring::kElection), 2000);
+  for (const std::string& id : c.ids()) EXPECT_EQ(Node(c, id).leader(), "n7") << id;
+  // Then only n7's heartbeats go round, 27 sends each (see above).
+  const std::vector<Envelope> settled = TickWithEveryAckLate(c, 100);
+  EXPECT_EQ(Count(settled, ring::kElected), 100 / 5 * 27);
+  EXPECT_EQ(Count(settled, ring::kElection), 0);
+}
+
+TEST(NodesRing, AStaleCopyOfItsOwnElectionDoesNotMakeAFollowerLead) {
+  sim::Cluster c(Cluster(3));
+  // n3 is down: n2's election skips it and n1 passes it back to n2, which
+  // leads. A copy of that last hop is kept, as one the network duplicates or
+  // a hop sends twice.
+  c.Crash("n3");
+  c.Tick("n2", 19);
+  c.DeliverIf([](const Envelope& m) { return m.to == "n1"; });
+  const auto copy = std::find_if(c.in_flight().begin(), c.in_flight().end(), [](const Envelope& m) {
+    return m.to == "n2" && m.type == ring::kElection;
+  });
+  ASSERT_NE(copy, c.in_flight().end());
+  const Envelope stale = *copy;  // n1 -> n2 election {"id":"n2"}
+  c.Stabilize();
+  ASSERT_EQ(Node(c, "n2").role(), ring::Ring::Role::kLeader);
+  // n3 comes back and takes over.
+  c.Restart("n3");
+  c.Tick("n2", 5);
+  c.Stabilize();
+  ASSERT_EQ(Node(c, "n3").role(), ring::Ring::Role::kLeader);
+  ASSERT_EQ(Node(c, "n2").leader(), "n3");
+  c.TakeOutputs();
+  // The copy reaches n2 now: that election is over, so n2 acks it and stays.
+  ASSERT_TRUE(c.Deliver(stale));
+  const std::vector<Envelope> sent = Sent(c);
+  EXPECT_EQ(sent.size(), 1u);
+  EXPECT_EQ(Count(sent, ring::kAck), 1);
+  EXPECT_EQ(Node(c, "n2").role(), ring::Ring::Role::kFollower);
+  EXPECT_EQ(Node(c, "n2").leader(), "n3");
+}
+
+TEST(NodesRing, ALeaderAnnouncesOnceHoweverManyCopiesOfItsElectionComeBack) {
+  sim::Cluster c(Cluster(3));
+  c.Tick("n3", 15);
+  c.DeliverIf([](const Envelope& m) { return m.to == "n1"; });
+  c.DeliverIf([](const Envelope& m) { return m.to == "n2"; });
+  const Envelope back = c.in_flight().back();
+  ASSERT_EQ(back.type, ring::kElection);  // n2 -> n3 election {"id":"n3"}
+  c.TakeOutputs();
+  for (int copy = 0; copy < 3; ++copy) ASSERT_TRUE(c.Deliver(back));
+  const std::vector<Envelope> sent = Sent(c);
+  EXPECT_EQ(Count(sent, ring::kAck), 3);
+  EXPECT_EQ(Count(sent, ring::kElected), 1);
+  EXPECT_EQ(Node(c, "n3").role(), ring::Ring::Role::kLeader);
 }
 
 TEST(NodesRing, CheckRejectsContradictoryOptions) {
