@@ -123,11 +123,12 @@ std::unique_ptr<Checker> MakeChecker(std::string_view name, const CheckOptions& 
 
 // Reads `reader` to its end once, feeding each event, with its context from
 // one SharedContext, to every checker that observes its type (Observes()),
-// but for the types a checker keeps the time of only (KeepsTimeOnly()), of
-// which it gets the first and the last event of the history; and returns their verdicts in the order of `checkers`. A checker that throws
-// is not fed any further and gets an unknown verdict whose reason is the
-// exception's message; the others carry on. Errors of the reader (a malformed
-// line in strict mode) propagate as HistoryError.
+// and returns their verdicts in the order of `checkers`. Of the types a
+// checker keeps the time of only (KeepsTimeOnly()), it is fed the first and
+// the last event of the history, and no other. A checker that throws is not
+// fed any further and gets an unknown verdict whose reason is the exception's
+// message; the others carry on. Errors of the reader (a malformed line in
+// strict mode) propagate as HistoryError.
 std::vector<Verdict> RunCheckers(histories::HistoryReader& reader,
                                  std::vector<std::unique_ptr<Checker>>& checkers);
 

@@ -42,7 +42,8 @@ std::vector<Verdict> RunCheckers(histories::HistoryReader& reader,
   // below runs once per checker and event, so it walks a plain list, and
   // drops a checker from every list when it fails. `observers` adds those that
   // keep only the time of that type, for the first and the last event.
-  using Lists = std::array<std::vector<std::pair<Checker*, std::size_t>>, histories::kEventTypeCount>;
+  using Lists =
+      std::array<std::vector<std::pair<Checker*, std::size_t>>, histories::kEventTypeCount>;
   Lists observers;
   Lists readers;
   std::vector<EventTypes> held_back(checkers.size());  // By checker: the types it is not fed.
