@@ -262,7 +262,9 @@ std::vector<Envelope> TickWithEveryAckLate(sim::Cluster& c, int ticks, std::size
   std::vector<Envelope> sent;
   for (int t = 0; t < ticks && sent.size() <= cap; ++t) {
     c.TickAll();
-    while (!c.in_flight().empty()) {
+    // A message goes round a ring of 7 in 7 hops, each one sweep: 100 sweeps
+    // a tick is ample, and bounds the loop whatever the nodes do.
+    for (int sweep = 0; sweep < 100 && !c.in_flight().empty(); ++sweep) {
       c.Sweep([](const Envelope& m) {
         return m.type == ring::kAck ? sim::Fate::kDrop : sim::Fate::kDeliver;
       });
