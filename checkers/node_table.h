@@ -24,9 +24,9 @@ class NodeTable {
     // hashing one, and checkers intern names for nearly every event.
     if (names_.size() <= kLinearMax) {
       if (name.size() < kWordBytes) {
-        // Every word is compared, and the first match taken from a mask: which
-        // node an event names is a coin toss, so a loop that stopped at the
-        // match would be mispredicted about once a call.
+        // Every word is compared, and the first match taken from a mask:
+        // events name nodes in no predictable order, so a loop that stopped
+        // at the match would branch differently from one call to the next.
         const std::uint64_t word = Word(name);
         std::uint32_t matches = 0;
         for (std::size_t id = 0; id < words_.size(); ++id) {

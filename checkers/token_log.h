@@ -44,8 +44,9 @@ class TokenLog {
     std::vector<std::uint8_t> bytes;
   };
   static constexpr std::size_t kBlockSize = 256;
-  // Bytes an owner usually takes in a block: a varint each for the token
-  // delta, the index delta and the holder, most often one byte each.
+  // Bytes reserved per owner in a block: an owner is a varint each for the
+  // token delta, the index delta and the holder, most often one byte each,
+  // and one byte to spare.
   static constexpr std::size_t kUsualBytes = 4;
 
   static std::optional<Owner> FindInBlock(const Block& block, std::uint64_t token);
