@@ -29,14 +29,6 @@ enum class Key {
   kOther
 };
 
-// Whether `c` may stand unescaped in a plain string: printable ASCII but '"'
-// and '\\'. A table, as nearly every byte of a line is read through it.
-constexpr std::array<bool, 256> kPlainChars = [] {
-  std::array<bool, 256> plain{};
-  for (int c = 0x20; c < 0x80; ++c) plain[static_cast<std::size_t>(c)] = c != '"' && c != '\\';
-  return plain;
-}();
-
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 // A cursor over one line. Every Read* returns false (and the scan gives up)
@@ -302,17 +294,6 @@ class Cursor {
 
   // Fewer decimal digits than this always fit 64 bits (10^19 < 2^64).
   static constexpr std::size_t kSafeDigits = 20;
-  // At most this many decimal digits always fit a double's 53-bit mantissa.
-  static constexpr std::size_t kExactDigits = 15;
-  static constexpr std::array<std::uint64_t, kExactDigits + 1> kPowersOfTen = [] {
-    std::array<std::uint64_t, kExactDigits + 1> powers{};
-    std::uint64_t power = 1;
-    for (std::uint64_t& p : powers) {
-      p = power;
-      power *= 10;
-    }
-    return powers;
-  }();
 
   const char* p_;
   const char* end_;
@@ -471,6 +452,15 @@ void ResetEvent(Event& out) {
 }
 
 bool ScanEventLine(std::string_view line, Event& out, SeenFields& seen) {
+  if (ScanWrittenLine(line, out)) {
+    seen = {.index = true, .time = true, .type = true};
+    return true;
+  }
+  ResetEvent(out);  // It may have set some fields before it gave up.
+  return ScanGeneralLine(line, out, seen);
+}
+
+bool ScanGeneralLine(std::string_view line, Event& out, SeenFields& seen) {
   Cursor in(line);
   if (!in.Consume('{')) return false;
   in.SkipSpace();

@@ -12,6 +12,9 @@
 // these short lines at half this scanner's rate: its per-document set-up and
 // string copies outweigh its SIMD scan. docs/performance.md has the numbers.
 
+#include <array>
+#include <cstddef>
+#include <cstdint>
 #include <string_view>
 
 #include "histories/event.h"
@@ -25,6 +28,26 @@ struct SeenFields {
   bool type = false;
 };
 
+// Whether `c` may stand unescaped in a plain string: printable ASCII but '"'
+// and '\\'. A table, as nearly every byte of a line is read through it.
+inline constexpr std::array<bool, 256> kPlainChars = [] {
+  std::array<bool, 256> plain{};
+  for (int c = 0x20; c < 0x80; ++c) plain[static_cast<std::size_t>(c)] = c != '"' && c != '\\';
+  return plain;
+}();
+
+// At most this many decimal digits always fit a double's 53-bit mantissa.
+inline constexpr std::size_t kExactDigits = 15;
+inline constexpr std::array<std::uint64_t, kExactDigits + 1> kPowersOfTen = [] {
+  std::array<std::uint64_t, kExactDigits + 1> powers{};
+  std::uint64_t power = 1;
+  for (std::uint64_t& p : powers) {
+    p = power;
+    power *= 10;
+  }
+  return powers;
+}();
+
 // Makes `out` equal to a default-constructed Event, keeping the capacity of
 // its strings.
 void ResetEvent(Event& out);
@@ -34,6 +57,17 @@ void ResetEvent(Event& out);
 // line is not of the simple kind. Never throws for bad input. Fields that are
 // present are type-checked as ParseEventLine does; the presence of required
 // fields is left to the caller.
+// It tries ScanWrittenLine, then ScanGeneralLine.
 bool ScanEventLine(std::string_view line, Event& out, SeenFields& seen);
+
+// The two ways ScanEventLine reads, with its contract. The general one takes
+// blanks, keys in any order, null for absent, numbers of any form and other
+// keys (into `detail`). The written one takes a line spelled exactly as
+// FormatEvent spells one with no `detail`: no blanks, "i", "t" and "type"
+// first, plain strings, numbers without sign or exponent (integers of at most
+// 19 digits, a time of at most 15); it reads what it takes as the general one would, in fewer
+// steps, and has all three required fields when it returns true.
+bool ScanGeneralLine(std::string_view line, Event& out, SeenFields& seen);
+bool ScanWrittenLine(std::string_view line, Event& out);
 
 }  // namespace schism::histories::internal

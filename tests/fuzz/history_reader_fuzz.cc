@@ -3,11 +3,14 @@
 // Reads the input with HistoryReader, strictly and leniently, and feeds every
 // event to every registered checker. Nothing may crash, hang, leak or trip a
 // sanitizer: bad input must end as a HistoryError or as a verdict. Every line
-// that parses must also survive FormatEvent and parse back to an equal event.
+// that parses must also survive FormatEvent and parse back to an equal event,
+// and every line the scanner's written path takes it must read as its
+// general path does.
 
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -18,6 +21,7 @@
 #include "checkers/report.h"
 #include "histories/event.h"
 #include "histories/reader.h"
+#include "histories/scan.h"
 
 namespace {
 
@@ -54,6 +58,22 @@ void RoundTrip(std::string_view line) {
   if (!(schism::histories::ParseEventLine(formatted) == event)) std::abort();
 }
 
+void WrittenAgrees(std::string_view text) {
+  namespace internal = schism::histories::internal;
+  // The line alone in a buffer of its size, so that AddressSanitizer sees
+  // any read beyond it.
+  const auto bytes = std::make_unique<char[]>(text.size());
+  if (!text.empty()) std::memcpy(bytes.get(), text.data(), text.size());
+  const std::string_view line(bytes.get(), text.size());
+  schism::histories::Event written;
+  if (!internal::ScanWrittenLine(line, written)) return;
+  schism::histories::Event general;
+  internal::SeenFields seen;
+  if (!internal::ScanGeneralLine(line, general, seen)) std::abort();
+  if (!seen.index || !seen.time || !seen.type) std::abort();
+  if (!(written == general) || written.time != general.time) std::abort();
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -64,6 +84,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   while (!rest.empty()) {
     const std::size_t end = rest.find('\n');
     RoundTrip(rest.substr(0, end));
+    WrittenAgrees(rest.substr(0, end));
     if (end == std::string_view::npos) break;
     rest.remove_prefix(end + 1);
   }

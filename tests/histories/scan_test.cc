@@ -140,5 +140,129 @@ TEST(Scan, AgreesWithFullParseOnGeneratedLines) {
   EXPECT_GT(scanned, 5000u);  // The fast path took a good share (8,791 of these lines).
 }
 
+// What the written path reads must equal what the general path reads, to the
+// bit of the time, and it must be complete.
+void ExpectWrittenAgrees(const std::string& line) {
+  Event written;
+  ASSERT_TRUE(internal::ScanWrittenLine(line, written)) << line;
+  Event general;
+  internal::SeenFields seen;
+  ASSERT_TRUE(internal::ScanGeneralLine(line, general, seen)) << line;
+  EXPECT_TRUE(seen.index && seen.time && seen.type) << line;
+  EXPECT_EQ(written, general) << line;
+  EXPECT_EQ(written.time, general.time) << line;
+}
+
+// A random event of the kinds the writer writes, without detail.
+Event RandomEvent(std::mt19937_64& random, std::uint64_t index) {
+  const EventType types[] = {EventType::kRun,  EventType::kProcess, EventType::kRole,
+                             EventType::kVote, EventType::kLease,   EventType::kNemesis};
+  const Role roles[] = {Role::kLeader, Role::kFollower, Role::kCandidate};
+  const char* names[] = {"n1", "n12", "node-7", "a longer name with spaces", "x"};
+  auto some = [&random] { return random() % 2 == 0; };
+  auto large = [&random] {
+    // Every length of number from one digit to 19 (20 are left to the
+    // general path, which checks them for overflow).
+    return (random() >> (random() % 64)) % 10'000'000'000'000'000'000u;
+  };
+  Event e;
+  e.index = index;
+  e.time = static_cast<double>(random() % 100'000'000'000) / 1e6;  // Up to 11 digits, 6 decimals.
+  e.type = types[random() % 6];
+  if (some()) e.f = names[random() % 5];
+  if (e.type == EventType::kRole || e.type == EventType::kVote || e.type == EventType::kLease ||
+      some()) {
+    e.node = names[random() % 5];
+  }
+  if (e.type == EventType::kRole || some()) e.role = roles[random() % 3];
+  if (some()) e.term = large();
+  if (some()) e.leader = names[random() % 5];
+  if (e.type == EventType::kVote || some()) e.vote_for = names[random() % 5];
+  if (some()) e.token = large();
+  if (e.type == EventType::kLease || some()) e.lease_ms = large();
+  return e;
+}
+
+// Every line the writer writes without detail and without numbers of 20
+// digits takes the written path, and reads back as the event it was written
+// from.
+TEST(ScanWritten, TakesEveryLineTheWriterWrites) {
+  std::mt19937_64 random(20261202);
+  for (std::uint64_t n = 0; n < 5000; ++n) {
+    const Event event = RandomEvent(random, n);
+    const std::string line = FormatEvent(event);
+    Event read;
+    ASSERT_TRUE(internal::ScanWrittenLine(line, read)) << line;
+    EXPECT_EQ(read, event) << line;
+    ExpectWrittenAgrees(line);
+  }
+}
+
+// Lines spelled otherwise than the writer spells them, which the general path
+// reads: the written path leaves them to it.
+TEST(ScanWritten, LeavesOtherSpellingsToTheGeneralPath) {
+  for (const char* line : {
+           R"({"i":1,"t":1,"type":"run"} )",                  // A blank after the object.
+           R"({ "i":1,"t":1,"type":"run"})",                  // A blank inside it.
+           R"({"t":1,"i":1,"type":"run"})",                   // Another key order.
+           R"({"i":1,"t":1e3,"type":"run"})",                 // An exponent.
+           R"({"i":1,"t":1234567890.1234567,"type":"run"})",  // 17 digits.
+           R"({"i":1,"t":1234567890123456,"type":"run"})",    // 16 digits.
+           R"({"i":1,"t":1,"type":"run","seed":4})",          // A detail key.
+           R"({"i":1,"t":1,"type":"role","node":"n1","role":"leader","term":null})",
+           R"({"i":1,"t":1,"type":"role","node":null,"role":"leader"})",
+           R"({"i":12345678901234567890,"t":1,"type":"run"})",  // 20 digits, < 2^64.
+       }) {
+    Event written;
+    EXPECT_FALSE(internal::ScanWrittenLine(line, written)) << line;
+    Event general;
+    internal::SeenFields seen;
+    EXPECT_TRUE(internal::ScanGeneralLine(line, general, seen)) << line;
+  }
+}
+
+// Lines a byte away from the writer's: whatever the written path still
+// takes, it must read as the general path does. Each written line is cut
+// short, has a byte changed, or has one put in or left out, at every place.
+TEST(ScanWritten, AgreesWithTheGeneralPathOnLinesNearTheWritersOnes) {
+  std::mt19937_64 random(20261203);
+  const char bytes[] = "0123456789.eE-+\" ,:{}nul\\x";
+  std::size_t taken = 0;
+  std::size_t tried = 0;
+  for (std::uint64_t n = 0; n < 300; ++n) {
+    const std::string line = FormatEvent(RandomEvent(random, random() >> (random() % 64)));
+    for (std::size_t at = 0; at <= line.size(); ++at) {
+      const char byte = bytes[random() % (sizeof bytes - 1)];
+      std::string changed = line;
+      switch (random() % 4) {
+        case 0:
+          changed.resize(at);
+          break;
+        case 1:
+          if (at < changed.size()) changed[at] = byte;
+          break;
+        case 2:
+          changed.insert(changed.begin() + static_cast<std::ptrdiff_t>(at), byte);
+          break;
+        default:
+          if (at < changed.size()) changed.erase(at, 1);
+          break;
+      }
+      // Its exact size, so that AddressSanitizer sees any read beyond.
+      const auto copy = std::make_unique<char[]>(changed.size() + 1);
+      std::memcpy(copy.get(), changed.data(), changed.size());
+      const std::string_view view(copy.get(), changed.size());
+      ++tried;
+      Event written;
+      if (!internal::ScanWrittenLine(view, written)) continue;
+      ++taken;
+      ExpectWrittenAgrees(changed);
+    }
+  }
+  // Most changes break the line; a good share (a changed digit, a name) does not.
+  EXPECT_GT(taken, tried / 10) << taken << " of " << tried;
+  EXPECT_LT(taken, tried / 2) << taken << " of " << tried;
+}
+
 }  // namespace
 }  // namespace schism::histories
