@@ -18,18 +18,23 @@ Verdict Failed(const Checker& checker, std::string_view what) {
   return verdict;
 }
 
-// Feeds `event` to `checker`; on a throw, sets `failure` to why and returns false.
-bool Fed(Checker& checker, const histories::Event& event, const EventContext& context,
-         std::string& failure) {
+using CheckerList = std::vector<std::pair<Checker*, std::size_t>>;
+
+// Feeds `event` to the checkers of `list` from the `from`th on, and returns
+// list.size(), or the place of one that threw, with `failure` set to why. One
+// try block around the loop, not one call with its own per checker: this loop
+// runs for every checker and event.
+std::size_t FeedFrom(const CheckerList& list, std::size_t from, const histories::Event& event,
+                     const EventContext& context, std::string& failure) {
+  std::size_t h = from;
   try {
-    checker.Observe(event, context);
-    return true;
+    for (; h < list.size(); ++h) list[h].first->Observe(event, context);
   } catch (const std::exception& e) {
     failure = e.what();
   } catch (...) {
     failure = "unknown exception";
   }
-  return false;
+  return h;
 }
 
 }  // namespace
@@ -42,8 +47,7 @@ std::vector<Verdict> RunCheckers(histories::HistoryReader& reader,
   // below runs once per checker and event, so it walks a plain list, and
   // drops a checker from every list when it fails. `observers` adds those that
   // keep only the time of that type, for the first and the last event.
-  using Lists =
-      std::array<std::vector<std::pair<Checker*, std::size_t>>, histories::kEventTypeCount>;
+  using Lists = std::array<CheckerList, histories::kEventTypeCount>;
   Lists observers;
   Lists readers;
   std::vector<EventTypes> held_back(checkers.size());  // By checker: the types it is not fed.
@@ -57,16 +61,24 @@ std::vector<Verdict> RunCheckers(histories::HistoryReader& reader,
       if ((held_back[k] & bit) == 0) readers[type].emplace_back(checkers[k].get(), k);
     }
   }
-  auto feed = [&](Checker& checker, std::size_t k, const histories::Event& event,
-                  const EventContext& context) {
-    if (Fed(checker, event, context, failures[k])) return true;
+  auto drop = [&](std::size_t k, std::string why) {
+    failures[k] = std::move(why);
     failed[k] = true;
     for (Lists* lists : {&observers, &readers}) {
       for (auto& others : *lists) {
         std::erase_if(others, [k](const auto& entry) { return entry.second == k; });
       }
     }
-    return false;
+  };
+  // Feeds `event` to every checker of `list` that does not fail on it. A
+  // checker that throws is dropped from the lists, so the next one takes
+  // its place in `list`.
+  auto feed = [&](const CheckerList& list, const histories::Event& event,
+                  const EventContext& context) {
+    std::string why;
+    for (std::size_t h = 0; (h = FeedFrom(list, h, event, context, why)) < list.size();) {
+      drop(list[h].second, std::move(why));
+    }
   };
 
   SharedContext shared;
@@ -80,19 +92,20 @@ std::vector<Verdict> RunCheckers(histories::HistoryReader& reader,
     const histories::Event& event = events[turn];
     const EventContext& context = shared.Next(event);
     const Lists& lists = count++ == 0 ? observers : readers;
-    const auto& list = lists[static_cast<std::size_t>(event.type)];
-    for (std::size_t h = 0; h < list.size();) {
-      const auto [checker, k] = list[h];
-      if (feed(*checker, k, event, context)) ++h;
-    }
+    feed(lists[static_cast<std::size_t>(event.type)], event, context);
     last_context = &context;
     turn ^= 1;
   }
   if (count > 1) {
     const histories::Event& last = events[turn ^ 1];
     const EventTypes bit = TypeBit(last.type);
+    CheckerList held;  // Those that kept only the time of this type.
     for (std::size_t k = 0; k < checkers.size(); ++k) {
-      if (!failed[k] && (held_back[k] & bit) != 0) feed(*checkers[k], k, last, *last_context);
+      if (!failed[k] && (held_back[k] & bit) != 0) held.emplace_back(checkers[k].get(), k);
+    }
+    std::string why;
+    for (std::size_t h = 0; (h = FeedFrom(held, h, last, *last_context, why)) < held.size(); ++h) {
+      drop(held[h].second, std::move(why));
     }
   }
 

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -138,8 +139,14 @@ class Picky : public Checker {
   std::string_view name() const override { return "picky"; }
   void Observe(const histories::Event& event, const EventContext& /*context*/) override {
     fed_.push_back(event.index);
+    if (throw_at_ && event.index == *throw_at_) throw std::runtime_error("picky threw");
   }
   Verdict Finish() override { return {"picky", Validity::kValid, "fine", {}, {}}; }
+  // Makes it throw when fed the event with this "i".
+  Picky& ThrowAt(std::uint64_t index) {
+    throw_at_ = index;
+    return *this;
+  }
   EventTypes Observes() const override { return types_; }
   EventTypes KeepsTimeOnly() const override { return time_only_; }
   std::vector<std::uint64_t> fed_;
@@ -147,6 +154,7 @@ class Picky : public Checker {
  private:
   EventTypes types_;
   EventTypes time_only_;
+  std::optional<std::uint64_t> throw_at_;
 };
 
 TEST(RunCheckers, FeedsACheckerOnlyTheTypesItObserves) {
@@ -166,6 +174,48 @@ TEST(RunCheckers, FeedsACheckerOnlyTheTypesItObserves) {
   EXPECT_THAT(static_cast<Picky&>(*list[0]).fed_, ElementsAre(1, 4));
   EXPECT_THAT(static_cast<Picky&>(*list[1]).fed_, ElementsAre(0, 1, 2, 3, 4));
   EXPECT_THAT(static_cast<Picky&>(*list[2]).fed_, ElementsAre(2, 3));
+}
+
+// Checkers that throw one after another, in the middle and at the last event
+// (fed apart, to those that keep only its time): each is fed nothing after it
+// threw, and the checkers after it in the list are fed every event.
+TEST(RunCheckers, CheckersThatThrowInTurnLeaveTheRestFed) {
+  using histories::EventType;
+  const EventTypes time_only = TypeBit(EventType::kLease) | TypeBit(EventType::kVote);
+  std::vector<std::unique_ptr<Checker>> list;
+  auto add = [&list](EventTypes time_only_types) -> Picky& {
+    list.push_back(std::make_unique<Picky>(kEveryEventType, time_only_types));
+    return static_cast<Picky&>(*list.back());
+  };
+  add(0).ThrowAt(2);
+  add(0).ThrowAt(2);
+  add(0);
+  add(time_only).ThrowAt(5);
+  add(time_only).ThrowAt(5);
+  add(time_only);
+  std::istringstream in(
+      "{\"i\":0,\"t\":0,\"type\":\"run\",\"f\":\"start\",\"nodes\":[\"n1\"]}\n"
+      "{\"i\":1,\"t\":1,\"type\":\"role\",\"node\":\"n1\",\"role\":\"leader\",\"term\":1}\n"
+      "{\"i\":2,\"t\":1,\"type\":\"role\",\"node\":\"n1\",\"role\":\"leader\",\"term\":1}\n"
+      "{\"i\":3,\"t\":2,\"type\":\"run\",\"f\":\"end\"}\n"
+      "{\"i\":4,\"t\":2,\"type\":\"vote\",\"node\":\"n1\",\"term\":1,\"for\":\"n1\"}\n"
+      "{\"i\":5,\"t\":2,\"type\":\"vote\",\"node\":\"n1\",\"term\":1,\"for\":\"n1\"}\n");
+  histories::HistoryReader reader(in, "h");
+  const std::vector<Verdict> verdicts = RunCheckers(reader, list);
+  auto fed = [&list](std::size_t k) { return static_cast<Picky&>(*list[k]).fed_; };
+  EXPECT_THAT(fed(0), ElementsAre(0, 1, 2));
+  EXPECT_THAT(fed(1), ElementsAre(0, 1, 2));
+  EXPECT_THAT(fed(2), ElementsAre(0, 1, 2, 3, 4, 5));
+  EXPECT_THAT(fed(3), ElementsAre(0, 1, 2, 3, 5));
+  EXPECT_THAT(fed(4), ElementsAre(0, 1, 2, 3, 5));
+  EXPECT_THAT(fed(5), ElementsAre(0, 1, 2, 3, 5));
+  ASSERT_EQ(verdicts.size(), 6u);
+  for (std::size_t k : {0, 1, 3, 4}) {
+    EXPECT_EQ(verdicts[k].valid, Validity::kUnknown) << k;
+    EXPECT_EQ(verdicts[k].reason, "checker failed: picky threw") << k;
+  }
+  EXPECT_EQ(verdicts[2].valid, Validity::kValid);
+  EXPECT_EQ(verdicts[5].valid, Validity::kValid);
 }
 
 // Leases at i=0, 2 and 3, a role at 1, votes at 4 and 5.
