@@ -32,6 +32,31 @@ TEST(NodeTable, InternBySharedIdGivesTheOwnIdInTheOwnOrder) {
   EXPECT_EQ(own.Name(1), "n1");
 }
 
+// Short names are compared as one word each: names of every short length,
+// each with one byte changed at every place, and the shorter names they start
+// with, must all get ids of their own, and the same id when met again.
+TEST(NodeTable, TellsApartShortNamesThatDifferInOneByteOrInLength) {
+  const std::string base = "n1-abcdefg";
+  for (std::size_t size = 0; size <= base.size(); ++size) {
+    std::vector<std::string> names;
+    for (std::size_t shorter = 0; shorter <= size; ++shorter)
+      names.push_back(base.substr(0, shorter));
+    for (std::size_t at = 0; at < size; ++at) {
+      std::string changed = base.substr(0, size);
+      changed[at] = static_cast<char>(changed[at] ^ 0x01);
+      names.push_back(changed);
+    }
+    NodeTable table;
+    for (std::size_t k = 0; k < names.size(); ++k) {
+      EXPECT_EQ(table.Intern(names[k]), k) << '"' << names[k] << '"';
+    }
+    for (std::size_t k = 0; k < names.size(); ++k) {
+      EXPECT_EQ(table.Intern(names[k]), k) << '"' << names[k] << '"';
+      EXPECT_EQ(table.Name(static_cast<NodeTable::Id>(k)), names[k]);
+    }
+  }
+}
+
 TEST(SharedContext, GivesTheIdsOfTheEventsNamesAndWhenItsProbeWasSent) {
   SharedContext shared;
   const EventContext& vote =
