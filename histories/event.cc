@@ -288,7 +288,6 @@ Event ParseEventLine(std::string_view line) {
 
 void ParseEventLine(std::string_view line, Event& event) {
   internal::SeenFields seen;
-  internal::ResetEvent(event);
   if (!internal::ScanEventLine(line, event, seen)) {
     // Not the simple kind of line: parse it in full, and complain precisely.
     internal::ResetEvent(event);

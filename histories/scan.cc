@@ -274,15 +274,6 @@ class Cursor {
     return static_cast<std::size_t>(p_ - start);
   }
 
-  // The number that eight digit values (0-9, one per byte, the first digit
-  // in the lowest byte) spell: pairs, then fours, then all eight, each step
-  // one multiply.
-  static std::uint64_t EightDigits(std::uint64_t x) {
-    x = (x * 10 + (x >> 8)) & 0x00FF00FF00FF00FF;
-    x = (x * 100 + (x >> 16)) & 0x0000FFFF0000FFFF;
-    return (x * 10000 + (x >> 32)) & 0xFFFFFFFF;
-  }
-
   // Whether the N-1 characters of `word` start at `at`, which has that many.
   template <std::size_t N>
   static bool StartsWith(const char* at, const char (&word)[N]) {

@@ -48,25 +48,40 @@ inline constexpr std::array<std::uint64_t, kExactDigits + 1> kPowersOfTen = [] {
   return powers;
 }();
 
+// The number that eight digit values (0-9, one per byte, the first digit in
+// the lowest byte) spell: pairs, then fours, then all eight, each step one
+// multiply.
+inline std::uint64_t EightDigits(std::uint64_t x) {
+  x = (x * 10 + (x >> 8)) & 0x00FF00FF00FF00FF;
+  x = (x * 100 + (x >> 16)) & 0x0000FFFF0000FFFF;
+  return (x * 10000 + (x >> 32)) & 0xFFFFFFFF;
+}
+
 // Makes `out` equal to a default-constructed Event, keeping the capacity of
 // its strings.
 void ResetEvent(Event& out);
 
-// Parses `line` into `out` (a default or reset Event) and returns true, or
-// returns false, leaving `out` and `seen` in an unspecified state, when the
-// line is not of the simple kind. Never throws for bad input. Fields that are
-// present are type-checked as ParseEventLine does; the presence of required
-// fields is left to the caller.
-// It tries ScanWrittenLine, then ScanGeneralLine.
+// Parses `line` into `out`, which may hold an earlier event, and returns
+// true, or returns false, leaving `out` and `seen` in an unspecified state,
+// when the line is not of the simple kind. Never throws for bad input.
+// Fields that are present are type-checked as ParseEventLine does; the
+// presence of required fields is left to the caller. It tries
+// ScanWrittenLine, then ScanGeneralLine.
 bool ScanEventLine(std::string_view line, Event& out, SeenFields& seen);
 
-// The two ways ScanEventLine reads, with its contract. The general one takes
-// blanks, keys in any order, null for absent, numbers of any form and other
-// keys (into `detail`). The written one takes a line spelled exactly as
-// FormatEvent spells one with no `detail`: no blanks, "i", "t" and "type"
-// first, plain strings, numbers without sign or exponent (integers of at most
-// 19 digits, a time of at most 15); it reads what it takes as the general one would, in fewer
-// steps, and has all three required fields when it returns true.
+// The two ways ScanEventLine reads, with its contract.
+//
+// The general one takes blanks, keys in any order, null for absent, numbers
+// of any form and other keys (into `detail`); it wants `out` default or
+// reset.
+//
+// The written one takes a line spelled exactly as FormatEvent spells one
+// with no `detail`: no blanks, "i", "t" and "type" first, plain strings,
+// numbers without sign or exponent (integers of at most 19 digits, a time of
+// at most 15). It reads what it takes as the general one would, in fewer
+// steps, into `out` as it is (an earlier event as a rule, whose strings it
+// overwrites in place), and sets every field; the required three are always
+// there when it returns true.
 bool ScanGeneralLine(std::string_view line, Event& out, SeenFields& seen);
 bool ScanWrittenLine(std::string_view line, Event& out);
 

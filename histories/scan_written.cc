@@ -19,6 +19,19 @@
 namespace schism::histories::internal {
 namespace {
 
+// Sets `out` to the `size` bytes at `text`. `out` holds the same field of an
+// earlier event, most often one of the same size (n1, n2, ...): its bytes are
+// then overwritten in place, a few byte copies where assign() takes a call
+// or two.
+void Assign(std::string& out, const char* text, std::size_t size) {
+  if (out.size() != size) {
+    out.assign(text, size);
+    return;
+  }
+  char* to = out.data();
+  for (std::size_t k = 0; k < size; ++k) to[k] = text[k];
+}
+
 // The first N - 1 (at most 8) characters of `text` as the word that loading
 // them from memory gives.
 template <std::size_t N>
@@ -77,12 +90,15 @@ class WrittenCursor {
   // A run of decimal digits; `count` says how many. It stops at the line's
   // closing '}' at the latest. `value` wraps beyond 19 digits.
   std::uint64_t TakeDigits(std::size_t& count) {
-    const char* start = p_;
+    // A local pointer: the compiler must store a member it steps after each
+    // byte read, as a char may alias it.
+    const char* p = p_;
     std::uint64_t value = 0;
-    for (unsigned digit; (digit = static_cast<unsigned char>(*p_) - unsigned{'0'}) < 10; ++p_) {
+    for (unsigned digit; (digit = static_cast<unsigned char>(*p) - unsigned{'0'}) < 10; ++p) {
       value = value * 10 + digit;
     }
-    count = static_cast<std::size_t>(p_ - start);
+    count = static_cast<std::size_t>(p - p_);
+    p_ = p;
     return value;
   }
 
@@ -107,12 +123,35 @@ class WrittenCursor {
     std::size_t decimals = 0;
     if (*p_ == '.') {
       ++p_;
-      const std::uint64_t fraction = TakeDigits(decimals);
+      std::uint64_t fraction = 0;
+      if (TakeSixDigits(fraction)) {
+        decimals = 6;
+      } else {
+        fraction = TakeDigits(decimals);
+      }
       if (decimals == 0 || whole + decimals > kExactDigits) return false;
       mantissa = mantissa * kPowersOfTen[decimals] + fraction;
     }
     if (whole + decimals > kExactDigits) return false;
     out = static_cast<double>(mantissa) / static_cast<double>(kPowersOfTen[decimals]);
+    return true;
+  }
+
+  // Exactly six digits, as the writer writes a time's decimals, converted
+  // from one 8-byte load; false, and the cursor stays, if there are more or
+  // fewer (or fewer than eight bytes left).
+  bool TakeSixDigits(std::uint64_t& out) {
+    static_assert(std::endian::native == std::endian::little);
+    constexpr std::uint64_t kOnes = 0x0101010101010101;
+    constexpr std::uint64_t kHighs = 0x8080808080808080;
+    if (left() < 8) return false;
+    // Each byte's digit value; the high bit of each byte that is no digit.
+    // Borrows and carries reach only the bytes after the first non-digit.
+    const std::uint64_t x = Load() - kOnes * '0';
+    const std::uint64_t stops = (x | (x + kOnes * 0x76)) & kHighs;
+    if ((stops & 0x0000'8080'8080'8080) != 0 || (stops & 0x0080'0000'0000'0000) == 0) return false;
+    out = EightDigits(x << 16);  // The six moved to the top, two zeros below them.
+    p_ += 6;
     return true;
   }
 
@@ -126,11 +165,11 @@ class WrittenCursor {
   // The rest of a plain string whose opening quote the cursor is past, up to
   // and past its closing quote.
   bool TakeStringRest(std::string& out) {
-    const char* start = p_;
-    while (p_ != end_ && kPlainChars[static_cast<unsigned char>(*p_)]) ++p_;
-    if (p_ == end_ || *p_ != '"') return false;  // An escape, a control or non-ASCII byte.
-    out.assign(start, static_cast<std::size_t>(p_ - start));
-    ++p_;
+    const char* p = p_;  // Local, as in TakeDigits.
+    while (p != end_ && kPlainChars[static_cast<unsigned char>(*p)]) ++p;
+    if (p == end_ || *p != '"') return false;  // An escape, a control or non-ASCII byte.
+    Assign(out, p_, static_cast<std::size_t>(p - p_));
+    p_ = p + 1;
     return true;
   }
 
@@ -187,41 +226,62 @@ bool TakeUintField(WrittenCursor& in, std::optional<std::uint64_t>& out) {
   return true;
 }
 
-// One typed field after the first three: the cursor is at its ','.
-bool TakeField(WrittenCursor& in, Event& out) {
+// The fields after the first three, as bits of a mask of those a line has.
+enum Field : unsigned {
+  kF = 1 << 0,
+  kNode = 1 << 1,
+  kRole = 1 << 2,
+  kTerm = 1 << 3,
+  kLeader = 1 << 4,
+  kFor = 1 << 5,
+  kToken = 1 << 6,
+  kLeaseMs = 1 << 7,
+};
+
+// One typed field after the first three, added to `present`: the cursor is
+// at its ','.
+bool TakeField(WrittenCursor& in, Event& out, unsigned& present) {
   if (in.left() < 8) return false;  // `,"f":""}` is the shortest field and end.
   const std::uint64_t word = in.Load();
   // Whole keys that fill the word, the commonest first.
   if (word == Word(",\"node\":")) {
     in.Skip(8);
+    present |= kNode;
     return in.TakeString(out.node);
   }
   if (word == Word(",\"term\":")) {
     in.Skip(8);
+    present |= kTerm;
     return TakeUintField(in, out.term);
   }
   if (word == Word(",\"token\"")) {
     in.Skip(8);
+    present |= kToken;
     return in.Take(":") && TakeUintField(in, out.token);
   }
   if (word == Word(",\"lease_")) {
     in.Skip(8);
+    present |= kLeaseMs;
     return in.Take("ms\":") && TakeUintField(in, out.lease_ms);
   }
   if (word == Word(",\"role\":")) {
     in.Skip(8);
+    present |= kRole;
     return TakeRole(in, out.role);
   }
   if (word == Word(",\"leader")) {
     in.Skip(8);
+    present |= kLeader;
     return in.Take("\":\"") && in.TakeStringRest(out.leader);
   }
   if (word == Word(",\"for\":\"")) {
     in.Skip(8);
+    present |= kFor;
     return in.TakeStringRest(out.vote_for);
   }
   if ((word & FirstBytes(6)) == Word(",\"f\":\"")) {
     in.Skip(6);
+    present |= kF;
     return in.TakeStringRest(out.f);
   }
   return false;  // A key the writer puts in `detail`, or one spelled otherwise.
@@ -235,9 +295,20 @@ bool ScanWrittenLine(std::string_view line, Event& out) {
   if (!in.Take("{\"i\":") || !in.TakeUint(out.index)) return false;
   if (!in.Take(",\"t\":") || !in.TakeTime(out.time)) return false;
   if (!in.Take(",\"type\":\"") || !TakeType(in, out.type)) return false;
+  unsigned present = 0;
   while (!in.AtLastByte()) {
-    if (!TakeField(in, out)) return false;
+    if (!TakeField(in, out, present)) return false;
   }
+  // `out` may hold an earlier event: what this line lacks goes.
+  if ((present & kF) == 0) out.f.clear();
+  if ((present & kNode) == 0) out.node.clear();
+  if ((present & kRole) == 0) out.role.reset();
+  if ((present & kTerm) == 0) out.term.reset();
+  if ((present & kLeader) == 0) out.leader.clear();
+  if ((present & kFor) == 0) out.vote_for.clear();
+  if ((present & kToken) == 0) out.token.reset();
+  if ((present & kLeaseMs) == 0) out.lease_ms.reset();
+  if (!out.detail.is_null()) out.detail = nullptr;
   return in.Peek() == '}';
 }
 
