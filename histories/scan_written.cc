@@ -32,6 +32,11 @@ void Assign(std::string& out, const char* text, std::size_t size) {
   for (std::size_t k = 0; k < size; ++k) to[k] = text[k];
 }
 
+// Words are loaded from the line with memcpy and compared with constants
+// made the same way, and digits are read from them in place: the first byte
+// is the lowest.
+static_assert(std::endian::native == std::endian::little);
+
 // The first N - 1 (at most 8) characters of `text` as the word that loading
 // them from memory gives.
 template <std::size_t N>
@@ -39,24 +44,15 @@ constexpr std::uint64_t Word(const char (&text)[N]) {
   static_assert(N - 1 <= 8);
   std::uint64_t word = 0;
   for (std::size_t k = 0; k + 1 < N; ++k) {
-    const auto byte = static_cast<std::uint64_t>(static_cast<unsigned char>(text[k]));
-    if constexpr (std::endian::native == std::endian::little) {
-      word |= byte << (8 * k);
-    } else {
-      word |= byte << (8 * (7 - k));
-    }
+    word |= std::uint64_t{static_cast<unsigned char>(text[k])} << (8 * k);
   }
   return word;
 }
 
-// A mask of the bytes that the first `bytes` characters of a loaded word hold.
+// A mask of the bytes that the first `bytes` (below 8) characters of a
+// loaded word hold.
 constexpr std::uint64_t FirstBytes(std::size_t bytes) {
-  const std::uint64_t low = bytes >= 8 ? ~std::uint64_t{0} : (std::uint64_t{1} << (8 * bytes)) - 1;
-  if constexpr (std::endian::native == std::endian::little) {
-    return low;
-  } else {
-    return bytes >= 8 ? low : ~((~std::uint64_t{0}) >> (8 * bytes));
-  }
+  return (std::uint64_t{1} << (8 * bytes)) - 1;
 }
 
 // A cursor over a line that ends in '}', which it never moves past. Each Take* moves past what it
@@ -141,7 +137,6 @@ class WrittenCursor {
   // from one 8-byte load; false, and the cursor stays, if there are more or
   // fewer (or fewer than eight bytes left).
   bool TakeSixDigits(std::uint64_t& out) {
-    static_assert(std::endian::native == std::endian::little);
     constexpr std::uint64_t kOnes = 0x0101010101010101;
     constexpr std::uint64_t kHighs = 0x8080808080808080;
     if (left() < 8) return false;
