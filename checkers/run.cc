@@ -103,6 +103,7 @@ std::vector<Verdict> RunCheckers(histories::HistoryReader& reader,
     for (std::size_t k = 0; k < checkers.size(); ++k) {
       if (!failed[k] && (held_back[k] & bit) != 0) held.emplace_back(checkers[k].get(), k);
     }
+    // Unlike feed()'s lists, `held` keeps a dropped checker: step past it.
     std::string why;
     for (std::size_t h = 0; (h = FeedFrom(held, h, last, *last_context, why)) < held.size(); ++h) {
       drop(held[h].second, std::move(why));

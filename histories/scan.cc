@@ -246,18 +246,12 @@ class Cursor {
   // eight bytes are left, into `value` and returns how many there were.
   // `value` is exact for up to 19 digits; it wraps beyond.
   std::size_t ReadDigits(std::uint64_t& value) {
-    constexpr std::uint64_t kOnes = 0x0101010101010101;
-    constexpr std::uint64_t kHighs = 0x8080808080808080;
     const char* start = p_;
     std::uint64_t v = 0;
     while (end_ - p_ >= 8) {
       std::uint64_t word;
       std::memcpy(&word, p_, sizeof word);
-      // Each byte's digit value; the high bit of each byte that is no digit
-      // (below '0', or 10 and up). Borrows and carries reach only the bytes
-      // after the first non-digit, which are not used.
-      const std::uint64_t x = word - kOnes * '0';
-      const std::uint64_t stops = (x | (x + kOnes * 0x76)) & kHighs;
+      const auto [x, stops] = ReadDigitBytes(word);
       const int n = stops == 0 ? 8 : std::countr_zero(stops) / 8;
       if (n > 0) {
         // The n digits moved to the top, the bytes below them zero: leading zeros.

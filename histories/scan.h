@@ -48,6 +48,22 @@ inline constexpr std::array<std::uint64_t, kExactDigits + 1> kPowersOfTen = [] {
   return powers;
 }();
 
+// Eight bytes of a line, loaded with the first byte lowest, as digits:
+// `values` holds each byte's digit value, and `stops` the high bit of each
+// byte that is no digit (below '0', or 10 and up). Borrows and carries reach
+// only the bytes after the first non-digit, so everything up to and including
+// that byte is exact.
+struct DigitBytes {
+  std::uint64_t values;
+  std::uint64_t stops;
+};
+inline DigitBytes ReadDigitBytes(std::uint64_t word) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101;
+  constexpr std::uint64_t kHighs = 0x8080808080808080;
+  const std::uint64_t values = word - kOnes * '0';
+  return {values, (values | (values + kOnes * 0x76)) & kHighs};
+}
+
 // The number that eight digit values (0-9, one per byte, the first digit in
 // the lowest byte) spell: pairs, then fours, then all eight, each step one
 // multiply.

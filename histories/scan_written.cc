@@ -137,13 +137,9 @@ class WrittenCursor {
   // from one 8-byte load; false, and the cursor stays, if there are more or
   // fewer (or fewer than eight bytes left).
   bool TakeSixDigits(std::uint64_t& out) {
-    constexpr std::uint64_t kOnes = 0x0101010101010101;
-    constexpr std::uint64_t kHighs = 0x8080808080808080;
     if (left() < 8) return false;
-    // Each byte's digit value; the high bit of each byte that is no digit.
-    // Borrows and carries reach only the bytes after the first non-digit.
-    const std::uint64_t x = Load() - kOnes * '0';
-    const std::uint64_t stops = (x | (x + kOnes * 0x76)) & kHighs;
+    const auto [x, stops] = ReadDigitBytes(Load());
+    // Six digits, then a byte that is none.
     if ((stops & 0x0000'8080'8080'8080) != 0 || (stops & 0x0080'0000'0000'0000) == 0) return false;
     out = EightDigits(x << 16);  // The six moved to the top, two zeros below them.
     p_ += 6;
